@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+
+from civicpact.accounts.models import Organisation, OrganisationKind, Role, User
+
+
+class SupplierRegistrationForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Organisation name", help_text="The name you trade under.")
+    legal_name = forms.CharField(max_length=200, label="Legal name", help_text="As registered.")
+    country = forms.CharField(
+        min_length=2, max_length=2, label="Country of registration", help_text="Two-letter code, e.g. GB, PT, DE."
+    )
+    registration_number = forms.CharField(
+        max_length=64, label="Registration number", help_text="Your company number in that country's register."
+    )
+    is_sme = forms.BooleanField(required=False, label="We are a small or medium-sized enterprise")
+    contact_name = forms.CharField(max_length=200, label="Contact person")
+    contact_email = forms.EmailField(label="Contact e-mail")
+    contact_phone = forms.CharField(max_length=40, required=False, label="Contact telephone")
+    full_name = forms.CharField(max_length=200, label="Your full name")
+    username = forms.CharField(max_length=150, label="Username", help_text="You will sign in with this.")
+    password = forms.CharField(
+        widget=forms.PasswordInput, label="Password", help_text="At least 10 characters, not a common password."
+    )
+
+    def clean_country(self) -> str:
+        country = str(self.cleaned_data["country"]).upper()
+        if not country.isalpha():
+            raise forms.ValidationError("Use the two-letter country code, e.g. GB.")
+        return country
+
+    def clean_username(self) -> str:
+        username = str(self.cleaned_data["username"]).strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("This username is taken; choose another.")
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        country, number = data.get("country"), str(data.get("registration_number", "")).strip()
+        if (
+            country
+            and number
+            and Organisation.objects.suppliers().filter(country=country, registration_number__iexact=number).exists()
+        ):
+            self.add_error(
+                "registration_number",
+                f"A supplier with registration number {number} in {country} is already registered. "
+                "If it is yours, ask a colleague who has an account to invite you.",
+            )
+        if data.get("password") and data.get("username"):
+            try:
+                validate_password(data["password"], User(username=data["username"]))
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Reason for rejection", help_text="The supplier will see this."
+    )
+
+
+class RoleGrantForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.order_by("username"), label="Person")
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.exclude(kind=OrganisationKind.SUPPLIER).order_by("name"), label="Organisation"
+    )
+    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.SUPPLIER_USER], label="Role")
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, label="What is the token for?", help_text="For example 'finance system export'."
+    )

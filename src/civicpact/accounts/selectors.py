@@ -1,0 +1,45 @@
+"""Reads of organisations, people and tokens, each filtered by what the reader may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import ApiToken, Membership, Organisation, OrganisationQuerySet, Role, User
+
+
+def supplier_list(*, actor: Any, status: str = "") -> OrganisationQuerySet:
+    if not permissions.has_role(actor, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR):
+        raise PermissionDenied("Only procurement officers and administrators manage the supplier register.")
+    suppliers = Organisation.objects.suppliers().select_related("verified_by").order_by("verification_status", "name")
+    if status:
+        suppliers = suppliers.filter(verification_status=status)
+    return suppliers
+
+
+def organisation_list(*, actor: Any) -> list[Organisation]:
+    organisations = Organisation.objects.select_related("parent").order_by("kind", "name")
+    return [o for o in organisations if permissions.can_view_organisation(actor, o)]
+
+
+def organisation_get(*, actor: Any, pk: int) -> Organisation:
+    """Raises Organisation.DoesNotExist also when the reader may not see it, so existence does not leak."""
+    organisation = Organisation.objects.select_related("parent", "verified_by").get(pk=pk)
+    if not permissions.can_view_organisation(actor, organisation):
+        raise Organisation.DoesNotExist
+    return organisation
+
+
+def people_list(*, actor: Any) -> QuerySet[User]:
+    if not permissions.can_manage_roles(actor):
+        raise PermissionDenied("Only an administrator manages people and roles.")
+    return User.objects.order_by("username").prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
+    )
+
+
+def api_token_list(*, actor: Any) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=actor).order_by("-created_at")

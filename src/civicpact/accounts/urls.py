@@ -1,0 +1,24 @@
+from django.urls import path
+
+from civicpact.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/change/", views.password_change, name="password-change"),
+    path("password/change/done/", views.password_change_done, name="password-change-done"),
+    path("password/reset/", views.password_reset, name="password-reset"),
+    path("password/reset/sent/", views.password_reset_done, name="password-reset-done"),
+    path("password/reset/<uidb64>/<token>/", views.password_reset_confirm, name="password-reset-confirm"),
+    path("password/reset/complete/", views.password_reset_complete, name="password-reset-complete"),
+    path("register/", views.supplier_register, name="supplier-register"),
+    path("suppliers/", views.supplier_list, name="supplier-list"),
+    path("suppliers/<int:pk>/", views.supplier_detail, name="supplier-detail"),
+    path("suppliers/<int:pk>/decide/", views.supplier_decide, name="supplier-decide"),
+    path("me/", views.account, name="account"),
+    path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("people/", views.people, name="people"),
+    path("people/roles/<int:pk>/revoke/", views.membership_revoke, name="membership-revoke"),
+]

@@ -1,0 +1,81 @@
+"""The one NinjaAPI: /api/v1/, one OpenAPI document, one error shape.
+
+Errors always look like {"detail": "...", "errors": [{"field": "...", "message": "..."}]}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from civicpact.accounts.api import router as accounts_router
+from civicpact.accounts.auth import AUTHENTICATED
+from civicpact.ledger.api import router as ledger_router
+
+api = NinjaAPI(
+    title="CivicPact API",
+    version="1",
+    description="Smart-city PPPs and innovation procurement, end to end. Authenticate with a session (browser, "
+    "CSRF-checked) or `Authorization: Bearer <token>` (tokens are created on the My account page).",
+    auth=AUTHENTICATED,
+    urls_namespace="api",
+)
+
+
+def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or []}
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        location = [str(p) for p in err.get("loc", []) if p not in {"body", "query", "path", "payload"}]
+        errors.append({"field": ".".join(location), "message": str(err.get("msg", "invalid"))})
+    return api.create_response(request, error_body("The request has invalid fields.", errors), status=422)
+
+
+@api.exception_handler(ValidationError)
+def on_django_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    if hasattr(exc, "error_dict"):
+        for field, field_errors in exc.message_dict.items():
+            errors.extend({"field": "" if field == "__all__" else field, "message": m} for m in field_errors)
+    else:
+        errors = [{"field": "", "message": m} for m in exc.messages]
+    return api.create_response(request, error_body("The request was refused.", errors), status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request,
+        error_body("Authentication required: send a valid 'Authorization: Bearer <token>' header or sign in."),
+        status=401,
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc) or "You may not do this."), status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc) or "Not found."), status=404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=exc.status_code)
+
+
+api.add_router("/accounts/", accounts_router)
+api.add_router("/audit/", ledger_router)

@@ -1,0 +1,258 @@
+"""The `civicpact` command. Exit codes: 0 ok, 1 the data fails the check, 2 bad usage."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage: printed as one line, exit code 2."""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicpact.settings")
+    import django
+
+    django.setup()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="civicpact",
+        description="CivicPact: run a city's smart-city partnerships and innovation procurement in the open.",
+        epilog="Configuration comes from environment variables (DATABASE_URL, SECRET_KEY, ...): "
+        "see docs/configuration.md. Exit codes: 0 ok, 1 the data fails a check, 2 bad usage.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add_server_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+        p.add_argument("--workers", type=int, default=2, help="web worker processes (default 2)")
+        p.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve CivicPact with gunicorn and a background task worker",
+        description="Serve CivicPact for real: gunicorn plus a background task worker. Run 'civicpact migrate' first.",
+    )
+    add_server_options(serve)
+    demo = sub.add_parser(
+        "demo",
+        help="set up the demo city (migrate + seed) and serve it",
+        description="Migrate the database, create the demo city of Port Aurelia with one "
+        "login per role, then serve it. Safe to run again: nothing is duplicated.",
+    )
+    add_server_options(demo)
+    demo.add_argument("--no-serve", action="store_true", help="seed only, then exit")
+    sub.add_parser(
+        "migrate",
+        help="create or upgrade the database tables",
+        description="Apply database migrations. Safe to run at any time.",
+    )
+    admin = sub.add_parser(
+        "createadmin",
+        help="create an administrator account",
+        description="Create a user with the administrator role in the city organisation. "
+        "The password is read from CIVICPACT_ADMIN_PASSWORD, or asked for on a terminal.",
+    )
+    admin.add_argument("--username", required=True, help="the new administrator's username")
+    admin.add_argument("--email", default="", help="e-mail address for password resets")
+    admin.add_argument(
+        "--organisation",
+        default="",
+        help="name of the city organisation (created if missing; default: CIVICPACT_PUBLISHER_NAME)",
+    )
+    verify = sub.add_parser(
+        "verify-audit",
+        help="re-compute the audit chain and report the first broken event",
+        description="Re-compute every event's digest and hash in order. Exit 0 when the "
+        "chain is intact, 1 naming the first broken event otherwise.",
+    )
+    verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    sub.add_parser("worker", help="run the background task worker alone")
+    return parser
+
+
+def _print_progress(done: int, total: int, message: str) -> None:
+    width = 30
+    filled = int(width * done / total) if total else 0
+    bar = "#" * filled + "." * (width - filled)
+    if not sys.stdout.isatty():  # a log file gets one line a step
+        print(f"[{bar}] {done:>3}/{total} {message}", flush=True)
+        return
+    end = "\n" if done >= total else ""
+    print(f"\r[{bar}] {done:>3}/{total} {message:<60}", end=end, flush=True)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+    return EXIT_OK
+
+
+def cmd_verify_audit(args: argparse.Namespace) -> int:
+    from civicpact.ledger.selectors import audit_chain_verify
+
+    verdict = audit_chain_verify()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": verdict.ok,
+                    "events_checked": verdict.events_checked,
+                    "first_broken_seq": verdict.first_broken_seq,
+                    "reason": verdict.reason,
+                }
+            )
+        )
+    elif verdict.ok:
+        print(f"audit chain intact: {verdict.events_checked} events verified")
+    else:
+        print(
+            f"audit chain BROKEN at event #{verdict.first_broken_seq}: {verdict.reason} "
+            f"({verdict.events_checked} events before it are intact)"
+        )
+    return EXIT_OK if verdict.ok else EXIT_CHECK_FAILED
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from civicpact.accounts import services
+    from civicpact.accounts.models import Organisation, OrganisationKind, Role, User
+
+    password = os.environ.get("CIVICPACT_ADMIN_PASSWORD", "")
+    if not password:
+        if not sys.stdin.isatty():
+            raise UsageError("no password: set CIVICPACT_ADMIN_PASSWORD or run on a terminal")
+        password = getpass.getpass("Password for the new administrator: ")
+    if User.objects.filter(username=args.username).exists():
+        raise UsageError(f"username {args.username!r} is taken; choose another")
+    name = args.organisation or settings.CIVICPACT_PUBLISHER_NAME
+    try:
+        with transaction.atomic():
+            city = Organisation.objects.filter(name=name, kind=OrganisationKind.CITY).first()
+            if city is None:
+                city = services.organisation_create(actor=None, name=name, kind=OrganisationKind.CITY)
+            user = services.user_create(actor=None, username=args.username, password=password, email=args.email)
+            services.membership_grant(actor=None, user=user, organisation=city, role=Role.ADMINISTRATOR)
+    except ValidationError as exc:
+        raise UsageError("; ".join(exc.messages)) from None
+    print(f"administrator {user.username} created in {city.name}")
+    return EXIT_OK
+
+
+def _unapplied_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def _run_servers(args: argparse.Namespace) -> int:
+    """Run gunicorn and (unless --no-worker) the task worker until interrupted."""
+    env = dict(os.environ)
+    children: list[subprocess.Popen[bytes]] = []
+    web = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "civicpact.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+    ]
+    children.append(subprocess.Popen(web, env=env))  # noqa: S603 - our own interpreter and arguments
+    if not args.no_worker:
+        worker = [sys.executable, "-m", "civicpact.cli", "worker"]
+        children.append(subprocess.Popen(worker, env=env))  # noqa: S603
+
+    def stop(signum: int, _frame: Any) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = children[0].wait()
+    stop(signal.SIGTERM, None)
+    for child in children[1:]:
+        child.wait()
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if _unapplied_migrations():
+        raise UsageError("the database is not up to date: run 'civicpact migrate' first")
+    print(f"CivicPact is serving at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    return _run_servers(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from civicpact.demo.seed import DEMO_PASSWORD, USERS, seed_demo_city
+
+    call_command("migrate", interactive=False, verbosity=0)
+    print("Setting up the demo city of Port Aurelia:")
+    summary = seed_demo_city(progress=_print_progress)
+    print(f"{summary['organisations']} organisations and {summary['users']} users in the database.")
+    print("\nDemo logins (every one with the password " + DEMO_PASSWORD + "):")
+    for user in USERS:
+        print(f"  {user.username:<10} {user.role.label}")
+    if args.no_serve:
+        return EXIT_OK
+    print(f"\nOpen http://{args.host}:{args.port}/ in your browser.  (Ctrl+C stops the server.)\n", flush=True)
+    return _run_servers(args)
+
+
+def cmd_worker(_args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("db_worker", verbosity=1)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+    "migrate": cmd_migrate,
+    "createadmin": cmd_createadmin,
+    "verify-audit": cmd_verify_audit,
+    "worker": cmd_worker,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        _setup_django()
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"civicpact {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:  # a malformed environment variable, read by the settings
+        print(f"civicpact {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

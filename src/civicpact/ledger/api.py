@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from civicpact.accounts import permissions
+from civicpact.accounts.auth import PUBLIC
+from civicpact.ledger import selectors
+from civicpact.ledger.models import AuditEvent, AuditEventQuerySet
+
+router = Router(tags=["audit"])
+
+
+class AuditEventOut(Schema):
+    seq: int
+    time: datetime
+    actor: str = Field(alias="actor_label")
+    action: str
+    object: str = Field(alias="object_ref")
+    public: bool
+    payload: dict[str, Any] | None
+    payload_digest: str
+    hash: str
+
+    @staticmethod
+    def resolve_payload(obj: AuditEvent, context: dict[str, Any]) -> dict[str, Any] | None:
+        if obj.public or permissions.can_view_private_audit(context["request"].user):
+            return dict(obj.payload)
+        return None
+
+
+class ChainVerdictOut(Schema):
+    ok: bool
+    events_checked: int
+    first_broken_seq: int | None
+    reason: str
+
+
+@router.get(
+    "/events",
+    response=list[AuditEventOut],
+    auth=PUBLIC,
+    summary="The audit chain, newest first (payloads of private events only for auditors)",
+)
+@paginate(PageNumberPagination, page_size=100)
+def event_list(request: HttpRequest) -> AuditEventQuerySet:
+    return selectors.audit_event_list(include_private=permissions.can_view_private_audit(request.user))
+
+
+@router.get("/verify", response=ChainVerdictOut, summary="Re-compute the whole chain (auditors)")
+def verify(request: HttpRequest) -> Any:
+    if not permissions.can_view_private_audit(request.user):
+        raise PermissionDenied("Only auditors and administrators may run a full verification.")
+    return selectors.audit_chain_verify()

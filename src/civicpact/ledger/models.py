@@ -1,0 +1,129 @@
+"""The two append-only logs: the audit chain and the OCDS release store.
+
+Rows are never updated or deleted: the model layer refuses, and a trigger per database vendor
+refuses too (see migrations/0002_append_only_triggers.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from civicpact.domain.audit import ChainLink, StoredEvent
+from civicpact.ledger.exceptions import AppendOnlyViolation
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyViolation(f"{self.model.__name__} rows are append-only: they cannot be updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyViolation(f"{self.model.__name__} rows are append-only: they cannot be deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyViolation(f"{type(self).__name__} rows are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyViolation(f"{type(self).__name__} rows are append-only: they cannot be deleted.")
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet):
+    def public(self) -> AuditEventQuerySet:
+        """Events anyone may read; private ones keep only their digest in the public export."""
+        return self.filter(public=True)
+
+
+class AuditEvent(AppendOnlyModel):
+    seq = models.PositiveBigIntegerField(unique=True, help_text="Position in the chain, from 1 without gaps.")
+    time = models.DateTimeField(help_text="When the event happened (UTC).")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who did it; empty for the system or an anonymous visitor.",
+    )
+    actor_label = models.CharField(max_length=200, help_text="Who did it, as hashed into the chain.")
+    action = models.CharField(max_length=100, help_text="What happened, e.g. 'supplier.verify'.")
+    object_ref = models.CharField(max_length=200, help_text="What it happened to, e.g. 'accounts.organisation:7'.")
+    public = models.BooleanField(default=False, help_text="Whether the payload is published.")
+    payload = models.JSONField(default=dict, help_text="Details of the event.")
+    salt = models.CharField(max_length=64, help_text="Random salt of the payload digest.")
+    payload_digest = models.CharField(max_length=64, help_text="sha256(salt + canonical payload).")
+    hash = models.CharField(max_length=64, unique=True, help_text="sha256(previous hash + canonical link).")
+
+    objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_ref}"
+
+    def as_stored_event(self) -> StoredEvent:
+        return StoredEvent(
+            link=ChainLink(
+                seq=self.seq,
+                time=self.time,
+                actor=self.actor_label,
+                action=self.action,
+                object=self.object_ref,
+                payload_digest=self.payload_digest,
+            ),
+            salt=self.salt,
+            payload=self.payload,
+            hash=self.hash,
+        )
+
+
+class ChainHead(models.Model):
+    """One row: the newest event's sequence number and hash. Writers lock it to append."""
+
+    seq = models.PositiveBigIntegerField(default=0, help_text="Sequence number of the newest event.")
+    hash = models.CharField(max_length=64, help_text="Hash of the newest event (zeros for an empty chain).")
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"
+
+
+class Ocid(AppendOnlyModel):
+    """An Open Contracting ID, minted once and never reused."""
+
+    ocid = models.CharField(max_length=100, unique=True, help_text="The ocid: prefix plus a local identifier.")
+    object_ref = models.CharField(max_length=200, help_text="The contracting process it identifies.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was minted.")
+
+    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.ocid
+
+
+class Release(AppendOnlyModel):
+    """One OCDS release, exactly as published."""
+
+    ocid = models.CharField(max_length=100, db_index=True, help_text="The contracting process.")
+    release_id = models.CharField(max_length=120, unique=True, help_text="Release id, never reused.")
+    date = models.DateTimeField(help_text="Release date; strictly increasing within an ocid.")
+    tags = models.JSONField(default=list, help_text="OCDS release tags.")
+    body = models.JSONField(help_text="The release as published.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was stored.")
+
+    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ocid", "date"]
+        constraints = [models.UniqueConstraint(fields=["ocid", "date"], name="release_date_unique_per_ocid")]
+
+    def __str__(self) -> str:
+        return self.release_id

@@ -1,0 +1,138 @@
+"""Writes to the audit chain and the OCDS release store. Callers pass their own transaction."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from civicpact.domain import ocds
+from civicpact.domain.audit import ChainLink, link_hash, payload_digest
+from civicpact.ledger.exceptions import ReleaseOrderError
+from civicpact.ledger.models import AuditEvent, ChainHead, Ocid, Release
+
+
+def object_ref(obj: models.Model | str) -> str:
+    if isinstance(obj, str):
+        return obj
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def actor_label(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    if not getattr(actor, "is_authenticated", False):
+        return "anonymous"
+    return f"user:{actor.pk}:{actor.get_username()}"
+
+
+def _json_normalised(payload: Any) -> Any:
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def audit_append(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | str,
+    payload: dict[str, Any] | None = None,
+    public: bool = False,
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction.
+
+    The chain head row is locked first, so concurrent writers queue up and never fork the chain.
+    """
+    with transaction.atomic():
+        head = ChainHead.objects.select_for_update().get(pk=1)
+        body = _json_normalised(payload or {})
+        salt = secrets.token_hex(16)
+        link = ChainLink(
+            seq=head.seq + 1,
+            time=timezone.now(),
+            actor=actor_label(actor),
+            action=action,
+            object=object_ref(obj),
+            payload_digest=payload_digest(salt, body),
+        )
+        event = AuditEvent(
+            seq=link.seq,
+            time=link.time,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=link.actor,
+            action=action,
+            object_ref=link.object,
+            public=public,
+            payload=body,
+            salt=salt,
+            payload_digest=link.payload_digest,
+            hash=link_hash(head.hash, link),
+        )
+        event.full_clean()
+        event.save(force_insert=True)
+        head.seq = event.seq
+        head.hash = event.hash
+        head.save(update_fields=["seq", "hash"])
+        return event
+
+
+def ocid_mint(*, actor: Any, obj: models.Model | str, local_id: str) -> Ocid:
+    """Give a contracting process its ocid, once."""
+    with transaction.atomic():
+        value = ocds.make_ocid(settings.CIVICPACT_OCID_PREFIX, local_id)
+        record = Ocid(ocid=value, object_ref=object_ref(obj))
+        record.full_clean()
+        record.save(force_insert=True)
+        audit_append(actor=actor, action="ocid.mint", obj=obj, payload={"ocid": value}, public=True)
+        return record
+
+
+def release_append(
+    *,
+    actor: Any,
+    ocid: str,
+    tags: list[str],
+    sections: dict[str, Any] | None = None,
+    initiation_type: str = "tender",
+    date: datetime | None = None,
+) -> Release:
+    """Store a new release for `ocid`: a fresh release id and a date later than the last one."""
+    with transaction.atomic():
+        ChainHead.objects.select_for_update().get(pk=1)  # one writer at a time for ids and dates
+        if not Ocid.objects.filter(ocid=ocid).exists():
+            raise ReleaseOrderError(f"unknown ocid {ocid!r}: mint it with ocid_mint first")
+        last = Release.objects.filter(ocid=ocid).order_by("-date").first()
+        count = Release.objects.filter(ocid=ocid).count()
+        when = date or timezone.now()
+        if last is not None and when <= last.date:
+            if date is not None:
+                raise ReleaseOrderError(f"release date {when.isoformat()} is not after the last one for {ocid}")
+            when = last.date + timedelta(milliseconds=1)
+        when = when.replace(microsecond=(when.microsecond // 1000) * 1000)
+        if last is not None and when <= last.date:
+            when = last.date + timedelta(milliseconds=1)
+        release_id = f"{ocid}-{count + 1:05d}"
+        body = ocds.build_release(
+            ocid=ocid,
+            release_id=release_id,
+            date=when,
+            tags=tags,
+            initiation_type=initiation_type,
+            sections=_json_normalised(sections or {}),
+        )
+        release = Release(ocid=ocid, release_id=release_id, date=when, tags=list(tags), body=body)
+        release.full_clean()
+        release.save(force_insert=True)
+        audit_append(
+            actor=actor,
+            action="release.publish",
+            obj=f"ocds.release:{release_id}",
+            payload={"tags": tags},
+            public=True,
+        )
+        return release

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from civicpact.api import api
+from civicpact.web.views import healthz
+
+urlpatterns = [
+    path("", include("civicpact.web.urls")),
+    path("accounts/", include("civicpact.accounts.urls")),
+    path("", include("civicpact.ledger.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("django-admin/", admin.site.urls),
+]

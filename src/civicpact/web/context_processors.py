@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu for this person: every entry here is one they may open."""
+    user = request.user
+    items: list[tuple[str, str]] = [("Home", reverse("web:home"))]
+    if permissions.has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR):
+        items.append(("Suppliers", reverse("accounts:supplier-list")))
+    if permissions.can_manage_roles(user):
+        items.append(("People and roles", reverse("accounts:people")))
+    if permissions.can_run_jobs(user):
+        items.append(("Jobs", reverse("web:job-list")))
+    items.append(("Audit trail", reverse("ledger:audit-list")))
+    if user.is_authenticated:
+        items.append(("My account", reverse("accounts:account")))
+    items.append(("API", "/api/v1/docs"))
+    return {
+        "nav_items": items,
+        "city_name": settings.CIVICPACT_CITY_NAME,
+        "user_roles": sorted(Role(r).label for r in permissions.roles_of(user)),
+    }

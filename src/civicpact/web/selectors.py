@@ -1,0 +1,65 @@
+"""What each person's home page shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django_tasks_db.models import DBTaskResult
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import Organisation, OrganisationKind, Role, User, VerificationStatus
+from civicpact.ledger.models import AuditEvent, Release
+from civicpact.ledger.selectors import audit_event_list
+from civicpact.web.models import JobProgress
+
+
+def dashboard_for(*, user: Any) -> dict[str, Any]:
+    roles = permissions.roles_of(user)
+    data: dict[str, Any] = {"roles": roles, "memberships": permissions.memberships_of(user)}
+    data["recent_events"] = list(audit_event_list(include_private=permissions.can_view_private_audit(user))[:5])
+    if roles & {Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR}:
+        counts = Organisation.objects.suppliers().aggregate(
+            pending=Count("pk", filter=Q(verification_status=VerificationStatus.PENDING)),
+            verified=Count("pk", filter=Q(verification_status=VerificationStatus.VERIFIED)),
+            smes=Count("pk", filter=Q(verification_status=VerificationStatus.VERIFIED, is_sme=True)),
+        )
+        data["supplier_counts"] = counts
+        data["pending_suppliers"] = list(Organisation.objects.awaiting_verification()[:5])
+    if roles & {Role.AUDITOR, Role.ADMINISTRATOR}:
+        data["event_count"] = AuditEvent.objects.count()
+        data["release_count"] = Release.objects.count()
+    if Role.ADMINISTRATOR in roles:
+        data["user_count"] = User.objects.filter(is_active=True).count()
+        data["recent_jobs"] = job_list(limit=3)
+    if Role.SUPPLIER_USER in roles:
+        data["supplier_organisations"] = permissions.supplier_organisations(user)
+    if roles & {Role.DEPARTMENT_LEAD, Role.FINANCE_ANALYST, Role.CONTRACT_MANAGER}:
+        data["departments"] = list(Organisation.objects.departments().select_related("parent"))
+    return data
+
+
+def public_summary() -> dict[str, Any]:
+    return {
+        "department_count": Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).count(),
+        "supplier_count": Organisation.objects.suppliers()
+        .filter(verification_status=VerificationStatus.VERIFIED)
+        .count(),
+        "public_event_count": AuditEvent.objects.public().count(),
+    }
+
+
+def job_list(*, limit: int = 20) -> list[dict[str, Any]]:
+    jobs = list(JobProgress.objects.select_related("started_by")[:limit])
+    statuses = dict(DBTaskResult.objects.filter(id__in=[j.task_result_id for j in jobs]).values_list("id", "status"))
+    return [{"job": j, "status": str(statuses.get(j.task_result_id, "UNKNOWN"))} for j in jobs]
+
+
+def job_get(*, pk: int) -> dict[str, Any]:
+    job = JobProgress.objects.select_related("started_by").get(pk=pk)
+    result = DBTaskResult.objects.filter(id=job.task_result_id).first()
+    return {
+        "job": job,
+        "status": str(result.status) if result else "UNKNOWN",
+        "error": (result.exception_class_path if result and result.status == "FAILED" else ""),
+    }

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from civicpact.accounts import permissions
+from civicpact.web import selectors, services
+from civicpact.web.models import JobProgress
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "web/home_public.html", {"summary": selectors.public_summary()})
+    return render(request, "web/home.html", {"dash": selectors.dashboard_for(user=request.user)})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def _require_jobs(request: HttpRequest) -> None:
+    if not permissions.can_run_jobs(request.user):
+        raise PermissionDenied("Only an administrator may run or watch background jobs.")
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    _require_jobs(request)
+    return render(request, "web/job_list.html", {"jobs": selectors.job_list()})
+
+
+@login_required
+@require_POST
+def job_demo_seed(request: HttpRequest) -> HttpResponse:
+    _require_jobs(request)
+    job = services.demo_seed_enqueue(actor=request.user)
+    messages.success(request, "The demo city is being loaded in the background.")
+    return redirect("web:job-detail", pk=job.pk)
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_jobs(request)
+    try:
+        info = selectors.job_get(pk=pk)
+    except JobProgress.DoesNotExist:
+        raise Http404("No such job.") from None
+    partial = request.headers.get("HX-Request") == "true"
+    template = "web/job_detail.html#progress" if partial else "web/job_detail.html"
+    return render(request, template, {"info": info})

@@ -1,0 +1,118 @@
+"""Personas for every test: one user per role in the demo city, and clients signed in as them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from civicpact.accounts.models import Organisation, User
+from civicpact.demo.seed import DEMO_PASSWORD, seed_demo_city
+
+ROLES_TO_USERNAMES = {
+    "administrator": "admin",
+    "department_lead": "lead",
+    "procurement_officer": "officer",
+    "finance_analyst": "analyst",
+    "evaluator": "evaluator",
+    "contract_manager": "manager",
+    "auditor": "auditor",
+    "supplier_user": "supplier",
+}
+
+
+def service_required(name: str) -> None:
+    """Skip a test whose service is missing, except under CI where a missing service is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{name} is not reachable, and CI=true forbids skipping")
+    pytest.skip(f"{name} is not reachable on this machine")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def city(db: None) -> dict[str, int]:
+    """The demo city of Port Aurelia, seeded through the real services."""
+    return seed_demo_city()
+
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+@pytest.fixture
+def admin_user(city: Any) -> User:
+    return _user("admin")
+
+
+@pytest.fixture
+def lead(city: Any) -> User:
+    return _user("lead")
+
+
+@pytest.fixture
+def officer(city: Any) -> User:
+    return _user("officer")
+
+
+@pytest.fixture
+def analyst(city: Any) -> User:
+    return _user("analyst")
+
+
+@pytest.fixture
+def evaluator(city: Any) -> User:
+    return _user("evaluator")
+
+
+@pytest.fixture
+def manager(city: Any) -> User:
+    return _user("manager")
+
+
+@pytest.fixture
+def auditor(city: Any) -> User:
+    return _user("auditor")
+
+
+@pytest.fixture
+def supplier(city: Any) -> User:
+    return _user("supplier")
+
+
+@pytest.fixture
+def other_supplier(city: Any) -> User:
+    """A user of a second, still unverified supplier (OpenFlow Data Co-op)."""
+    from civicpact.accounts import services
+    from civicpact.accounts.models import Role
+
+    user = services.user_create(actor=None, username="other", password=DEMO_PASSWORD, validate=False)
+    services.membership_grant(
+        actor=None,
+        user=user,
+        organisation=Organisation.objects.get(name="OpenFlow Data Co-op"),
+        role=Role.SUPPLIER_USER,
+    )
+    return user
+
+
+@pytest.fixture
+def citizen() -> Client:
+    """An anonymous member of the public."""
+    return Client()
+
+
+@pytest.fixture
+def client_for(city: Any) -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
