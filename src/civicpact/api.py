@@ -33,7 +33,7 @@ def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    errors = []
+    errors: list[dict[str, str]] = []
     for err in exc.errors:
         location = [str(p) for p in err.get("loc", []) if p not in {"body", "query", "path", "payload"}]
         errors.append({"field": ".".join(location), "message": str(err.get("msg", "invalid"))})
@@ -42,7 +42,7 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 
 @api.exception_handler(ValidationError)
 def on_django_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
+    errors: list[dict[str, str]] = []
     if hasattr(exc, "error_dict"):
         for field, field_errors in exc.message_dict.items():
             errors.extend({"field": "" if field == "__all__" else field, "message": m} for m in field_errors)

@@ -209,6 +209,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
+    from civicpact.accounts.models import Role
     from civicpact.demo.seed import DEMO_PASSWORD, USERS, seed_demo_city
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -217,7 +218,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"{summary['organisations']} organisations and {summary['users']} users in the database.")
     print("\nDemo logins (every one with the password " + DEMO_PASSWORD + "):")
     for user in USERS:
-        print(f"  {user.username:<10} {user.role.label}")
+        print(f"  {user.username:<10} {Role(user.role).label}")
     if args.no_serve:
         return EXIT_OK
     print(f"\nOpen http://{args.host}:{args.port}/ in your browser.  (Ctrl+C stops the server.)\n", flush=True)

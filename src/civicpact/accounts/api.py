@@ -122,8 +122,8 @@ def _decide(request: HttpRequest, organisation_id: int, *, approve: bool, reason
     selectors.supplier_list(actor=request.user)
     try:
         return services.supplier_decide(
-            actor=request.user,
-            organisation_id=organisation_id,  # type: ignore[arg-type]
+            actor=permissions.signed_in_user(request),
+            organisation_id=organisation_id,
             approve=approve,
             reason=reason,
         )
@@ -150,13 +150,13 @@ def token_list(request: HttpRequest) -> Any:
 
 @router.post("/tokens", response={201: TokenCreatedOut})
 def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
-    token, raw = services.api_token_create(actor=request.user, name=payload.name)  # type: ignore[arg-type]
+    token, raw = services.api_token_create(actor=permissions.signed_in_user(request), name=payload.name)
     return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)
 def token_revoke(request: HttpRequest, token_id: int) -> ApiToken:
     try:
-        return services.api_token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
+        return services.api_token_revoke(actor=permissions.signed_in_user(request), token_id=token_id)
     except ApiToken.DoesNotExist:
         raise Http404("No such token.") from None

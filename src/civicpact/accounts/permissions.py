@@ -5,18 +5,12 @@ Every app's views, API endpoints and services call these functions; templates ne
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
-from civicpact.accounts.models import Membership, Organisation, OrganisationKind, Role
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from civicpact.accounts.models import User
-
-    AnyUser = User | AnonymousUser
+from civicpact.accounts.models import Membership, Organisation, OrganisationKind, Role, User
 
 CITY_ROLES = frozenset(
     {
@@ -29,6 +23,14 @@ CITY_ROLES = frozenset(
         Role.ADMINISTRATOR,
     }
 )
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The request's user, for views and endpoints that already required a sign-in."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def memberships_of(user: Any) -> list[Membership]:

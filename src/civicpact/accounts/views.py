@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from civicpact.accounts import selectors, services
+from civicpact.accounts import permissions, selectors, services
 from civicpact.accounts.exceptions import AccountsError
 from civicpact.accounts.forms import RejectionForm, RoleGrantForm, SupplierRegistrationForm, TokenForm
 from civicpact.accounts.models import ApiToken, Membership, Organisation, VerificationStatus
@@ -30,7 +30,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            services.logout_record(user=request.user)  # type: ignore[arg-type]
+            services.logout_record(user=permissions.signed_in_user(request))
         return super().post(request, *args, **kwargs)
 
 
@@ -122,9 +122,9 @@ def supplier_decide(request: HttpRequest, pk: int) -> HttpResponseBase:
         return supplier_detail(request, pk, reject_form=form, status=400)
     try:
         organisation = services.supplier_decide(
-            actor=request.user,
+            actor=permissions.signed_in_user(request),
             organisation_id=pk,
-            approve=approve,  # type: ignore[arg-type]
+            approve=approve,
             reason=form.cleaned_data.get("reason", "") if not approve else "",
         )
     except Organisation.DoesNotExist:
@@ -145,7 +145,7 @@ def account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             _token, new_token = services.api_token_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=permissions.signed_in_user(request),
                 name=form.cleaned_data["name"],
             )
             form = TokenForm()
@@ -167,7 +167,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        token = services.api_token_revoke(actor=request.user, token_id=pk)  # type: ignore[arg-type]
+        token = services.api_token_revoke(actor=permissions.signed_in_user(request), token_id=pk)
     except ApiToken.DoesNotExist:
         raise Http404("No such token.") from None
     messages.success(request, f"Token “{token.name}” is revoked; clients using it are refused from now on.")
@@ -197,7 +197,7 @@ def people(request: HttpRequest) -> HttpResponse:
 def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.people_list(actor=request.user)
     try:
-        services.membership_revoke(actor=request.user, membership_id=pk)  # type: ignore[arg-type]
+        services.membership_revoke(actor=permissions.signed_in_user(request), membership_id=pk)
     except Membership.DoesNotExist:
         messages.error(request, "That role was already removed.")
     except AccountsError as exc:

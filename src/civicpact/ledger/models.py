@@ -103,7 +103,7 @@ class Ocid(AppendOnlyModel):
     object_ref = models.CharField(max_length=200, help_text="The contracting process it identifies.")
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was minted.")
 
-    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()
+    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.ocid
@@ -119,7 +119,7 @@ class Release(AppendOnlyModel):
     body = models.JSONField(help_text="The release as published.")
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was stored.")
 
-    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()
+    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["ocid", "date"]

@@ -51,7 +51,8 @@ def public_summary() -> dict[str, Any]:
 
 def job_list(*, limit: int = 20) -> list[dict[str, Any]]:
     jobs = list(JobProgress.objects.select_related("started_by")[:limit])
-    statuses = dict(DBTaskResult.objects.filter(id__in=[j.task_result_id for j in jobs]).values_list("id", "status"))
+    results = DBTaskResult.objects.filter(id__in=[j.task_result_id for j in jobs]).values_list("id", "status")
+    statuses = {str(result_id): str(status) for result_id, status in results}
     return [{"job": j, "status": str(statuses.get(j.task_result_id, "UNKNOWN"))} for j in jobs]
 
 

@@ -32,7 +32,7 @@ POSTGRES_DROP = "DROP TRIGGER IF EXISTS {table}_append_only ON {table};"
 def create_triggers(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FUNCTION)
+        schema_editor.execute(POSTGRES_FUNCTION, params=None)  # no placeholders: keep the % of RAISE
         for table in APPEND_ONLY_TABLES:
             schema_editor.execute(POSTGRES_CREATE.format(table=table))
     elif vendor == "sqlite":
