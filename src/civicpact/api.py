@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from civicpact.accounts.api import router as accounts_router
 from civicpact.accounts.auth import AUTHENTICATED
 from civicpact.ledger.api import router as ledger_router
+from civicpact.pipeline.api import router as pipeline_router
 
 api = NinjaAPI(
     title="CivicPact API",
@@ -79,3 +80,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/accounts/", accounts_router)
 api.add_router("/audit/", ledger_router)
+api.add_router("/pipeline/", pipeline_router)

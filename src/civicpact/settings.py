@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     # Our apps first, so that their templates (e.g. registration/*.html) win over the admin's.
     "civicpact.accounts",
     "civicpact.ledger",
+    "civicpact.pipeline",
     "civicpact.web",
     "django.contrib.admin",
     "django.contrib.auth",

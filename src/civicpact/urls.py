@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("civicpact.web.urls")),
     path("accounts/", include("civicpact.accounts.urls")),
     path("", include("civicpact.ledger.urls")),
+    path("pipeline/", include("civicpact.pipeline.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

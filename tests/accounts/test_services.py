@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -7,7 +9,7 @@ from civicpact.accounts.exceptions import InvalidTransition
 from civicpact.accounts.models import ApiToken, Organisation, Role, VerificationStatus, token_digest
 from civicpact.ledger.models import AuditEvent
 
-REGISTRATION = {
+REGISTRATION: dict[str, Any] = {
     "name": "Tidewater Sensors",
     "legal_name": "Tidewater Sensors Ltd",
     "country": "gb",
@@ -70,7 +72,7 @@ def test_a_rejection_needs_a_reason(officer):
 
 
 @pytest.mark.parametrize("persona", ["lead", "analyst", "evaluator", "manager", "auditor", "supplier"])
-def test_only_officers_and_administrators_decide_on_suppliers(request, persona):
+def test_only_officers_and_administrators_decide_on_suppliers(request, city, persona):
     with pytest.raises(PermissionDenied):
         services.supplier_decide(
             actor=request.getfixturevalue(persona), organisation_id=pending_supplier().pk, approve=True

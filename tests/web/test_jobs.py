@@ -26,7 +26,7 @@ def test_an_administrator_loads_the_demo_city_as_a_background_job(client_for, ad
 
 
 @pytest.mark.parametrize("persona", ["officer", "auditor", "supplier"])
-def test_only_administrators_start_jobs(request, client_for, persona):
+def test_only_administrators_start_jobs(request, city, client_for, persona):
     client = client_for(request.getfixturevalue(persona))
     assert client.post("/jobs/demo-seed/").status_code == 403
     assert JobProgress.objects.count() == 0

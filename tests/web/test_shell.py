@@ -45,7 +45,7 @@ def test_a_password_reset_mails_a_one_time_link_that_sets_a_new_password(client,
     response = client.post("/accounts/password/reset/", {"email": "officer@portaurelia.example"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body)
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", str(mail.outbox[0].body))
     assert link
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200

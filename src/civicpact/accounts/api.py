@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -110,12 +110,12 @@ def supplier_list(request: HttpRequest, status: str = "") -> Any:
 
 
 @router.post("/suppliers", response={201: OrganisationOut}, auth=PUBLIC, summary="Register a supplier")
-def supplier_register(request: HttpRequest, payload: SupplierIn) -> tuple[int, Organisation]:
+def supplier_register(request: HttpRequest, payload: SupplierIn) -> Status[Organisation]:
     form = SupplierRegistrationForm(data=payload.dict())
     if not form.is_valid():
         raise ValidationError({field: [str(e) for e in errs] for field, errs in form.errors.items()})
     organisation, _user = services.supplier_register(actor=request.user, **form.cleaned_data)
-    return 201, organisation
+    return Status(201, organisation)
 
 
 def _decide(request: HttpRequest, organisation_id: int, *, approve: bool, reason: str) -> Organisation:
@@ -149,9 +149,9 @@ def token_list(request: HttpRequest) -> Any:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     token, raw = services.api_token_create(actor=permissions.signed_in_user(request), name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)

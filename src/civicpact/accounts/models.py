@@ -127,6 +127,26 @@ class Organisation(models.Model):
         return self.is_supplier and self.verification_status == VerificationStatus.VERIFIED
 
 
+class CapabilityProfile(models.Model):
+    """What a supplier can do, so that needs can find innovators the city did not know."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="capability", help_text="The supplier."
+    )
+    sectors = models.JSONField(default=list, blank=True, help_text="Sectors, e.g. 'street lighting'.")
+    solutions = models.TextField(blank=True, default="", help_text="Solutions and products offered.")
+    references = models.TextField(blank=True, default="", help_text="Past projects and clients.")
+    assets = models.JSONField(default=list, blank=True, help_text="Kinds of city assets worked with.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the profile last changed.")
+
+    def __str__(self) -> str:
+        return f"Capabilities of {self.organisation}"
+
+    @property
+    def matching_text(self) -> str:
+        return f"{' '.join(self.sectors)}. {self.solutions} {self.references}"
+
+
 class Role(models.TextChoices):
     DEPARTMENT_LEAD = "department_lead", "Department lead"
     PROCUREMENT_OFFICER = "procurement_officer", "Procurement officer"

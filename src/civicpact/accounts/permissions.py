@@ -106,3 +106,53 @@ def can_manage_roles(user: Any) -> bool:
 
 def can_run_jobs(user: Any) -> bool:
     return has_role(user, Role.ADMINISTRATOR)
+
+
+# Pipeline (needs, projects, gates). Objects are read through their attributes only, so this module
+# imports no later app.
+PIPELINE_READERS = frozenset(
+    {Role.PROCUREMENT_OFFICER, Role.FINANCE_ANALYST, Role.AUDITOR, Role.ADMINISTRATOR, Role.CONTRACT_MANAGER}
+)
+
+
+def lead_departments(user: Any) -> set[int]:
+    """Departments where the user is department lead."""
+    return {m.organisation_id for m in memberships_of(user) if m.role == Role.DEPARTMENT_LEAD}
+
+
+def can_view_pipeline(user: Any) -> bool:
+    """Needs and projects are internal to the city: staff only, never suppliers or the public."""
+    return bool(roles_of(user) & (PIPELINE_READERS | {Role.DEPARTMENT_LEAD}))
+
+
+def can_view_all_needs(user: Any) -> bool:
+    return bool(roles_of(user) & PIPELINE_READERS)
+
+
+def can_create_need(user: Any, department_id: int) -> bool:
+    return department_id in lead_departments(user) or has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR)
+
+
+def can_view_need(user: Any, need: Any) -> bool:
+    return can_view_all_needs(user) or need.department_id in lead_departments(user)
+
+
+def can_edit_need(user: Any, need: Any) -> bool:
+    return need.department_id in lead_departments(user) or has_role(user, Role.PROCUREMENT_OFFICER)
+
+
+def can_create_project(user: Any) -> bool:
+    return bool(lead_departments(user)) or has_role(user, Role.PROCUREMENT_OFFICER)
+
+
+def can_view_project(user: Any, project: Any, department_ids: set[int] | None = None) -> bool:
+    """Leads see projects their department leads or contributes to (pass the contributing departments)."""
+    if can_view_all_needs(user):
+        return True
+    mine = lead_departments(user)
+    return project.lead_department_id in mine or bool(mine & (department_ids or set()))
+
+
+def can_decide_gate(user: Any, project: Any) -> bool:
+    """Gate decisions belong to the PPP unit: procurement officers (and administrators)."""
+    return has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR)

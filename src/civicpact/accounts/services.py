@@ -13,6 +13,7 @@ from civicpact.accounts import permissions
 from civicpact.accounts.exceptions import InvalidTransition
 from civicpact.accounts.models import (
     ApiToken,
+    CapabilityProfile,
     Membership,
     Organisation,
     OrganisationKind,
@@ -158,6 +159,25 @@ def membership_revoke(*, actor: User, membership_id: int) -> None:
         membership.delete()
         permissions.forget_memberships(user)
         audit_append(actor=actor, action="role.revoke", obj=user, payload=payload)
+
+
+def capability_save(
+    *, actor: User, organisation_id: int, sectors: list[str], solutions: str, references: str, assets: list[str]
+) -> CapabilityProfile:
+    """A supplier's users keep its capability profile up to date."""
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
+        if not permissions.has_role(actor, Role.SUPPLIER_USER, organisation=organisation):
+            raise PermissionDenied("Only the supplier's own users may edit its capability profile.")
+        profile, _created = CapabilityProfile.objects.get_or_create(organisation=organisation)
+        profile.sectors = [s.strip() for s in sectors if s.strip()]
+        profile.assets = [a.strip() for a in assets if a.strip()]
+        profile.solutions = solutions.strip()
+        profile.references = references.strip()
+        profile.full_clean()
+        profile.save()
+        audit_append(actor=actor, action="capability.save", obj=organisation, payload={"sectors": profile.sectors})
+        return profile
 
 
 def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:

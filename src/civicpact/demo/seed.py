@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 
 from civicpact.accounts import services as accounts
 from civicpact.accounts.models import (
+    CapabilityProfile,
     Membership,
     Organisation,
     OrganisationKind,
@@ -20,6 +22,8 @@ from civicpact.accounts.models import (
     User,
     VerificationStatus,
 )
+from civicpact.pipeline import services as pipeline
+from civicpact.pipeline.models import Need, Project
 
 DEMO_PASSWORD = "aurelia-demo-2026"  # noqa: S105 - documented demo credential, only created by the demo seed
 
@@ -127,6 +131,236 @@ def _user(item: DemoUser) -> User:
     return user
 
 
+@dataclass(frozen=True)
+class DemoNeed:
+    department: str
+    title: str
+    problem: str
+    outcomes: str
+    kpis: tuple[str, ...]
+    budget: int
+    years: tuple[int, int]
+    location: str
+    assets: tuple[str, ...]
+    sdgs: tuple[int, ...]
+    tags: tuple[str, ...]
+    author: str
+
+
+NEEDS = [
+    DemoNeed(
+        "Energy and Street Lighting",
+        "Cut street-lighting energy by 40%",
+        "Our 20,000 sodium street lights use 11 GWh a year and fail often; faults are found by patrols.",
+        "Connected LED lighting that dims by need, reports faults itself and cuts energy use by 40%.",
+        ("energy use", "fault repair time"),
+        9_000_000,
+        (2027, 2036),
+        "citywide",
+        ("lighting poles",),
+        (7, 11, 13),
+        ("lighting", "energy"),
+        "lead",
+    ),
+    DemoNeed(
+        "Transport and Mobility",
+        "Know traffic flows at every junction",
+        "We count traffic by hand twice a year; signal timings are years out of date.",
+        "Continuous counts at 300 junctions from sensors on existing street lighting poles.",
+        ("journey time", "data availability"),
+        1_500_000,
+        (2027, 2031),
+        "citywide",
+        ("lighting poles", "traffic signals"),
+        (9, 11),
+        ("traffic", "sensors"),
+        "officer",
+    ),
+    DemoNeed(
+        "Environment and Climate",
+        "Street-level air quality data",
+        "Four reference stations cannot show which streets breach air quality limits.",
+        "Low-cost air quality sensors on street lights in every district, published as open data.",
+        ("data availability", "NO2 exceedances"),
+        600_000,
+        (2027, 2030),
+        "citywide",
+        ("lighting poles",),
+        (3, 11),
+        ("air quality", "sensors", "open data"),
+        "officer",
+    ),
+    DemoNeed(
+        "Transport and Mobility",
+        "Find a parking space without circling",
+        "A third of harbour-district traffic is drivers looking for a space.",
+        "Drivers see free spaces in real time; the city learns how parking is used.",
+        ("search traffic", "occupancy"),
+        800_000,
+        (2028, 2033),
+        "harbour district",
+        ("parking bays",),
+        (11,),
+        ("parking", "data partnership"),
+        "officer",
+    ),
+    DemoNeed(
+        "Digital and IT",
+        "Public Wi-Fi and fibre backhaul for the harbour",
+        "The harbour district has poor connectivity for residents, visitors and city devices.",
+        "Free public Wi-Fi and a fibre network city devices can use.",
+        ("coverage", "data availability"),
+        2_000_000,
+        (2028, 2040),
+        "harbour district",
+        ("fibre ducts", "lighting poles"),
+        (9,),
+        ("broadband",),
+        "officer",
+    ),
+    DemoNeed(
+        "Finance",
+        "Replace the payroll system",
+        "The payroll software is out of support.",
+        "A supported payroll service.",
+        ("payroll errors",),
+        400_000,
+        (2027, 2029),
+        "",
+        (),
+        (16,),
+        ("back office",),
+        "officer",
+    ),
+]
+
+CAPABILITIES = {
+    "Lumen Grid": (
+        ["street lighting", "energy services"],
+        "Connected LED street lighting retrofit with a central management system and remote fault reporting.",
+        "Lighting retrofit for two Portuguese municipalities (12,000 lights).",
+        ["lighting poles"],
+    ),
+    "CivicSense Analytics": (
+        ["sensors", "open data"],
+        "Low-cost air quality and traffic sensors mounted on street lights, with an open data platform.",
+        "Air quality pilots in three UK cities.",
+        ["lighting poles"],
+    ),
+    "Harbour Networks": (
+        ["telecoms"],
+        "Fibre networks, public Wi-Fi and backhaul for smart-city devices.",
+        "Fibre concessions in coastal towns.",
+        ["fibre ducts", "lighting poles"],
+    ),
+    "MetroPark Systems": (
+        ["parking", "mobility"],
+        "Parking bay sensors and real-time parking guidance apps.",
+        "Parking guidance in four German cities.",
+        ["parking bays"],
+    ),
+    "BrightPole Infrastructure": (
+        ["smart poles", "infrastructure"],
+        "Smart poles that carry lighting, sensors, 5G small cells and EV charging.",
+        "Smart pole concession in Valencia.",
+        ["lighting poles"],
+    ),
+}
+
+
+def _need(item: DemoNeed) -> Need:
+    existing = Need.objects.filter(title=item.title).first()
+    if existing is not None:
+        return existing
+    return pipeline.need_create(
+        actor=User.objects.get(username=item.author),
+        department=Organisation.objects.get(name=item.department),
+        title=item.title,
+        problem_statement=item.problem,
+        outcomes_sought=item.outcomes,
+        kpis=list(item.kpis),
+        indicative_budget=Decimal(item.budget),
+        first_year=item.years[0],
+        last_year=item.years[1],
+        location=item.location,
+        assets=list(item.assets),
+        sdgs=list(item.sdgs),
+        tags=list(item.tags),
+    )
+
+
+def _capability(name: str) -> None:
+    organisation = Organisation.objects.get(name=name)
+    if CapabilityProfile.objects.filter(organisation=organisation).exists():
+        return
+    sectors, solutions, references, assets = CAPABILITIES[name]
+    user = organisation.memberships.filter(role=Role.SUPPLIER_USER).select_related("user").first()
+    if user is None:
+        CapabilityProfile.objects.create(
+            organisation=organisation, sectors=sectors, solutions=solutions, references=references, assets=assets
+        )
+        return
+    accounts.capability_save(
+        actor=user.user,
+        organisation_id=organisation.pk,
+        sectors=sectors,
+        solutions=solutions,
+        references=references,
+        assets=assets,
+    )
+
+
+def _projects() -> None:
+    officer = User.objects.get(username="officer")
+    if not Project.objects.filter(title="Smart street lighting and sensor network").exists():
+        lighting = Need.objects.get(title="Cut street-lighting energy by 40%")
+        traffic = Need.objects.get(title="Know traffic flows at every junction")
+        air = Need.objects.get(title="Street-level air quality data")
+        project = pipeline.project_create(
+            actor=officer,
+            title="Smart street lighting and sensor network",
+            summary="Connected LED lighting across the city, with the poles carrying traffic and air quality "
+            "sensors for three departments.",
+            lead_department=lighting.department,
+            need_ids=[lighting.pk, traffic.pk, air.pk],
+            budget_shares={
+                lighting.department_id: Decimal(9_000_000),
+                traffic.department_id: Decimal(1_500_000),
+                air.department_id: Decimal(600_000),
+            },
+            planned_procurement_year=2027,
+            planned_start_year=2027,
+            duration_years=10,
+        )
+        pipeline.gate_decide(
+            actor=officer,
+            project_id=project.pk,
+            decision="approve",
+            expected_stage="idea",
+            reasons="Three departments share the need and the pole network; worth assessing.",
+        )
+        pipeline.gate_decide(
+            actor=officer,
+            project_id=project.pk,
+            decision="approve",
+            expected_stage="opportunity_assessment",
+            reasons="Market sounding showed interest from four suppliers; move to structuring.",
+        )
+    if not Project.objects.filter(title="Harbour parking guidance").exists():
+        parking = Need.objects.get(title="Find a parking space without circling")
+        pipeline.project_create(
+            actor=officer,
+            title="Harbour parking guidance",
+            summary="Real-time parking guidance in the harbour district, possibly as a data partnership.",
+            lead_department=parking.department,
+            need_ids=[parking.pk],
+            budget_shares={parking.department_id: Decimal(800_000)},
+            planned_procurement_year=2028,
+            planned_start_year=2028,
+            duration_years=5,
+        )
+
+
 def seed_demo_city(progress: Progress = _no_progress) -> dict[str, int]:
     """Create what is missing of the demo city; running it twice changes nothing the second time."""
     steps: list[tuple[str, Callable[[], object]]] = []
@@ -174,6 +408,12 @@ def seed_demo_city(progress: Progress = _no_progress) -> dict[str, int]:
     for item in USERS:
         if item.role == Role.SUPPLIER_USER:
             steps.append((f"user: {item.username}", lambda item=item: _user(item)))  # type: ignore[misc]
+
+    for need in NEEDS:
+        steps.append((f"need: {need.title}", lambda need=need: _need(need)))  # type: ignore[misc]
+    for name in CAPABILITIES:
+        steps.append((f"capabilities: {name}", lambda name=name: _capability(name)))  # type: ignore[misc]
+    steps.append(("projects and gate decisions", _projects))
 
     total = len(steps)
     for done, (label, step) in enumerate(steps):

@@ -14,6 +14,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """The menu for this person: every entry here is one they may open."""
     user = request.user
     items: list[tuple[str, str]] = [("Home", reverse("web:home"))]
+    if permissions.can_view_pipeline(user):
+        items.append(("Needs", reverse("pipeline:need-list")))
+        items.append(("Projects", reverse("pipeline:project-board")))
     if permissions.has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR):
         items.append(("Suppliers", reverse("accounts:supplier-list")))
     if permissions.can_manage_roles(user):

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from civicpact.accounts.models import Organisation
+from civicpact.domain.pipeline import GateDecision
+from civicpact.pipeline.models import Need
+
+
+class ListField(forms.CharField):
+    """A list typed as comma- or line-separated text."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+class SdgField(ListField):
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        numbers = []
+        for part in super().to_python(value):
+            if not part.isdigit() or not 1 <= int(part) <= 17:
+                raise forms.ValidationError(f"“{part}” is not a goal number: use numbers from 1 to 17.")
+            numbers.append(int(part))
+        return sorted(set(numbers))
+
+
+class NeedForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Organisation.objects.none(), label="Department")
+    title = forms.CharField(
+        max_length=200, label="Title", help_text="A short name, e.g. “Cut street-lighting energy by 40%”."
+    )
+    problem_statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Problem statement", help_text="The problem, not a solution."
+    )
+    outcomes_sought = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Outcomes sought",
+        help_text="What success looks like, measurably if you can.",
+    )
+    kpis = ListField(label="KPIs it would move", help_text="Comma-separated, e.g. energy use, fault repair time.")
+    indicative_budget = forms.DecimalField(
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        label="Indicative budget",
+        help_text="What the department could commit.",
+    )
+    first_year = forms.IntegerField(min_value=2000, max_value=2100, label="First budget year")
+    last_year = forms.IntegerField(min_value=2000, max_value=2100, label="Last budget year")
+    location = forms.CharField(
+        max_length=200, required=False, label="Location", help_text="E.g. citywide, harbour district."
+    )
+    assets = ListField(label="Assets concerned", help_text="Comma-separated, e.g. lighting poles, traffic signals.")
+    sdgs = SdgField(label="Sustainable Development Goals", help_text="Goal numbers, e.g. 7, 11, 13.")
+    tags = ListField(label="Tags", help_text="Comma-separated.")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if departments is not None:
+            self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("first_year"), data.get("last_year")
+        if first and last and last < first:
+            self.add_error("last_year", "The last budget year cannot come before the first.")
+        return data
+
+
+class NeedFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    department = forms.ModelChoiceField(
+        queryset=Organisation.objects.departments(), required=False, label="Department"
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Need._meta.get_field("status").choices],  # type: ignore[misc]
+        required=False,
+        label="Status",
+    )
+    tag = forms.CharField(required=False, label="Tag")
+    sdg = forms.IntegerField(required=False, min_value=1, max_value=17, label="SDG")
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why withdraw this need?")
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Document title")
+    document_type = forms.ChoiceField(
+        choices=[
+            ("feasibilityStudy", "Feasibility study"),
+            ("needsAssessment", "Needs assessment"),
+            ("projectPlan", "Project plan"),
+            ("riskProvisions", "Risk provisions"),
+            ("marketStudies", "Market studies"),
+            ("other", "Other"),
+        ],
+        label="Kind of document",
+    )
+    file = forms.FileField(label="File", help_text="Up to 20 MB.")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return upload
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Project title")
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Summary")
+    needs = forms.ModelMultipleChoiceField(
+        queryset=Need.objects.none(), widget=forms.CheckboxSelectMultiple, label="Needs to take forward together"
+    )
+    lead_department = forms.ModelChoiceField(queryset=Organisation.objects.departments(), label="Lead department")
+    planned_procurement_year = forms.IntegerField(min_value=2000, max_value=2100, label="Procurement planned in")
+    planned_start_year = forms.IntegerField(min_value=2000, max_value=2100, label="Service starts in")
+    duration_years = forms.IntegerField(min_value=1, max_value=40, label="Contract length (years)")
+
+    def __init__(self, *args: Any, needs: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["needs"].queryset = needs  # type: ignore[attr-defined]
+        self.departments = list(departments)
+        for department in self.departments:
+            self.fields[f"share_{department.pk}"] = forms.DecimalField(
+                min_value=Decimal("0"),
+                max_digits=14,
+                decimal_places=2,
+                required=False,
+                label=f"Budget share: {department.name}",
+                help_text="Leave empty if the department pays nothing.",
+            )
+
+    def share_fields(self) -> list[Any]:
+        return [self[f"share_{d.pk}"] for d in self.departments]
+
+    def budget_shares(self) -> dict[int, Decimal]:
+        return {
+            d.pk: self.cleaned_data[f"share_{d.pk}"]
+            for d in self.departments
+            if self.cleaned_data.get(f"share_{d.pk}") is not None
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, procure = data.get("planned_start_year"), data.get("planned_procurement_year")
+        if start and procure and start < procure:
+            self.add_error("planned_start_year", "The service cannot start before it is procured.")
+        return data
+
+
+class GateForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(d.value, d.label) for d in GateDecision], widget=forms.RadioSelect, label="Decision"
+    )
+    reasons = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Reasons", help_text="Recorded in the audit trail."
+    )
+    expected_stage = forms.CharField(widget=forms.HiddenInput)
+    document = forms.FileField(required=False, label="Supporting document")

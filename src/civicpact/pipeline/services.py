@@ -1,0 +1,270 @@
+"""Writes for needs, projects, pooled budgets, stage gates and documents. Each appends to the audit chain."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import Organisation, OrganisationKind, User
+from civicpact.domain.pipeline import GateDecision, GateError, Stage, stage_after_gate
+from civicpact.ledger.services import audit_append
+from civicpact.pipeline.exceptions import GateRefused, StaleEdit
+from civicpact.pipeline.models import BudgetShare, Document, GateRecord, Need, NeedStatus, Project, ProjectNeed
+
+NEED_FIELDS = (
+    "title",
+    "problem_statement",
+    "outcomes_sought",
+    "kpis",
+    "indicative_budget",
+    "first_year",
+    "last_year",
+    "location",
+    "assets",
+    "sdgs",
+    "tags",
+)
+
+
+def _clean_list(values: Sequence[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        text = " ".join(str(value).split())
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+def _validate_need(need: Need) -> None:
+    errors: dict[str, str] = {}
+    if not need.problem_statement.strip():
+        errors["problem_statement"] = "Describe the problem; a need without one cannot be assessed."
+    if not need.outcomes_sought.strip():
+        errors["outcomes_sought"] = "Say what success would look like."
+    if any(not isinstance(g, int) or not 1 <= g <= 17 for g in need.sdgs):
+        errors["sdgs"] = "Sustainable Development Goals are numbered 1 to 17."
+    if need.first_year and need.last_year and need.last_year < need.first_year:
+        errors["last_year"] = "The last budget year cannot come before the first."
+    if errors:
+        raise ValidationError(errors)
+    need.full_clean()
+
+
+def need_create(*, actor: User, department: Organisation, **fields: Any) -> Need:
+    if department.kind != OrganisationKind.DEPARTMENT:
+        raise ValidationError({"department": "Needs belong to a city department."})
+    if not permissions.can_create_need(actor, department.pk):
+        raise PermissionDenied("Only the department's lead or a procurement officer may register its needs.")
+    with transaction.atomic():
+        data = {k: fields[k] for k in NEED_FIELDS if k in fields}
+        for key in ("kpis", "assets", "tags"):
+            data[key] = _clean_list(data.get(key, []))
+        need = Need(department=department, created_by=actor, updated_by=actor, **data)
+        _validate_need(need)
+        need.save()
+        audit_append(
+            actor=actor, action="need.create", obj=need, payload={"title": need.title, "department": department.pk}
+        )
+        return need
+
+
+def need_update(*, actor: User, need_id: int, expected_version: int, **fields: Any) -> Need:
+    """Save an edit, unless someone else saved since the editor loaded version `expected_version`."""
+    with transaction.atomic():
+        need = Need.objects.select_for_update().select_related("updated_by").get(pk=need_id)
+        if not permissions.can_edit_need(actor, need):
+            raise PermissionDenied("Only the department's lead or a procurement officer may edit this need.")
+        if need.version != expected_version:
+            raise StaleEdit(
+                f"This need was changed by {need.updated_by} at {timezone.localtime(need.updated_at):%Y-%m-%d %H:%M}"
+                " after you opened it. Reload to see their changes, then make yours again."
+            )
+        changed = []
+        for key in NEED_FIELDS:
+            if key in fields:
+                value = _clean_list(fields[key]) if key in ("kpis", "assets", "tags") else fields[key]
+                if getattr(need, key) != value:
+                    setattr(need, key, value)
+                    changed.append(key)
+        if not changed:
+            return need
+        _validate_need(need)
+        need.version += 1
+        need.updated_by = actor
+        need.save()
+        audit_append(actor=actor, action="need.update", obj=need, payload={"fields": changed, "version": need.version})
+        return need
+
+
+def need_withdraw(*, actor: User, need_id: int, reason: str) -> Need:
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=need_id)
+        if not permissions.can_edit_need(actor, need):
+            raise PermissionDenied("Only the department's lead or a procurement officer may withdraw this need.")
+        if need.status != NeedStatus.OPEN:
+            raise ValidationError({"status": "Only an open need can be withdrawn."})
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why the need is withdrawn."})
+        need.status = NeedStatus.WITHDRAWN
+        need.version += 1
+        need.updated_by = actor
+        need.save(update_fields=["status", "version", "updated_by", "updated_at"])
+        audit_append(actor=actor, action="need.withdraw", obj=need, payload={"reason": reason})
+        return need
+
+
+def project_create(
+    *,
+    actor: User,
+    title: str,
+    summary: str,
+    lead_department: Organisation,
+    need_ids: Sequence[int],
+    budget_shares: Mapping[int, Decimal],
+    planned_procurement_year: int,
+    planned_start_year: int,
+    duration_years: int,
+) -> Project:
+    """Link open needs into one project, with each department's share of the pooled budget."""
+    if not permissions.can_create_project(actor):
+        raise PermissionDenied("Only department leads and procurement officers may create projects.")
+    with transaction.atomic():
+        needs = list(Need.objects.select_for_update().filter(pk__in=need_ids).select_related("department"))
+        errors: dict[str, str] = {}
+        if not needs or len(needs) != len(set(need_ids)):
+            errors["need_ids"] = "Choose at least one need; every need must exist."
+        elif any(n.status != NeedStatus.OPEN for n in needs):
+            taken = ", ".join(n.title for n in needs if n.status != NeedStatus.OPEN)
+            errors["need_ids"] = f"Already in a project or withdrawn: {taken}."
+        departments = {n.department_id for n in needs}
+        if lead_department.pk not in departments:
+            errors["lead_department"] = "The lead department must own one of the linked needs."
+        if any(amount < 0 for amount in budget_shares.values()):
+            errors["budget_shares"] = "A department's share cannot be negative."
+        unknown = set(budget_shares) - departments
+        if unknown:
+            errors["budget_shares"] = "Budget shares can only come from departments whose needs are linked."
+        if errors:
+            raise ValidationError(errors)
+        project = Project(
+            title=title,
+            summary=summary,
+            lead_department=lead_department,
+            created_by=actor,
+            planned_procurement_year=planned_procurement_year,
+            planned_start_year=planned_start_year,
+            duration_years=duration_years,
+        )
+        project.full_clean()
+        project.save()
+        ProjectNeed.objects.bulk_create([ProjectNeed(project=project, need=n) for n in needs])
+        Need.objects.filter(pk__in=[n.pk for n in needs]).update(status=NeedStatus.IN_PROJECT)
+        BudgetShare.objects.bulk_create(
+            [BudgetShare(project=project, department_id=d, amount=a) for d, a in sorted(budget_shares.items())]
+        )
+        audit_append(
+            actor=actor,
+            action="project.create",
+            obj=project,
+            payload={
+                "title": title,
+                "needs": sorted(n.pk for n in needs),
+                "budget_shares": {str(d): str(a) for d, a in sorted(budget_shares.items())},
+            },
+        )
+        return project
+
+
+def gate_decide(
+    *,
+    actor: User,
+    project_id: int,
+    decision: str,
+    reasons: str,
+    expected_stage: str,
+    blockers: Sequence[str] = (),
+) -> GateRecord:
+    """Record a stage-gate decision and move the project. `blockers` (from later apps) refuse an approval."""
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project_id)
+        if not permissions.can_decide_gate(actor, project):
+            raise PermissionDenied("Only a procurement officer may decide a stage gate.")
+        if project.stage != expected_stage:
+            raise GateRefused(f"The project moved to {project.stage_label} since you opened it; reload the page.")
+        try:
+            choice = GateDecision(decision)
+            result = stage_after_gate(Stage(project.stage), choice)
+        except ValueError as exc:
+            message = str(exc) if isinstance(exc, GateError) else "Choose approve, send back or stop."
+            raise GateRefused(message) from None
+        if not reasons.strip():
+            raise ValidationError({"reasons": "Give the reasons for the decision; they are recorded for audit."})
+        if choice == GateDecision.APPROVE and blockers:
+            raise GateRefused("This gate cannot be approved yet: " + "; ".join(blockers) + ".")
+        record = GateRecord(
+            project=project,
+            stage=project.stage,
+            decision=choice,
+            resulting_stage=result,
+            reasons=reasons.strip(),
+            decided_by=actor,
+        )
+        record.full_clean()
+        record.save(force_insert=True)
+        project.stage = result
+        project.needs_rework = choice == GateDecision.SEND_BACK
+        project.version += 1
+        project.save(update_fields=["stage", "needs_rework", "version", "updated_at"])
+        audit_append(
+            actor=actor,
+            action=f"gate.{choice.value}",
+            obj=project,
+            payload={
+                "stage": record.stage,
+                "resulting_stage": result,
+                "reasons": record.reasons,
+                "gate": record.pk,
+            },
+        )
+        return record
+
+
+def document_attach(
+    *,
+    actor: User,
+    upload: UploadedFile,
+    title: str,
+    document_type: str = "other",
+    need: Need | None = None,
+    project: Project | None = None,
+    gate: GateRecord | None = None,
+) -> Document:
+    if need is not None and not permissions.can_edit_need(actor, need):
+        raise PermissionDenied("You may not attach documents to this need.")
+    if (project is not None or gate is not None) and not (
+        permissions.can_decide_gate(actor, project) or permissions.can_create_project(actor)
+    ):
+        raise PermissionDenied("You may not attach documents to this project.")
+    with transaction.atomic():
+        document = Document(
+            need=need,
+            project=project,
+            gate=gate,
+            title=title.strip() or upload.name or "document",
+            document_type=document_type,
+            file=upload,
+            uploaded_by=actor,
+        )
+        document.full_clean()
+        document.save()
+        audit_append(
+            actor=actor, action="document.attach", obj=document, payload={"title": document.title, "size": upload.size}
+        )
+        return document
