@@ -156,3 +156,12 @@ def can_view_project(user: Any, project: Any, department_ids: set[int] | None = 
 def can_decide_gate(user: Any, project: Any) -> bool:
     """Gate decisions belong to the PPP unit: procurement officers (and administrators)."""
     return has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR)
+
+
+def can_manage_rfis(user: Any) -> bool:
+    return has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR)
+
+
+def can_respond_to_rfis(user: Any) -> bool:
+    """Only users of a verified supplier answer market soundings."""
+    return any(org.can_bid for org in supplier_organisations(user))

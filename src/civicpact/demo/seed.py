@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from civicpact.accounts import services as accounts
 from civicpact.accounts.models import (
@@ -361,6 +363,31 @@ def _projects() -> None:
         )
 
 
+def _market_sounding() -> None:
+    project = Project.objects.get(title="Smart street lighting and sensor network")
+    if project.rfis.exists():
+        return
+    rfi = pipeline.rfi_create(
+        actor=User.objects.get(username="officer"),
+        project_id=project.pk,
+        title="Market sounding: smart street lighting with sensors",
+        description="Port Aurelia wants connected LED street lighting whose poles also carry traffic and air "
+        "quality sensors. We want to hear how you would do it, under which partnership model, and at what cost.",
+        questions="1. Which partnership model would you propose?\n2. What share of energy savings is realistic?",
+        response_deadline=timezone.now() + timedelta(days=45),
+        publish=True,
+    )
+    pipeline.rfi_respond(
+        actor=User.objects.get(username="supplier"),
+        rfi_id=rfi.pk,
+        interest=3,
+        capability="We retrofitted 12,000 lights for two municipalities with remote fault reporting.",
+        price_min=Decimal(7_500_000),
+        price_max=Decimal(9_500_000),
+        questions="Can the city share pole structural surveys?",
+    )
+
+
 def seed_demo_city(progress: Progress = _no_progress) -> dict[str, int]:
     """Create what is missing of the demo city; running it twice changes nothing the second time."""
     steps: list[tuple[str, Callable[[], object]]] = []
@@ -414,6 +441,7 @@ def seed_demo_city(progress: Progress = _no_progress) -> dict[str, int]:
     for name in CAPABILITIES:
         steps.append((f"capabilities: {name}", lambda name=name: _capability(name)))  # type: ignore[misc]
     steps.append(("projects and gate decisions", _projects))
+    steps.append(("a market sounding", _market_sounding))
 
     total = len(steps)
     for done, (label, step) in enumerate(steps):

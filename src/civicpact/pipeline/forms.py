@@ -7,7 +7,7 @@ from django import forms
 
 from civicpact.accounts.models import Organisation
 from civicpact.domain.pipeline import GateDecision
-from civicpact.pipeline.models import Need
+from civicpact.pipeline.models import Interest, Need
 
 
 class ListField(forms.CharField):
@@ -174,3 +174,42 @@ class GateForm(forms.Form):
     )
     expected_stage = forms.CharField(widget=forms.HiddenInput)
     document = forms.FileField(required=False, label="Supporting document")
+
+
+class RfiForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Title", help_text="E.g. “Market sounding: smart street lighting”.")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="What you want to learn",
+        help_text="Describe the need and outcomes, not a specification.",
+    )
+    questions = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Questions")
+    response_deadline = forms.DateTimeField(
+        label="Responses accepted until",
+        help_text="Date and time, e.g. 2027-03-31 17:00.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    publish = forms.BooleanField(required=False, initial=True, label="Publish to verified suppliers now")
+
+
+class RfiResponseForm(forms.Form):
+    interest = forms.TypedChoiceField(choices=Interest.choices, coerce=int, label="Your interest")
+    capability = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Relevant capability",
+        help_text="What you have done that is like this.",
+    )
+    price_min = forms.DecimalField(
+        min_value=Decimal("0"), max_digits=14, decimal_places=2, label="Indicative price: from"
+    )
+    price_max = forms.DecimalField(
+        min_value=Decimal("0"), max_digits=14, decimal_places=2, label="Indicative price: to"
+    )
+    questions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Your questions")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and high < low:
+            self.add_error("price_max", "The high end of the price range cannot be below the low end.")
+        return data

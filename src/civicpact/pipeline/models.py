@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -253,3 +253,84 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RfiStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Open for responses"
+    CLOSED = "closed", "Closed"
+
+
+class RfiQuerySet(models.QuerySet["Rfi"]):
+    def visible_to_suppliers(self) -> RfiQuerySet:
+        """Published or closed requests: suppliers never see drafts."""
+        return self.exclude(status=RfiStatus.DRAFT)
+
+
+class Rfi(models.Model):
+    """A market sounding: a request for information that verified suppliers answer."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="rfis", help_text="The project.")
+    title = models.CharField(max_length=200, help_text="What the city asks the market.")
+    description = models.TextField(help_text="The need and context, for suppliers.")
+    questions = models.TextField(blank=True, default="", help_text="Specific questions for suppliers.")
+    response_deadline = models.DateTimeField(help_text="Responses are accepted until this moment.")
+    status = models.CharField(
+        max_length=20, choices=RfiStatus.choices, default=RfiStatus.DRAFT, help_text="Draft, open or closed."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When it was published.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", help_text="Who wrote it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was written.")
+
+    objects: ClassVar[RfiQuerySet] = RfiQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, now: Any) -> bool:
+        return self.status == RfiStatus.PUBLISHED and now < self.response_deadline
+
+
+class Interest(models.IntegerChoices):
+    NONE = 0, "Not interested"
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+
+
+class RfiResponse(models.Model):
+    """One supplier's answer to a market sounding. Visible to the city and that supplier only."""
+
+    rfi = models.ForeignKey(Rfi, on_delete=models.PROTECT, related_name="responses", help_text="The request.")
+    supplier = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="rfi_responses", help_text="The answering supplier."
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", help_text="Who answered."
+    )
+    interest = models.PositiveSmallIntegerField(choices=Interest.choices, help_text="Interest in the project.")
+    capability = models.TextField(help_text="Relevant capability and experience.")
+    price_min = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=NON_NEGATIVE, help_text="Indicative price range: low end."
+    )
+    price_max = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=NON_NEGATIVE, help_text="Indicative price range: high end."
+    )
+    questions = models.TextField(blank=True, default="", help_text="The supplier's own questions.")
+    submitted_at = models.DateTimeField(auto_now_add=True, help_text="First submitted.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last changed.")
+
+    class Meta:
+        ordering = ["-interest", "supplier__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["rfi", "supplier"], name="rfi_response_one_per_supplier"),
+            models.CheckConstraint(condition=Q(price_max__gte=F("price_min")), name="rfi_price_range_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} on {self.rfi}"

@@ -14,7 +14,17 @@ from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, VerificationStatus
 from civicpact.domain.pipeline import STAGE_LABELS, Stage
 from civicpact.domain.synergy import Match, Profile, find_synergies, match_suppliers, normalise_terms
-from civicpact.pipeline.models import BudgetShare, Need, NeedQuerySet, NeedStatus, Project, ProjectNeed
+from civicpact.pipeline.models import (
+    BudgetShare,
+    Need,
+    NeedQuerySet,
+    NeedStatus,
+    Project,
+    ProjectNeed,
+    Rfi,
+    RfiResponse,
+    RfiStatus,
+)
 
 
 def _require_pipeline(actor: Any) -> None:
@@ -191,3 +201,29 @@ def roadmap(*, actor: Any) -> list[RoadmapBar]:
         for p in project_list(actor=actor)
         if p.stage != Stage.CLOSED
     ]
+
+
+def rfi_list_open_to_suppliers(*, actor: Any) -> list[Rfi]:
+    """Market soundings a supplier may see: published or closed, newest first."""
+    if not (permissions.supplier_organisations(actor) or permissions.can_view_pipeline(actor)):
+        raise PermissionDenied("Market soundings are for registered suppliers and city staff.")
+    return list(Rfi.objects.visible_to_suppliers().select_related("project"))
+
+
+def rfi_get(*, actor: Any, pk: int) -> Rfi:
+    """Raises Rfi.DoesNotExist also when the reader may not see it (drafts are the city's)."""
+    rfi = Rfi.objects.select_related("project", "created_by").get(pk=pk)
+    if permissions.can_view_pipeline(actor):
+        return rfi
+    if permissions.supplier_organisations(actor) and rfi.status != RfiStatus.DRAFT:
+        return rfi
+    raise Rfi.DoesNotExist
+
+
+def rfi_responses(*, actor: Any, rfi: Rfi) -> list[RfiResponse]:
+    """The city sees every response; a supplier only its own."""
+    responses = RfiResponse.objects.filter(rfi=rfi).select_related("supplier", "submitted_by")
+    if permissions.can_view_pipeline(actor):
+        return list(responses)
+    mine = [o.pk for o in permissions.supplier_organisations(actor)]
+    return list(responses.filter(supplier_id__in=mine))

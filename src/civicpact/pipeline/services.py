@@ -16,7 +16,18 @@ from civicpact.accounts.models import Organisation, OrganisationKind, User
 from civicpact.domain.pipeline import GateDecision, GateError, Stage, stage_after_gate
 from civicpact.ledger.services import audit_append
 from civicpact.pipeline.exceptions import GateRefused, StaleEdit
-from civicpact.pipeline.models import BudgetShare, Document, GateRecord, Need, NeedStatus, Project, ProjectNeed
+from civicpact.pipeline.models import (
+    BudgetShare,
+    Document,
+    GateRecord,
+    Need,
+    NeedStatus,
+    Project,
+    ProjectNeed,
+    Rfi,
+    RfiResponse,
+    RfiStatus,
+)
 
 NEED_FIELDS = (
     "title",
@@ -268,3 +279,79 @@ def document_attach(
             actor=actor, action="document.attach", obj=document, payload={"title": document.title, "size": upload.size}
         )
         return document
+
+
+def rfi_create(
+    *,
+    actor: User,
+    project_id: int,
+    title: str,
+    description: str,
+    questions: str,
+    response_deadline: Any,
+    publish: bool,
+) -> Rfi:
+    if not permissions.can_manage_rfis(actor):
+        raise PermissionDenied("Only procurement officers run market soundings.")
+    with transaction.atomic():
+        project = Project.objects.get(pk=project_id)
+        if response_deadline <= timezone.now():
+            raise ValidationError({"response_deadline": "The deadline must be in the future."})
+        rfi = Rfi(
+            project=project,
+            title=title.strip(),
+            description=description.strip(),
+            questions=questions.strip(),
+            response_deadline=response_deadline,
+            created_by=actor,
+        )
+        if publish:
+            rfi.status, rfi.published_at = RfiStatus.PUBLISHED, timezone.now()
+        rfi.full_clean()
+        rfi.save()
+        audit_append(
+            actor=actor,
+            action="rfi.publish" if publish else "rfi.create",
+            obj=rfi,
+            payload={"project": project.pk, "title": rfi.title},
+        )
+        return rfi
+
+
+def rfi_respond(
+    *, actor: User, rfi_id: int, interest: int, capability: str, price_min: Decimal, price_max: Decimal, questions: str
+) -> RfiResponse:
+    """A verified supplier answers (or updates its answer) while the request is open."""
+    with transaction.atomic():
+        rfi = Rfi.objects.select_for_update().get(pk=rfi_id)
+        organisations = [o for o in permissions.supplier_organisations(actor) if o.can_bid]
+        if not organisations:
+            raise PermissionDenied("Only users of a verified supplier may answer market soundings.")
+        if not rfi.is_open(timezone.now()):
+            raise ValidationError({"__all__": "This request is closed for responses."})
+        if price_min > price_max:
+            raise ValidationError({"price_max": "The high end of the price range cannot be below the low end."})
+        supplier = organisations[0]
+        response = RfiResponse.objects.filter(rfi=rfi, supplier=supplier).first() or RfiResponse(
+            rfi=rfi, supplier=supplier
+        )
+        response.submitted_by = actor
+        response.interest, response.capability, response.questions = interest, capability.strip(), questions.strip()
+        response.price_min, response.price_max = price_min, price_max
+        response.full_clean()
+        response.save()
+        audit_append(actor=actor, action="rfi.respond", obj=rfi, payload={"supplier": supplier.pk})
+        return response
+
+
+def rfi_close(*, actor: User, rfi_id: int) -> Rfi:
+    if not permissions.can_manage_rfis(actor):
+        raise PermissionDenied("Only procurement officers run market soundings.")
+    with transaction.atomic():
+        rfi = Rfi.objects.select_for_update().get(pk=rfi_id)
+        if rfi.status != RfiStatus.PUBLISHED:
+            raise ValidationError({"__all__": "Only an open request can be closed."})
+        rfi.status = RfiStatus.CLOSED
+        rfi.save(update_fields=["status"])
+        audit_append(actor=actor, action="rfi.close", obj=rfi)
+        return rfi

@@ -17,4 +17,8 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("projects/<int:pk>/gate/", views.project_gate, name="project-gate"),
     path("roadmap/", views.roadmap, name="roadmap"),
+    path("projects/<int:pk>/market-sounding/", views.rfi_create, name="rfi-create"),
+    path("opportunities/", views.opportunities, name="opportunities"),
+    path("market-soundings/<int:pk>/", views.rfi_detail, name="rfi-detail"),
+    path("market-soundings/<int:pk>/close/", views.rfi_close, name="rfi-close"),
 ]

@@ -8,14 +8,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation
 from civicpact.pipeline import selectors, services
 from civicpact.pipeline.exceptions import PipelineError
-from civicpact.pipeline.forms import DocumentForm, GateForm, NeedFilterForm, NeedForm, ProjectForm, WithdrawForm
-from civicpact.pipeline.models import Document, Need, NeedStatus, Project
+from civicpact.pipeline.forms import (
+    DocumentForm,
+    GateForm,
+    NeedFilterForm,
+    NeedForm,
+    ProjectForm,
+    RfiForm,
+    RfiResponseForm,
+    WithdrawForm,
+)
+from civicpact.pipeline.models import Document, Need, NeedStatus, Project, Rfi
 from civicpact.web.charts import horizontal_bars, timeline
 
 
@@ -333,3 +343,99 @@ def roadmap(request: HttpRequest) -> HttpResponse:
         [(b.title, b.start_year, b.end_year, b.procurement_year, b.stage_label) for b in bars],
     )
     return render(request, "pipeline/roadmap.html", {"bars": bars, "chart": chart})
+
+
+@login_required
+def rfi_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_or_404(request, pk)
+    if not permissions.can_manage_rfis(request.user):
+        raise PermissionDenied("Only procurement officers run market soundings.")
+    form = RfiForm(request.POST or None, initial={"title": f"Market sounding: {project.title}"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rfi = services.rfi_create(
+                actor=permissions.signed_in_user(request), project_id=project.pk, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "The market sounding is saved."
+                + (" Verified suppliers can now answer it." if rfi.status == "published" else ""),
+            )
+            return redirect("pipeline:rfi-detail", pk=rfi.pk)
+    return render(
+        request, "pipeline/rfi_form.html", {"form": form, "project": project}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def opportunities(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "pipeline/opportunities.html",
+        {
+            "rfis": selectors.rfi_list_open_to_suppliers(actor=request.user),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def rfi_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        rfi = selectors.rfi_get(actor=request.user, pk=pk)
+    except Rfi.DoesNotExist:
+        raise Http404("No such market sounding.") from None
+    responses = selectors.rfi_responses(actor=request.user, rfi=rfi)
+    is_city = permissions.can_view_pipeline(request.user)
+    form = None
+    status = 200
+    if permissions.can_respond_to_rfis(request.user) and rfi.is_open(timezone.now()):
+        mine = responses[0] if responses else None
+        initial = (
+            {f: getattr(mine, f) for f in ("interest", "capability", "price_min", "price_max", "questions")}
+            if mine
+            else {}
+        )
+        form = RfiResponseForm(request.POST or None, initial=initial)
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    services.rfi_respond(actor=permissions.signed_in_user(request), rfi_id=rfi.pk, **form.cleaned_data)
+                except ValidationError as exc:
+                    add_errors(form, exc)
+                else:
+                    messages.success(request, "Your response is saved. You can change it until the deadline.")
+                    return redirect("pipeline:rfi-detail", pk=rfi.pk)
+            status = 400
+    elif request.method == "POST":
+        raise PermissionDenied("Only users of a verified supplier may answer, and only while the request is open.")
+    return render(
+        request,
+        "pipeline/rfi_detail.html",
+        {
+            "rfi": rfi,
+            "responses": responses,
+            "is_city": is_city,
+            "form": form,
+            "can_close": permissions.can_manage_rfis(request.user) and rfi.status == "published",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def rfi_close(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        rfi = selectors.rfi_get(actor=request.user, pk=pk)
+        services.rfi_close(actor=permissions.signed_in_user(request), rfi_id=rfi.pk)
+    except Rfi.DoesNotExist:
+        raise Http404("No such market sounding.") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The market sounding is closed.")
+    return redirect("pipeline:rfi-detail", pk=pk)

@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if permissions.can_view_pipeline(user):
         items.append(("Needs", reverse("pipeline:need-list")))
         items.append(("Projects", reverse("pipeline:project-board")))
+    if permissions.supplier_organisations(user):
+        items.append(("Opportunities", reverse("pipeline:opportunities")))
     if permissions.has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR):
         items.append(("Suppliers", reverse("accounts:supplier-list")))
     if permissions.can_manage_roles(user):

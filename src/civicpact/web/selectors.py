@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, OrganisationKind, Role, User, VerificationStatus
 from civicpact.ledger.models import AuditEvent, Release
 from civicpact.ledger.selectors import audit_event_list
+from civicpact.pipeline import selectors as pipeline
 from civicpact.web.models import JobProgress
 
 
@@ -34,6 +36,12 @@ def dashboard_for(*, user: Any) -> dict[str, Any]:
         data["recent_jobs"] = job_list(limit=3)
     if Role.SUPPLIER_USER in roles:
         data["supplier_organisations"] = permissions.supplier_organisations(user)
+        now = timezone.now()
+        data["open_rfis"] = [r for r in pipeline.rfi_list_open_to_suppliers(actor=user) if r.is_open(now)]
+    data["sees_pipeline"] = permissions.can_view_pipeline(user)
+    if data["sees_pipeline"]:
+        data["needs"] = list(pipeline.need_list(actor=user)[:5])
+        data["board"] = [(label, len(projects)) for _stage, label, projects in pipeline.pipeline_board(actor=user)]
     if roles & {Role.DEPARTMENT_LEAD, Role.FINANCE_ANALYST, Role.CONTRACT_MANAGER}:
         data["departments"] = list(Organisation.objects.departments().select_related("parent"))
     return data
