@@ -9,108 +9,317 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(blank=True, default='', help_text='Name shown to others.', max_length=200)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                (
+                    "full_name",
+                    models.CharField(blank=True, default="", help_text="Name shown to others.", max_length=200),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="What the token is for, e.g. 'telemetry gateway'.", max_length=100)),
-                ('digest', models.CharField(help_text='SHA-256 of the token.', max_length=64, unique=True)),
-                ('hint', models.CharField(help_text='First characters of the token, to tell tokens apart.', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the token was created.')),
-                ('last_used_at', models.DateTimeField(blank=True, help_text='When the token last authenticated.', null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, help_text='When the token was revoked.', null=True)),
-                ('user', models.ForeignKey(help_text='Owner.', on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(help_text="What the token is for, e.g. 'telemetry gateway'.", max_length=100),
+                ),
+                ("digest", models.CharField(help_text="SHA-256 of the token.", max_length=64, unique=True)),
+                (
+                    "hint",
+                    models.CharField(help_text="First characters of the token, to tell tokens apart.", max_length=12),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the token was created.")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, help_text="When the token last authenticated.", null=True),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, help_text="When the token was revoked.", null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        help_text="Owner.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Name in everyday use.', max_length=200)),
-                ('kind', models.CharField(choices=[('city', 'City'), ('department', 'Department'), ('supplier', 'Supplier'), ('other', 'Other organisation')], help_text='What sort of body this is.', max_length=20)),
-                ('other_kind', models.CharField(blank=True, choices=[('', 'Not applicable'), ('association', 'Association'), ('research', 'Research institution'), ('civil_society', 'Civil-society organisation')], default='', help_text="For kind 'other': which sort.", max_length=20)),
-                ('legal_name', models.CharField(blank=True, default='', help_text='Registered legal name.', max_length=200)),
-                ('country', models.CharField(blank=True, default='', help_text='ISO 3166-1 alpha-2 country code.', max_length=2)),
-                ('registration_number', models.CharField(blank=True, default='', help_text='Company registration number, unique within its country.', max_length=64)),
-                ('is_sme', models.BooleanField(default=False, help_text='Small or medium-sized enterprise.')),
-                ('contact_name', models.CharField(blank=True, default='', help_text='Contact person.', max_length=200)),
-                ('contact_email', models.EmailField(blank=True, default='', help_text='Contact e-mail address.', max_length=254)),
-                ('contact_phone', models.CharField(blank=True, default='', help_text='Contact telephone number.', max_length=40)),
-                ('verification_status', models.CharField(choices=[('not_required', 'Not required'), ('pending', 'Awaiting verification'), ('verified', 'Verified'), ('rejected', 'Rejected')], default='not_required', help_text='Suppliers may bid only once verified by a procurement officer.', max_length=20)),
-                ('verified_at', models.DateTimeField(blank=True, help_text='When the verification decision was made.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the organisation was recorded.')),
-                ('parent', models.ForeignKey(blank=True, help_text='For a department: the city it belongs to.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='accounts.organisation')),
-                ('verified_by', models.ForeignKey(blank=True, help_text='Who made the verification decision.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="Name in everyday use.", max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city", "City"),
+                            ("department", "Department"),
+                            ("supplier", "Supplier"),
+                            ("other", "Other organisation"),
+                        ],
+                        help_text="What sort of body this is.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "other_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not applicable"),
+                            ("association", "Association"),
+                            ("research", "Research institution"),
+                            ("civil_society", "Civil-society organisation"),
+                        ],
+                        default="",
+                        help_text="For kind 'other': which sort.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "legal_name",
+                    models.CharField(blank=True, default="", help_text="Registered legal name.", max_length=200),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True, default="", help_text="ISO 3166-1 alpha-2 country code.", max_length=2
+                    ),
+                ),
+                (
+                    "registration_number",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Company registration number, unique within its country.",
+                        max_length=64,
+                    ),
+                ),
+                ("is_sme", models.BooleanField(default=False, help_text="Small or medium-sized enterprise.")),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, default="", help_text="Contact person.", max_length=200),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, default="", help_text="Contact e-mail address.", max_length=254),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, default="", help_text="Contact telephone number.", max_length=40),
+                ),
+                (
+                    "verification_status",
+                    models.CharField(
+                        choices=[
+                            ("not_required", "Not required"),
+                            ("pending", "Awaiting verification"),
+                            ("verified", "Verified"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="not_required",
+                        help_text="Suppliers may bid only once verified by a procurement officer.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "verified_at",
+                    models.DateTimeField(blank=True, help_text="When the verification decision was made.", null=True),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, help_text="When the organisation was recorded."),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a department: the city it belongs to.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who made the verification decision.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('department_lead', 'Department lead'), ('procurement_officer', 'Procurement officer'), ('finance_analyst', 'Finance analyst'), ('evaluator', 'Evaluator'), ('contract_manager', 'Contract manager'), ('supplier_user', 'Supplier user'), ('auditor', 'Auditor'), ('administrator', 'Administrator')], help_text='What the person may do there.', max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the role was granted.')),
-                ('user', models.ForeignKey(help_text='The person.', on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(help_text='Where the role is held.', on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='accounts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("department_lead", "Department lead"),
+                            ("procurement_officer", "Procurement officer"),
+                            ("finance_analyst", "Finance analyst"),
+                            ("evaluator", "Evaluator"),
+                            ("contract_manager", "Contract manager"),
+                            ("supplier_user", "Supplier user"),
+                            ("auditor", "Auditor"),
+                            ("administrator", "Administrator"),
+                        ],
+                        help_text="What the person may do there.",
+                        max_length=32,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the role was granted.")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        help_text="The person.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        help_text="Where the role is held.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation__name', 'role'],
+                "ordering": ["organisation__name", "role"],
             },
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'supplier'), models.Q(('registration_number', ''), _negated=True)), fields=('country', 'registration_number'), name='supplier_registration_unique_per_country', violation_error_message='A supplier with this registration number is already registered here.'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "supplier"), models.Q(("registration_number", ""), _negated=True)),
+                fields=("country", "registration_number"),
+                name="supplier_registration_unique_per_country",
+                violation_error_message="A supplier with this registration number is already registered here.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'department'), _negated=True), ('parent__isnull', False), _connector='OR'), name='department_has_city'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "department"), _negated=True), ("parent__isnull", False), _connector="OR"
+                ),
+                name="department_has_city",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'supplier'), _negated=True), models.Q(('verification_status', 'not_required'), _negated=True), _connector='OR'), name='supplier_has_verification_status'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "supplier"), _negated=True),
+                    models.Q(("verification_status", "not_required"), _negated=True),
+                    _connector="OR",
+                ),
+                name="supplier_has_verification_status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'organisation', 'role'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("user", "organisation", "role"), name="membership_unique"),
         ),
     ]

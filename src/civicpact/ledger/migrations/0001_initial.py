@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,59 +14,88 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(default=0, help_text='Sequence number of the newest event.')),
-                ('hash', models.CharField(help_text='Hash of the newest event (zeros for an empty chain).', max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveBigIntegerField(default=0, help_text="Sequence number of the newest event.")),
+                (
+                    "hash",
+                    models.CharField(help_text="Hash of the newest event (zeros for an empty chain).", max_length=64),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Ocid',
+            name="Ocid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ocid', models.CharField(help_text='The ocid: prefix plus a local identifier.', max_length=100, unique=True)),
-                ('object_ref', models.CharField(help_text='The contracting process it identifies.', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When it was minted.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "ocid",
+                    models.CharField(
+                        help_text="The ocid: prefix plus a local identifier.", max_length=100, unique=True
+                    ),
+                ),
+                ("object_ref", models.CharField(help_text="The contracting process it identifies.", max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When it was minted.")),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(help_text='Position in the chain, from 1 without gaps.', unique=True)),
-                ('time', models.DateTimeField(help_text='When the event happened (UTC).')),
-                ('actor_label', models.CharField(help_text='Who did it, as hashed into the chain.', max_length=200)),
-                ('action', models.CharField(help_text="What happened, e.g. 'supplier.verify'.", max_length=100)),
-                ('object_ref', models.CharField(help_text="What it happened to, e.g. 'accounts.organisation:7'.", max_length=200)),
-                ('public', models.BooleanField(default=False, help_text='Whether the payload is published.')),
-                ('payload', models.JSONField(default=dict, help_text='Details of the event.')),
-                ('salt', models.CharField(help_text='Random salt of the payload digest.', max_length=64)),
-                ('payload_digest', models.CharField(help_text='sha256(salt + canonical payload).', max_length=64)),
-                ('hash', models.CharField(help_text='sha256(previous hash + canonical link).', max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, help_text='Who did it; empty for the system or an anonymous visitor.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "seq",
+                    models.PositiveBigIntegerField(
+                        help_text="Position in the chain, from 1 without gaps.", unique=True
+                    ),
+                ),
+                ("time", models.DateTimeField(help_text="When the event happened (UTC).")),
+                ("actor_label", models.CharField(help_text="Who did it, as hashed into the chain.", max_length=200)),
+                ("action", models.CharField(help_text="What happened, e.g. 'supplier.verify'.", max_length=100)),
+                (
+                    "object_ref",
+                    models.CharField(help_text="What it happened to, e.g. 'accounts.organisation:7'.", max_length=200),
+                ),
+                ("public", models.BooleanField(default=False, help_text="Whether the payload is published.")),
+                ("payload", models.JSONField(default=dict, help_text="Details of the event.")),
+                ("salt", models.CharField(help_text="Random salt of the payload digest.", max_length=64)),
+                ("payload_digest", models.CharField(help_text="sha256(salt + canonical payload).", max_length=64)),
+                (
+                    "hash",
+                    models.CharField(help_text="sha256(previous hash + canonical link).", max_length=64, unique=True),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who did it; empty for the system or an anonymous visitor.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['seq'],
+                "ordering": ["seq"],
             },
         ),
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ocid', models.CharField(db_index=True, help_text='The contracting process.', max_length=100)),
-                ('release_id', models.CharField(help_text='Release id, never reused.', max_length=120, unique=True)),
-                ('date', models.DateTimeField(help_text='Release date; strictly increasing within an ocid.')),
-                ('tags', models.JSONField(default=list, help_text='OCDS release tags.')),
-                ('body', models.JSONField(help_text='The release as published.')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When it was stored.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ocid", models.CharField(db_index=True, help_text="The contracting process.", max_length=100)),
+                ("release_id", models.CharField(help_text="Release id, never reused.", max_length=120, unique=True)),
+                ("date", models.DateTimeField(help_text="Release date; strictly increasing within an ocid.")),
+                ("tags", models.JSONField(default=list, help_text="OCDS release tags.")),
+                ("body", models.JSONField(help_text="The release as published.")),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When it was stored.")),
             ],
             options={
-                'ordering': ['ocid', 'date'],
-                'constraints': [models.UniqueConstraint(fields=('ocid', 'date'), name='release_date_unique_per_ocid')],
+                "ordering": ["ocid", "date"],
+                "constraints": [models.UniqueConstraint(fields=("ocid", "date"), name="release_date_unique_per_ocid")],
             },
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,21 +14,39 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='JobProgress',
+            name="JobProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task_result_id', models.CharField(help_text='The django-tasks result id.', max_length=64, unique=True)),
-                ('name', models.CharField(help_text='What the job does, in words.', max_length=200)),
-                ('total', models.PositiveIntegerField(default=0, help_text='Number of steps, once known.')),
-                ('done', models.PositiveIntegerField(default=0, help_text='Steps finished.')),
-                ('message', models.CharField(blank=True, default='', help_text='The step under way.', max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the job was queued.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When progress was last reported.')),
-                ('started_by', models.ForeignKey(blank=True, help_text='Who asked for the job.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "task_result_id",
+                    models.CharField(help_text="The django-tasks result id.", max_length=64, unique=True),
+                ),
+                ("name", models.CharField(help_text="What the job does, in words.", max_length=200)),
+                ("total", models.PositiveIntegerField(default=0, help_text="Number of steps, once known.")),
+                ("done", models.PositiveIntegerField(default=0, help_text="Steps finished.")),
+                ("message", models.CharField(blank=True, default="", help_text="The step under way.", max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the job was queued.")),
+                ("updated_at", models.DateTimeField(auto_now=True, help_text="When progress was last reported.")),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who asked for the job.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('done__lte', models.F('total')), ('total', 0), _connector='OR'), name='job_done_within_total')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("done__lte", models.F("total")), ("total", 0), _connector="OR"),
+                        name="job_done_within_total",
+                    )
+                ],
             },
         ),
     ]
