@@ -239,6 +239,7 @@ CIVICPACT_OCID_PREFIX = env_str("CIVICPACT_OCID_PREFIX", "ocds-cvp0dm")
 CIVICPACT_PUBLISHER_NAME = env_str("CIVICPACT_PUBLISHER_NAME", "City of Port Aurelia")
 CIVICPACT_OCDS_DIR = env_str("CIVICPACT_OCDS_DIR", str((REPO_DIR.parent / "shared" / "ocds").resolve()))
 CIVICPACT_CITY_NAME = env_str("CIVICPACT_CITY_NAME", "Port Aurelia")
+CIVICPACT_CURRENCY = env_str("CIVICPACT_CURRENCY", "EUR")
 
 LOGGING = {
     "version": 1,

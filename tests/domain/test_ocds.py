@@ -69,3 +69,34 @@ def test_the_package_declares_the_fourteen_ppp_extensions():
     )
     assert len(package["extensions"]) == 14
     assert "ocds_ppp_extension/1.1/extension.json" in " ".join(package["extensions"])
+
+
+def test_a_pooled_budget_is_published_as_one_total_with_each_funder():
+    from decimal import Decimal
+
+    plan = ocds.ProjectPlan(
+        project_id="project-1",
+        title="Lights",
+        description="LED",
+        rationale="Save energy",
+        currency="EUR",
+        buyer=ocds.PartyShare("org-1", "Energy", Decimal(0)),
+        shares=(
+            ocds.PartyShare("org-1", "Energy", Decimal("900.005")),
+            ocds.PartyShare("org-2", "Transport", Decimal(100)),
+        ),
+    )
+    sections = ocds.project_planning_sections(plan)
+    assert sections["planning"]["budget"]["amount"] == {"amount": 1000.01, "currency": "EUR"}
+    assert {p["id"]: p["roles"] for p in sections["parties"]} == {"org-1": ["buyer", "funder"], "org-2": ["funder"]}
+    assert "milestones" not in sections["planning"]
+
+
+def test_money_rounds_halves_up_to_the_cent():
+    from decimal import Decimal
+
+    from civicpact.domain.money import to_cents
+
+    assert to_cents(Decimal("0.005")) == Decimal("0.01")
+    assert to_cents(Decimal("-0.005")) == Decimal("-0.01")
+    assert to_cents(Decimal("2.344")) == Decimal("2.34")

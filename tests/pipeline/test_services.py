@@ -210,3 +210,32 @@ def test_a_document_is_attached_to_a_need_and_audited(lead, settings, tmp_path):
     with document.file.open("rb") as stored:
         assert stored.read() == b"%PDF-1.4 study"
     assert AuditEvent.objects.filter(action="document.attach").exists()
+
+
+def test_an_approved_gate_publishes_a_valid_planning_release(officer):
+    from civicpact.ledger.models import Release
+    from civicpact.ledger.selectors import release_package_build
+    from civicpact.ledger.validation import release_package_errors
+
+    project = Project.objects.get(title="Smart street lighting and sensor network")
+    releases = list(Release.objects.filter(ocid=project.ocid).order_by("date"))
+    assert project.ocid == f"ocds-cvp0dm-project-{project.pk}"
+    assert [r.tags for r in releases] == [["planning"], ["planningUpdate"]]
+    body = releases[-1].body
+    assert body["planning"]["budget"]["amount"] == {"amount": 11100000.0, "currency": "EUR"}
+    assert [m["code"] for m in body["planning"]["milestones"]] == ["projectApproval", "projectApproval"]
+    assert {p["name"]: p["roles"] for p in body["parties"]}["Energy and Street Lighting"] == ["buyer", "funder"]
+    package = release_package_build(releases=releases, uri="https://example.org/p.json")
+    assert release_package_errors(package) == []
+
+
+def test_sending_back_publishes_nothing(officer):
+    from civicpact.ledger.models import Release
+
+    project = Project.objects.get(title="Harbour parking guidance")
+    services.gate_decide(
+        actor=officer, project_id=project.pk, decision="send_back", expected_stage="idea", reasons="Not yet."
+    )
+    project.refresh_from_db()
+    assert project.ocid == ""
+    assert not Release.objects.filter(ocid__endswith=f"project-{project.pk}").exists()

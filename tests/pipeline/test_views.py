@@ -186,3 +186,31 @@ def test_the_board_lists_projects_by_stage_without_a_query_per_project(
     with django_assert_max_num_queries(12):
         html = client.get("/pipeline/projects/").content.decode()
     assert "Structuring (1)" in html
+
+
+def test_a_gate_document_is_attached_and_published_with_the_approval(client_for, officer, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicpact.ledger.models import Release
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    project = Project.objects.get(title="Harbour parking guidance")
+    client = client_for(officer)
+    response = client.post(
+        f"/pipeline/projects/{project.pk}/gate/",
+        {
+            "decision": "approve",
+            "reasons": "Screened.",
+            "expected_stage": "idea",
+            "document": SimpleUploadedFile("minutes.pdf", b"%PDF minutes", content_type="application/pdf"),
+        },
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    release = Release.objects.get(ocid=project.ocid)
+    assert [d["title"] for d in release.body["planning"]["documents"]] == ["Gate decision: Idea"]
+    page = client.get(f"/pipeline/projects/{project.pk}/").content.decode()
+    assert "Gate decision: Idea" in page

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+
+from civicpact.domain.money import to_cents
 
 OCDS_VERSION = "1.1"
 OCID_PREFIX_PATTERN = re.compile(r"^ocds-[a-z0-9]{6}$")
@@ -117,4 +121,100 @@ def release_package(
         "publishedDate": format_date(published_date),
         "publisher": publisher,
         "releases": [dict(r) for r in releases],
+    }
+
+
+def money(amount: Decimal, currency: str) -> dict[str, Any]:
+    """An OCDS Value. JSON has no decimals, so amounts are written as numbers rounded to cents."""
+    return {"amount": float(to_cents(amount)), "currency": currency}
+
+
+@dataclass(frozen=True)
+class PartyShare:
+    party_id: str
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class GateMilestone:
+    milestone_id: str
+    title: str
+    date_met: datetime
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    document_id: str
+    document_type: str
+    title: str
+    date_published: datetime
+
+
+@dataclass(frozen=True)
+class ProjectPlan:
+    """What a project's planning release publishes once it passes a gate."""
+
+    project_id: str
+    title: str
+    description: str
+    rationale: str
+    currency: str
+    buyer: PartyShare
+    shares: tuple[PartyShare, ...]
+    approvals: tuple[GateMilestone, ...] = ()
+    documents: tuple[DocumentRef, ...] = ()
+
+
+def project_planning_sections(plan: ProjectPlan) -> dict[str, Any]:
+    """parties, buyer and planning (budget, project, approval milestones, documents) for a planning release."""
+    total = sum((s.amount for s in plan.shares), Decimal("0"))
+    roles: dict[str, set[str]] = {plan.buyer.party_id: {"buyer"}}
+    names = {plan.buyer.party_id: plan.buyer.name}
+    for share in plan.shares:
+        roles.setdefault(share.party_id, set()).add("funder")
+        names[share.party_id] = share.name
+    split = "; ".join(f"{s.name}: {to_cents(s.amount)} {plan.currency}" for s in plan.shares)
+    planning: dict[str, Any] = {
+        "rationale": plan.rationale,
+        "budget": {
+            "id": f"{plan.project_id}-budget",
+            "description": f"Pooled budget. {split}" if split else "Pooled budget.",
+            "amount": money(total, plan.currency),
+            "project": plan.title,
+            "projectID": plan.project_id,
+        },
+        "project": {
+            "id": plan.project_id,
+            "title": plan.title,
+            "description": plan.description,
+            "totalValue": money(total, plan.currency),
+        },
+    }
+    if plan.approvals:
+        planning["milestones"] = [
+            {
+                "id": m.milestone_id,
+                "title": m.title,
+                "type": "approval",
+                "code": "projectApproval",
+                "status": "met",
+                "dateMet": format_date(m.date_met),
+            }
+            for m in plan.approvals
+        ]
+    if plan.documents:
+        planning["documents"] = [
+            {
+                "id": d.document_id,
+                "documentType": d.document_type,
+                "title": d.title,
+                "datePublished": format_date(d.date_published),
+            }
+            for d in plan.documents
+        ]
+    return {
+        "parties": [party(party_id=pid, name=names[pid], roles=sorted(r)) for pid, r in sorted(roles.items())],
+        "buyer": organisation_reference(plan.buyer.party_id, plan.buyer.name),
+        "planning": planning,
     }

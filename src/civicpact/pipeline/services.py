@@ -6,15 +6,19 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, OrganisationKind, User
+from civicpact.domain import ocds
 from civicpact.domain.pipeline import GateDecision, GateError, Stage, stage_after_gate
-from civicpact.ledger.services import audit_append
+from civicpact.ledger.models import Release
+from civicpact.ledger.services import audit_append, ocid_mint, release_append
 from civicpact.pipeline.exceptions import GateRefused, StaleEdit
 from civicpact.pipeline.models import (
     BudgetShare,
@@ -201,6 +205,7 @@ def gate_decide(
     reasons: str,
     expected_stage: str,
     blockers: Sequence[str] = (),
+    document: UploadedFile | None = None,
 ) -> GateRecord:
     """Record a stage-gate decision and move the project. `blockers` (from later apps) refuse an approval."""
     with transaction.atomic():
@@ -243,8 +248,58 @@ def gate_decide(
                 "reasons": record.reasons,
                 "gate": record.pk,
             },
+            public=choice == GateDecision.APPROVE,
         )
+        if document is not None:
+            document_attach(
+                actor=actor, upload=document, title=f"Gate decision: {record.get_stage_display()}", gate=record
+            )
+        if choice == GateDecision.APPROVE:
+            project_publish_planning(actor=actor, project=project)
         return record
+
+
+def _party_id(organisation_id: int) -> str:
+    return f"org-{organisation_id}"
+
+
+def project_publish_planning(*, actor: User, project: Project) -> Release:
+    """Publish the project's planning release (its first ocid on first approval)."""
+    with transaction.atomic():
+        first = not project.ocid
+        if first:
+            project.ocid = ocid_mint(actor=actor, obj=project, local_id=f"project-{project.pk}").ocid
+            project.save(update_fields=["ocid"])
+        shares = tuple(
+            ocds.PartyShare(_party_id(s.department_id), s.department.name, s.amount)
+            for s in project.budget_shares.select_related("department").order_by("department__name")
+        )
+        approvals = tuple(
+            ocds.GateMilestone(f"gate-{g.pk}", f"{g.get_stage_display()} gate approved", g.decided_at)
+            for g in project.gates.filter(decision=GateDecision.APPROVE).order_by("decided_at")
+        )
+        documents = tuple(
+            ocds.DocumentRef(f"doc-{d.pk}", d.document_type, d.title, d.uploaded_at)
+            for d in Document.objects.filter(Q(project=project) | Q(gate__project=project)).order_by("pk")
+        )
+        needs = "; ".join(link.need.title for link in project.project_needs.select_related("need"))
+        plan = ocds.ProjectPlan(
+            project_id=f"project-{project.pk}",
+            title=project.title,
+            description=project.summary,
+            rationale=f"Answers these needs: {needs}." if needs else project.summary,
+            currency=settings.CIVICPACT_CURRENCY,
+            buyer=ocds.PartyShare(_party_id(project.lead_department_id), project.lead_department.name, Decimal(0)),
+            shares=shares,
+            approvals=approvals,
+            documents=documents,
+        )
+        return release_append(
+            actor=actor,
+            ocid=project.ocid,
+            tags=["planning" if first else "planningUpdate"],
+            sections=ocds.project_planning_sections(plan),
+        )
 
 
 def document_attach(

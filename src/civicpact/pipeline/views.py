@@ -313,14 +313,8 @@ def project_gate(request: HttpRequest, pk: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 reasons=form.cleaned_data["reasons"],
                 expected_stage=form.cleaned_data["expected_stage"],
+                document=form.cleaned_data.get("document"),
             )
-            if form.cleaned_data.get("document"):
-                services.document_attach(
-                    actor=actor,
-                    upload=form.cleaned_data["document"],
-                    title=f"Gate decision: {record.get_stage_display()}",
-                    gate=record,
-                )
     except ValidationError as exc:
         add_errors(form, exc)
         return project_detail(request, pk, gate_form=form, status=400)
