@@ -132,3 +132,24 @@ def test_a_department_must_belong_to_a_city(db):
         services.organisation_create(actor=None, name="Orphan", kind="department")
     with pytest.raises(IntegrityError), transaction.atomic():
         Organisation.objects.create(name="Orphan", kind="department")
+
+
+def test_a_supplier_keeps_its_capability_profile_in_the_browser(client_for, supplier):
+    client = client_for(supplier)
+    response = client.post(
+        "/accounts/me/capabilities/",
+        {
+            "sectors": "street lighting, sensors",
+            "solutions": "LED retrofit",
+            "references": "Two cities",
+            "assets": "lighting poles",
+        },
+    )
+    assert response.status_code == 302
+    profile = Organisation.objects.get(name="Lumen Grid").capability
+    assert profile.sectors == ["street lighting", "sensors"]
+    assert AuditEvent.objects.filter(action="capability.save").exists()
+
+
+def test_city_staff_have_no_capability_profile_page(client_for, officer):
+    assert client_for(officer).get("/accounts/me/capabilities/").status_code == 403

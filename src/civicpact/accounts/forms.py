@@ -78,3 +78,25 @@ class TokenForm(forms.Form):
     name = forms.CharField(
         max_length=100, label="What is the token for?", help_text="For example 'finance system export'."
     )
+
+
+class CapabilityForm(forms.Form):
+    sectors = forms.CharField(
+        required=False, label="Sectors", help_text="Comma-separated, e.g. street lighting, sensors."
+    )
+    solutions = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Solutions you offer")
+    references = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="References",
+        help_text="Past projects and clients.",
+    )
+    assets = forms.CharField(
+        required=False,
+        label="City assets you work with",
+        help_text="Comma-separated, e.g. lighting poles, parking bays.",
+    )
+
+    @staticmethod
+    def split(value: str) -> list[str]:
+        return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("suppliers/<int:pk>/", views.supplier_detail, name="supplier-detail"),
     path("suppliers/<int:pk>/decide/", views.supplier_decide, name="supplier-decide"),
     path("me/", views.account, name="account"),
+    path("me/capabilities/", views.capability, name="capability"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("people/", views.people, name="people"),
     path("people/roles/<int:pk>/revoke/", views.membership_revoke, name="membership-revoke"),

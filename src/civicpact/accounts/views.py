@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions, selectors, services
 from civicpact.accounts.exceptions import AccountsError
-from civicpact.accounts.forms import RejectionForm, RoleGrantForm, SupplierRegistrationForm, TokenForm
+from civicpact.accounts.forms import (
+    CapabilityForm,
+    RejectionForm,
+    RoleGrantForm,
+    SupplierRegistrationForm,
+    TokenForm,
+)
 from civicpact.accounts.models import ApiToken, Membership, Organisation, VerificationStatus
 
 
@@ -205,3 +211,36 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Role removed.")
     return redirect("accounts:people")
+
+
+@login_required
+def capability(request: HttpRequest) -> HttpResponse:
+    organisations = permissions.supplier_organisations(request.user)
+    if not organisations:
+        raise PermissionDenied("Only supplier users keep a capability profile.")
+    organisation = organisations[0]
+    profile = getattr(organisation, "capability", None)
+    initial = (
+        {
+            "sectors": ", ".join(profile.sectors),
+            "solutions": profile.solutions,
+            "references": profile.references,
+            "assets": ", ".join(profile.assets),
+        }
+        if profile
+        else {}
+    )
+    form = CapabilityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.capability_save(
+            actor=permissions.signed_in_user(request),
+            organisation_id=organisation.pk,
+            sectors=CapabilityForm.split(data["sectors"]),
+            solutions=data["solutions"],
+            references=data["references"],
+            assets=CapabilityForm.split(data["assets"]),
+        )
+        messages.success(request, "Your capability profile is saved. Needs that fit it will now find you.")
+        return redirect("accounts:capability")
+    return render(request, "accounts/capability.html", {"form": form, "org": organisation})

@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Projects", reverse("pipeline:project-board")))
     if permissions.supplier_organisations(user):
         items.append(("Opportunities", reverse("pipeline:opportunities")))
+        items.append(("Capabilities", reverse("accounts:capability")))
     if permissions.has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR):
         items.append(("Suppliers", reverse("accounts:supplier-list")))
     if permissions.can_manage_roles(user):
