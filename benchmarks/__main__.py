@@ -1,0 +1,7 @@
+"""Run every benchmark: `make bench` (or `python -m benchmarks`). Each prints ratios, not absolute times."""
+
+from benchmarks import bench_audit, bench_synergy
+
+if __name__ == "__main__":
+    bench_synergy.main()
+    bench_audit.main()
