@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from civicpact.accounts.models import Organisation, User
@@ -116,3 +118,23 @@ def client_for(city: Any) -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def flushable_ledger(transactional_db: None) -> Iterator[None]:
+    """Let Django flush the database after a transactional test.
+
+    SQLite flushes with DELETE, which the append-only triggers refuse, so they are dropped just before the
+    flush and created again for the next test. PostgreSQL flushes with TRUNCATE, which row triggers ignore.
+    """
+    triggers = importlib.import_module("civicpact.ledger.migrations.0002_append_only_triggers")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for table in triggers.APPEND_ONLY_TABLES:
+                cursor.connection.executescript(triggers.SQLITE_DROP.format(table=table))
+                cursor.connection.executescript(triggers.SQLITE_CREATE.format(table=table))
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for table in triggers.APPEND_ONLY_TABLES:
+                cursor.connection.executescript(triggers.SQLITE_DROP.format(table=table))

@@ -88,7 +88,7 @@ def test_verify_audit_names_a_deleted_event(capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_never_fork_the_chain():
+def test_concurrent_writers_never_fork_the_chain(flushable_ledger):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; the SQLite test database is in memory and single-writer")
     ChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": "0" * 64})

@@ -145,27 +145,20 @@ def supplier_decide(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
+    """The account page. A new token is shown once: kept in the session across the redirect, then dropped."""
     form = TokenForm(request.POST or None)
-    new_token = ""
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            _token, new_token = services.api_token_create(
-                actor=permissions.signed_in_user(request),
-                name=form.cleaned_data["name"],
-            )
-            form = TokenForm()
-        else:
-            status = 400
+    if request.method == "POST" and form.is_valid():
+        _token, raw = services.api_token_create(
+            actor=permissions.signed_in_user(request), name=form.cleaned_data["name"]
+        )
+        request.session["new_token"] = raw
+        return redirect("accounts:account")
+    new_token = request.session.pop("new_token", "") if request.method == "GET" else ""
     return render(
         request,
         "accounts/account.html",
-        {
-            "form": form,
-            "new_token": new_token,
-            "tokens": selectors.api_token_list(actor=request.user),
-        },
-        status=status,
+        {"form": form, "new_token": new_token, "tokens": selectors.api_token_list(actor=request.user)},
+        status=400 if form.errors else 200,
     )
 
 

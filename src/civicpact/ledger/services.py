@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from civicpact.domain import ocds
-from civicpact.domain.audit import ChainLink, link_hash, payload_digest
+from civicpact.domain.audit import GENESIS_HASH, ChainLink, link_hash, payload_digest
 from civicpact.ledger.exceptions import ReleaseOrderError
 from civicpact.ledger.models import AuditEvent, ChainHead, Ocid, Release
 
@@ -30,6 +30,15 @@ def actor_label(actor: Any) -> str:
     if not getattr(actor, "is_authenticated", False):
         return "anonymous"
     return f"user:{actor.pk}:{actor.get_username()}"
+
+
+def _locked_head() -> ChainHead:
+    """The chain head row, locked until the caller's transaction ends (created by a migration; re-created
+    on an emptied database)."""
+    head, _created = ChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
+    )
+    return head
 
 
 def _json_normalised(payload: Any) -> Any:
@@ -49,7 +58,7 @@ def audit_append(
     The chain head row is locked first, so concurrent writers queue up and never fork the chain.
     """
     with transaction.atomic():
-        head = ChainHead.objects.select_for_update().get(pk=1)
+        head = _locked_head()
         body = _json_normalised(payload or {})
         salt = secrets.token_hex(16)
         link = ChainLink(
@@ -103,7 +112,7 @@ def release_append(
 ) -> Release:
     """Store a new release for `ocid`: a fresh release id and a date later than the last one."""
     with transaction.atomic():
-        ChainHead.objects.select_for_update().get(pk=1)  # one writer at a time for ids and dates
+        _locked_head()  # one writer at a time for ids and dates
         if not Ocid.objects.filter(ocid=ocid).exists():
             raise ReleaseOrderError(f"unknown ocid {ocid!r}: mint it with ocid_mint first")
         last = Release.objects.filter(ocid=ocid).order_by("-date").first()
