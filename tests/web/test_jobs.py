@@ -4,7 +4,8 @@ from django.core.management import call_command
 from civicpact.web.models import JobProgress
 
 
-def test_an_administrator_loads_the_demo_city_as_a_background_job(client_for, admin_user):
+def test_an_administrator_loads_the_demo_city_as_a_background_job(flushable_ledger, client_for, admin_user):
+    # transactional: the worker closes connections between tasks, as it does in production
     client = client_for(admin_user)
     response = client.post("/jobs/demo-seed/")
     job = JobProgress.objects.get()
