@@ -10,9 +10,11 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 
 class UsageError(Exception):
@@ -80,6 +82,23 @@ def _parser() -> argparse.ArgumentParser:
         "chain is intact, 1 naming the first broken event otherwise.",
     )
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    screen = sub.add_parser(
+        "screen",
+        help="PPP suitability screening of answers in a JSON file",
+        description="Screen a project for PPP suitability. FILE holds the answers; its format "
+        "is src/civicpact/schemas/screening.schema.json (example: docs/examples/screening.json).",
+    )
+    screen.add_argument("file", help="JSON file with the screening answers ('-' for standard input)")
+    screen.add_argument("--json", action="store_true", help="print the result as JSON")
+    terms = sub.add_parser(
+        "terms-check",
+        help="check a term sheet in a JSON file for gaps and risky terms",
+        description="Flag gaps and risky terms in a term sheet. FILE's format is "
+        "src/civicpact/schemas/terms.schema.json (example: docs/examples/terms.json).",
+    )
+    terms.add_argument("file", help="JSON file with the term sheet ('-' for standard input)")
+    terms.add_argument("--json", action="store_true", help="print the findings as JSON")
+    terms.add_argument("--strict", action="store_true", help="exit 1 when any gap is found")
     sub.add_parser("worker", help="run the background task worker alone")
     return parser
 
@@ -232,6 +251,66 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def read_input(path: str, schema_name: str) -> Any:
+    """Read a JSON input file and check it against its schema; every problem is a UsageError naming the field."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    schema = json.loads((SCHEMAS / f"{schema_name}.schema.json").read_text(encoding="utf-8"))
+    error = best_match(Draft202012Validator(schema).iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise UsageError(f"{path}: {where}: {error.message}")
+    return data
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    from civicpact.domain.screening import ScreeningAnswers, ScreeningInputError, screen
+
+    data = read_input(args.file, "screening")
+    try:
+        result = screen(ScreeningAnswers.from_mapping(data))
+    except ScreeningInputError as exc:
+        raise UsageError(f"{args.file}: {exc.field}: {exc}") from None
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+        return EXIT_OK
+    print(f"{result.outcome.label} (PPP score {result.ppp_score}/100)")
+    for driver in result.drivers:
+        sign = {"for_ppp": "+", "against_ppp": "-", "blocking": "!"}[driver.effect]
+        print(f"  {sign} {driver.key} = {driver.answer}: {driver.explanation}")
+    return EXIT_OK
+
+
+def cmd_terms_check(args: argparse.Namespace) -> int:
+    from civicpact.domain.terms import TermSheet, TermsInputError, check_terms, findings_as_dicts
+
+    data = read_input(args.file, "terms")
+    try:
+        findings = check_terms(TermSheet.from_mapping(data))
+    except TermsInputError as exc:
+        raise UsageError(f"{args.file}: {exc.field}: {exc}") from None
+    gaps = sum(f.severity == "gap" for f in findings)
+    if args.json:
+        print(json.dumps({"findings": findings_as_dicts(findings), "gaps": gaps}, indent=2))
+    elif not findings:
+        print("No gaps or risky terms found.")
+    else:
+        counts = {s: sum(f.severity == s for f in findings) for s in ("gap", "risk", "advice")}
+        print(f"{counts['gap']} gap(s), {counts['risk']} risk(s), {counts['advice']} piece(s) of advice:")
+        for finding in findings:
+            print(f"  [{finding.severity}] {finding.field}: {finding.message}")
+    return EXIT_CHECK_FAILED if args.strict and gaps else EXIT_OK
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "demo": cmd_demo,
@@ -239,6 +318,8 @@ COMMANDS = {
     "createadmin": cmd_createadmin,
     "verify-audit": cmd_verify_audit,
     "worker": cmd_worker,
+    "screen": cmd_screen,
+    "terms-check": cmd_terms_check,
 }
 
 
