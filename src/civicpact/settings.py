@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "civicpact.accounts",
     "civicpact.ledger",
     "civicpact.pipeline",
+    "civicpact.appraisal",
     "civicpact.web",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("civicpact.accounts.urls")),
     path("", include("civicpact.ledger.urls")),
     path("pipeline/", include("civicpact.pipeline.urls")),
+    path("appraisal/", include("civicpact.appraisal.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

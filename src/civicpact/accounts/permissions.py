@@ -165,3 +165,13 @@ def can_manage_rfis(user: Any) -> bool:
 def can_respond_to_rfis(user: Any) -> bool:
     """Only users of a verified supplier answer market soundings."""
     return any(org.can_bid for org in supplier_organisations(user))
+
+
+def can_edit_appraisal(user: Any) -> bool:
+    """Screening, model and route choices and term sheets belong to the PPP unit."""
+    return has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR)
+
+
+def can_edit_risks(user: Any) -> bool:
+    """The risk register is kept by the PPP unit with the finance analysts who price it."""
+    return has_role(user, Role.PROCUREMENT_OFFICER, Role.FINANCE_ANALYST, Role.ADMINISTRATOR)

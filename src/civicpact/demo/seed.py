@@ -24,6 +24,8 @@ from civicpact.accounts.models import (
     User,
     VerificationStatus,
 )
+from civicpact.appraisal import services as appraisal
+from civicpact.appraisal.models import RiskRegister
 from civicpact.pipeline import services as pipeline
 from civicpact.pipeline.models import Need, Project
 
@@ -341,6 +343,7 @@ def _projects() -> None:
             expected_stage="idea",
             reasons="Three departments share the need and the pole network; worth assessing.",
         )
+        appraisal.screening_record(actor=officer, project_id=project.pk, answers=LIGHTING_SCREENING)
         pipeline.gate_decide(
             actor=officer,
             project_id=project.pk,
@@ -361,6 +364,165 @@ def _projects() -> None:
             planned_start_year=2028,
             duration_years=5,
         )
+
+
+LIGHTING_SCREENING = {
+    "public_need_clear": 4,
+    "private_interest": 3,
+    "value_over_traditional": 3,
+    "scope_defined": 3,
+    "expertise_gap": 3,
+    "capital_constraint": 4,
+    "innovation_speed": 2,
+    "risk_transfer": 3,
+    "operational_efficiency": 4,
+    "commodity_need": False,
+    "lifecycle_years": 10,
+}
+
+LIGHTING_RISKS = [
+    (
+        "build_integration",
+        "Pole-mounted sensors fail integration with the traffic control system",
+        0.3,
+        80_000,
+        150_000,
+        400_000,
+        0.8,
+        "The partner designs and integrates the system.",
+    ),
+    (
+        "technology_obsolescence",
+        "LED drivers and nodes unsupported before year 10",
+        0.4,
+        200_000,
+        500_000,
+        1_200_000,
+        0.7,
+        "A technology refresh is priced into the service charge.",
+    ),
+    (
+        "cyber_security",
+        "Attack on the central management system",
+        0.15,
+        50_000,
+        300_000,
+        2_000_000,
+        0.6,
+        "The partner runs the platform; the city keeps network segregation duties.",
+    ),
+    (
+        "data_protection",
+        "Sensor data identifies people",
+        0.1,
+        20_000,
+        100_000,
+        500_000,
+        0.5,
+        "Shared: the partner processes, the city controls the purposes.",
+    ),
+    (
+        "political",
+        "A new council cancels the sensor scope",
+        0.05,
+        100_000,
+        250_000,
+        600_000,
+        0.0,
+        "Only the city can manage political change.",
+    ),
+]
+
+LIGHTING_TERMS = {
+    "payment_mechanisms": ["availability"],
+    "indexation": "CPI annually",
+    "penalties": "Availability deductions",
+    "kpis": ["lighting availability", "fault repair within 24 hours"],
+    "governance_bodies": ["Steering board", "Operations board"],
+    "reporting_cadence": "monthly",
+    "escalation_ladder": ["operations board", "steering board", "mediation"],
+    "change_threshold_amount": "50000",
+    "dispute_resolution": "Expert determination, then arbitration",
+    "data_ownership": None,
+    "privacy_impact_assessment": True,
+    "ip_new_developments": "partner",
+    "interoperability_open_standards": True,
+    "audit_rights": True,
+    "term_years": 12,
+    "technology_refresh_clause": False,
+    "exit_plan": False,
+    "personal_data_processed": True,
+}
+
+
+def _appraisal() -> None:
+    """The lighting project's structuring: model, route, risks, and a term sheet with deliberate gaps."""
+    project = Project.objects.get(title="Smart street lighting and sensor network")
+    officer = User.objects.get(username="officer")
+    if not project.model_choices.exists():
+        appraisal.model_choose(
+            actor=officer,
+            project_id=project.pk,
+            chosen_model="managed_services",
+            reason="The city keeps the poles and control; the partner is paid on lighting availability.",
+            considerations={
+                "capabilities_needed": 4,
+                "risk_transfer_wanted": 3,
+                "public_funding_available": 3,
+                "duration_years": 10,
+                "governance_complexity_acceptable": 1,
+                "control_vs_flexibility": 1,
+                "risk_transfer_vs_cost": 2,
+                "innovation_vs_predictability": 2,
+                "speed_vs_thoroughness": 2,
+                "data_centric": False,
+            },
+        )
+    if not project.route_choices.exists():
+        appraisal.route_choose(
+            actor=officer,
+            project_id=project.pk,
+            chosen_route="competitive_dialogue",
+            sole_source_justification="",
+            reason="Sensor integration options need dialogue with bidders before final offers.",
+            facts={
+                "solution_on_market": 4,
+                "need_can_be_specified": 2,
+                "outcome_defined_not_spec": False,
+                "needs_real_world_testing": False,
+                "dialogue_needed": True,
+                "many_capable_suppliers": 4,
+                "unsolicited_proposal_received": False,
+                "grant_funded": False,
+                "sole_source_justification": None,
+                "estimated_value": "11100000",
+            },
+        )
+    register = RiskRegister.objects.get_or_create(project=project)[0]
+    if not register.risks.exists():
+        for category, title, p, low, likely, high, share, reason in LIGHTING_RISKS:
+            register.refresh_from_db()
+            appraisal.risk_save(
+                actor=officer,
+                project_id=project.pk,
+                expected_version=register.version,
+                category=category,
+                title=title,
+                probability=p,
+                cost_min=Decimal(low),
+                cost_most_likely=Decimal(likely),
+                cost_max=Decimal(high),
+                distribution="pert",
+                once=True,
+                timing_year=3,
+                first_year=1,
+                last_year=1,
+                share_transferred=share,
+                allocation_reason=reason,
+                owner="Energy and Street Lighting",
+            )
+    if not project.term_sheets.exists():
+        appraisal.terms_save(actor=officer, project_id=project.pk, terms=LIGHTING_TERMS, expected_version=0)
 
 
 def _market_sounding() -> None:
@@ -442,6 +604,7 @@ def seed_demo_city(progress: Progress = _no_progress) -> dict[str, int]:
         steps.append((f"capabilities: {name}", lambda name=name: _capability(name)))  # type: ignore[misc]
     steps.append(("projects and gate decisions", _projects))
     steps.append(("a market sounding", _market_sounding))
+    steps.append(("the lighting project's structuring", _appraisal))
 
     total = len(steps)
     for done, (label, step) in enumerate(steps):

@@ -20,6 +20,7 @@ from civicpact.domain.pipeline import GateDecision, GateError, Stage, stage_afte
 from civicpact.ledger.models import Release
 from civicpact.ledger.services import audit_append, ocid_mint, release_append
 from civicpact.pipeline.exceptions import GateRefused, StaleEdit
+from civicpact.pipeline.gates import gate_blockers
 from civicpact.pipeline.models import (
     BudgetShare,
     Document,
@@ -222,8 +223,9 @@ def gate_decide(
             raise GateRefused(message) from None
         if not reasons.strip():
             raise ValidationError({"reasons": "Give the reasons for the decision; they are recorded for audit."})
-        if choice == GateDecision.APPROVE and blockers:
-            raise GateRefused("This gate cannot be approved yet: " + "; ".join(blockers) + ".")
+        all_blockers = [*blockers, *gate_blockers(project)] if choice == GateDecision.APPROVE else []
+        if all_blockers:
+            raise GateRefused("This gate cannot be approved yet: " + "; ".join(all_blockers) + ".")
         record = GateRecord(
             project=project,
             stage=project.stage,

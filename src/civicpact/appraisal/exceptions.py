@@ -1,0 +1,6 @@
+class AppraisalError(Exception):
+    """Base error of the appraisal app; its message is shown to the user as it is."""
+
+
+class StaleRegister(AppraisalError):
+    """The risk register changed since the editor loaded it."""

@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from civicpact.appraisal.models import (
+    CATEGORY_CHOICES,
+    DISTRIBUTION_CHOICES,
+    JUSTIFICATION_CHOICES,
+    MODEL_CHOICES,
+    ROUTE_CHOICES,
+)
+from civicpact.domain.screening import QUESTIONS
+from civicpact.domain.terms import IP_OWNERS, OWNERS, PaymentMechanism
+
+SCALE = [(i, str(i)) for i in range(5)]
+
+
+def _scale(label: str, help_text: str = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        choices=SCALE,
+        coerce=int,
+        widget=forms.RadioSelect,
+        label=label,
+        help_text=help_text or "0 = not at all … 4 = very much",
+    )
+
+
+class ScreeningForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for q in QUESTIONS:
+            if q.kind == "scale":
+                self.fields[q.key] = _scale(q.text, q.help)
+            elif q.kind == "yes_no":
+                self.fields[q.key] = forms.BooleanField(required=False, label=q.text, help_text=q.help)
+            else:
+                self.fields[q.key] = forms.IntegerField(min_value=1, max_value=40, label=q.text, help_text=q.help)
+
+
+class ModelForm(forms.Form):
+    capabilities_needed = _scale("How much private capability is needed?")
+    risk_transfer_wanted = _scale("How much risk should the partner take?")
+    public_funding_available = _scale("How much public funding is available?", "0 = none … 4 = fully funded")
+    duration_years = forms.IntegerField(min_value=1, max_value=40, label="Expected duration (years)")
+    governance_complexity_acceptable = _scale("How much governance complexity is acceptable?")
+    control_vs_flexibility = _scale("Control or flexibility?", "0 = the city must keep control … 4 = flexibility")
+    risk_transfer_vs_cost = _scale("Low cost or risk transfer?", "0 = keep the cost low … 4 = transfer risk")
+    innovation_vs_predictability = _scale("Predictability or innovation?", "0 = predictability … 4 = innovation")
+    speed_vs_thoroughness = _scale("Thoroughness or speed?", "0 = thoroughness … 4 = speed")
+    data_centric = forms.BooleanField(required=False, label="The value lies mainly in shared data")
+    chosen_model = forms.ChoiceField(choices=[("", "—"), *MODEL_CHOICES], required=False, label="Your choice")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why this model?")
+
+    considerations = (
+        "capabilities_needed",
+        "risk_transfer_wanted",
+        "public_funding_available",
+        "duration_years",
+        "governance_complexity_acceptable",
+        "control_vs_flexibility",
+        "risk_transfer_vs_cost",
+        "innovation_vs_predictability",
+        "speed_vs_thoroughness",
+        "data_centric",
+    )
+
+
+class RouteForm(forms.Form):
+    solution_on_market = _scale(
+        "Is the solution on the market?", "0 = needs R&D … 2 = near market … 4 = readily available"
+    )
+    need_can_be_specified = _scale("Can the need be specified in full?")
+    outcome_defined_not_spec = forms.BooleanField(
+        required=False, label="We can state the problem and outcome, not the solution"
+    )
+    needs_real_world_testing = forms.BooleanField(
+        required=False, label="It must be tested in real city settings first"
+    )
+    dialogue_needed = forms.BooleanField(required=False, label="It is complex and needs dialogue or negotiation")
+    many_capable_suppliers = _scale("How many capable suppliers are there?", "0 = none known … 4 = many")
+    unsolicited_proposal_received = forms.BooleanField(required=False, label="A private party proposed it unsolicited")
+    grant_funded = forms.BooleanField(required=False, label="Grant funding is available")
+    sole_source_justification = forms.ChoiceField(
+        choices=JUSTIFICATION_CHOICES, required=False, label="Sole-source justification (if any)"
+    )
+    estimated_value = forms.DecimalField(
+        min_value=Decimal(0), max_digits=14, decimal_places=2, label="Estimated contract value"
+    )
+    chosen_route = forms.ChoiceField(choices=[("", "—"), *ROUTE_CHOICES], required=False, label="Your choice")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why this route?")
+
+    facts = (
+        "solution_on_market",
+        "need_can_be_specified",
+        "outcome_defined_not_spec",
+        "needs_real_world_testing",
+        "dialogue_needed",
+        "many_capable_suppliers",
+        "unsolicited_proposal_received",
+        "grant_funded",
+        "sole_source_justification",
+        "estimated_value",
+    )
+
+
+class RiskForm(forms.Form):
+    category = forms.ChoiceField(choices=CATEGORY_CHOICES, label="Category")
+    title = forms.CharField(max_length=200, label="Risk")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Description")
+    probability = forms.FloatField(min_value=0, max_value=1, label="Probability (0 to 1)")
+    cost_min = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label="Cost: minimum")
+    cost_most_likely = forms.DecimalField(
+        min_value=Decimal(0), max_digits=14, decimal_places=2, label="Cost: most likely"
+    )
+    cost_max = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label="Cost: maximum")
+    distribution = forms.ChoiceField(choices=DISTRIBUTION_CHOICES, label="Distribution")
+    once = forms.BooleanField(required=False, initial=True, label="Occurs at most once")
+    timing_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label="Year (if once)")
+    first_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label="First year (if recurring)")
+    last_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label="Last year (if recurring)")
+    share_transferred = forms.FloatField(min_value=0, max_value=1, label="Share borne by the partner (0 to 1)")
+    allocation_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this allocation?")
+    mitigation = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Mitigation")
+    owner = forms.CharField(max_length=200, required=False, label="Owner")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, likely, high = data.get("cost_min"), data.get("cost_most_likely"), data.get("cost_max")
+        if low is not None and likely is not None and low > likely:
+            self.add_error("cost_min", "The minimum cannot exceed the most likely cost.")
+        if likely is not None and high is not None and likely > high:
+            self.add_error("cost_max", "The maximum cannot be below the most likely cost.")
+        if (
+            not data.get("once")
+            and data.get("first_year")
+            and data.get("last_year")
+            and data["last_year"] < data["first_year"]
+        ):
+            self.add_error("last_year", "The last year cannot come before the first.")
+        return data
+
+
+class LibraryRiskForm(forms.Form):
+    category = forms.ChoiceField(choices=CATEGORY_CHOICES, label="Add a risk from the library")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Risk register spreadsheet (.xlsx)",
+        help_text="Same columns as the export. The file replaces the register.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def _lines(label: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=label, help_text=help_text or "One per line."
+    )
+
+
+class TermsForm(forms.Form):
+    payment_mechanisms = forms.MultipleChoiceField(
+        choices=[(m.value, m.value.replace("_", " ").capitalize()) for m in PaymentMechanism],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Payment mechanisms",
+    )
+    indexation = forms.CharField(required=False, label="Indexation")
+    incentives = forms.CharField(required=False, label="Incentives")
+    penalties = forms.CharField(required=False, label="Penalties and deductions")
+    deduction_cap_percent = forms.DecimalField(
+        required=False, min_value=Decimal(0), max_value=Decimal(100), label="Cap on deductions (% of the payment)"
+    )
+    kpis = _lines("KPIs")
+    governance_bodies = _lines("Governance bodies")
+    reporting_cadence = forms.CharField(required=False, label="Reporting cadence")
+    escalation_ladder = _lines("Escalation ladder", "One step per line, lowest first.")
+    change_threshold_amount = forms.DecimalField(
+        required=False, min_value=Decimal(0), label="Change authorisation threshold"
+    )
+    dispute_resolution = forms.CharField(required=False, label="Dispute resolution")
+    data_ownership = forms.ChoiceField(
+        choices=[("", "Not defined"), *[(o, o) for o in OWNERS]], required=False, label="Who owns the data generated"
+    )
+    data_licence = forms.CharField(required=False, label="Data or IP licence to the city")
+    privacy_impact_assessment = forms.BooleanField(required=False, label="A privacy impact assessment is required")
+    open_data_duties = forms.CharField(required=False, label="Open-data duties")
+    ip_new_developments = forms.ChoiceField(
+        choices=[("", "Not defined"), *[(o, o.replace("_", " ")) for o in IP_OWNERS]],
+        required=False,
+        label="IP of new developments",
+    )
+    interoperability_open_standards = forms.BooleanField(
+        required=False, label="Interoperability and open standards required"
+    )
+    audit_rights = forms.BooleanField(required=False, label="The city has audit rights")
+    term_years = forms.IntegerField(required=False, min_value=1, max_value=50, label="Term (years)")
+    technology_refresh_clause = forms.BooleanField(required=False, label="Technology-refresh clause")
+    extension_options = forms.CharField(required=False, label="Extension options")
+    exit_plan = forms.BooleanField(required=False, label="Exit and transition plan")
+    hand_back_conditions = forms.CharField(required=False, label="Hand-back conditions")
+    technology_project = forms.BooleanField(required=False, initial=True, label="This is a technology project")
+    personal_data_processed = forms.BooleanField(required=False, label="Personal data is processed")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    LIST_FIELDS = ("kpis", "governance_bodies", "escalation_ladder")
+
+    def terms(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        for key in self.LIST_FIELDS:
+            data[key] = [line.strip() for line in data[key].splitlines() if line.strip()]
+        for key in ("deduction_cap_percent", "change_threshold_amount"):
+            data[key] = str(data[key]) if data[key] is not None else None
+        return data
+
+    @classmethod
+    def initial_from(cls, terms: dict[str, Any]) -> dict[str, Any]:
+        initial = dict(terms)
+        for key in cls.LIST_FIELDS:
+            initial[key] = "\n".join(terms.get(key) or [])
+        return initial

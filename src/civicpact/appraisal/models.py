@@ -1,0 +1,190 @@
+"""The appraisal of a project: screening, partnership model, procurement route, risk register, term sheet.
+
+Decisions (screenings, model and route choices, term-sheet versions) are append-only: the newest is the
+current one and the history stays. The risk register is edited in place under a register-wide version.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from civicpact.domain.risks import Distribution, RiskCategory
+from civicpact.domain.screening import Outcome
+from civicpact.domain.structuring import PartnershipModel, Route, SoleSourceJustification
+from civicpact.ledger.models import AppendOnlyModel
+from civicpact.pipeline.models import Project
+
+OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome]
+MODEL_CHOICES = [(m.value, m.label) for m in PartnershipModel]
+ROUTE_CHOICES = [(r.value, r.label) for r in Route]
+JUSTIFICATION_CHOICES = [("", "—"), *[(j.value, j.label) for j in SoleSourceJustification]]
+CATEGORY_CHOICES = [(c.value, c.value.replace("_", " ").capitalize()) for c in RiskCategory]
+DISTRIBUTION_CHOICES = [
+    (d.value, d.value.upper() if d == Distribution.PERT else d.value.capitalize()) for d in Distribution
+]
+USER = settings.AUTH_USER_MODEL
+
+
+class Screening(AppendOnlyModel):
+    """One version of a project's PPP suitability screening."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="screenings", help_text="Project.")
+    version = models.PositiveIntegerField(help_text="1, 2, … per project.")
+    answers = models.JSONField(help_text="The answers, as in schemas/screening.schema.json.")
+    outcome = models.CharField(max_length=30, choices=OUTCOME_CHOICES, help_text="What the screening concluded.")
+    ppp_score = models.PositiveSmallIntegerField(help_text="Weighted PPP score, 0-100.")
+    drivers = models.JSONField(default=list, blank=True, help_text="The answers that drove the outcome.")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who answered.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["project", "version"], name="screening_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project} screening v{self.version}"
+
+
+class ModelChoice(AppendOnlyModel):
+    """The partnership model chosen, with the considerations, the ranking shown and the officer's reason."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="model_choices", help_text="Project.")
+    considerations = models.JSONField(help_text="The considerations entered.")
+    ranking = models.JSONField(help_text="The ranking CivicPact computed, best first.")
+    chosen_model = models.CharField(max_length=30, choices=MODEL_CHOICES, help_text="The model chosen.")
+    reason = models.TextField(help_text="Why this model.")
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who chose.")
+    decided_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="model_choice_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.get_chosen_model_display()}"
+
+
+class RouteChoice(AppendOnlyModel):
+    """The procurement route chosen, with the facts, the recommendation and the rule that fired."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="route_choices", help_text="Project.")
+    facts = models.JSONField(help_text="The facts entered.")
+    recommended_route = models.CharField(max_length=30, choices=ROUTE_CHOICES, help_text="What the rules recommended.")
+    rule = models.TextField(help_text="The rule that fired.")
+    chosen_route = models.CharField(max_length=30, choices=ROUTE_CHOICES, help_text="The route chosen.")
+    sole_source_justification = models.CharField(
+        max_length=40, choices=JUSTIFICATION_CHOICES, blank=True, default="", help_text="Required for sole source."
+    )
+    reason = models.TextField(help_text="Why this route.")
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who chose.")
+    decided_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="route_choice_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(chosen_route="sole_source") | ~Q(sole_source_justification=""),
+                name="sole_source_is_justified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.get_chosen_route_display()}"
+
+
+class RiskRegister(models.Model):
+    """The register's head: one version number for all its rows (optimistic locking)."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, related_name="risk_register", help_text="Project."
+    )
+    version = models.PositiveIntegerField(default=0, help_text="Raised by one at every change of any row.")
+    updated_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who changed it last."
+    )
+    updated_at = models.DateTimeField(auto_now=True, help_text="When it last changed.")
+
+    def __str__(self) -> str:
+        return f"Risk register of {self.project}"
+
+
+class Risk(models.Model):
+    register = models.ForeignKey(RiskRegister, on_delete=models.CASCADE, related_name="risks", help_text="Register.")
+    category = models.CharField(max_length=40, choices=CATEGORY_CHOICES, help_text="Risk category (ours).")
+    title = models.CharField(max_length=200, help_text="Short name.")
+    description = models.TextField(blank=True, default="", help_text="What could happen.")
+    probability = models.FloatField(
+        validators=[MinValueValidator(0), MaxValueValidator(1)], help_text="Probability per occurrence, 0-1."
+    )
+    cost_min = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))], help_text="Lowest cost impact."
+    )
+    cost_most_likely = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))], help_text="Most likely cost."
+    )
+    cost_max = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))], help_text="Highest cost impact."
+    )
+    distribution = models.CharField(
+        max_length=20,
+        choices=DISTRIBUTION_CHOICES,
+        default="triangular",
+        help_text="Shape of the impact between min and max.",
+    )
+    once = models.BooleanField(default=True, help_text="Occurs at most once (else possibly every year of a range).")
+    timing_year = models.PositiveSmallIntegerField(default=1, help_text="Contract year of a once-off risk.")
+    first_year = models.PositiveSmallIntegerField(default=1, help_text="First year it may occur (recurring).")
+    last_year = models.PositiveSmallIntegerField(default=1, help_text="Last year it may occur (recurring).")
+    share_transferred = models.FloatField(
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of the cost borne by the partner, 0-1.",
+    )
+    allocation_reason = models.TextField(help_text="Why this allocation.")
+    mitigation = models.TextField(blank=True, default="", help_text="How it is reduced.")
+    owner = models.CharField(max_length=200, blank=True, default="", help_text="Who manages it.")
+
+    class Meta:
+        ordering = ["category", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost_min__lte=F("cost_most_likely")) & Q(cost_most_likely__lte=F("cost_max")),
+                name="risk_costs_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(probability__gte=0) & Q(probability__lte=1), name="risk_probability_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(share_transferred__gte=0) & Q(share_transferred__lte=1), name="risk_share_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TermSheetVersion(AppendOnlyModel):
+    """One saved version of a project's term sheet, with the checker's findings at that time."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="term_sheets", help_text="Project.")
+    version = models.PositiveIntegerField(help_text="1, 2, … per project.")
+    terms = models.JSONField(help_text="The terms, as in schemas/terms.schema.json.")
+    findings = models.JSONField(default=list, blank=True, help_text="Gaps, risks and advice the checker found.")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who saved it.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["project", "version"], name="term_sheet_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project} term sheet v{self.version}"
+
+    @property
+    def gap_count(self) -> int:
+        return sum(1 for f in self.findings if f["severity"] == "gap")

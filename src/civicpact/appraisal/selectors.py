@@ -1,0 +1,118 @@
+"""Reads of a project's appraisal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from civicpact.appraisal.models import ModelChoice, Risk, RiskRegister, RouteChoice, Screening, TermSheetVersion
+from civicpact.domain import risks as risk_math
+from civicpact.pipeline.models import Project
+
+IMPACT_THRESHOLDS = (Decimal(10_000), Decimal(100_000), Decimal(500_000), Decimal(2_000_000))
+
+
+@dataclass(frozen=True)
+class AppraisalStatus:
+    screening: Screening | None
+    model: ModelChoice | None
+    route: RouteChoice | None
+    risk_count: int
+    terms: TermSheetVersion | None
+
+
+def appraisal_status(*, project: Project) -> AppraisalStatus:
+    return AppraisalStatus(
+        screening=project.screenings.first(),
+        model=project.model_choices.select_related("decided_by").first(),
+        route=project.route_choices.select_related("decided_by").first(),
+        risk_count=Risk.objects.filter(register__project=project).count(),
+        terms=project.term_sheets.first(),
+    )
+
+
+def risk_register(*, project: Project) -> RiskRegister:
+    register, _created = RiskRegister.objects.get_or_create(project=project)
+    return register
+
+
+def risk_estimate(risk: Risk) -> risk_math.RiskEstimate:
+    return risk_math.RiskEstimate(
+        probability=risk.probability,
+        cost_min=risk.cost_min,
+        cost_most_likely=risk.cost_most_likely,
+        cost_max=risk.cost_max,
+        distribution=risk_math.Distribution(risk.distribution),
+        recurrence=risk_math.Recurrence(risk.once, risk.first_year, risk.last_year),
+        share_transferred=risk.share_transferred,
+        timing_year=risk.timing_year,
+    )
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    risk: Risk
+    expected: Decimal
+    retained: Decimal
+    transferred: Decimal
+    allocation: str
+    ocds_category: str
+    ocds_allocation: str
+    likelihood: int
+    impact: int
+    rating: str
+
+
+def risk_rows(*, register: RiskRegister) -> list[RiskRow]:
+    rows = []
+    for risk in register.risks.all():
+        est = risk_estimate(risk)
+        likelihood = risk_math.likelihood_band(est.probability)
+        impact = risk_math.impact_band(est.cost_most_likely, IMPACT_THRESHOLDS)
+        rows.append(
+            RiskRow(
+                risk,
+                risk_math.expected_cost(est),
+                risk_math.retained_expected_cost(est),
+                risk_math.transferred_expected_cost(est),
+                risk_math.allocation_label(est.share_transferred),
+                risk_math.ocds_category(risk_math.RiskCategory(risk.category)),
+                risk_math.ocds_allocation(est.share_transferred)[0],
+                likelihood,
+                impact,
+                risk_math.rating(likelihood, impact),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    likelihood: int
+    impact: int
+    rating: str
+    titles: tuple[str, ...]
+
+
+def heat_grid(rows: list[RiskRow]) -> list[list[HeatCell]]:
+    """Rows from likelihood 5 (top) to 1; columns impact 1 to 5."""
+    return [
+        [
+            HeatCell(
+                lik,
+                imp,
+                risk_math.rating(lik, imp),
+                tuple(r.risk.title for r in rows if r.likelihood == lik and r.impact == imp),
+            )
+            for imp in range(1, 6)
+        ]
+        for lik in range(5, 0, -1)
+    ]
+
+
+def totals(rows: list[RiskRow]) -> dict[str, Decimal]:
+    return {
+        "expected": sum((r.expected for r in rows), Decimal(0)),
+        "retained": sum((r.retained for r in rows), Decimal(0)),
+        "transferred": sum((r.transferred for r in rows), Decimal(0)),
+    }
