@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from civicpact.accounts.api import router as accounts_router
 from civicpact.accounts.auth import AUTHENTICATED
+from civicpact.appraisal.api import router as appraisal_router
 from civicpact.ledger.api import router as ledger_router
 from civicpact.pipeline.api import router as pipeline_router
 
@@ -81,3 +82,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/accounts/", accounts_router)
 api.add_router("/audit/", ledger_router)
 api.add_router("/pipeline/", pipeline_router)
+api.add_router("/appraisal/", appraisal_router)

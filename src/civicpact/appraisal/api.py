@@ -1,0 +1,285 @@
+"""The appraisal through the API: the same services as the pages, the same checks and errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Body, Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from civicpact.accounts import permissions
+from civicpact.appraisal import selectors, services
+from civicpact.appraisal.exceptions import AppraisalError
+from civicpact.appraisal.models import Risk
+from civicpact.pipeline import selectors as pipeline
+from civicpact.pipeline.gates import gate_blockers
+from civicpact.pipeline.models import Project
+
+router = Router(tags=["appraisal"])
+
+
+def _project(request: HttpRequest, project_id: int) -> Project:
+    try:
+        return pipeline.project_get(actor=request.user, pk=project_id)
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+
+
+class ScreeningOut(Schema):
+    version: int
+    answers: dict[str, Any]
+    outcome: str
+    ppp_score: int
+    drivers: list[dict[str, Any]]
+    created_at: datetime
+
+
+class ModelChoiceIn(Schema):
+    considerations: dict[str, Any] = Field(
+        description="As ModelConsiderations: 0-4 scales, duration_years, data_centric"
+    )
+    chosen_model: str
+    reason: str
+
+
+class ModelChoiceOut(Schema):
+    considerations: dict[str, Any]
+    ranking: list[dict[str, Any]]
+    chosen_model: str
+    reason: str
+    decided_at: datetime
+
+
+class RouteChoiceIn(Schema):
+    facts: dict[str, Any]
+    chosen_route: str
+    sole_source_justification: str = ""
+    reason: str
+
+
+class RouteChoiceOut(Schema):
+    facts: dict[str, Any]
+    recommended_route: str
+    rule: str
+    chosen_route: str
+    sole_source_justification: str
+    reason: str
+    decided_at: datetime
+
+
+class RiskIn(Schema):
+    version: int = Field(description="The register version you read; a newer one refuses the change (409).")
+    category: str
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    probability: float = Field(ge=0, le=1)
+    cost_min: Decimal = Field(ge=0)
+    cost_most_likely: Decimal = Field(ge=0)
+    cost_max: Decimal = Field(ge=0)
+    distribution: str = "triangular"
+    once: bool = True
+    timing_year: int = 1
+    first_year: int = 1
+    last_year: int = 1
+    share_transferred: float = Field(ge=0, le=1)
+    allocation_reason: str
+    mitigation: str = ""
+    owner: str = ""
+
+
+class RiskOut(Schema):
+    id: int
+    category: str
+    ocds_category: str
+    title: str
+    probability: float
+    cost_min: Decimal
+    cost_most_likely: Decimal
+    cost_max: Decimal
+    distribution: str
+    share_transferred: float
+    allocation: str
+    ocds_allocation: str
+    expected_cost: Decimal
+    retained_expected_cost: Decimal
+    rating: str
+
+
+class RegisterOut(Schema):
+    version: int
+    risks: list[RiskOut]
+    expected_cost: Decimal
+    retained_expected_cost: Decimal
+
+
+class TermsIn(Schema):
+    version: int = Field(description="The term-sheet version you read (0 for none); a newer one refuses the save.")
+    terms: dict[str, Any] = Field(description="As schemas/terms.schema.json")
+
+
+class TermsOut(Schema):
+    version: int
+    terms: dict[str, Any]
+    findings: list[dict[str, Any]]
+    created_at: datetime
+
+
+class StatusOut(Schema):
+    stage: str
+    blockers: list[str]
+    screening: ScreeningOut | None
+    model: ModelChoiceOut | None
+    route: RouteChoiceOut | None
+    risk_count: int
+    terms: TermsOut | None
+
+
+@router.get("/projects/{project_id}", response=StatusOut, summary="Where the appraisal stands, and gate blockers")
+def appraisal_status(request: HttpRequest, project_id: int) -> dict[str, Any]:
+    project = _project(request, project_id)
+    status = selectors.appraisal_status(project=project)
+    return {
+        "stage": project.stage,
+        "blockers": gate_blockers(project),
+        "screening": status.screening,
+        "model": status.model,
+        "route": status.route,
+        "risk_count": status.risk_count,
+        "terms": status.terms,
+    }
+
+
+@router.post("/projects/{project_id}/screenings", response={201: ScreeningOut}, summary="Record a screening")
+def screening_record(
+    request: HttpRequest,
+    project_id: int,
+    payload: dict[str, Any] = Body(..., description="The answers"),  # noqa: B008
+) -> Status[Any]:
+    _project(request, project_id)
+    record = services.screening_record(
+        actor=permissions.signed_in_user(request), project_id=project_id, answers=payload
+    )
+    return Status(201, record)
+
+
+@router.post("/projects/{project_id}/model-choices", response={201: ModelChoiceOut})
+def model_choose(request: HttpRequest, project_id: int, payload: ModelChoiceIn) -> Status[Any]:
+    _project(request, project_id)
+    choice = services.model_choose(
+        actor=permissions.signed_in_user(request),
+        project_id=project_id,
+        considerations=payload.considerations,
+        chosen_model=payload.chosen_model,
+        reason=payload.reason,
+    )
+    return Status(201, choice)
+
+
+@router.post("/projects/{project_id}/route-choices", response={201: RouteChoiceOut})
+def route_choose(request: HttpRequest, project_id: int, payload: RouteChoiceIn) -> Status[Any]:
+    _project(request, project_id)
+    choice = services.route_choose(
+        actor=permissions.signed_in_user(request),
+        project_id=project_id,
+        facts=payload.facts,
+        chosen_route=payload.chosen_route,
+        sole_source_justification=payload.sole_source_justification,
+        reason=payload.reason,
+    )
+    return Status(201, choice)
+
+
+def _register(project: Project) -> dict[str, Any]:
+    register = selectors.risk_register(project=project)
+    rows = selectors.risk_rows(register=register)
+    totals = selectors.totals(rows)
+    return {
+        "version": register.version,
+        "risks": [
+            {
+                "id": r.risk.pk,
+                "category": r.risk.category,
+                "ocds_category": r.ocds_category,
+                "title": r.risk.title,
+                "probability": r.risk.probability,
+                "cost_min": r.risk.cost_min,
+                "cost_most_likely": r.risk.cost_most_likely,
+                "cost_max": r.risk.cost_max,
+                "distribution": r.risk.distribution,
+                "share_transferred": r.risk.share_transferred,
+                "allocation": r.allocation,
+                "ocds_allocation": r.ocds_allocation,
+                "expected_cost": r.expected,
+                "retained_expected_cost": r.retained,
+                "rating": r.rating,
+            }
+            for r in rows
+        ],
+        "expected_cost": totals["expected"],
+        "retained_expected_cost": totals["retained"],
+    }
+
+
+@router.get("/projects/{project_id}/risks", response=RegisterOut, summary="The risk register with expected costs")
+def risk_list(request: HttpRequest, project_id: int) -> dict[str, Any]:
+    return _register(_project(request, project_id))
+
+
+def _save_risk(request: HttpRequest, project_id: int, payload: RiskIn, risk_id: int | None) -> dict[str, Any]:
+    project = _project(request, project_id)
+    data = payload.dict()
+    version = data.pop("version")
+    try:
+        services.risk_save(
+            actor=permissions.signed_in_user(request),
+            project_id=project.pk,
+            expected_version=version,
+            risk_id=risk_id,
+            **data,
+        )
+    except AppraisalError as exc:
+        raise HttpError(409, str(exc)) from None
+    except Risk.DoesNotExist:
+        raise Http404("No such risk.") from None
+    return _register(project)
+
+
+@router.post("/projects/{project_id}/risks", response={201: RegisterOut}, summary="Add a risk")
+def risk_add(request: HttpRequest, project_id: int, payload: RiskIn) -> Status[Any]:
+    return Status(201, _save_risk(request, project_id, payload, None))
+
+
+@router.put("/projects/{project_id}/risks/{risk_id}", response=RegisterOut, summary="Change a risk")
+def risk_update(request: HttpRequest, project_id: int, risk_id: int, payload: RiskIn) -> dict[str, Any]:
+    return _save_risk(request, project_id, payload, risk_id)
+
+
+@router.delete("/projects/{project_id}/risks/{risk_id}", response=RegisterOut, summary="Remove a risk")
+def risk_remove(request: HttpRequest, project_id: int, risk_id: int, version: int) -> dict[str, Any]:
+    project = _project(request, project_id)
+    try:
+        services.risk_delete(
+            actor=permissions.signed_in_user(request), project_id=project.pk, expected_version=version, risk_id=risk_id
+        )
+    except AppraisalError as exc:
+        raise HttpError(409, str(exc)) from None
+    except Risk.DoesNotExist:
+        raise Http404("No such risk.") from None
+    return _register(project)
+
+
+@router.put("/projects/{project_id}/terms", response=TermsOut, summary="Save and check the term sheet")
+def terms_save(request: HttpRequest, project_id: int, payload: TermsIn) -> Any:
+    _project(request, project_id)
+    try:
+        return services.terms_save(
+            actor=permissions.signed_in_user(request),
+            project_id=project_id,
+            terms=payload.terms,
+            expected_version=payload.version,
+        )
+    except AppraisalError as exc:
+        raise HttpError(409, str(exc)) from None
