@@ -153,11 +153,7 @@ def appraisal_status(request: HttpRequest, project_id: int) -> dict[str, Any]:
 
 
 @router.post("/projects/{project_id}/screenings", response={201: ScreeningOut}, summary="Record a screening")
-def screening_record(
-    request: HttpRequest,
-    project_id: int,
-    payload: dict[str, Any] = Body(..., description="The answers"),  # noqa: B008
-) -> Status[Any]:
+def screening_record(request: HttpRequest, project_id: int, payload: Body[dict[str, Any]]) -> Status[Any]:
     _project(request, project_id)
     record = services.screening_record(
         actor=permissions.signed_in_user(request), project_id=project_id, answers=payload
