@@ -46,3 +46,8 @@ def test_the_skip_link_moves_focus_to_the_main_content(visitor):
     expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_the_case_studies_page_is_accessible(visitor):
+    page = visitor.visit("/guidance/cases/", "guidance-cases")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Case studies")

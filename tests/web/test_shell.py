@@ -79,3 +79,14 @@ def test_the_api_publishes_openapi_and_interactive_docs(client, db):
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert "swagger-ui-bundle.js" in docs.content.decode()
+
+
+def test_case_studies_are_labelled_fictional_and_linked_from_the_steps(client_for, officer):
+    from civicpact.pipeline.models import Project
+
+    page = client_for(officer).get("/guidance/cases/").content.decode()
+    assert "All are fictional" in page
+    assert page.count("(fictional)") >= 5
+    project = Project.objects.get(title="Smart street lighting and sensor network")
+    step = client_for(officer).get(f"/appraisal/projects/{project.pk}/route/").content.decode()
+    assert "/guidance/cases/#airquality" in step

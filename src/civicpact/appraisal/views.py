@@ -37,6 +37,7 @@ from civicpact.pipeline import selectors as pipeline
 from civicpact.pipeline.gates import gate_blockers
 from civicpact.pipeline.models import Project
 from civicpact.pipeline.views import add_errors
+from civicpact.web.guidance import cases_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,6 +91,7 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
         "appraisal/screening.html",
         {
             "project": project,
+            "cases": cases_for("screening"),
             "form": form,
             "latest": latest,
             "history": project.screenings.all()[:10],
@@ -144,6 +146,7 @@ def model(request: HttpRequest, pk: int) -> HttpResponse:
         "appraisal/model.html",
         {
             "project": project,
+            "cases": cases_for("model"),
             "form": form,
             "latest": latest,
             "shown": shown,
@@ -191,6 +194,7 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
         "appraisal/route.html",
         {
             "project": project,
+            "cases": cases_for("route"),
             "form": form,
             "latest": latest,
             "recommendation": recommendation,
@@ -215,6 +219,7 @@ def _risk_page(
         "appraisal/risks.html",
         {
             "project": project,
+            "cases": cases_for("risks"),
             "register": register,
             "rows": rows,
             "totals": selectors.totals(rows),
@@ -447,6 +452,7 @@ def terms(request: HttpRequest, pk: int) -> HttpResponse:
         "appraisal/terms.html",
         {
             "project": project,
+            "cases": cases_for("terms"),
             "form": form,
             "latest": latest,
             "can_edit": can_edit,

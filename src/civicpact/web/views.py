@@ -60,3 +60,9 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partial = request.headers.get("HX-Request") == "true"
     template = "web/job_detail.html#progress" if partial else "web/job_detail.html"
     return render(request, template, {"info": info})
+
+
+def guidance(request: HttpRequest) -> HttpResponse:
+    from civicpact.web.guidance import CASES
+
+    return render(request, "web/guidance.html", {"cases": CASES})
