@@ -108,6 +108,7 @@ def test_the_ranking_always_has_five_distinct_models_scored_0_to_100(c):
     assert all(0 <= f.score <= 100 for f in ranking)
     assert [f.score for f in ranking] == sorted((f.score for f in ranking), reverse=True)
     assert ranking == rank_models(c)
+    assert all(f.reasons for f in ranking)
 
 
 FACTS = RouteFacts(

@@ -186,6 +186,14 @@ def _fit_data(c: ModelConsiderations) -> tuple[float, list[str]]:
     return score, reasons
 
 
+ESSENCE = {
+    PartnershipModel.CONCESSION_BOT: "A concession transfers the most risk for long terms, with the least flexibility.",
+    PartnershipModel.MANAGED_SERVICES: "Managed services keep control with the city and pay on performance.",
+    PartnershipModel.JOINT_VENTURE: "A joint venture shares ownership, risk and reward under heavy governance.",
+    PartnershipModel.ALLIANCE: "An alliance is flexible and innovative but less predictable.",
+    PartnershipModel.DATA_PARTNERSHIP: "A data partnership shares data assets; privacy and governance are critical.",
+}
+
 FITTERS = {
     PartnershipModel.CONCESSION_BOT: _fit_concession,
     PartnershipModel.MANAGED_SERVICES: _fit_managed,
@@ -202,6 +210,8 @@ def rank_models(c: ModelConsiderations) -> tuple[ModelFit, ...]:
     fits = []
     for order, model in enumerate(PartnershipModel):
         raw, reasons = FITTERS[model](c)
+        if not reasons:
+            reasons = [f"{ESSENCE[model]} Nothing entered here strongly favours or rules it out."]
         score = round(100 * (min(max(raw, low), high) - low) / (high - low))
         fits.append((-score, order, ModelFit(model, score, tuple(reasons))))
     return tuple(fit for _, _, fit in sorted(fits))
