@@ -187,7 +187,7 @@ def _fit_data(c: ModelConsiderations) -> tuple[float, list[str]]:
 
 
 ESSENCE = {
-    PartnershipModel.CONCESSION_BOT: "A concession transfers the most risk for long terms, with the least flexibility.",
+    PartnershipModel.CONCESSION_BOT: "A concession transfers the most risk over long terms, least flexibly.",
     PartnershipModel.MANAGED_SERVICES: "Managed services keep control with the city and pay on performance.",
     PartnershipModel.JOINT_VENTURE: "A joint venture shares ownership, risk and reward under heavy governance.",
     PartnershipModel.ALLIANCE: "An alliance is flexible and innovative but less predictable.",
