@@ -149,3 +149,82 @@ def test_an_officer_starts_a_market_sounding_in_the_browser(client_for, officer)
 
 def test_the_public_sees_no_market_soundings(citizen, city):
     assert citizen.get(f"/pipeline/market-soundings/{lighting_rfi().pk}/").status_code == 302
+
+
+def test_the_market_sounding_api_keeps_responses_private(client_for, officer, supplier, other_supplier):
+    rfi = lighting_rfi()
+    supplier_client = client_for(supplier)
+    listed = supplier_client.get("/api/v1/pipeline/market-soundings").json()
+    assert rfi.pk in [r["id"] for r in listed]
+    answer = supplier_client.put(
+        f"/api/v1/pipeline/market-soundings/{rfi.pk}/response",
+        {
+            "interest": 2,
+            "capability": "LED retrofits",
+            "price_min": "100",
+            "price_max": "200",
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    upside_down = supplier_client.put(
+        f"/api/v1/pipeline/market-soundings/{rfi.pk}/response",
+        {
+            "interest": 2,
+            "capability": "x",
+            "price_min": "300",
+            "price_max": "200",
+        },
+        content_type="application/json",
+    )
+    assert upside_down.status_code == 422
+    assert upside_down.json()["errors"][0]["field"] == "price_max"
+    unverified = client_for(other_supplier).put(
+        f"/api/v1/pipeline/market-soundings/{rfi.pk}/response",
+        {
+            "interest": 3,
+            "capability": "x",
+            "price_min": "1",
+            "price_max": "2",
+        },
+        content_type="application/json",
+    )
+    assert unverified.status_code == 403
+    assert [
+        r["supplier"] for r in client_for(officer).get(f"/api/v1/pipeline/market-soundings/{rfi.pk}/responses").json()
+    ] == ["Lumen Grid"]
+
+
+def test_an_officer_starts_a_market_sounding_through_the_api(client_for, officer, supplier):
+    project = Project.objects.get(title="Harbour parking guidance")
+    response = client_for(officer).post(
+        f"/api/v1/pipeline/projects/{project.pk}/market-soundings",
+        {
+            "title": "Parking",
+            "description": "Tell us",
+            "response_deadline": "2030-01-01T12:00:00Z",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    past = client_for(officer).post(
+        f"/api/v1/pipeline/projects/{project.pk}/market-soundings",
+        {
+            "title": "Parking",
+            "description": "Tell us",
+            "response_deadline": "2020-01-01T12:00:00Z",
+        },
+        content_type="application/json",
+    )
+    assert past.status_code == 422
+    assert past.json()["errors"][0]["field"] == "response_deadline"
+    denied = client_for(supplier).post(
+        f"/api/v1/pipeline/projects/{project.pk}/market-soundings",
+        {
+            "title": "x",
+            "description": "y",
+            "response_deadline": "2030-01-01T12:00:00Z",
+        },
+        content_type="application/json",
+    )
+    assert denied.status_code == 403

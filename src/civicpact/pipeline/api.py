@@ -14,7 +14,7 @@ from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation
 from civicpact.pipeline import selectors, services
 from civicpact.pipeline.exceptions import PipelineError
-from civicpact.pipeline.models import Need, Project
+from civicpact.pipeline.models import Need, Project, Rfi, RfiResponse
 
 router = Router(tags=["pipeline"])
 
@@ -285,3 +285,78 @@ def gate_decide(request: HttpRequest, project_id: int, payload: GateIn) -> Statu
     except PipelineError as exc:
         raise HttpError(409, str(exc)) from None
     return Status(201, record)
+
+
+class RfiIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1)
+    questions: str = ""
+    response_deadline: datetime
+    publish: bool = True
+
+
+class RfiOut(Schema):
+    id: int
+    project_id: int
+    title: str
+    description: str
+    questions: str
+    response_deadline: datetime
+    status: str
+
+
+class RfiResponseIn(Schema):
+    interest: int = Field(ge=0, le=3, description="0 none, 1 low, 2 medium, 3 high")
+    capability: str = Field(min_length=1)
+    price_min: Decimal = Field(ge=0)
+    price_max: Decimal = Field(ge=0)
+    questions: str = ""
+
+
+class RfiResponseOut(Schema):
+    supplier_id: int
+    supplier: str = Field(alias="supplier.name")
+    interest: int
+    capability: str
+    price_min: Decimal
+    price_max: Decimal
+    questions: str
+    updated_at: datetime
+
+
+def _rfi(request: HttpRequest, rfi_id: int) -> Rfi:
+    try:
+        return selectors.rfi_get(actor=request.user, pk=rfi_id)
+    except Rfi.DoesNotExist:
+        raise Http404("No such market sounding.") from None
+
+
+@router.post("/projects/{project_id}/market-soundings", response={201: RfiOut}, summary="Start a market sounding")
+def rfi_create(request: HttpRequest, project_id: int, payload: RfiIn) -> Status[Rfi]:
+    _project(request, project_id)
+    rfi = services.rfi_create(actor=permissions.signed_in_user(request), project_id=project_id, **payload.dict())
+    return Status(201, rfi)
+
+
+@router.get("/market-soundings", response=list[RfiOut], summary="Market soundings you may see")
+def rfi_list(request: HttpRequest) -> list[Rfi]:
+    return selectors.rfi_list_open_to_suppliers(actor=request.user)
+
+
+@router.get(
+    "/market-soundings/{rfi_id}/responses",
+    response=list[RfiResponseOut],
+    summary="Responses: all for the city, a supplier's own for a supplier",
+)
+def rfi_responses(request: HttpRequest, rfi_id: int) -> list[RfiResponse]:
+    return selectors.rfi_responses(actor=request.user, rfi=_rfi(request, rfi_id))
+
+
+@router.put(
+    "/market-soundings/{rfi_id}/response",
+    response=RfiResponseOut,
+    summary="Answer (or change your answer) as a verified supplier",
+)
+def rfi_respond(request: HttpRequest, rfi_id: int, payload: RfiResponseIn) -> RfiResponse:
+    _rfi(request, rfi_id)
+    return services.rfi_respond(actor=permissions.signed_in_user(request), rfi_id=rfi_id, **payload.dict())
