@@ -29,6 +29,9 @@ api = NinjaAPI(
 )
 
 
+SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
 def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     return {"detail": detail, "errors": errors or []}
 
@@ -37,7 +40,10 @@ def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors: list[dict[str, str]] = []
     for err in exc.errors:
-        location = [str(p) for p in err.get("loc", []) if p not in {"body", "query", "path", "payload"}]
+        location = [str(p) for p in err.get("loc", [])]
+        if location and location[0] in SOURCES:  # where the value came from, not which field
+            location = location[1:]
+        location = [p for p in location if p != "payload"]
         errors.append({"field": ".".join(location), "message": str(err.get("msg", "invalid"))})
     return api.create_response(request, error_body("The request has invalid fields.", errors), status=422)
 

@@ -107,3 +107,27 @@ def test_the_project_detail_shows_the_pooled_budget(client_for, analyst):
     body = client_for(analyst).get(f"/api/v1/pipeline/projects/{project.pk}").json()
     assert body["pooled_budget"] == "11100000.00"
     assert len(body["budget_shares"]) == 3
+
+
+def test_a_document_is_attached_to_a_need_through_the_api(client_for, lead, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    need = Need.objects.get(title="Cut street-lighting energy by 40%")
+    client = client_for(lead)
+    response = client.post(
+        f"/api/v1/pipeline/needs/{need.pk}/documents",
+        {
+            "title": "Energy audit",
+            "document_type": "feasibilityStudy",
+            "file": SimpleUploadedFile("audit.pdf", b"%PDF audit", content_type="application/pdf"),
+        },
+    )
+    assert response.status_code == 201
+    assert [d["title"] for d in client.get(f"/api/v1/pipeline/needs/{need.pk}/documents").json()] == ["Energy audit"]
+    missing = client.post(f"/api/v1/pipeline/needs/{need.pk}/documents", {"title": "No file"})
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "file"

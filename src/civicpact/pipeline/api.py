@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -17,6 +17,7 @@ from civicpact.pipeline.exceptions import PipelineError
 from civicpact.pipeline.models import Need, Project, Rfi, RfiResponse
 
 router = Router(tags=["pipeline"])
+MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class NeedIn(Schema):
@@ -360,3 +361,31 @@ def rfi_responses(request: HttpRequest, rfi_id: int) -> list[RfiResponse]:
 def rfi_respond(request: HttpRequest, rfi_id: int, payload: RfiResponseIn) -> RfiResponse:
     _rfi(request, rfi_id)
     return services.rfi_respond(actor=permissions.signed_in_user(request), rfi_id=rfi_id, **payload.dict())
+
+
+class DocumentOut(Schema):
+    id: int
+    title: str
+    document_type: str
+    uploaded_at: datetime
+
+
+@router.get("/needs/{need_id}/documents", response=list[DocumentOut])
+def need_documents(request: HttpRequest, need_id: int) -> Any:
+    return _need(request, need_id).documents.all()
+
+
+@router.post("/needs/{need_id}/documents", response={201: DocumentOut}, summary="Attach a file (multipart)")
+def need_document_attach(
+    request: HttpRequest, need_id: int, title: Form[str], file: File[UploadedFile], document_type: Form[str] = "other"
+) -> Status[Any]:
+    if file.size is not None and file.size > MAX_UPLOAD:
+        raise ValidationError({"file": "The file is larger than 20 MB."})
+    document = services.document_attach(
+        actor=permissions.signed_in_user(request),
+        upload=file,
+        title=title,
+        document_type=document_type,
+        need=_need(request, need_id),
+    )
+    return Status(201, document)
