@@ -1,7 +1,8 @@
 """Run every benchmark: `make bench` (or `python -m benchmarks`). Each prints ratios, not absolute times."""
 
-from benchmarks import bench_audit, bench_synergy
+from benchmarks import bench_audit, bench_synergy, vfm
 
 if __name__ == "__main__":
     bench_synergy.main()
     bench_audit.main()
+    vfm.main()

@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 from civicpact.cli import SCHEMAS, main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
-FORMATS = [("screen", "screening"), ("terms-check", "terms")]
+FORMATS = [("screen", "screening"), ("terms-check", "terms"), ("vfm", "vfm")]
 
 
 @pytest.mark.parametrize(("command", "schema"), FORMATS)
@@ -67,3 +67,39 @@ def test_bad_input_is_exit_2_with_a_line_naming_the_field(tmp_path, capsys, comm
 def test_a_missing_file_is_bad_usage(capsys):
     assert main(["screen", "/no/such/file.json"]) == 2
     assert "cannot read /no/such/file.json" in capsys.readouterr().err
+
+
+def test_vfm_is_reproducible_and_records_the_seed(tmp_path, capsys):
+    out_a, out_b = tmp_path / "a.json", tmp_path / "b.json"
+    for out in (out_a, out_b):
+        assert (
+            main(["vfm", str(EXAMPLES / "vfm.json"), "--iterations", "20000", "--seed", "7", "--out", str(out)]) == 0
+        )
+    assert out_a.read_text() == out_b.read_text()
+    result = json.loads(out_a.read_text())
+    assert result["seed"] == 7
+    assert result["numpy_version"]
+    assert "Probability that the PPP costs less" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('{"horizon": 10, "discount_rate": 0.9, "ppp_payments": [1]}', "discount_rate"),
+        (
+            '{"horizon": 10, "discount_rate": 0.03, "ppp_payments": [1], "psc_opex": [1], '
+            '"risks": [{"probability": 0.5, "min": 9, "most_likely": 2, "max": 3}]}',
+            "risks[0].min",
+        ),
+    ],
+)
+def test_vfm_bad_cases_exit_2_naming_the_field(tmp_path, capsys, content, words):
+    path = tmp_path / "case.json"
+    path.write_text(content)
+    assert main(["vfm", str(path)]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_vfm_refuses_too_many_iterations(capsys):
+    assert main(["vfm", str(EXAMPLES / "vfm.json"), "--iterations", "999999999"]) == 2
+    assert "iterations" in capsys.readouterr().err

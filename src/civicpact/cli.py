@@ -99,6 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     terms.add_argument("file", help="JSON file with the term sheet ('-' for standard input)")
     terms.add_argument("--json", action="store_true", help="print the findings as JSON")
     terms.add_argument("--strict", action="store_true", help="exit 1 when any gap is found")
+    vfm = sub.add_parser(
+        "vfm",
+        help="value for money by Monte Carlo: PSC against PPP",
+        description="Simulate a value-for-money case. CASE's format is "
+        "src/civicpact/schemas/vfm.schema.json (example: docs/examples/vfm.json). The same seed, "
+        "inputs and lock file give identical results.",
+    )
+    vfm.add_argument("file", help="JSON case file ('-' for standard input)")
+    vfm.add_argument("--iterations", type=int, default=100_000, help="Monte Carlo iterations (default 100,000)")
+    vfm.add_argument("--seed", type=int, default=20261124, help="random seed (default 20261124)")
+    vfm.add_argument("--out", default="", help="also write the full result as JSON to this file")
     sub.add_parser("worker", help="run the background task worker alone")
     return parser
 
@@ -311,6 +322,38 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if args.strict and gaps else EXIT_OK
 
 
+def cmd_vfm(args: argparse.Namespace) -> int:
+    from civicpact.domain.finance import FinanceInputError
+    from civicpact.domain.vfm import VfmCase, simulate
+
+    data = read_input(args.file, "vfm")
+    try:
+        result = simulate(VfmCase.from_mapping(data), iterations=args.iterations, seed=args.seed)
+    except FinanceInputError as exc:
+        raise UsageError(f"{args.file}: {exc.field}: {exc}") from None
+    money = "{:,.0f}".format
+    print(f"Value for money over {result.iterations:,} iterations (seed {result.seed}, NumPy {result.numpy_version})")
+    print(
+        f"  PSC net present cost: mean {money(result.psc.mean)}, P50 {money(result.psc.p50)}, "
+        f"P90 {money(result.psc.p90)}"
+    )
+    print(
+        f"  PPP net present cost: mean {money(result.ppp.mean)}, P50 {money(result.ppp.p50)}, "
+        f"P90 {money(result.ppp.p90)}"
+    )
+    print(
+        f"  VfM (PSC - PPP): mean {money(result.vfm.mean)} ({result.vfm_percent_of_psc:.1f}% of the PSC), "
+        f"P10 {money(result.vfm.p10)}, P50 {money(result.vfm.p50)}, P90 {money(result.vfm.p90)}"
+    )
+    print(f"  Probability that the PPP costs less: {result.probability_ppp_cheaper:.1%}")
+    print("  Main drivers (swing of the expected VfM):")
+    for driver, low, high in result.tornado[:5]:
+        print(f"    {driver}: {money(low)} to {money(high)}")
+    if args.out:
+        Path(args.out).write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "demo": cmd_demo,
@@ -320,6 +363,7 @@ COMMANDS = {
     "worker": cmd_worker,
     "screen": cmd_screen,
     "terms-check": cmd_terms_check,
+    "vfm": cmd_vfm,
 }
 
 
