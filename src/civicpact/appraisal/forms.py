@@ -225,3 +225,71 @@ class TermsForm(forms.Form):
         for key in cls.LIST_FIELDS:
             initial[key] = "\n".join(terms.get(key) or [])
         return initial
+
+
+FLOW_FIELDS = (
+    "psc_capex",
+    "psc_opex",
+    "competitive_neutrality",
+    "ppp_payments",
+    "contract_management",
+    "transaction_costs",
+)
+
+
+class AmountsField(forms.CharField):
+    """Yearly amounts typed as a comma-separated list, year 0 first."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Yearly amounts, year 0 first, separated by commas.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(format(v, ".15g") for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[float]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        amounts = []
+        for part in [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]:
+            try:
+                amounts.append(float(part.replace(" ", "")))
+            except ValueError:
+                raise forms.ValidationError(f"“{part}” is not an amount.") from None
+        return amounts
+
+
+class BusinessCaseForm(forms.Form):
+    horizon = forms.IntegerField(
+        min_value=1, max_value=100, label="Horizon (years)", help_text="Years 0 to horizon minus 1; year 0 is today."
+    )
+    discount_rate = forms.FloatField(label="Real discount rate", help_text="As a fraction: 0.035 means 3.5%.")
+    mid_year = forms.BooleanField(required=False, label="Discount at mid-year")
+    correlation = forms.FloatField(
+        required=False,
+        initial=0.0,
+        min_value=0.0,
+        max_value=0.99,
+        label="Correlation between risks",
+        help_text="0 = independent.",
+    )
+    psc_capex = AmountsField(label="PSC: capital costs")
+    psc_opex = AmountsField(label="PSC: operating costs")
+    competitive_neutrality = AmountsField(label="PSC: competitive-neutrality adjustment")
+    ppp_payments = AmountsField(label="PPP: payments to the partner")
+    contract_management = AmountsField(label="PPP: contract-management costs")
+    transaction_costs = AmountsField(label="PPP: transaction costs")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def inputs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        data["correlation"] = data.get("correlation") or 0.0
+        return data
+
+
+class RunForm(forms.Form):
+    iterations = forms.IntegerField(min_value=1_000, max_value=5_000_000, initial=100_000, label="Iterations")
+    seed = forms.IntegerField(min_value=0, initial=20261124, label="Random seed")

@@ -188,3 +188,54 @@ class TermSheetVersion(AppendOnlyModel):
     @property
     def gap_count(self) -> int:
         return sum(1 for f in self.findings if f["severity"] == "gap")
+
+
+class BusinessCase(models.Model):
+    """The value-for-money inputs of a project; its risks come from the risk register at each run."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, related_name="business_case", help_text="Project."
+    )
+    inputs = models.JSONField(help_text="Horizon, rate and yearly flows, as in schemas/vfm.schema.json (no risks).")
+    version = models.PositiveIntegerField(default=1, help_text="Raised by one at every save (optimistic locking).")
+    updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who saved it last.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When.")
+
+    def __str__(self) -> str:
+        return f"Business case of {self.project}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class VfmRun(models.Model):
+    """One Monte Carlo run. A failed run leaves the last successful one as the result shown."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="vfm_runs", help_text="Project.")
+    case_version = models.PositiveIntegerField(help_text="Business-case version simulated.")
+    case = models.JSONField(help_text="The full case simulated, risks included.")
+    iterations = models.PositiveIntegerField(help_text="Monte Carlo iterations.")
+    seed = models.BigIntegerField(help_text="Random seed.")
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, help_text="Where the run is."
+    )
+    done = models.PositiveIntegerField(default=0, help_text="Iterations finished.")
+    result = models.JSONField(null=True, blank=True, help_text="The result, once done.")
+    error = models.TextField(blank=True, default="", help_text="Why it failed.")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who ran it.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was queued.")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"VfM run {self.pk} of {self.project}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.iterations) if self.iterations else 0

@@ -14,7 +14,17 @@ from django.utils import timezone
 from civicpact.accounts import permissions
 from civicpact.accounts.models import User
 from civicpact.appraisal.exceptions import StaleRegister
-from civicpact.appraisal.models import ModelChoice, Risk, RiskRegister, RouteChoice, Screening, TermSheetVersion
+from civicpact.appraisal.models import (
+    BusinessCase,
+    ModelChoice,
+    Risk,
+    RiskRegister,
+    RouteChoice,
+    RunStatus,
+    Screening,
+    TermSheetVersion,
+    VfmRun,
+)
 from civicpact.domain import risks as risk_math
 from civicpact.domain.screening import ScreeningAnswers, ScreeningInputError, screen
 from civicpact.domain.structuring import (
@@ -336,3 +346,111 @@ def terms_save(*, actor: User, project_id: int, terms: Mapping[str, Any], expect
             payload={"version": record.version, "gaps": record.gap_count},
         )
         return record
+
+
+def case_with_risks(*, project: Project, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The business-case inputs plus the project's risk register, in the vfm.schema.json format."""
+    horizon = int(inputs.get("horizon", 1) or 1)
+    risks = []
+    for risk in Risk.objects.filter(register__project=project).order_by("pk"):
+        first, last = (risk.timing_year, risk.timing_year) if risk.once else (risk.first_year, risk.last_year)
+        risks.append(
+            {
+                "name": risk.title,
+                "probability": risk.probability,
+                "min": float(risk.cost_min),
+                "most_likely": float(risk.cost_most_likely),
+                "max": float(risk.cost_max),
+                "distribution": risk.distribution,
+                "once": risk.once,
+                "share_transferred": risk.share_transferred,
+                "first_year": min(first, horizon - 1),
+                "last_year": min(last, horizon - 1),
+            }
+        )
+    return {**inputs, "risks": risks}
+
+
+def _validated_case(project: Project, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    from civicpact.domain.finance import FinanceInputError
+    from civicpact.domain.vfm import VfmCase
+
+    case = case_with_risks(project=project, inputs=inputs)
+    try:
+        VfmCase.from_mapping(case)
+    except FinanceInputError as exc:
+        raise ValidationError({exc.field: str(exc)}) from None
+    return case
+
+
+def business_case_save(
+    *, actor: User, project_id: int, inputs: Mapping[str, Any], expected_version: int
+) -> BusinessCase:
+    _require(permissions.can_edit_risks(actor), "Only finance analysts and the PPP unit edit the business case.")
+    with transaction.atomic():
+        project = _project(project_id)
+        current = BusinessCase.objects.select_for_update().filter(project=project).first()
+        if (current.version if current else 0) != expected_version:
+            who = current.updated_by if current else "someone"
+            raise StaleRegister(f"The business case was changed by {who} after you opened it; reload and redo.")
+        _validated_case(project, inputs)
+        case = current or BusinessCase(project=project, version=0)
+        case.inputs, case.version, case.updated_by = dict(inputs), case.version + 1, actor
+        case.full_clean()
+        case.save()
+        audit_append(actor=actor, action="business_case.save", obj=project, payload={"version": case.version})
+        return case
+
+
+def vfm_run_start(*, actor: User, project_id: int, iterations: int, seed: int) -> VfmRun:
+    """Queue a simulation of the current business case and its risks on the background worker."""
+    from civicpact.appraisal.tasks import vfm_run_task
+    from civicpact.domain.vfm import MAX_ITERATIONS
+
+    _require(permissions.can_edit_risks(actor), "Only finance analysts and the PPP unit run the business case.")
+    if not 1_000 <= iterations <= MAX_ITERATIONS:
+        raise ValidationError({"iterations": f"iterations must be 1,000 to {MAX_ITERATIONS:,}"})
+    with transaction.atomic():
+        project = _project(project_id)
+        business_case = BusinessCase.objects.filter(project=project).first()
+        if business_case is None:
+            raise ValidationError({"__all__": "Save the business case before running it."})
+        run = VfmRun.objects.create(
+            project=project,
+            case_version=business_case.version,
+            iterations=iterations,
+            seed=seed,
+            created_by=actor,
+            case=_validated_case(project, business_case.inputs),
+        )
+        audit_append(
+            actor=actor, action="vfm.run", obj=project, payload={"run": run.pk, "seed": seed, "iterations": iterations}
+        )
+        vfm_run_task.enqueue(run.pk)
+        return run
+
+
+def vfm_run_execute(*, run_id: int) -> VfmRun:
+    """Run a queued simulation, reporting progress; a failure is recorded and leaves earlier results alone."""
+    from civicpact.domain.vfm import VfmCase, simulate
+
+    run = VfmRun.objects.get(pk=run_id)
+    if run.status in (RunStatus.DONE, RunStatus.FAILED):  # already run (e.g. by the demo seed): nothing to do
+        return run
+    VfmRun.objects.filter(pk=run_id).update(status=RunStatus.RUNNING)
+
+    def progress(done: int, total: int) -> None:
+        VfmRun.objects.filter(pk=run_id).update(done=done)
+
+    try:
+        result = simulate(VfmCase.from_mapping(run.case), iterations=run.iterations, seed=run.seed, progress=progress)
+    except Exception as exc:
+        VfmRun.objects.filter(pk=run_id).update(
+            status=RunStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now()
+        )
+    else:
+        VfmRun.objects.filter(pk=run_id).update(
+            status=RunStatus.DONE, result=result.as_dict(), done=run.iterations, finished_at=timezone.now()
+        )
+    run.refresh_from_db()
+    return run

@@ -16,11 +16,13 @@ from civicpact.accounts import permissions
 from civicpact.appraisal import selectors, services
 from civicpact.appraisal.exceptions import AppraisalError
 from civicpact.appraisal.forms import (
+    BusinessCaseForm,
     ImportForm,
     LibraryRiskForm,
     ModelForm,
     RiskForm,
     RouteForm,
+    RunForm,
     ScreeningForm,
     TermsForm,
 )
@@ -37,6 +39,7 @@ from civicpact.pipeline import selectors as pipeline
 from civicpact.pipeline.gates import gate_blockers
 from civicpact.pipeline.models import Project
 from civicpact.pipeline.views import add_errors
+from civicpact.web.charts import histogram, tornado_chart
 from civicpact.web.guidance import cases_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -495,3 +498,91 @@ def terms_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="term-sheet-project-{project.pk}-v{latest.version}.pdf"'
     return response
+
+
+def _latest_result(project: Project) -> Any:
+    return project.vfm_runs.filter(status="done").first()
+
+
+@login_required
+def business_case(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    can_edit = permissions.can_edit_risks(request.user)
+    _edit_guard(request, can_edit, "business case")
+    current = getattr(project, "business_case", None) if hasattr(project, "business_case") else None
+    initial = {**current.inputs, "version": current.version} if current else {"version": 0}
+    form = BusinessCaseForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.business_case_save(
+                    actor=permissions.signed_in_user(request),
+                    project_id=project.pk,
+                    inputs=form.inputs(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            except AppraisalError as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                messages.success(request, "The business case is saved. Run it to see the value for money.")
+                return redirect("appraisal:business-case", pk=pk)
+        status = status if status == 409 else 400
+    run = _latest_result(project)
+    context: dict[str, Any] = {
+        "project": project,
+        "form": form,
+        "can_edit": can_edit,
+        "run": run,
+        "run_form": RunForm(),
+        "pending": project.vfm_runs.exclude(status="done").first(),
+    }
+    if run is not None:
+        result = run.result
+        context["histogram"] = histogram(
+            "Net present cost of each option over the simulated iterations",
+            result["histogram"]["edges"],
+            [("Public sector comparator", result["histogram"]["psc"]), ("PPP", result["histogram"]["ppp"])],
+        )
+        context["tornado"] = tornado_chart(
+            "What drives the value for money",
+            result["vfm"]["mean"],
+            [(t["driver"], t["low"], t["high"]) for t in result["tornado"]],
+        )
+    return render(request, "appraisal/business_case.html", context, status=status)
+
+
+@login_required
+@require_POST
+def business_case_run(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
+        return redirect("appraisal:business-case", pk=pk)
+    try:
+        run = services.vfm_run_start(
+            actor=permissions.signed_in_user(request),
+            project_id=project.pk,
+            iterations=form.cleaned_data["iterations"],
+            seed=form.cleaned_data["seed"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("appraisal:business-case", pk=pk)
+    return redirect("appraisal:run", pk=pk, run_id=run.pk)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
+    project = _project(request, pk)
+    run = project.vfm_runs.filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such run.")
+    partial = request.headers.get("HX-Request") == "true"
+    template = "appraisal/run.html#progress" if partial else "appraisal/run.html"
+    return render(request, template, {"project": project, "run": run})

@@ -25,7 +25,7 @@ from civicpact.accounts.models import (
     VerificationStatus,
 )
 from civicpact.appraisal import services as appraisal
-from civicpact.appraisal.models import RiskRegister
+from civicpact.appraisal.models import BusinessCase, RiskRegister
 from civicpact.pipeline import services as pipeline
 from civicpact.pipeline.models import Need, Project
 
@@ -455,6 +455,22 @@ LIGHTING_TERMS = {
 }
 
 
+HORIZON = 13
+LIGHTING_CASE = {
+    # Real 2026 prices; year 0 = 2027. PSC: the city buys and runs the LEDs itself; PPP: availability payments.
+    "horizon": HORIZON,
+    "discount_rate": 0.035,
+    "mid_year": False,
+    "correlation": 0.0,
+    "psc_capex": [5_500_000, 3_500_000],
+    "psc_opex": [0, 300_000, *[650_000] * (HORIZON - 2)],
+    "competitive_neutrality": [0, 20_000, *[40_000] * (HORIZON - 2)],
+    "ppp_payments": [0, 700_000, *[1_450_000] * (HORIZON - 2)],
+    "contract_management": [150_000, *[80_000] * (HORIZON - 1)],
+    "transaction_costs": [300_000],
+}
+
+
 def _appraisal() -> None:
     """The lighting project's structuring: model, route, risks, and a term sheet with deliberate gaps."""
     project = Project.objects.get(title="Smart street lighting and sensor network")
@@ -523,6 +539,11 @@ def _appraisal() -> None:
             )
     if not project.term_sheets.exists():
         appraisal.terms_save(actor=officer, project_id=project.pk, terms=LIGHTING_TERMS, expected_version=0)
+    if not hasattr(project, "business_case") or not BusinessCase.objects.filter(project=project).exists():
+        analyst = User.objects.get(username="analyst")
+        appraisal.business_case_save(actor=analyst, project_id=project.pk, inputs=LIGHTING_CASE, expected_version=0)
+        run = appraisal.vfm_run_start(actor=analyst, project_id=project.pk, iterations=100_000, seed=20261124)
+        appraisal.vfm_run_execute(run_id=run.pk)
 
 
 def _market_sounding() -> None:

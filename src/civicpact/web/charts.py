@@ -111,3 +111,91 @@ def timeline(
         )
     ticks = tuple(Tick(y, label_width + (y - first + 0.5) * step) for y in range(first, last + 1))
     return Timeline(title, width, len(items) * row + 30, tuple(spans), ticks, label_width, 14.0)
+
+
+@dataclass(frozen=True)
+class Column:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: int
+
+
+@dataclass(frozen=True)
+class Histogram:
+    title: str
+    width: int
+    height: int
+    columns: tuple[Column, ...]
+    labels: tuple[tuple[float, str], ...]
+    series: tuple[str, ...]
+    baseline: float
+
+
+def histogram(
+    title: str,
+    edges: Sequence[float],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    width: int = 720,
+    height: int = 260,
+) -> Histogram:
+    """Side-by-side columns per bin for each series; x labels at a few edges."""
+    bins = len(edges) - 1
+    top = max((max(counts) for _, counts in series), default=1.0) or 1.0
+    plot_h = height - 40
+    slot = (width - 20) / max(bins, 1)
+    bar = slot / max(len(series), 1)
+    columns = []
+    for s_index, (_, counts) in enumerate(series):
+        for b, count in enumerate(counts):
+            h = plot_h * float(count) / top
+            columns.append(Column(10 + b * slot + s_index * bar, plot_h - h + 5, max(bar - 1, 1), h, s_index))
+    step = max(bins // 5, 1)
+    labels = tuple(
+        (10 + b * slot, f"{edges[b] / 1e6:.1f}M") for b in range(0, bins + 1, step) if 10 + b * slot < width - 40
+    )
+    return Histogram(title, width, height, tuple(columns), labels, tuple(n for n, _ in series), plot_h + 5)
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    label: str
+    low: float
+    high: float
+    x: float
+    width: float
+    y: float
+    text_y: float
+
+
+@dataclass(frozen=True)
+class Tornado:
+    title: str
+    width: int
+    height: int
+    bars: tuple[TornadoBar, ...]
+    centre: float
+    label_width: int
+
+
+def tornado_chart(
+    title: str,
+    base: float,
+    swings: Sequence[tuple[str, float, float]],
+    *,
+    width: int = 760,
+    row: int = 26,
+    label_width: int = 330,
+) -> Tornado:
+    span = max((max(abs(lo - base), abs(hi - base)) for _, lo, hi in swings), default=1.0) or 1.0
+    half = (width - label_width - 20) / 2
+    centre = label_width + half
+    bars = []
+    for i, (label, lo, hi) in enumerate(swings):
+        left = centre + (min(lo, hi) - base) / span * half
+        right = centre + (max(lo, hi) - base) / span * half
+        y = i * row + 4
+        bars.append(TornadoBar(label, lo, hi, left, max(right - left, 1.0), y, y + (row - 8) / 2 + 5))
+    return Tornado(title, width, len(swings) * row + 8, tuple(bars), centre, label_width)
