@@ -45,6 +45,19 @@ from civicpact.web.guidance import cases_for
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _try_save(form: Any, save: Any) -> int:
+    """Run a service save, putting its errors on the form: 0 when saved, else the status to answer with."""
+    try:
+        save()
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return 400
+    except AppraisalError as exc:
+        form.add_error(None, str(exc))
+        return 409
+    return 0
+
+
 def _project(request: HttpRequest, pk: int) -> Project:
     try:
         return pipeline.project_get(actor=request.user, pk=pk)
@@ -433,23 +446,20 @@ def terms(request: HttpRequest, pk: int) -> HttpResponse:
     form = TermsForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
-            try:
-                services.terms_save(
+            status = _try_save(
+                form,
+                lambda: services.terms_save(
                     actor=permissions.signed_in_user(request),
                     project_id=project.pk,
                     terms=form.terms(),
                     expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            except AppraisalError as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            else:
+                ),
+            )
+            if not status:
                 messages.success(request, "The term sheet is saved and checked.")
                 return redirect("appraisal:terms", pk=pk)
-        status = status if status == 409 else 400
     return render(
         request,
         "appraisal/terms.html",
@@ -514,23 +524,20 @@ def business_case(request: HttpRequest, pk: int) -> HttpResponse:
     form = BusinessCaseForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
-            try:
-                services.business_case_save(
+            status = _try_save(
+                form,
+                lambda: services.business_case_save(
                     actor=permissions.signed_in_user(request),
                     project_id=project.pk,
                     inputs=form.inputs(),
                     expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            except AppraisalError as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            else:
+                ),
+            )
+            if not status:
                 messages.success(request, "The business case is saved. Run it to see the value for money.")
                 return redirect("appraisal:business-case", pk=pk)
-        status = status if status == 409 else 400
     run = _latest_result(project)
     context: dict[str, Any] = {
         "project": project,
