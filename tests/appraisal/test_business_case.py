@@ -108,3 +108,27 @@ def test_the_cli_reproduces_the_simulated_numbers(tmp_path, analyst):
     )
     assert run.result is not None
     assert json.loads(out.read_text())["vfm"] == run.result["vfm"]
+
+
+def test_the_business_case_api_saves_runs_and_reports(flushable_ledger, client_for, analyst, supplier):
+    client = client_for(analyst)
+    base = f"/api/v1/appraisal/projects/{lighting().pk}/business-case"
+    current = client.get(base).json()
+    bad = client.put(
+        base,
+        {"version": current["version"], "inputs": {**current["inputs"], "horizon": 500}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "horizon"
+    stale = client.put(
+        base, {"version": current["version"] - 1, "inputs": current["inputs"]}, content_type="application/json"
+    )
+    assert stale.status_code == 409
+    queued = client.post(f"{base}/runs", {"iterations": 5000, "seed": 3}, content_type="application/json")
+    assert queued.status_code == 202
+    call_command("db_worker", batch=True, verbosity=0)
+    run = client.get(f"{base}/runs/{queued.json()['id']}").json()
+    assert run["status"] == "done"
+    assert run["result"]["seed"] == 3
+    assert client_for(supplier).get(base).status_code == 403

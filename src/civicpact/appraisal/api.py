@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 from civicpact.accounts import permissions
 from civicpact.appraisal import selectors, services
 from civicpact.appraisal.exceptions import AppraisalError
-from civicpact.appraisal.models import Risk
+from civicpact.appraisal.models import BusinessCase, Risk, VfmRun
 from civicpact.pipeline import selectors as pipeline
 from civicpact.pipeline.gates import gate_blockers
 from civicpact.pipeline.models import Project
@@ -279,3 +279,79 @@ def terms_save(request: HttpRequest, project_id: int, payload: TermsIn) -> Any:
         )
     except AppraisalError as exc:
         raise HttpError(409, str(exc)) from None
+
+
+class BusinessCaseIn(Schema):
+    version: int = Field(description="The version you read (0 for none); a newer one refuses the save (409).")
+    inputs: dict[str, Any] = Field(
+        description="As schemas/vfm.schema.json, without risks (they come from the register)"
+    )
+
+
+class BusinessCaseOut(Schema):
+    version: int
+    inputs: dict[str, Any]
+    updated_at: datetime
+
+
+class RunIn(Schema):
+    iterations: int = Field(100_000, ge=1_000, le=5_000_000)
+    seed: int = Field(20261124, ge=0)
+
+
+class RunOut(Schema):
+    id: int
+    status: str
+    iterations: int
+    seed: int
+    done: int
+    case_version: int
+    result: dict[str, Any] | None
+    error: str
+
+
+@router.get("/projects/{project_id}/business-case", response=BusinessCaseOut)
+def business_case_get(request: HttpRequest, project_id: int) -> Any:
+    project = _project(request, project_id)
+    case = BusinessCase.objects.filter(project=project).first()
+    if case is None:
+        raise Http404("No business case yet.")
+    return case
+
+
+@router.put("/projects/{project_id}/business-case", response=BusinessCaseOut, summary="Save the VfM inputs")
+def business_case_put(request: HttpRequest, project_id: int, payload: BusinessCaseIn) -> Any:
+    _project(request, project_id)
+    try:
+        return services.business_case_save(
+            actor=permissions.signed_in_user(request),
+            project_id=project_id,
+            inputs=payload.inputs,
+            expected_version=payload.version,
+        )
+    except AppraisalError as exc:
+        raise HttpError(409, str(exc)) from None
+
+
+@router.post(
+    "/projects/{project_id}/business-case/runs",
+    response={202: RunOut},
+    summary="Queue a Monte Carlo run on the background worker",
+)
+def business_case_run(request: HttpRequest, project_id: int, payload: RunIn) -> Status[Any]:
+    _project(request, project_id)
+    run = services.vfm_run_start(
+        actor=permissions.signed_in_user(request),
+        project_id=project_id,
+        iterations=payload.iterations,
+        seed=payload.seed,
+    )
+    return Status(202, run)
+
+
+@router.get("/projects/{project_id}/business-case/runs/{run_id}", response=RunOut, summary="A run's progress/result")
+def business_case_run_get(request: HttpRequest, project_id: int, run_id: int) -> Any:
+    run = VfmRun.objects.filter(project=_project(request, project_id), pk=run_id).first()
+    if run is None:
+        raise Http404("No such run.")
+    return run
