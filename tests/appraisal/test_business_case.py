@@ -132,3 +132,17 @@ def test_the_business_case_api_saves_runs_and_reports(flushable_ledger, client_f
     assert run["status"] == "done"
     assert run["result"]["seed"] == 3
     assert client_for(supplier).get(base).status_code == 403
+
+
+def test_the_cash_flows_download_as_xlsx(client_for, analyst):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = client_for(analyst).get(f"/appraisal/projects/{lighting().pk}/business-case.xlsx")
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Cash flows", "Risks", "Result"]
+    rows = list(book["Cash flows"].iter_rows(values_only=True))
+    assert rows[0][0] == "year"
+    assert len(rows) == 14
+    assert rows[1][1] == 5_500_000

@@ -18,5 +18,6 @@ urlpatterns = [
     path("projects/<int:pk>/terms.pdf", views.terms_pdf, name="terms-pdf"),
     path("projects/<int:pk>/business-case/", views.business_case, name="business-case"),
     path("projects/<int:pk>/business-case/run/", views.business_case_run, name="business-case-run"),
+    path("projects/<int:pk>/business-case.xlsx", views.business_case_xlsx, name="business-case-xlsx"),
     path("projects/<int:pk>/business-case/runs/<int:run_id>/", views.run_detail, name="run"),
 ]

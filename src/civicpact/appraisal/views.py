@@ -593,3 +593,66 @@ def run_detail(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     partial = request.headers.get("HX-Request") == "true"
     template = "appraisal/run.html#progress" if partial else "appraisal/run.html"
     return render(request, template, {"project": project, "run": run})
+
+
+@login_required
+def business_case_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case's yearly cash flows, risks and latest result, for the finance team's own checks."""
+    from openpyxl import Workbook
+
+    from civicpact.domain.finance import discount_factors, pad
+
+    project = _project(request, pk)
+    case = getattr(project, "business_case", None) if hasattr(project, "business_case") else None
+    if case is None:
+        raise Http404("No business case yet.")
+    inputs = case.inputs
+    horizon = int(inputs["horizon"])
+    factors = discount_factors(horizon, float(inputs["discount_rate"]), mid_year=bool(inputs.get("mid_year")))
+    keys = (
+        "psc_capex",
+        "psc_opex",
+        "competitive_neutrality",
+        "ppp_payments",
+        "contract_management",
+        "transaction_costs",
+    )
+    book = Workbook()
+    flows = book.active
+    assert flows is not None  # noqa: S101 - a new workbook always has a sheet
+    flows.title = "Cash flows"
+    flows.append(["year", *keys, "discount factor"])
+    columns = [pad(inputs.get(k, []), horizon) for k in keys]
+    for year in range(horizon):
+        flows.append([year, *[float(c[year]) for c in columns], float(factors[year])])
+    risks = book.create_sheet("Risks")
+    full = services.case_with_risks(project=project, inputs=inputs)
+    risk_keys = (
+        "name",
+        "probability",
+        "min",
+        "most_likely",
+        "max",
+        "distribution",
+        "once",
+        "first_year",
+        "last_year",
+        "share_transferred",
+    )
+    risks.append(list(risk_keys))
+    for risk in full["risks"]:
+        risks.append([risk[k] for k in risk_keys])
+    run = _latest_result(project)
+    if run is not None:
+        summary = book.create_sheet("Result")
+        summary.append(["measure", "mean", "p10", "p50", "p90"])
+        for key in ("psc", "ppp", "vfm"):
+            summary.append([key, *(run.result[key][s] for s in ("mean", "p10", "p50", "p90"))])
+        summary.append(["probability_ppp_cheaper", run.result["probability_ppp_cheaper"]])
+        summary.append(["iterations", run.iterations])
+        summary.append(["seed", run.seed])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="business-case-project-{project.pk}.xlsx"'
+    return response
