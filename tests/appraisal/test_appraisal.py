@@ -113,6 +113,17 @@ def test_the_structuring_gate_lists_what_is_missing_then_opens(officer):
         reasons="Structured; ready to tender.",
     )
     assert record.resulting_stage == "procurement"
+    from civicpact.ledger.models import Release
+    from civicpact.ledger.selectors import release_package_build
+    from civicpact.ledger.validation import release_package_errors
+
+    project.refresh_from_db()
+    latest = Release.objects.filter(ocid=project.ocid).order_by("-date")[0]
+    documents = {d["documentType"]: d for d in latest.body["planning"]["documents"]}
+    assert "Value for money: mean" in documents["valueForMoneyAnalysis"]["description"]
+    assert documents["pppModeRationale"]["description"].startswith("Managed services:")
+    package = release_package_build(releases=[latest], uri="https://example.org/p.json")
+    assert release_package_errors(package) == []
 
 
 def test_a_model_choice_records_the_ranking_and_the_reason(officer):

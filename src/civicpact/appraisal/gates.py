@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from civicpact.domain import ocds
 from civicpact.domain.pipeline import Stage
-from civicpact.pipeline.gates import register_gate_check
+from civicpact.pipeline.gates import register_gate_check, register_planning_documents
 
 
 def appraisal_gate_check(project: Any) -> list[str]:
@@ -32,5 +33,43 @@ def appraisal_gate_check(project: Any) -> list[str]:
     return reasons
 
 
+def appraisal_documents(project: Any) -> list[ocds.DocumentRef]:
+    """The value-for-money analysis and the rationale for the PPP mode, published with planning releases."""
+    documents = []
+    run = project.vfm_runs.filter(status="done").first()
+    if run is not None and run.result:
+        r = run.result
+        documents.append(
+            ocds.DocumentRef(
+                f"vfm-run-{run.pk}",
+                "valueForMoneyAnalysis",
+                "Value for money analysis",
+                run.finished_at,
+                f"Public sector comparator (risk-adjusted net present cost): mean {r['psc']['mean']:,.0f}; PPP: mean "
+                f"{r['ppp']['mean']:,.0f}. Value for money: mean {r['vfm']['mean']:,.0f} "
+                f"({r['vfm_percent_of_psc']:.1f}% of the comparator), "
+                f"P10 {r['vfm']['p10']:,.0f}, P90 {r['vfm']['p90']:,.0f}; the PPP costs less in "
+                f"{r['probability_ppp_cheaper']:.0%} of {run.iterations:,} simulated futures (seed {run.seed}).",
+            )
+        )
+    choice = project.model_choices.first()
+    screening = project.screenings.first()
+    if choice is not None:
+        screened = (
+            f" Screening: {screening.get_outcome_display()} (score {screening.ppp_score}/100)." if screening else ""
+        )
+        documents.append(
+            ocds.DocumentRef(
+                f"model-choice-{choice.pk}",
+                "pppModeRationale",
+                "Rationale for the PPP modality",
+                choice.decided_at,
+                f"{choice.get_chosen_model_display()}: {choice.reason}{screened}",
+            )
+        )
+    return documents
+
+
 def register_gate_checks() -> None:
     register_gate_check(appraisal_gate_check)
+    register_planning_documents(appraisal_documents)

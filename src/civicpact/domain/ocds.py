@@ -149,6 +149,7 @@ class DocumentRef:
     document_type: str
     title: str
     date_published: datetime
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ def project_planning_sections(plan: ProjectPlan) -> dict[str, Any]:
                 "id": d.document_id,
                 "documentType": d.document_type,
                 "title": d.title,
+                **({"description": d.description} if d.description else {}),
                 "datePublished": format_date(d.date_published),
             }
             for d in plan.documents

@@ -22,3 +22,17 @@ def register_gate_check(check: GateCheck) -> None:
 def gate_blockers(project: Any) -> list[str]:
     """Why the project's current gate cannot be approved yet; empty when it can."""
     return [reason for check in _checks for reason in check(project)]
+
+
+DocumentProvider = Callable[[Any], list[Any]]
+_document_providers: list[DocumentProvider] = []
+
+
+def register_planning_documents(provider: DocumentProvider) -> None:
+    """Later steps add public documents (as domain.ocds.DocumentRef) to the project's planning releases."""
+    if provider not in _document_providers:
+        _document_providers.append(provider)
+
+
+def planning_documents(project: Any) -> list[Any]:
+    return [document for provider in _document_providers for document in provider(project)]

@@ -20,7 +20,7 @@ from civicpact.domain.pipeline import GateDecision, GateError, Stage, stage_afte
 from civicpact.ledger.models import Release
 from civicpact.ledger.services import audit_append, ocid_mint, release_append
 from civicpact.pipeline.exceptions import GateRefused, StaleEdit
-from civicpact.pipeline.gates import gate_blockers
+from civicpact.pipeline.gates import gate_blockers, planning_documents
 from civicpact.pipeline.models import (
     BudgetShare,
     Document,
@@ -283,7 +283,7 @@ def project_publish_planning(*, actor: User, project: Project) -> Release:
         documents = tuple(
             ocds.DocumentRef(f"doc-{d.pk}", d.document_type, d.title, d.uploaded_at)
             for d in Document.objects.filter(Q(project=project) | Q(gate__project=project)).order_by("pk")
-        )
+        ) + tuple(planning_documents(project))
         needs = "; ".join(link.need.title for link in project.project_needs.select_related("need"))
         plan = ocds.ProjectPlan(
             project_id=f"project-{project.pk}",
