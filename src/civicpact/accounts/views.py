@@ -22,6 +22,7 @@ from civicpact.accounts.forms import (
     TokenForm,
 )
 from civicpact.accounts.models import ApiToken, Membership, Organisation, VerificationStatus
+from civicpact.util import add_errors
 
 
 class LoginView(auth_views.LoginView):
@@ -60,7 +61,7 @@ def supplier_register(request: HttpRequest) -> HttpResponse:
         try:
             organisation, user = services.supplier_register(actor=request.user, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -68,14 +69,6 @@ def supplier_register(request: HttpRequest) -> HttpResponse:
             )
             return redirect("web:home")
     return render(request, "accounts/supplier_register.html", {"form": form}, status=400 if form.errors else 200)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -183,7 +176,7 @@ def people(request: HttpRequest) -> HttpResponse:
             try:
                 services.membership_grant(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, "Role granted.")
                 return redirect("accounts:people")

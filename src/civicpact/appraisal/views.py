@@ -26,7 +26,7 @@ from civicpact.appraisal.forms import (
     ScreeningForm,
     TermsForm,
 )
-from civicpact.appraisal.models import Risk
+from civicpact.appraisal.models import BusinessCase, Risk
 from civicpact.domain.screening import QUESTIONS
 from civicpact.domain.structuring import (
     ModelConsiderations,
@@ -38,7 +38,7 @@ from civicpact.domain.structuring import (
 from civicpact.pipeline import selectors as pipeline
 from civicpact.pipeline.gates import gate_blockers
 from civicpact.pipeline.models import Project
-from civicpact.pipeline.views import add_errors
+from civicpact.util import add_errors
 from civicpact.web.charts import histogram, tornado_chart
 from civicpact.web.guidance import cases_for
 
@@ -519,7 +519,7 @@ def business_case(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
     can_edit = permissions.can_edit_risks(request.user)
     _edit_guard(request, can_edit, "business case")
-    current = getattr(project, "business_case", None) if hasattr(project, "business_case") else None
+    current = BusinessCase.objects.filter(project=project).first()
     initial = {**current.inputs, "version": current.version} if current else {"version": 0}
     form = BusinessCaseForm(request.POST or None, initial=initial)
     status = 200
@@ -603,7 +603,7 @@ def business_case_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     from civicpact.domain.finance import discount_factors, pad
 
     project = _project(request, pk)
-    case = getattr(project, "business_case", None) if hasattr(project, "business_case") else None
+    case = BusinessCase.objects.filter(project=project).first()
     if case is None:
         raise Http404("No business case yet.")
     inputs = case.inputs

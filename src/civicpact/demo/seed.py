@@ -539,7 +539,7 @@ def _appraisal() -> None:
             )
     if not project.term_sheets.exists():
         appraisal.terms_save(actor=officer, project_id=project.pk, terms=LIGHTING_TERMS, expected_version=0)
-    if not hasattr(project, "business_case") or not BusinessCase.objects.filter(project=project).exists():
+    if not BusinessCase.objects.filter(project=project).exists():
         analyst = User.objects.get(username="analyst")
         appraisal.business_case_save(actor=analyst, project_id=project.pk, inputs=LIGHTING_CASE, expected_version=0)
         run = appraisal.vfm_run_start(actor=analyst, project_id=project.pk, iterations=100_000, seed=20261124)

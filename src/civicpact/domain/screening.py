@@ -18,7 +18,7 @@ the answers of 3 or more (for a PPP) and of 1 or less (against), strongest first
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -292,7 +292,3 @@ def screen(answers: ScreeningAnswers) -> ScreeningResult:
             drivers.append((weight * (4 - value), Driver(key, value, "against_ppp", low)))
     drivers.sort(key=lambda pair: -pair[0])
     return ScreeningResult(outcome, score, tuple(d for _, d in drivers))
-
-
-def answer_keys() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(ScreeningAnswers))

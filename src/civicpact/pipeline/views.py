@@ -26,15 +26,8 @@ from civicpact.pipeline.forms import (
     WithdrawForm,
 )
 from civicpact.pipeline.models import Document, Need, NeedStatus, Project, Rfi
+from civicpact.util import add_errors
 from civicpact.web.charts import horizontal_bars, timeline
-
-
-def add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _departments_for(user: Any) -> Any:
