@@ -3,9 +3,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import binom
 
 from civicpact.domain.finance import FinanceInputError
-from civicpact.domain.vfm import VfmCase, base_costs, expected_risk_pv, sample_loop, simulate
+from civicpact.domain.vfm import (
+    CHUNK,
+    VfmCase,
+    base_costs,
+    binomial_cdf_table,
+    binomial_from_uniform,
+    expected_risk_pv,
+    expected_vfm,
+    sample_loop,
+    simulate,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "vfm.json"
 
@@ -98,6 +111,126 @@ def test_the_loop_baseline_agrees_with_the_vectorised_mean():
     loop = sample_loop(c, iterations=20_000, seed=1).mean()
     fast = simulate(c, iterations=200_000, seed=1).vfm.mean
     assert loop == pytest.approx(fast, abs=5.0)
+
+
+def test_the_spreadsheet_loop_agrees_with_the_analytic_mean_for_every_kind_of_risk():
+    # once-off over several years (triangular) and recurring (PERT), with partial transfer
+    c = case(
+        risks=[
+            {
+                "name": "overrun",
+                "probability": 0.5,
+                "min": 100,
+                "most_likely": 200,
+                "max": 600,
+                "first_year": 0,
+                "last_year": 2,
+                "share_transferred": 0.7,
+            },
+            {
+                "name": "outage",
+                "probability": 0.3,
+                "min": 10,
+                "most_likely": 40,
+                "max": 90,
+                "first_year": 1,
+                "last_year": 5,
+                "once": False,
+                "share_transferred": 0.5,
+                "distribution": "pert",
+            },
+        ]
+    )
+    values = sample_loop(c, iterations=20_000, seed=4)
+    error = values.std() / np.sqrt(values.size)
+    assert values.mean() == pytest.approx(expected_vfm(c), abs=4 * error)
+    fast = simulate(c, iterations=200_000, seed=4)
+    assert fast.vfm.mean == pytest.approx(expected_vfm(c), abs=4 * error)
+
+
+def test_the_result_does_not_depend_on_the_number_of_threads():
+    for correlation in (0.0, 0.6):
+        c = case(correlation=correlation)
+        iterations = 2 * CHUNK + 12_345  # two full chunks and a part
+        one = simulate(c, iterations=iterations, seed=9, workers=1)
+        two = simulate(c, iterations=iterations, seed=9, workers=2)
+        four = simulate(c, iterations=iterations, seed=9, workers=4)
+        assert one.as_dict() == two.as_dict() == four.as_dict()
+
+
+def test_progress_rises_to_the_total_from_the_calling_thread():
+    import threading
+
+    calls = []
+
+    def progress(done, total):
+        calls.append((done, total, threading.current_thread() is threading.main_thread()))
+
+    iterations = 3 * CHUNK + 1
+    simulate(case(), iterations=iterations, seed=1, progress=progress, workers=2)
+    counts = [done for done, _, _ in calls]
+    assert len(counts) == 4
+    assert counts == sorted(counts)
+    assert len(set(counts)) == len(counts)
+    assert counts[-1] == iterations
+    assert all(total == iterations and main for _, total, main in calls)
+
+
+BINOMIALS = [(1, 0.3), (3, 0.5), (22, 0.05), (22, 0.14), (25, 0.0), (25, 1.0), (40, 0.9), (100, 0.5), (100, 0.97)]
+
+
+def assert_inverts_the_cdf(u, n, p):
+    """The count is the smallest k with cdf(k) >= u, and equals binom.ppf except within a hair of a CDF value.
+
+    SciPy's ppf (Boost's quantile search) can be one off for a u within an ulp or two of cdf(k), where it is
+    not consistent with SciPy's own cdf (e.g. ppf(0.7 + 1 ulp; n=1, p=0.3) is 0 although cdf(0) = 0.7): there
+    the table inverse follows the definition exactly and the comparison with ppf is skipped.
+    """
+    table = binomial_cdf_table(n, p)
+    counts = binomial_from_uniform(u, table)
+    assert counts.dtype == np.intp
+    assert ((counts >= 0) & (counts <= n)).all()
+    cdf = binom.cdf(np.arange(n + 1), n, p)
+    assert (cdf[counts] >= u).all()
+    assert ((counts == 0) | (cdf[np.maximum(counts - 1, 0)] < u)).all()
+    nearest = np.minimum(np.searchsorted(cdf, u), n)
+    hair = 1e-12 * u
+    near = (np.abs(cdf[nearest] - u) <= hair) | (np.abs(cdf[np.maximum(nearest - 1, 0)] - u) <= hair)
+    compare = ~near & (u < 1)  # ppf(1) is n by convention, even when p = 0
+    assert np.array_equal(counts[compare], binom.ppf(u[compare], n, p).astype(np.intp))
+
+
+@pytest.mark.parametrize(("n", "p"), BINOMIALS)
+def test_the_table_inverse_equals_binom_ppf_on_a_dense_grid(n, p):
+    table = binomial_cdf_table(n, p)
+    grid = np.linspace(0.0, 1.0, 200_001)[1:]
+    edges = table[(table > 0) & (table <= 1)]  # the CDF values themselves and their neighbours on either side
+    around = np.concatenate([edges, np.nextafter(edges, 0.0), np.nextafter(edges, 2.0)])
+    assert_inverts_the_cdf(np.concatenate([grid, around[(around > 0) & (around <= 1)]]), n, p)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 100),
+    p=st.floats(0.0, 1.0),
+    u=st.lists(st.floats(0.0, 1.0, exclude_min=True), min_size=1, max_size=300),
+)
+def test_the_table_inverse_equals_binom_ppf_on_any_uniforms(n, p, u):
+    assert_inverts_the_cdf(np.array(u), n, p)
+
+
+def test_the_table_inverse_equals_binom_ppf_on_a_million_random_uniforms():
+    u = np.random.default_rng(0).random(1_000_000)
+    u = u[u > 0]
+    for n, p in BINOMIALS:
+        counts = binomial_from_uniform(u, binomial_cdf_table(n, p))
+        assert np.array_equal(counts, binom.ppf(u, n, p).astype(np.intp))
+
+
+def test_the_ends_of_the_uniform_range_give_sensible_counts():
+    assert binomial_from_uniform(np.array([0.0, 0.0]), binomial_cdf_table(10, 0.2)).tolist() == [0, 0]  # ppf: -1
+    assert binomial_from_uniform(np.array([1.0]), binomial_cdf_table(10, 0.0)).tolist() == [0]  # ppf: 10
+    assert binomial_from_uniform(np.array([1.0]), binomial_cdf_table(10, 1.0)).tolist() == [10]
 
 
 def test_correlated_risks_widen_the_spread_but_keep_the_mean():

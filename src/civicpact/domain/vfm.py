@@ -7,14 +7,20 @@ iteration's risk events are the same for both options, so their difference is no
 Percentiles and the probability that the PPP costs less are taken on each iteration's totals and on the
 per-iteration difference PSC - PPP, never by subtracting percentiles.
 
-The simulation is vectorised over iterations and runs in chunks so memory stays bounded. A once-off risk is
-one Bernoulli trial in its year; a recurring risk draws its number of occurrences in the year range from a
-binomial, then one impact and one year per occurrence.
+The simulation is vectorised over iterations and runs in fixed chunks of CHUNK iterations, each drawing from
+its own child of the seed's SeedSequence, so memory stays bounded and the chunks can run on worker threads
+(NumPy releases the GIL while it fills arrays) with a result that does not depend on the number of threads.
+A once-off risk is one Bernoulli trial, in a year drawn from its range; a recurring risk draws its number of
+occurrences in the year range from a binomial, by looking up a uniform in the binomial CDF table (computed
+once per risk), then one impact and one year per occurrence. Independent risks use independent uniforms; with
+a correlation, a Gaussian copula gives each iteration correlated uniforms for all risks.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,57 +219,54 @@ def expected_risk_pv(
     return total, retained
 
 
-def _impacts(rng: np.random.Generator, risk: SimRisk, size: int, normal: FloatArray | None = None) -> FloatArray:
+def _impacts(rng: np.random.Generator, risk: SimRisk, size: int) -> FloatArray:
+    """`size` impacts of one risk: triangular, or PERT (a beta scaled to low..high)."""
     if risk.high == risk.low:
         return np.full(size, risk.low)
     if risk.pert:
         span = risk.high - risk.low
         alpha = 1 + 4 * (risk.mode - risk.low) / span
         beta = 1 + 4 * (risk.high - risk.mode) / span
-        draws: FloatArray = risk.low + span * rng.beta(alpha, beta, size)
+        draws: FloatArray = rng.beta(alpha, beta, size)
+        draws *= span
+        draws += risk.low
         return draws
     tri: FloatArray = rng.triangular(risk.low, risk.mode, risk.high, size)
     return tri
 
 
-def _chunk_risk_pv(
-    rng: np.random.Generator, case: VfmCase, factors: FloatArray, size: int
-) -> tuple[FloatArray, FloatArray]:
-    total = np.zeros(size)
-    retained = np.zeros(size)
-    uniforms = _correlated_uniforms(rng, len(case.risks), size, case.correlation) if case.correlation > 0 else None
-    for index, risk in enumerate(case.risks):
-        span = risk.last_year - risk.first_year + 1
-        if risk.once:
-            draws = uniforms[index] if uniforms is not None else rng.random(size)
-            occurs = draws < risk.probability
-            count = int(occurs.sum())
-            value = np.zeros(size)
-            if count:
-                year = risk.first_year + rng.integers(0, span, count) if span > 1 else np.full(count, risk.first_year)
-                value[occurs] = _impacts(rng, risk, count) * factors[year]
-        else:
-            occurrences = (
-                _binomial_from_uniform(uniforms[index], span, risk.probability)
-                if uniforms is not None
-                else rng.binomial(span, risk.probability, size)
-            )
-            value = np.zeros(size)
-            for nth in range(int(occurrences.max(initial=0))):
-                hit = occurrences > nth
-                count = int(hit.sum())
-                year = risk.first_year + rng.integers(0, span, count)
-                value[hit] += _impacts(rng, risk, count) * factors[year]
-        total += value
-        retained += value * (1.0 - risk.share_transferred)
-    return total, retained
-
-
-def _binomial_from_uniform(u: FloatArray, n: int, p: float) -> NDArray[np.int64]:
-    """Binomial(n, p) counts by inverting the CDF at given uniforms (so a copula can correlate them)."""
+def binomial_cdf_table(n: int, p: float) -> FloatArray:
+    """P(X <= k) for k = 0..n, X ~ Binomial(n, p): computed once per risk, then inverted by lookup."""
     from scipy.stats import binom
 
-    counts: NDArray[np.int64] = binom.ppf(u, n, p).astype(np.int64)
+    table: FloatArray = np.asarray(binom.cdf(np.arange(n + 1), n, p), dtype=np.float64)
+    return table
+
+
+_COMPARE_PASSES = 16  # up to this many table entries below the largest uniform, compare-and-count beats a search
+
+
+def binomial_from_uniform(u: FloatArray, table: FloatArray) -> NDArray[np.intp]:
+    """Binomial counts by inverting the CDF `table` (from `binomial_cdf_table`) at the uniforms `u`.
+
+    The count for u is the smallest k with P(X <= k) >= u: the definition `scipy.stats.binom.ppf` follows,
+    and its result for 0 < u < 1 (ppf's special cases differ: it maps u = 0 to -1 where this gives 0, and
+    u = 1 to n even when p = 0, where this gives the first k whose CDF is 1, so a risk of probability 0
+    never strikes). It is the number of table entries below u: counted by a few vectorised comparisons
+    when the counts are small, by a binary search otherwise.
+    """
+    n = table.size - 1
+    top = float(u.max(initial=0.0))
+    passes = int(np.searchsorted(table, top, side="left"))
+    if passes <= _COMPARE_PASSES:
+        counts = np.zeros(u.size, dtype=np.intp)
+        below = np.empty(u.size, dtype=np.bool_)
+        for k in range(passes):
+            np.less(table[k], u, out=below)
+            counts += below
+    else:
+        counts = np.searchsorted(table, u, side="left")
+    np.minimum(counts, n, out=counts)
     return counts
 
 
@@ -277,39 +280,145 @@ def _correlated_uniforms(rng: np.random.Generator, k: int, size: int, rho: float
     from scipy.special import ndtr
 
     common = rng.standard_normal(size)
-    own = rng.standard_normal((k, size))
-    normals = np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own
-    correlated: FloatArray = ndtr(normals)
-    return correlated
+    normals: FloatArray = rng.standard_normal((k, size))
+    normals *= np.sqrt(1.0 - rho)
+    normals += np.sqrt(rho) * common
+    ndtr(normals, out=normals)
+    return normals
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every chunk needs about one risk, computed once per simulation and shared read-only by threads."""
+
+    risk: SimRisk
+    span: int
+    keep: float  # the share the public sector retains
+    year_factors: FloatArray  # discount factors of the risk's years
+    table: FloatArray | None  # binomial CDF over 0..span, for a recurring risk
+
+
+def _plans(case: VfmCase, factors: FloatArray) -> tuple[_Plan, ...]:
+    plans = []
+    for risk in case.risks:
+        span = risk.last_year - risk.first_year + 1
+        plans.append(
+            _Plan(
+                risk=risk,
+                span=span,
+                keep=1.0 - risk.share_transferred,
+                year_factors=factors[risk.first_year : risk.last_year + 1].copy(),
+                table=None if risk.once else binomial_cdf_table(span, risk.probability),
+            )
+        )
+    return tuple(plans)
+
+
+def _chunk_risk_pv(
+    seed: np.random.SeedSequence,
+    plans: Sequence[_Plan],
+    correlation: float,
+    total: FloatArray,
+    retained: FloatArray,
+) -> int:
+    """Fill `total` and `retained` (one chunk's slices) with each iteration's risk PV, from this chunk's stream."""
+    rng = np.random.default_rng(seed)
+    size = total.size
+    total.fill(0.0)
+    retained.fill(0.0)
+    copula = _correlated_uniforms(rng, len(plans), size, correlation) if correlation > 0 else None
+    own = np.empty(size)
+    iteration = np.arange(size)
+    for index, plan in enumerate(plans):
+        risk = plan.risk
+        u = copula[index] if copula is not None else rng.random(size, out=own)
+        if plan.table is None:  # once-off: one Bernoulli trial, in a year drawn from the range
+            hit = np.flatnonzero(u < risk.probability)
+            if not hit.size:
+                continue
+            value = _impacts(rng, risk, hit.size)
+            if plan.span > 1:
+                value *= plan.year_factors[rng.integers(0, plan.span, hit.size, dtype=np.int32)]
+            else:
+                value *= plan.year_factors[0]
+            total[hit] += value
+            if plan.keep:
+                retained[hit] += plan.keep * value
+        else:  # recurring: a binomial number of occurrences, each with its own impact and year
+            counts = binomial_from_uniform(u, plan.table)
+            occurrences = int(counts.sum())
+            if not occurrences:
+                continue
+            value = _impacts(rng, risk, occurrences)
+            value *= plan.year_factors[rng.integers(0, plan.span, occurrences, dtype=np.int32)]
+            sums = np.bincount(np.repeat(iteration, counts), weights=value, minlength=size)
+            per_iteration = np.asarray(sums, dtype=np.float64)  # already float64 (weighted): no copy
+            total += per_iteration
+            if plan.keep:
+                per_iteration *= plan.keep
+                retained += per_iteration
+    return size
 
 
 Progress = Callable[[int, int], None]
 
 
 CHUNK = 100_000  # fixed, so that a seed gives the same draws whatever the machine
+MAX_WORKERS = 4
 
 
-def simulate(case: VfmCase, *, iterations: int, seed: int, progress: Progress | None = None) -> VfmResult:
+def default_workers() -> int:
+    """Threads for the chunks: the CPUs this process may use, at most MAX_WORKERS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cpus))
+
+
+def simulate(
+    case: VfmCase, *, iterations: int, seed: int, progress: Progress | None = None, workers: int | None = None
+) -> VfmResult:
+    """Run the Monte Carlo. Chunk n of CHUNK iterations always draws from the n-th child of SeedSequence(seed)
+    and writes only its own slice, so the result is bit-identical whatever the number of worker threads
+    (NumPy's generators release the GIL while they fill arrays, so the threads do run in parallel).
+    `progress(done, total)` is called from the calling thread as chunks finish, with a rising count."""
     if not 1 <= iterations <= MAX_ITERATIONS:
         raise FinanceInputError("iterations", f"iterations must be 1 to {MAX_ITERATIONS:,}, not {iterations:,}")
-    streams = np.random.SeedSequence(seed).spawn((iterations + CHUNK - 1) // CHUNK)
+    chunks = (iterations + CHUNK - 1) // CHUNK
+    streams = np.random.SeedSequence(seed).spawn(chunks)
     factors = discount_factors(case.horizon, case.discount_rate, mid_year=case.mid_year)
     psc_base, ppp_base = base_costs(case)
-    risk_total = np.empty(iterations)
-    risk_retained = np.empty(iterations)
-    for number, start in enumerate(range(0, iterations, CHUNK)):
-        size = min(CHUNK, iterations - start)
-        total, retained = _chunk_risk_pv(np.random.default_rng(streams[number]), case, factors, size)
-        risk_total[start : start + size] = total
-        risk_retained[start : start + size] = retained
-        if progress is not None:
-            progress(start + size, iterations)
-    psc = psc_base + risk_total
-    ppp = ppp_base + risk_retained
+    plans = _plans(case, factors)
+    psc = np.empty(iterations)  # risk PV first, the base cost added at the end
+    ppp = np.empty(iterations)
+    jobs = [
+        (streams[number], psc[start : start + CHUNK], ppp[start : start + CHUNK])
+        for number, start in enumerate(range(0, iterations, CHUNK))
+    ]
+    threads = min(chunks, default_workers() if workers is None else max(1, workers))
+    done = 0
+    if threads == 1:
+        for stream, total, retained in jobs:
+            done += _chunk_risk_pv(stream, plans, case.correlation, total, retained)
+            if progress is not None:
+                progress(done, iterations)
+    else:
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vfm")
+        try:
+            futures = [pool.submit(_chunk_risk_pv, s, plans, case.correlation, t, r) for s, t, r in jobs]
+            for future in as_completed(futures):
+                done += future.result()
+                if progress is not None:
+                    progress(done, iterations)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    psc += psc_base
+    ppp += ppp_base
     difference = psc - ppp
-    _counts, edges = np.histogram(np.concatenate([psc, ppp]), bins=40)
-    psc_counts, _ = np.histogram(psc, bins=edges)
-    ppp_counts, _ = np.histogram(ppp, bins=edges)
+    bounds = (min(float(psc.min()), float(ppp.min())), max(float(psc.max()), float(ppp.max())))
+    psc_counts, edges = np.histogram(psc, bins=40, range=bounds)  # the same edges as binning both together
+    ppp_counts, _ = np.histogram(ppp, bins=40, range=bounds)
     vfm = Summary.of(difference)
     return VfmResult(
         iterations=iterations,
@@ -320,7 +429,7 @@ def simulate(case: VfmCase, *, iterations: int, seed: int, progress: Progress | 
         psc=Summary.of(psc),
         ppp=Summary.of(ppp),
         vfm=vfm,
-        probability_ppp_cheaper=float((difference > 0).mean()),
+        probability_ppp_cheaper=float(np.count_nonzero(difference > 0) / iterations),
         vfm_percent_of_psc=float(vfm.mean / psc.mean() * 100) if psc.mean() else 0.0,
         histogram={
             "edges": edges.tolist(),
@@ -375,21 +484,54 @@ def tornado(case: VfmCase) -> tuple[tuple[str, float, float], ...]:
 
 
 def sample_loop(case: VfmCase, *, iterations: int, seed: int) -> FloatArray:
-    """The per-iteration Python loop a spreadsheet-like implementation amounts to (benchmark baseline only)."""
+    """VfM (PSC - PPP) per iteration the way a spreadsheet model computes it: the benchmark's baseline.
+
+    Every iteration rebuilds both options' rows of yearly cash flows, as a spreadsheet recalculates its sheet
+    on each trial: the PSC row is capex + opex + competitive neutrality plus the impacts of the risks that
+    strike that year; the PPP row is payments + contract management + transaction costs plus the retained
+    share of those impacts. Both rows are then discounted year by year and PSC - PPP is recorded. A once-off
+    risk is one Bernoulli trial, in a year drawn uniformly from its range; a recurring risk is one Bernoulli
+    trial in each year of its range. Impacts are triangular or PERT (`random.betavariate`). Plain Python
+    lists and `random`, with nothing slowed down on purpose. It has the simulation's expected value (a
+    recurring risk strikes at most once a year here, where `simulate` places its binomial number of
+    occurrences in independently drawn years); use `simulate` for results.
+    """
     import random
 
     rnd = random.Random(seed)  # noqa: S311 - simulation, not cryptography
+    years = range(case.horizon)
     factors = discount_factors(case.horizon, case.discount_rate, mid_year=case.mid_year).tolist()
-    psc_base, ppp_base = base_costs(case)
+
+    def row(key: str) -> list[float]:
+        return [float(v) for v in pad(getattr(case, key), case.horizon)]
+
+    capex, opex, neutrality = row("psc_capex"), row("psc_opex"), row("competitive_neutrality")
+    payments, management, transaction = row("ppp_payments"), row("contract_management"), row("transaction_costs")
+    risks = []  # the risk register's cells: probability, impact parameters, years, share retained
+    for risk in case.risks:
+        span = risk.high - risk.low
+        alpha = 1 + 4 * (risk.mode - risk.low) / span if span else 1.0
+        beta = 1 + 4 * (risk.high - risk.mode) / span if span else 1.0
+        risks.append((risk, alpha, beta, 1.0 - risk.share_transferred))
     out = np.empty(iterations)
     for i in range(iterations):
-        total = retained = 0.0
-        for risk in case.risks:
-            years: Sequence[int] = [risk.first_year] if risk.once else range(risk.first_year, risk.last_year + 1)
-            for year in years:
-                if rnd.random() < risk.probability:
-                    value = rnd.triangular(risk.low, risk.high, risk.mode) * factors[year]
-                    total += value
-                    retained += value * (1 - risk.share_transferred)
-        out[i] = (psc_base + total) - (ppp_base + retained)
+        psc_row = [capex[year] + opex[year] + neutrality[year] for year in years]
+        ppp_row = [payments[year] + management[year] + transaction[year] for year in years]
+        for risk, alpha, beta, keep in risks:
+            if risk.once:  # one trial, in a year drawn from the range
+                struck = [rnd.randint(risk.first_year, risk.last_year)] if rnd.random() < risk.probability else []
+            else:  # one trial in each year of the range
+                struck = [y for y in range(risk.first_year, risk.last_year + 1) if rnd.random() < risk.probability]
+            for year in struck:
+                if risk.pert and risk.high > risk.low:
+                    impact = risk.low + (risk.high - risk.low) * rnd.betavariate(alpha, beta)
+                else:
+                    impact = rnd.triangular(risk.low, risk.high, risk.mode)
+                psc_row[year] += impact
+                ppp_row[year] += impact * keep
+        psc = ppp = 0.0
+        for year in years:
+            psc += psc_row[year] * factors[year]
+            ppp += ppp_row[year] * factors[year]
+        out[i] = psc - ppp
     return out
