@@ -49,3 +49,39 @@ def test_bad_cost_benefit_input_names_the_field(kwargs, field):
     with pytest.raises(FinanceInputError) as caught:
         cost_benefit(**args)
     assert caught.value.field == field
+
+
+def test_a_case_files_cost_benefit_block_monetises_carbon_into_the_environmental_line():
+    from civicpact.domain.cba import cost_benefit_from_mapping
+
+    block = {
+        "costs": {"capex": [1000]},
+        "benefits": {"environmental": [0, 10, 10]},
+        "carbon": {"tonnes": [0, 2, 2], "price": 50},
+    }
+    result = cost_benefit_from_mapping(block, horizon=3, discount_rate=0.0)
+    assert result.yearly_benefits == (0.0, 110.0, 110.0)
+    assert result.pv_benefits == pytest.approx(220)
+    assert result.as_dict()["summary"] == result.summary()
+    assert result.as_dict()["irr"]["kind"] == "one"  # a negative IRR: it loses money at any positive rate
+    assert result.irr.value is not None
+    assert result.irr.value < 0
+
+
+@pytest.mark.parametrize(
+    ("block", "field"),
+    [
+        ({"costs": {"capex": "lots"}}, "costs.capex"),
+        ({"costs": [1, 2]}, "costs"),
+        ({"costs": {"capex": [1]}, "carbon": {"tonnes": [1], "price": -1}}, "carbon.price"),
+        ({"costs": {"capex": [1]}, "carbon": {"tonnes": [-1], "price": 1}}, "carbon.tonnes"),
+        ({"costs": {"capex": [1]}, "carbon": {"tonnes": [1, 1, 1, 1], "price": 1}}, "carbon.tonnes"),
+        ({"costs": {"capex": [1]}, "carbon": {"tonnes": [1], "price": True}}, "carbon.price"),
+    ],
+)
+def test_a_bad_cost_benefit_block_names_the_field(block, field):
+    from civicpact.domain.cba import cost_benefit_from_mapping
+
+    with pytest.raises(FinanceInputError) as caught:
+        cost_benefit_from_mapping(block, horizon=3, discount_rate=0.03)
+    assert caught.value.field == field

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,27 @@ class CbaResult:
     payback: float | None
     discounted_payback: float | None
     largest_benefit: str
+    yearly_costs: tuple[float, ...] = ()
+    yearly_benefits: tuple[float, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready figures, the summary paragraph included."""
+        return {
+            "horizon": self.horizon,
+            "discount_rate": self.discount_rate,
+            "pv_costs": self.pv_costs,
+            "pv_benefits": self.pv_benefits,
+            "npv": self.npv,
+            "bcr": self.bcr,
+            "irr": {"kind": self.irr.kind, "value": self.irr.value, "roots": list(self.irr.roots)},
+            "irr_text": self.irr.describe(),
+            "payback": self.payback,
+            "discounted_payback": self.discounted_payback,
+            "largest_benefit": self.largest_benefit,
+            "yearly_costs": list(self.yearly_costs),
+            "yearly_benefits": list(self.yearly_benefits),
+            "summary": self.summary(),
+        }
 
     def summary(self) -> str:
         verdict = "pays back its cost" if self.npv >= 0 else "does not pay back its cost"
@@ -102,6 +124,8 @@ def cost_benefit(
         payback=payback_years(net),
         discounted_payback=payback_years(net, discount_rate, mid_year=mid_year),
         largest_benefit=max(pvs, key=lambda k: pvs[k]) if pvs else "none",
+        yearly_costs=tuple(float(v) for v in total_costs),
+        yearly_benefits=tuple(float(v) for v in total_benefits),
     )
 
 
@@ -110,3 +134,45 @@ def carbon_value(tonnes_per_year: Sequence[float], price_per_tonne: float) -> li
     if price_per_tonne < 0:
         raise FinanceInputError("carbon_price", "carbon_price must be zero or more")
     return [t * price_per_tonne for t in tonnes_per_year]
+
+
+def _amounts(value: Any, field: str) -> list[float]:
+    if not isinstance(value, list) or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        raise FinanceInputError(field, f"{field} must be a list of yearly amounts")
+    return [float(v) for v in value]
+
+
+def _section(data: Mapping[str, Any], key: str) -> dict[str, list[float]]:
+    lines = data.get(key, {})
+    if not isinstance(lines, Mapping):
+        raise FinanceInputError(key, f"{key} must map each line to its yearly amounts")
+    return {name: _amounts(values, f"{key}.{name}") for name, values in lines.items()}
+
+
+def cost_benefit_from_mapping(
+    data: Mapping[str, Any], *, horizon: int, discount_rate: float, mid_year: bool = False
+) -> CbaResult:
+    """A cost-benefit analysis from the `cba` block of a case file: {"costs": {line: [...]}, "benefits":
+    {line: [...]}, "carbon": {"tonnes": [...], "price": 80}}; carbon avoided adds to the environmental line."""
+    costs = _section(data, "costs")
+    benefits = _section(data, "benefits")
+    carbon = data.get("carbon")
+    if carbon:
+        if not isinstance(carbon, Mapping):
+            raise FinanceInputError("carbon", "carbon must be an object with tonnes and price")
+        tonnes = _amounts(carbon.get("tonnes", []), "carbon.tonnes")
+        price = carbon.get("price", 0)
+        if isinstance(price, bool) or not isinstance(price, int | float):
+            raise FinanceInputError("carbon.price", "carbon.price must be a number (value per tonne of CO2)")
+        if price < 0:
+            raise FinanceInputError("carbon.price", f"carbon.price must be zero or more, not {price}")
+        if any(t < 0 for t in tonnes):
+            raise FinanceInputError("carbon.tonnes", "carbon.tonnes: enter tonnes avoided as positive numbers")
+        if len(tonnes) > horizon:
+            raise FinanceInputError("carbon.tonnes", f"carbon.tonnes has more years than the horizon of {horizon}")
+        monetised = carbon_value(tonnes, float(price))
+        own = pad(benefits.get("environmental", []), horizon)
+        benefits["environmental"] = list(own + pad(monetised, horizon))
+    return cost_benefit(
+        horizon=horizon, discount_rate=discount_rate, costs=costs, benefits=benefits, mid_year=mid_year
+    )
