@@ -328,7 +328,12 @@ def cmd_vfm(args: argparse.Namespace) -> int:
 
     data = read_input(args.file, "vfm")
     try:
-        result = simulate(VfmCase.from_mapping(data), iterations=args.iterations, seed=args.seed)
+        case = VfmCase.from_mapping(data)
+    except FinanceInputError as exc:
+        raise UsageError(f"{args.file}: {exc.field}: {exc}") from None
+    extras, lines = _business_case_extras(args.file, data)  # checked before the (long) simulation
+    try:
+        result = simulate(case, iterations=args.iterations, seed=args.seed)
     except FinanceInputError as exc:
         raise UsageError(f"{args.file}: {exc.field}: {exc}") from None
     money = "{:,.0f}".format
@@ -349,9 +354,41 @@ def cmd_vfm(args: argparse.Namespace) -> int:
     print("  Main drivers (swing of the expected VfM):")
     for driver, low, high in result.tornado[:5]:
         print(f"    {driver}: {money(low)} to {money(high)}")
+    for line in lines:
+        print(line)
+    out = {**result.as_dict(), **extras}
     if args.out:
-        Path(args.out).write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+        Path(args.out).write_text(json.dumps(out, indent=2), encoding="utf-8")
     return EXIT_OK
+
+
+def _business_case_extras(path: str, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The cost-benefit analysis and the affordability, when the case file carries them, and their summaries."""
+    from dataclasses import asdict
+
+    from civicpact.domain.affordability import affordability, case_from_business_case
+    from civicpact.domain.cba import cost_benefit_from_mapping
+    from civicpact.domain.finance import FinanceInputError
+
+    extras: dict[str, Any] = {}
+    lines: list[str] = []
+    horizon, rate = int(data["horizon"]), float(data["discount_rate"])
+    try:
+        if "cba" in data:
+            cba = cost_benefit_from_mapping(
+                data["cba"], horizon=horizon, discount_rate=rate, mid_year=bool(data.get("mid_year"))
+            )
+            lines.append(f"Cost-benefit: {cba.summary()}")
+            extras["cba"] = cba.as_dict()
+        if "affordability" in data:
+            first = data["affordability"].get("first_calendar_year")
+            result = affordability(case_from_business_case(data))
+            lines.append(f"Affordability: {result.summary(first)}")
+            extras["affordability"] = {**asdict(result), "summary": result.summary(first)}
+    except FinanceInputError as exc:
+        block = "cba" if "cba" in data and "cba" not in extras else "affordability"
+        raise UsageError(f"{path}: {block}.{exc.field}: {exc}") from None
+    return extras, lines
 
 
 COMMANDS = {

@@ -32,7 +32,7 @@ def test_the_demo_business_case_has_a_plausible_explained_result(client_for, ana
     assert 0 < run.result["vfm_percent_of_psc"] < 20
     html = client_for(analyst).get(f"/appraisal/projects/{lighting().pk}/business-case/").content.decode()
     assert "Value for money:" in html
-    assert html.count("<svg") == 2
+    assert html.count("<svg") == 3  # histogram, S-curve, tornado
     assert "What drives the value for money" in html
 
 
@@ -141,7 +141,7 @@ def test_the_cash_flows_download_as_xlsx(client_for, analyst):
 
     response = client_for(analyst).get(f"/appraisal/projects/{lighting().pk}/business-case.xlsx")
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Cash flows", "Risks", "Result"]
+    assert book.sheetnames == ["Cash flows", "Risks", "Cost-benefit", "Affordability", "Result"]
     rows = list(book["Cash flows"].iter_rows(values_only=True))
     assert rows[0][0] == "year"
     assert len(rows) == 14

@@ -175,3 +175,9 @@ def can_edit_appraisal(user: Any) -> bool:
 def can_edit_risks(user: Any) -> bool:
     """The risk register is kept by the PPP unit with the finance analysts who price it."""
     return has_role(user, Role.PROCUREMENT_OFFICER, Role.FINANCE_ANALYST, Role.ADMINISTRATOR)
+
+
+def can_view_commitments(user: Any) -> bool:
+    """The city-wide register of PPP payment commitments and contingent liabilities: the PPP unit, finance,
+    contract managers, auditors and administrators (department leads see their own projects' business cases)."""
+    return bool(roles_of(user) & PIPELINE_READERS)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Body, Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -355,3 +357,159 @@ def business_case_run_get(request: HttpRequest, project_id: int, run_id: int) ->
     if run is None:
         raise Http404("No such run.")
     return run
+
+
+class IrrOut(Schema):
+    kind: str = Field(description="'one', 'none' (the NPV never crosses zero) or 'several' (every root listed)")
+    value: float | None
+    roots: list[float]
+
+
+class CbaOut(Schema):
+    horizon: int
+    discount_rate: float
+    pv_costs: float
+    pv_benefits: float
+    npv: float
+    bcr: float
+    irr: IrrOut
+    irr_text: str
+    payback: float | None
+    discounted_payback: float | None
+    largest_benefit: str
+    yearly_costs: list[float]
+    yearly_benefits: list[float]
+    summary: str
+
+
+class YearRowOut(Schema):
+    year: int
+    calendar_year: int
+    payments: float
+    envelope: float
+    gap: float
+    grants: float
+    user_revenue: float
+    department_budget: float
+    debt_in: float
+    debt_service: float
+    private_capital_in: float
+    private_return: float
+    net_fiscal_cost: float
+    debt_outstanding: float
+    commitment_remaining: float
+    contingent_expected: float
+    contingent_maximum: float
+
+
+class FundingShareOut(Schema):
+    kind: str
+    share: float
+
+
+class AffordabilityOut(Schema):
+    affordable: bool
+    first_shortfall_year: int | None
+    largest_shortfall: float
+    pv_payments: float
+    pv_net_fiscal_cost: float
+    total_commitment: float
+    contingent_maximum_peak: float
+    funding_mix: list[FundingShareOut]
+    rows: list[YearRowOut]
+    summary: str
+
+
+class AnalysisOut(Schema):
+    version: int
+    cba: CbaOut | None
+    affordability: AffordabilityOut | None
+
+
+def _affordability_out(result: Any, first_calendar_year: int) -> dict[str, Any]:
+    return {
+        "affordable": result.affordable,
+        "first_shortfall_year": result.first_shortfall_year,
+        "largest_shortfall": result.largest_shortfall,
+        "pv_payments": result.pv_payments,
+        "pv_net_fiscal_cost": result.pv_net_fiscal_cost,
+        "total_commitment": result.total_commitment,
+        "contingent_maximum_peak": result.contingent_maximum_peak,
+        "funding_mix": [{"kind": kind, "share": share} for kind, share in result.funding_mix],
+        "rows": [{**asdict(row), "calendar_year": first_calendar_year + row.year} for row in result.rows],
+        "summary": result.summary(first_calendar_year),
+    }
+
+
+@router.get(
+    "/projects/{project_id}/business-case/analysis",
+    response=AnalysisOut,
+    summary="Cost-benefit analysis and affordability of the saved business case",
+)
+def business_case_analysis(request: HttpRequest, project_id: int) -> dict[str, Any]:
+    project = _project(request, project_id)
+    case = BusinessCase.objects.filter(project=project).first()
+    if case is None:
+        raise Http404("No business case yet.")
+    analysis = selectors.business_case_analysis(inputs=case.inputs)
+    first = int(
+        (case.inputs.get("affordability") or {}).get("first_calendar_year") or project.planned_procurement_year
+    )
+    return {
+        "version": case.version,
+        "cba": analysis.cba.as_dict() if analysis.cba else None,
+        "affordability": _affordability_out(analysis.affordability, first) if analysis.affordability else None,
+    }
+
+
+class CommitmentYearOut(Schema):
+    year: int
+    payments: float
+    contingent_expected: float
+    contingent_maximum: float
+
+
+class CommitmentProjectOut(Schema):
+    project_id: int
+    title: str
+    stage: str
+    first_calendar_year: int
+    total_payments: float
+    contingent_maximum_peak: float
+
+
+class CommitmentsOut(Schema):
+    grand_total: float
+    years: list[CommitmentYearOut]
+    projects: list[CommitmentProjectOut]
+
+
+@router.get("/commitments", response=CommitmentsOut, summary="The city's register of PPP commitments")
+def commitments(request: HttpRequest, from_year: int | None = None) -> dict[str, Any]:
+    if not permissions.can_view_commitments(request.user):
+        raise PermissionDenied("The commitments register is for the PPP unit, finance, managers and auditors.")
+    register, projects = selectors.commitment_register(from_year=from_year)
+    return {
+        "grand_total": register.grand_total,
+        "years": [
+            {"year": y, "payments": p, "contingent_expected": e, "contingent_maximum": m}
+            for y, p, e, m in zip(
+                register.years,
+                register.total_payments,
+                register.total_contingent_expected,
+                register.total_contingent_maximum,
+                strict=True,
+            )
+        ],
+        "projects": [
+            {
+                "project_id": p.project.pk,
+                "title": p.project.title,
+                "stage": p.project.stage,
+                "first_calendar_year": p.first_calendar_year,
+                "total_payments": p.total_payments,
+                "contingent_maximum_peak": p.contingent_maximum_peak,
+            }
+            for p in projects
+        ],
+    }

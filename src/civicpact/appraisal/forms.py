@@ -293,3 +293,145 @@ class BusinessCaseForm(forms.Form):
 class RunForm(forms.Form):
     iterations = forms.IntegerField(min_value=1_000, max_value=5_000_000, initial=100_000, label="Iterations")
     seed = forms.IntegerField(min_value=0, initial=20261124, label="Random seed")
+
+
+COST_LABELS = {
+    "capex": "Capital costs",
+    "opex": "Operating costs",
+    "renewals": "Renewals",
+    "transaction": "Transaction costs",
+    "contract_management": "Contract-management costs",
+}
+BENEFIT_LABELS = {
+    "cash_savings": "Cash savings",
+    "revenue": "Revenue",
+    "social": "Monetised social benefits",
+    "environmental": "Monetised environmental benefits (other than carbon)",
+    "time_saved": "Time saved (monetised)",
+}
+
+
+class CbaForm(forms.Form):
+    """The cost-benefit lines of the business case: costs and benefits per year, carbon avoided at a price."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    carbon_tonnes = AmountsField(
+        label="Tonnes of CO2 avoided", help_text="Per year, year 0 first, separated by commas."
+    )
+    carbon_price = forms.FloatField(
+        required=False, min_value=0, label="Carbon value per tonne", help_text="In the case's (real) prices."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in COST_LABELS.items():
+            self.fields[f"cost_{key}"] = AmountsField(label=f"Cost: {label}")
+        for key, label in BENEFIT_LABELS.items():
+            self.fields[f"benefit_{key}"] = AmountsField(label=f"Benefit: {label}")
+        self.order_fields([*[f"cost_{k}" for k in COST_LABELS], *[f"benefit_{k}" for k in BENEFIT_LABELS]])
+
+    @staticmethod
+    def initial_from(block: dict[str, Any]) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        for key, values in block.get("costs", {}).items():
+            initial[f"cost_{key}"] = values
+        for key, values in block.get("benefits", {}).items():
+            initial[f"benefit_{key}"] = values
+        carbon = block.get("carbon") or {}
+        initial["carbon_tonnes"] = carbon.get("tonnes", [])
+        initial["carbon_price"] = carbon.get("price")
+        return initial
+
+    def block(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        block: dict[str, Any] = {
+            "costs": {k: data[f"cost_{k}"] for k in COST_LABELS if data.get(f"cost_{k}")},
+            "benefits": {k: data[f"benefit_{k}"] for k in BENEFIT_LABELS if data.get(f"benefit_{k}")},
+        }
+        if data.get("carbon_tonnes"):
+            block["carbon"] = {"tonnes": data["carbon_tonnes"], "price": data.get("carbon_price") or 0.0}
+        return block
+
+
+FUNDING_KIND_CHOICES = [
+    ("department_budget", "Department budget"),
+    ("grant", "Grant"),
+    ("loan", "Loan"),
+    ("bond", "Bond"),
+    ("private_capital", "Private capital"),
+    ("user_revenue", "User revenue"),
+    ("crowdfunding", "Crowdfunding / citizen investment"),
+]
+
+
+class AffordabilityForm(forms.Form):
+    """Budget envelopes of the departments involved, one amounts field per department."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    first_calendar_year = forms.IntegerField(
+        min_value=2000, max_value=2200, label="Calendar year of year 0", help_text="Aligns the case with budget years."
+    )
+
+    def __init__(self, *args: Any, departments: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.departments = departments
+        for index, name in enumerate(departments):
+            self.fields[f"envelope_{index}"] = AmountsField(
+                label=f"Annual budget envelope: {name}",
+                help_text="What this department can pay each year, year 0 first, separated by commas.",
+            )
+
+    def envelopes(self) -> dict[str, list[float]]:
+        return {
+            name: self.cleaned_data[f"envelope_{i}"]
+            for i, name in enumerate(self.departments)
+            if self.cleaned_data.get(f"envelope_{i}")
+        }
+
+
+class FundingSourceForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "Choose a kind"), *FUNDING_KIND_CHOICES], label="Kind")
+    name = forms.CharField(max_length=120, label="Name", help_text="E.g. “EU urban innovation grant”.")
+    amount = forms.FloatField(min_value=0, label="Amount", help_text="Principal or total.")
+    first_year = forms.IntegerField(min_value=0, initial=0, label="Year received", help_text="0 = year 0 of the case.")
+    last_year = forms.IntegerField(
+        required=False,
+        min_value=0,
+        label="Every year to",
+        help_text="Grants, user revenue, department budgets: the amount comes each year up to this one.",
+    )
+    rate = forms.FloatField(
+        required=False, min_value=0, max_value=0.5, label="Rate", help_text="Interest or expected return: 0.04 = 4%."
+    )
+    tenor = forms.IntegerField(
+        required=False, min_value=0, max_value=100, label="Tenor (years)", help_text="Loans, bonds, crowdfunding."
+    )
+    grace = forms.IntegerField(required=False, min_value=0, max_value=20, label="Grace (years)")
+
+    def entry(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "name": data["name"],
+            "amount": data["amount"],
+            "first_year": data["first_year"],
+            "rate": data.get("rate") or 0.0,
+            "tenor": data.get("tenor") or 0,
+            "grace": data.get("grace") or 0,
+            "last_year": data.get("last_year"),
+        }
+
+
+class GuaranteeForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Name", help_text="E.g. “minimum revenue guarantee”.")
+    maximum = forms.FloatField(min_value=0, label="Most the city could pay in a year")
+    probability = forms.FloatField(min_value=0, max_value=1, label="Chance of a call per year", help_text="0 to 1.")
+    first_year = forms.IntegerField(min_value=0, label="First year")
+    last_year = forms.IntegerField(min_value=0, label="Last year")
+
+    def entry(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+FundingFormSet = forms.formset_factory(FundingSourceForm, extra=2, max_num=20, can_delete=True)
+GuaranteeFormSet = forms.formset_factory(GuaranteeForm, extra=1, max_num=20, can_delete=True)

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from civicpact.appraisal.models import ModelChoice, Risk, RiskRegister, RouteChoice, Screening, TermSheetVersion
+from django.core.exceptions import ValidationError
+
+from civicpact.appraisal.models import (
+    BusinessCase,
+    ModelChoice,
+    Risk,
+    RiskRegister,
+    RouteChoice,
+    Screening,
+    TermSheetVersion,
+)
 from civicpact.domain import risks as risk_math
+from civicpact.domain.affordability import (
+    AffordabilityResult,
+    CommitmentLine,
+    CommitmentRegister,
+    affordability,
+    case_from_business_case,
+)
+from civicpact.domain.affordability import commitment_register as roll_up
+from civicpact.domain.cba import CbaResult, cost_benefit_from_mapping
+from civicpact.domain.finance import FinanceInputError
 from civicpact.pipeline.models import Project
 
 IMPACT_THRESHOLDS = (Decimal(10_000), Decimal(100_000), Decimal(500_000), Decimal(2_000_000))
@@ -116,3 +138,54 @@ def totals(rows: list[RiskRow]) -> dict[str, Decimal]:
         "retained": sum((r.retained for r in rows), Decimal(0)),
         "transferred": sum((r.transferred for r in rows), Decimal(0)),
     }
+
+
+@dataclass(frozen=True)
+class BusinessCaseAnalysis:
+    """The cost-benefit analysis and the affordability of a business case's inputs (None where not entered)."""
+
+    cba: CbaResult | None
+    affordability: AffordabilityResult | None
+
+
+def business_case_analysis(*, inputs: Mapping[str, Any]) -> BusinessCaseAnalysis:
+    """Compute both from saved or proposed inputs; bad input raises ValidationError naming the field
+    (`cba.costs.capex`, `affordability.funding[0].rate`)."""
+    horizon, rate = int(inputs["horizon"]), float(inputs["discount_rate"])
+    cba = affordable = None
+    try:
+        if inputs.get("cba"):
+            section = "cba"
+            cba = cost_benefit_from_mapping(
+                inputs["cba"], horizon=horizon, discount_rate=rate, mid_year=bool(inputs.get("mid_year"))
+            )
+        if inputs.get("affordability"):
+            section = "affordability"
+            affordable = affordability(case_from_business_case(inputs))
+    except FinanceInputError as exc:
+        raise ValidationError({f"{section}.{exc.field}": str(exc)}) from None
+    return BusinessCaseAnalysis(cba=cba, affordability=affordable)
+
+
+@dataclass(frozen=True)
+class CommitmentProject:
+    project: Project
+    first_calendar_year: int
+    total_payments: float
+    contingent_maximum_peak: float
+
+
+def commitment_register(*, from_year: int | None = None) -> tuple[CommitmentRegister, list[CommitmentProject]]:
+    """All active projects' business cases rolled into one register, by calendar year, of the long-term payment
+    commitments (payments to the partner and the city's own contract costs, as in each case's affordability)
+    and contingent liabilities (guarantees)."""
+    cases = BusinessCase.objects.select_related("project").filter(project__in=Project.objects.active())
+    lines, projects = [], []
+    for case in cases.order_by("project__title"):
+        project = case.project
+        block = case.inputs.get("affordability") or {}
+        first = int(block.get("first_calendar_year") or project.planned_procurement_year)
+        line = CommitmentLine.from_case(project.title, first, case_from_business_case(case.inputs))
+        lines.append(line)
+        projects.append(CommitmentProject(project, first, sum(line.payments), max(line.contingent_maximum)))
+    return roll_up(lines, from_year=from_year), projects

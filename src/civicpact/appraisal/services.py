@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
@@ -372,6 +372,8 @@ def case_with_risks(*, project: Project, inputs: Mapping[str, Any]) -> dict[str,
 
 
 def _validated_case(project: Project, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The full simulation case (risks included), after checking every block of the inputs."""
+    from civicpact.appraisal.selectors import business_case_analysis
     from civicpact.domain.finance import FinanceInputError
     from civicpact.domain.vfm import VfmCase
 
@@ -380,11 +382,33 @@ def _validated_case(project: Project, inputs: Mapping[str, Any]) -> dict[str, An
         VfmCase.from_mapping(case)
     except FinanceInputError as exc:
         raise ValidationError({exc.field: str(exc)}) from None
+    business_case_analysis(inputs=inputs)
     return case
 
 
 def business_case_save(
     *, actor: User, project_id: int, inputs: Mapping[str, Any], expected_version: int
+) -> BusinessCase:
+    """Save the whole of a business case's inputs (the API's PUT)."""
+    return _business_case_write(
+        actor=actor, project_id=project_id, expected_version=expected_version, change=lambda _old: dict(inputs)
+    )
+
+
+def business_case_update(
+    *, actor: User, project_id: int, changes: Mapping[str, Any], expected_version: int
+) -> BusinessCase:
+    """Change some blocks of the inputs (the VfM figures, `cba` or `affordability`) and keep the rest."""
+    return _business_case_write(
+        actor=actor,
+        project_id=project_id,
+        expected_version=expected_version,
+        change=lambda old: {**old, **changes},
+    )
+
+
+def _business_case_write(
+    *, actor: User, project_id: int, expected_version: int, change: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> BusinessCase:
     _require(permissions.can_edit_risks(actor), "Only finance analysts and the PPP unit edit the business case.")
     with transaction.atomic():
@@ -393,12 +417,20 @@ def business_case_save(
         if (current.version if current else 0) != expected_version:
             who = current.updated_by if current else "someone"
             raise StaleRegister(f"The business case was changed by {who} after you opened it; reload and redo.")
+        inputs = change(dict(current.inputs) if current else {})
+        if "horizon" not in inputs:
+            raise ValidationError({"horizon": "Save the value-for-money inputs (horizon, rate, flows) first."})
         _validated_case(project, inputs)
         case = current or BusinessCase(project=project, version=0)
-        case.inputs, case.version, case.updated_by = dict(inputs), case.version + 1, actor
+        case.inputs, case.version, case.updated_by = inputs, case.version + 1, actor
         case.full_clean()
         case.save()
-        audit_append(actor=actor, action="business_case.save", obj=project, payload={"version": case.version})
+        audit_append(
+            actor=actor,
+            action="business_case.save",
+            obj=project,
+            payload={"version": case.version, "blocks": sorted(k for k in ("cba", "affordability") if k in inputs)},
+        )
         return case
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.appraisal import views
+from civicpact.appraisal import finance_views, views
 
 app_name = "appraisal"
 
@@ -16,8 +16,16 @@ urlpatterns = [
     path("projects/<int:pk>/risks/import/", views.risks_import, name="risks-import"),
     path("projects/<int:pk>/terms/", views.terms, name="terms"),
     path("projects/<int:pk>/terms.pdf", views.terms_pdf, name="terms-pdf"),
-    path("projects/<int:pk>/business-case/", views.business_case, name="business-case"),
-    path("projects/<int:pk>/business-case/run/", views.business_case_run, name="business-case-run"),
-    path("projects/<int:pk>/business-case.xlsx", views.business_case_xlsx, name="business-case-xlsx"),
-    path("projects/<int:pk>/business-case/runs/<int:run_id>/", views.run_detail, name="run"),
+    path("projects/<int:pk>/business-case/", finance_views.business_case, name="business-case"),
+    path("projects/<int:pk>/business-case/run/", finance_views.business_case_run, name="business-case-run"),
+    path("projects/<int:pk>/business-case/cba/", finance_views.business_case_cba, name="business-case-cba"),
+    path(
+        "projects/<int:pk>/business-case/affordability/",
+        finance_views.business_case_affordability,
+        name="business-case-affordability",
+    ),
+    path("projects/<int:pk>/business-case.pdf", finance_views.business_case_pdf, name="business-case-pdf"),
+    path("projects/<int:pk>/business-case.xlsx", finance_views.business_case_xlsx, name="business-case-xlsx"),
+    path("projects/<int:pk>/business-case/runs/<int:run_id>/", finance_views.run_detail, name="run"),
+    path("commitments/", finance_views.commitments, name="commitments"),
 ]

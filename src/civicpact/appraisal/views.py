@@ -16,17 +16,15 @@ from civicpact.accounts import permissions
 from civicpact.appraisal import selectors, services
 from civicpact.appraisal.exceptions import AppraisalError
 from civicpact.appraisal.forms import (
-    BusinessCaseForm,
     ImportForm,
     LibraryRiskForm,
     ModelForm,
     RiskForm,
     RouteForm,
-    RunForm,
     ScreeningForm,
     TermsForm,
 )
-from civicpact.appraisal.models import BusinessCase, Risk
+from civicpact.appraisal.models import Risk
 from civicpact.domain.screening import QUESTIONS
 from civicpact.domain.structuring import (
     ModelConsiderations,
@@ -39,7 +37,6 @@ from civicpact.pipeline import selectors as pipeline
 from civicpact.pipeline.gates import gate_blockers
 from civicpact.pipeline.models import Project
 from civicpact.util import add_errors
-from civicpact.web.charts import histogram, tornado_chart
 from civicpact.web.guidance import cases_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -507,152 +504,4 @@ def terms_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="term-sheet-project-{project.pk}-v{latest.version}.pdf"'
-    return response
-
-
-def _latest_result(project: Project) -> Any:
-    return project.vfm_runs.filter(status="done").first()
-
-
-@login_required
-def business_case(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
-    can_edit = permissions.can_edit_risks(request.user)
-    _edit_guard(request, can_edit, "business case")
-    current = BusinessCase.objects.filter(project=project).first()
-    initial = {**current.inputs, "version": current.version} if current else {"version": 0}
-    form = BusinessCaseForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            status = _try_save(
-                form,
-                lambda: services.business_case_save(
-                    actor=permissions.signed_in_user(request),
-                    project_id=project.pk,
-                    inputs=form.inputs(),
-                    expected_version=form.cleaned_data["version"],
-                ),
-            )
-            if not status:
-                messages.success(request, "The business case is saved. Run it to see the value for money.")
-                return redirect("appraisal:business-case", pk=pk)
-    run = _latest_result(project)
-    context: dict[str, Any] = {
-        "project": project,
-        "form": form,
-        "can_edit": can_edit,
-        "run": run,
-        "run_form": RunForm(),
-        "pending": project.vfm_runs.exclude(status="done").first(),
-    }
-    if run is not None:
-        result = run.result
-        context["histogram"] = histogram(
-            "Net present cost of each option over the simulated iterations",
-            result["histogram"]["edges"],
-            [("Public sector comparator", result["histogram"]["psc"]), ("PPP", result["histogram"]["ppp"])],
-        )
-        context["tornado"] = tornado_chart(
-            "What drives the value for money",
-            result["vfm"]["mean"],
-            [(t["driver"], t["low"], t["high"]) for t in result["tornado"]],
-        )
-    return render(request, "appraisal/business_case.html", context, status=status)
-
-
-@login_required
-@require_POST
-def business_case_run(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
-    form = RunForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
-        return redirect("appraisal:business-case", pk=pk)
-    try:
-        run = services.vfm_run_start(
-            actor=permissions.signed_in_user(request),
-            project_id=project.pk,
-            iterations=form.cleaned_data["iterations"],
-            seed=form.cleaned_data["seed"],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("appraisal:business-case", pk=pk)
-    return redirect("appraisal:run", pk=pk, run_id=run.pk)
-
-
-@login_required
-def run_detail(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
-    project = _project(request, pk)
-    run = project.vfm_runs.filter(pk=run_id).first()
-    if run is None:
-        raise Http404("No such run.")
-    partial = request.headers.get("HX-Request") == "true"
-    template = "appraisal/run.html#progress" if partial else "appraisal/run.html"
-    return render(request, template, {"project": project, "run": run})
-
-
-@login_required
-def business_case_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    """The case's yearly cash flows, risks and latest result, for the finance team's own checks."""
-    from openpyxl import Workbook
-
-    from civicpact.domain.finance import discount_factors, pad
-
-    project = _project(request, pk)
-    case = BusinessCase.objects.filter(project=project).first()
-    if case is None:
-        raise Http404("No business case yet.")
-    inputs = case.inputs
-    horizon = int(inputs["horizon"])
-    factors = discount_factors(horizon, float(inputs["discount_rate"]), mid_year=bool(inputs.get("mid_year")))
-    keys = (
-        "psc_capex",
-        "psc_opex",
-        "competitive_neutrality",
-        "ppp_payments",
-        "contract_management",
-        "transaction_costs",
-    )
-    book = Workbook()
-    flows = book.active
-    assert flows is not None  # noqa: S101 - a new workbook always has a sheet
-    flows.title = "Cash flows"
-    flows.append(["year", *keys, "discount factor"])
-    columns = [pad(inputs.get(k, []), horizon) for k in keys]
-    for year in range(horizon):
-        flows.append([year, *[float(c[year]) for c in columns], float(factors[year])])
-    risks = book.create_sheet("Risks")
-    full = services.case_with_risks(project=project, inputs=inputs)
-    risk_keys = (
-        "name",
-        "probability",
-        "min",
-        "most_likely",
-        "max",
-        "distribution",
-        "once",
-        "first_year",
-        "last_year",
-        "share_transferred",
-    )
-    risks.append(list(risk_keys))
-    for risk in full["risks"]:
-        risks.append([risk[k] for k in risk_keys])
-    run = _latest_result(project)
-    if run is not None:
-        summary = book.create_sheet("Result")
-        summary.append(["measure", "mean", "p10", "p50", "p90"])
-        for key in ("psc", "ppp", "vfm"):
-            summary.append([key, *(run.result[key][s] for s in ("mean", "p10", "p50", "p90"))])
-        summary.append(["probability_ppp_cheaper", run.result["probability_ppp_cheaper"]])
-        summary.append(["iterations", run.iterations])
-        summary.append(["seed", run.seed])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="business-case-project-{project.pk}.xlsx"'
     return response

@@ -468,6 +468,63 @@ LIGHTING_CASE = {
     "ppp_payments": [0, 700_000, *[1_450_000] * (HORIZON - 2)],
     "contract_management": [150_000, *[80_000] * (HORIZON - 1)],
     "transaction_costs": [300_000],
+    # Cost-benefit (the project's resource costs and benefits): 20,000 sodium lights use 11 GWh a year; LEDs
+    # that dim by need save 40% (4.4 GWh at 0.20/kWh = 880k) and end the fault patrols and frequent lamp
+    # changes (600k); carbon at 0.3 t/MWh (1,320 t a year) valued at 90/t; traffic counts let signals be
+    # retimed (journey time); air-quality data; pole space rented to mobile operators. Half a year in year 1.
+    "cba": {
+        "costs": {
+            "capex": [5_500_000, 3_500_000],
+            "opex": [0, 300_000, *[650_000] * (HORIZON - 2)],
+            "renewals": [0] * 8 + [600_000],
+            "transaction": [300_000],
+            "contract_management": [150_000, *[80_000] * (HORIZON - 1)],
+        },
+        "benefits": {
+            "cash_savings": [0, 740_000, *[1_480_000] * (HORIZON - 2)],
+            "revenue": [0, 0, *[60_000] * (HORIZON - 2)],
+            "social": [0, 0, *[100_000] * (HORIZON - 2)],
+            "time_saved": [0, 100_000, *[250_000] * (HORIZON - 2)],
+        },
+        "carbon": {"tonnes": [0, 660, *[1_320] * (HORIZON - 2)], "price": 90},
+    },
+    # Affordability: the lighting department redirects its electricity and maintenance budget; transport and
+    # environment pay for their sensors' data; an innovation grant covers the transaction costs and the pole
+    # rental offsets the payments. The city guarantees termination compensation to the partner's lenders.
+    "affordability": {
+        "first_calendar_year": 2027,
+        "envelopes": {
+            "Energy and Street Lighting": [100_000, 620_000, *[1_300_000] * (HORIZON - 2)],
+            "Transport and Mobility": [0, 100_000, *[150_000] * (HORIZON - 2)],
+            "Environment and Climate": [0, 30_000, *[60_000] * (HORIZON - 2)],
+        },
+        "funding": [
+            {"kind": "grant", "name": "Urban innovation grant", "amount": 400_000, "first_year": 0},
+            {
+                "kind": "user_revenue",
+                "name": "Pole space rented to mobile operators",
+                "amount": 60_000,
+                "first_year": 2,
+                "last_year": HORIZON - 1,
+            },
+            {
+                "kind": "department_budget",
+                "name": "Energy and Street Lighting (redirected energy and maintenance budget)",
+                "amount": 1_300_000,
+                "first_year": 2,
+                "last_year": HORIZON - 1,
+            },
+        ],
+        "guarantees": [
+            {
+                "name": "Termination compensation to the partner's lenders",
+                "maximum": 6_000_000,
+                "probability": 0.01,
+                "first_year": 1,
+                "last_year": HORIZON - 1,
+            }
+        ],
+    },
 }
 
 

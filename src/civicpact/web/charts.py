@@ -199,3 +199,122 @@ def tornado_chart(
         y = i * row + 4
         bars.append(TornadoBar(label, lo, hi, left, max(right - left, 1.0), y, y + (row - 8) / 2 + 5))
     return Tornado(title, width, len(swings) * row + 8, tuple(bars), centre, label_width)
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    points: str  # "x,y x,y ..." for an SVG polyline
+    series: int
+
+
+@dataclass(frozen=True)
+class LineChart:
+    title: str
+    width: int
+    height: int
+    lines: tuple[Line, ...]
+    x_labels: tuple[tuple[float, str], ...]
+    y_labels: tuple[tuple[float, str], ...]
+    baseline: float
+    left: float
+
+
+def _money_label(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if abs(value) >= 1e3:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:.0f}"
+
+
+def s_curve(
+    title: str,
+    edges: Sequence[float],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    width: int = 720,
+    height: int = 260,
+) -> LineChart:
+    """Cumulative share of iterations at or below each value (an S-curve) for each series of bin counts."""
+    left, plot_w, plot_h = 46.0, width - 66.0, height - 40.0
+    low, high = float(edges[0]), float(edges[-1])
+    span = (high - low) or 1.0
+
+    def x(value: float) -> float:
+        return left + (value - low) / span * plot_w
+
+    lines = []
+    for index, (name, counts) in enumerate(series):
+        total = float(sum(counts)) or 1.0
+        cumulative, points = 0.0, [f"{x(low):.1f},{plot_h + 5:.1f}"]
+        for edge, count in zip(edges[1:], counts, strict=True):
+            cumulative += float(count)
+            points.append(f"{x(float(edge)):.1f},{plot_h + 5 - plot_h * cumulative / total:.1f}")
+        lines.append(Line(name, " ".join(points), index))
+    x_labels = tuple((x(low + span * i / 5), _money_label(low + span * i / 5)) for i in range(6))
+    y_labels = tuple((plot_h + 5 - plot_h * share, f"{share:.0%}") for share in (0.0, 0.5, 0.9, 1.0))
+    return LineChart(title, width, height, tuple(lines), x_labels, y_labels, plot_h + 5, left)
+
+
+@dataclass(frozen=True)
+class YearColumns:
+    title: str
+    width: int
+    height: int
+    columns: tuple[Column, ...]
+    line: Line | None
+    x_labels: tuple[tuple[float, str], ...]
+    y_labels: tuple[tuple[float, str], ...]
+    zero: float
+    left: float
+    series: tuple[str, ...]
+    line_name: str
+
+
+def year_columns(
+    title: str,
+    years: Sequence[int],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    line: tuple[str, Sequence[float]] | None = None,
+    width: int = 760,
+    height: int = 280,
+) -> YearColumns:
+    """Grouped columns per year (negative values hang below the zero line), with an optional line on top
+    (e.g. the budget envelope against the payments)."""
+    values = [float(v) for _, vs in series for v in vs] + ([float(v) for v in line[1]] if line else [])
+    top, bottom = max([0.0, *values]), min([0.0, *values])
+    span = (top - bottom) or 1.0
+    left, plot_w, plot_h = 56.0, width - 66.0, height - 40.0
+
+    def y(value: float) -> float:
+        return 5 + (top - value) / span * plot_h
+
+    slot = plot_w / max(len(years), 1)
+    bar = slot * 0.8 / max(len(series), 1)
+    columns = []
+    for s_index, (_, vs) in enumerate(series):
+        for i, value in enumerate(vs):
+            y0, y1 = sorted((y(0.0), y(float(value))))
+            columns.append(Column(left + i * slot + slot * 0.1 + s_index * bar, y0, max(bar - 1, 1), y1 - y0, s_index))
+    drawn = None
+    if line is not None:
+        points = " ".join(f"{left + (i + 0.5) * slot:.1f},{y(float(v)):.1f}" for i, v in enumerate(line[1]))
+        drawn = Line(line[0], points, len(series))
+    step = max(len(years) // 10, 1)
+    x_labels = tuple((left + (i + 0.5) * slot, str(year)) for i, year in enumerate(years) if i % step == 0)
+    y_labels = tuple((y(v), _money_label(v)) for v in sorted({top, bottom, 0.0, (top + bottom) / 2}))
+    return YearColumns(
+        title,
+        width,
+        height,
+        tuple(columns),
+        drawn,
+        x_labels,
+        y_labels,
+        y(0.0),
+        left,
+        tuple(n for n, _ in series),
+        line[0] if line else "",
+    )
