@@ -331,3 +331,20 @@ def test_a_bad_block_in_a_case_file_exits_2_naming_the_field_before_simulating(t
     captured = capsys.readouterr()
     assert "affordability.funding[0].tenor" in captured.err
     assert "Value for money" not in captured.out
+
+
+def test_the_analysts_home_lists_the_business_cases_with_their_latest_value_for_money(
+    client_for, analyst, django_assert_max_num_queries
+):
+    client = client_for(analyst)
+    with django_assert_max_num_queries(30):
+        html = client.get("/").content.decode()
+    assert "Active projects' business cases" in html
+    assert "% of the PSC)" in html
+    assert 'href="/appraisal/commitments/"' in html
+
+
+def test_a_lead_sees_neither_the_register_link_nor_the_business_case_list(client_for, lead):
+    html = client_for(lead).get("/").content.decode()
+    assert "/appraisal/commitments/" not in html
+    assert "Active projects' business cases" not in html

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from civicpact.accounts import permissions
 from civicpact.appraisal import selectors, services
 from civicpact.appraisal.forms import (
+    FUNDING_KIND_LABELS,
     AffordabilityForm,
     BusinessCaseForm,
     CbaForm,
@@ -301,6 +302,7 @@ def business_case_affordability(request: HttpRequest, pk: int) -> HttpResponse:
         "first_year": first_year,
         "chart": _affordability_chart(result, first_year) if result else None,
         "summary": result.summary(first_year) if result else "",
+        "mix": [(FUNDING_KIND_LABELS[kind], share) for kind, share in result.funding_mix] if result else [],
         "tab": "affordability",
     }
     return render(request, "appraisal/business_case_affordability.html", context, status=status)

@@ -430,8 +430,22 @@ class GuaranteeForm(forms.Form):
     last_year = forms.IntegerField(min_value=0, label="Last year")
 
     def entry(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
 
 
-FundingFormSet = forms.formset_factory(FundingSourceForm, extra=2, max_num=20, can_delete=True)
-GuaranteeFormSet = forms.formset_factory(GuaranteeForm, extra=1, max_num=20, can_delete=True)
+class RowsFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """Saved rows plus blank ones to fill in; a saved row is removed with its own checkbox."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this row"
+
+
+FundingFormSet = forms.formset_factory(
+    FundingSourceForm, formset=RowsFormSet, extra=2, max_num=20, can_delete=True, can_delete_extra=False
+)
+GuaranteeFormSet = forms.formset_factory(
+    GuaranteeForm, formset=RowsFormSet, extra=1, max_num=20, can_delete=True, can_delete_extra=False
+)
+FUNDING_KIND_LABELS = dict(FUNDING_KIND_CHOICES)

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 
+from civicpact.accounts import permissions
 from civicpact.appraisal.models import (
     BusinessCase,
     ModelChoice,
@@ -17,6 +19,7 @@ from civicpact.appraisal.models import (
     RouteChoice,
     Screening,
     TermSheetVersion,
+    VfmRun,
 )
 from civicpact.domain import risks as risk_math
 from civicpact.domain.affordability import (
@@ -189,3 +192,40 @@ def commitment_register(*, from_year: int | None = None) -> tuple[CommitmentRegi
         lines.append(line)
         projects.append(CommitmentProject(project, first, sum(line.payments), max(line.contingent_maximum)))
     return roll_up(lines, from_year=from_year), projects
+
+
+@dataclass(frozen=True)
+class BusinessCaseRow:
+    project: Project
+    case: BusinessCase
+    vfm_mean: float | None
+    vfm_percent: float | None
+    run_is_current: bool
+
+
+def business_case_list(*, actor: Any) -> list[BusinessCaseRow]:
+    """Active projects' business cases with their latest value for money, for the finance analysts' home page."""
+    if not permissions.can_view_all_needs(actor):
+        return []
+    latest = VfmRun.objects.filter(project=OuterRef("project"), status="done").order_by("-created_at", "-pk")
+    cases = list(
+        BusinessCase.objects.filter(project__in=Project.objects.active())
+        .select_related("project")
+        .annotate(latest_run=Subquery(latest.values("pk")[:1]))
+        .order_by("project__title")
+    )
+    runs = VfmRun.objects.in_bulk([c.latest_run for c in cases if c.latest_run])
+    rows = []
+    for case in cases:
+        run = runs.get(case.latest_run)
+        result = run.result if run is not None else None
+        rows.append(
+            BusinessCaseRow(
+                project=case.project,
+                case=case,
+                vfm_mean=result["vfm"]["mean"] if result else None,
+                vfm_percent=result["vfm_percent_of_psc"] if result else None,
+                run_is_current=run is not None and run.case_version == case.version,
+            )
+        )
+    return rows

@@ -113,6 +113,12 @@ def timeline(
     return Timeline(title, width, len(items) * row + 30, tuple(spans), ticks, label_width, 14.0)
 
 
+# The same colours as app.css, also written as SVG presentation attributes so that charts keep them where the
+# page's stylesheet does not reach the SVG (WeasyPrint's PDFs); in the browser the CSS classes win.
+SERIES_COLOURS = ("#0b5394", "#8a5300", "#1a1a1a")
+INK = "#1b1f24"
+
+
 @dataclass(frozen=True)
 class Column:
     x: float
@@ -120,6 +126,10 @@ class Column:
     width: float
     height: float
     series: int
+
+    @property
+    def colour(self) -> str:
+        return SERIES_COLOURS[self.series % len(SERIES_COLOURS)]
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,10 @@ class Line:
     points: str  # "x,y x,y ..." for an SVG polyline
     series: int
 
+    @property
+    def colour(self) -> str:
+        return SERIES_COLOURS[self.series % len(SERIES_COLOURS)]
+
 
 @dataclass(frozen=True)
 class LineChart:
@@ -237,7 +251,7 @@ def s_curve(
     height: int = 260,
 ) -> LineChart:
     """Cumulative share of iterations at or below each value (an S-curve) for each series of bin counts."""
-    left, plot_w, plot_h = 46.0, width - 66.0, height - 40.0
+    left, plot_w, plot_h = 46.0, width - 66.0, height - 50.0
     low, high = float(edges[0]), float(edges[-1])
     span = (high - low) or 1.0
 
@@ -247,14 +261,14 @@ def s_curve(
     lines = []
     for index, (name, counts) in enumerate(series):
         total = float(sum(counts)) or 1.0
-        cumulative, points = 0.0, [f"{x(low):.1f},{plot_h + 5:.1f}"]
+        cumulative, points = 0.0, [f"{x(low):.1f},{plot_h + 14:.1f}"]
         for edge, count in zip(edges[1:], counts, strict=True):
             cumulative += float(count)
-            points.append(f"{x(float(edge)):.1f},{plot_h + 5 - plot_h * cumulative / total:.1f}")
+            points.append(f"{x(float(edge)):.1f},{plot_h + 14 - plot_h * cumulative / total:.1f}")
         lines.append(Line(name, " ".join(points), index))
     x_labels = tuple((x(low + span * i / 5), _money_label(low + span * i / 5)) for i in range(6))
-    y_labels = tuple((plot_h + 5 - plot_h * share, f"{share:.0%}") for share in (0.0, 0.5, 0.9, 1.0))
-    return LineChart(title, width, height, tuple(lines), x_labels, y_labels, plot_h + 5, left)
+    y_labels = tuple((plot_h + 14 - plot_h * share, f"{share:.0%}") for share in (0.0, 0.5, 0.9, 1.0))
+    return LineChart(title, width, height, tuple(lines), x_labels, y_labels, plot_h + 14, left)
 
 
 @dataclass(frozen=True)
@@ -286,10 +300,10 @@ def year_columns(
     values = [float(v) for _, vs in series for v in vs] + ([float(v) for v in line[1]] if line else [])
     top, bottom = max([0.0, *values]), min([0.0, *values])
     span = (top - bottom) or 1.0
-    left, plot_w, plot_h = 56.0, width - 66.0, height - 40.0
+    left, plot_w, plot_h = 56.0, width - 66.0, height - 50.0
 
     def y(value: float) -> float:
-        return 5 + (top - value) / span * plot_h
+        return 14 + (top - value) / span * plot_h
 
     slot = plot_w / max(len(years), 1)
     bar = slot * 0.8 / max(len(series), 1)

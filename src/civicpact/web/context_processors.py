@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if permissions.can_view_pipeline(user):
         items.append(("Needs", reverse("pipeline:need-list")))
         items.append(("Projects", reverse("pipeline:project-board")))
+    if permissions.can_view_commitments(user):
+        items.append(("Commitments", reverse("appraisal:commitments")))
     if permissions.supplier_organisations(user):
         items.append(("Opportunities", reverse("pipeline:opportunities")))
         items.append(("Capabilities", reverse("accounts:capability")))

@@ -10,6 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, OrganisationKind, Role, User, VerificationStatus
+from civicpact.appraisal import selectors as appraisal
 from civicpact.ledger.models import AuditEvent, Release
 from civicpact.ledger.selectors import audit_event_list
 from civicpact.pipeline import selectors as pipeline
@@ -42,6 +43,9 @@ def dashboard_for(*, user: Any) -> dict[str, Any]:
     if data["sees_pipeline"]:
         data["needs"] = list(pipeline.need_list(actor=user)[:5])
         data["board"] = [(label, len(projects)) for _stage, label, projects in pipeline.pipeline_board(actor=user)]
+    if Role.FINANCE_ANALYST in roles:
+        data["business_cases"] = appraisal.business_case_list(actor=user)
+    data["sees_commitments"] = permissions.can_view_commitments(user)
     if roles & {Role.DEPARTMENT_LEAD, Role.FINANCE_ANALYST, Role.CONTRACT_MANAGER}:
         data["departments"] = list(Organisation.objects.departments().select_related("parent"))
     return data
