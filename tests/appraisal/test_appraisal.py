@@ -122,6 +122,8 @@ def test_the_structuring_gate_lists_what_is_missing_then_opens(officer):
     documents = {d["documentType"]: d for d in latest.body["planning"]["documents"]}
     assert "Value for money: mean" in documents["valueForMoneyAnalysis"]["description"]
     assert documents["pppModeRationale"]["description"].startswith("Managed services:")
+    assert "benefit-cost ratio of 1.11" in documents["projectAdditionality"]["description"]
+    assert "the largest shortfall is 30,000, in 2028" in documents["guaranteeReports"]["description"]
     package = release_package_build(releases=[latest], uri="https://example.org/p.json")
     assert release_package_errors(package) == []
 

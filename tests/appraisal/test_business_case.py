@@ -32,7 +32,7 @@ def test_the_demo_business_case_has_a_plausible_explained_result(client_for, ana
     assert 0 < run.result["vfm_percent_of_psc"] < 20
     html = client_for(analyst).get(f"/appraisal/projects/{lighting().pk}/business-case/").content.decode()
     assert "Value for money:" in html
-    assert html.count("<svg") == 3  # histogram, S-curve, tornado
+    assert html.count("<svg") == 4  # histogram, S-curve, tornado, yearly cash flows
     assert "What drives the value for money" in html
 
 

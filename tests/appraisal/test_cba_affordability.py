@@ -92,7 +92,7 @@ def test_the_value_for_money_page_shows_the_s_curve_with_its_table(client_for, a
     html = client_for(analyst).get(url()).content.decode()
     assert "Share of simulated futures at or below each net present cost" in html
     assert "Cumulative share of simulated futures" in html
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 4
 
 
 # --- saving through the forms ------------------------------------------------------------------------------
@@ -348,3 +348,18 @@ def test_a_lead_sees_neither_the_register_link_nor_the_business_case_list(client
     html = client_for(lead).get("/").content.decode()
     assert "/appraisal/commitments/" not in html
     assert "Active projects' business cases" not in html
+
+
+def test_the_largest_run_is_configured_and_refused_above_it_everywhere(settings, client_for, analyst):
+    from civicpact.appraisal.models import VfmRun
+
+    settings.CIVICPACT_MAX_ITERATIONS = 50_000
+    before = VfmRun.objects.count()
+    client = client_for(analyst)
+    page = client.post(url("run/"), {"iterations": 60_000, "seed": 1}, follow=True).content.decode()
+    assert "less than or equal to 50000" in page
+    response = client.post(api("/runs"), {"iterations": 60_000, "seed": 1}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "iterations"
+    assert "CIVICPACT_MAX_ITERATIONS" in response.json()["errors"][0]["message"]
+    assert VfmRun.objects.count() == before

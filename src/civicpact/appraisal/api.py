@@ -297,7 +297,7 @@ class BusinessCaseOut(Schema):
 
 
 class RunIn(Schema):
-    iterations: int = Field(100_000, ge=1_000, le=5_000_000)
+    iterations: int = Field(100_000, description="1,000 up to the server's CIVICPACT_MAX_ITERATIONS")
     seed: int = Field(20261124, ge=0)
 
 

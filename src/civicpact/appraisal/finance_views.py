@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import numpy as np
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -128,7 +129,30 @@ def business_case(request: HttpRequest, pk: int) -> HttpResponse:
     if run is not None and run.result is not None:
         context.update(_vfm_charts(run.result))
         context["cumulative"] = _cumulative_rows(run.result["histogram"])
+    if current is not None:
+        context.update(_option_flows(current.inputs, _first_calendar_year(project, current)))
     return render(request, "appraisal/business_case.html", context, status=status)
+
+
+def _option_flows(inputs: dict[str, Any], first_year: int) -> dict[str, Any]:
+    """Each option's yearly cost before risk: the PSC's capital, operating and neutrality costs against the PPP's
+    payments and the city's own contract costs."""
+    horizon = int(inputs["horizon"])
+
+    def total(*keys: str) -> list[float]:
+        return [float(v) for v in np.sum([pad(inputs.get(k, []), horizon) for k in keys], axis=0)]
+
+    psc_list = total("psc_capex", "psc_opex", "competitive_neutrality")
+    ppp_list = total("ppp_payments", "contract_management", "transaction_costs")
+    years = [first_year + t for t in range(horizon)]
+    return {
+        "flows_chart": year_columns(
+            "Each option's yearly cost before risk (real prices)",
+            years,
+            [("Public sector comparator", psc_list), ("PPP", ppp_list)],
+        ),
+        "flow_rows": list(zip(years, psc_list, ppp_list, strict=True)),
+    }
 
 
 def _cumulative_rows(hist: dict[str, list[float]]) -> list[tuple[float, float, float]]:

@@ -4,6 +4,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 
 from civicpact.appraisal.models import (
     CATEGORY_CHOICES,
@@ -291,8 +293,18 @@ class BusinessCaseForm(forms.Form):
 
 
 class RunForm(forms.Form):
-    iterations = forms.IntegerField(min_value=1_000, max_value=5_000_000, initial=100_000, label="Iterations")
+    iterations = forms.IntegerField(
+        min_value=1_000,
+        initial=100_000,
+        label="Iterations",
+        help_text="More iterations, smaller sampling error; large runs show their progress.",
+    )
     seed = forms.IntegerField(min_value=0, initial=20261124, label="Random seed")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["iterations"].max_value = settings.CIVICPACT_MAX_ITERATIONS  # type: ignore[attr-defined]
+        self.fields["iterations"].validators.append(MaxValueValidator(settings.CIVICPACT_MAX_ITERATIONS))
 
 
 COST_LABELS = {

@@ -52,6 +52,7 @@ def appraisal_documents(project: Any) -> list[ocds.DocumentRef]:
                 f"{r['probability_ppp_cheaper']:.0%} of {run.iterations:,} simulated futures (seed {run.seed}).",
             )
         )
+    documents.extend(_business_case_documents(project))
     choice = project.model_choices.first()
     screening = project.screenings.first()
     if choice is not None:
@@ -65,6 +66,42 @@ def appraisal_documents(project: Any) -> list[ocds.DocumentRef]:
                 "Rationale for the PPP modality",
                 choice.decided_at,
                 f"{choice.get_chosen_model_display()}: {choice.reason}{screened}",
+            )
+        )
+    return documents
+
+
+def _business_case_documents(project: Any) -> list[ocds.DocumentRef]:
+    """The proof of value (cost-benefit) and the fiscal commitments and contingent liabilities (affordability)
+    of the saved business case, as the PPP profile's project-additionality and guarantee-report documents."""
+    from civicpact.appraisal.models import BusinessCase
+    from civicpact.appraisal.selectors import business_case_analysis
+
+    case = BusinessCase.objects.filter(project=project).first()
+    if case is None:
+        return []
+    analysis = business_case_analysis(inputs=case.inputs)
+    block = case.inputs.get("affordability") or {}
+    first = int(block.get("first_calendar_year") or project.planned_procurement_year)
+    documents = []
+    if analysis.cba is not None:
+        documents.append(
+            ocds.DocumentRef(
+                f"business-case-{case.pk}-v{case.version}-cba",
+                "projectAdditionality",
+                "Cost-benefit analysis: proof of value",
+                case.updated_at,
+                analysis.cba.summary(),
+            )
+        )
+    if analysis.affordability is not None:
+        documents.append(
+            ocds.DocumentRef(
+                f"business-case-{case.pk}-v{case.version}-commitments",
+                "guaranteeReports",
+                "Fiscal commitments and contingent liabilities",
+                case.updated_at,
+                analysis.affordability.summary(first),
             )
         )
     return documents

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -437,11 +438,13 @@ def _business_case_write(
 def vfm_run_start(*, actor: User, project_id: int, iterations: int, seed: int) -> VfmRun:
     """Queue a simulation of the current business case and its risks on the background worker."""
     from civicpact.appraisal.tasks import vfm_run_task
-    from civicpact.domain.vfm import MAX_ITERATIONS
 
+    most = settings.CIVICPACT_MAX_ITERATIONS
     _require(permissions.can_edit_risks(actor), "Only finance analysts and the PPP unit run the business case.")
-    if not 1_000 <= iterations <= MAX_ITERATIONS:
-        raise ValidationError({"iterations": f"iterations must be 1,000 to {MAX_ITERATIONS:,}"})
+    if not 1_000 <= iterations <= most:
+        raise ValidationError(
+            {"iterations": f"iterations must be 1,000 to {most:,} (CIVICPACT_MAX_ITERATIONS), not {iterations:,}"}
+        )
     with transaction.atomic():
         project = _project(project_id)
         business_case = BusinessCase.objects.filter(project=project).first()
