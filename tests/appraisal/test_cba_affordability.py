@@ -363,3 +363,79 @@ def test_the_largest_run_is_configured_and_refused_above_it_everywhere(settings,
     assert response.json()["errors"][0]["field"] == "iterations"
     assert "CIVICPACT_MAX_ITERATIONS" in response.json()["errors"][0]["message"]
     assert VfmRun.objects.count() == before
+
+
+# --- cancelling a run ------------------------------------------------------------------------------------------
+
+
+def test_a_cancelled_run_is_skipped_by_the_worker_and_the_last_result_stays(flushable_ledger, client_for, analyst):
+    from django.core.management import call_command
+
+    from civicpact.appraisal.models import VfmRun
+
+    client = client_for(analyst)
+    good = VfmRun.objects.get(project=lighting(), status="done")
+    client.post(url("run/"), {"iterations": 20_000, "seed": 5})
+    run = VfmRun.objects.filter(project=lighting()).first()
+    assert run.status == "queued"
+    page = client.get(url(f"runs/{run.pk}/")).content.decode()
+    assert "Cancel this run" in page
+    response = client.post(url(f"runs/{run.pk}/cancel/"), follow=True)
+    assert "The run is cancelled" in response.content.decode()
+    call_command("db_worker", batch=True, verbosity=0)
+    run.refresh_from_db()
+    assert (run.status, run.result) == ("cancelled", None)
+    assert lighting().vfm_runs.filter(status="done").first() == good
+    again = client.post(api(f"/runs/{run.pk}/cancel"))
+    assert again.status_code == 409
+    assert "already cancelled" in again.json()["detail"]
+
+
+def test_a_run_cancelled_while_it_runs_stops_at_the_next_chunk(analyst):
+    from civicpact.appraisal import services
+    from civicpact.appraisal.models import VfmRun
+
+    run = services.vfm_run_start(actor=analyst, project_id=lighting().pk, iterations=300_000, seed=1)
+    calls = []
+
+    def cancel_after_first_chunk(done: int) -> None:
+        calls.append(done)
+        if len(calls) == 1:
+            services.vfm_run_cancel(actor=analyst, project_id=lighting().pk, run_id=run.pk)
+
+    original = VfmRun.objects.filter
+
+    def watching_filter(*args, **kwargs):  # observe the progress writes without replacing the simulation
+        query = original(*args, **kwargs)
+        if kwargs.get("status") == "running":
+            real_update = query.update
+
+            def update(**fields):
+                if "done" in fields and "status" not in fields:
+                    cancel_after_first_chunk(fields["done"])
+                return real_update(**fields)
+
+            query.update = update  # type: ignore[method-assign]
+        return query
+
+    VfmRun.objects.filter = watching_filter  # type: ignore[method-assign]
+    try:
+        services.vfm_run_execute(run_id=run.pk)
+    finally:
+        VfmRun.objects.filter = original  # type: ignore[method-assign]
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+    assert run.result is None
+    assert run.done < 300_000
+
+
+@pytest.mark.parametrize("persona", ["lead", "auditor", "supplier"])
+def test_only_analysts_and_the_ppp_unit_cancel_runs(request, client_for, analyst, persona):
+    from civicpact.appraisal import services
+
+    run = services.vfm_run_start(actor=analyst, project_id=lighting().pk, iterations=5_000, seed=1)
+    client = client_for(request.getfixturevalue(persona))
+    assert client.post(url(f"runs/{run.pk}/cancel/")).status_code in (403, 404)
+    assert client.post(api(f"/runs/{run.pk}/cancel")).status_code in (403, 404)
+    run.refresh_from_db()
+    assert run.status == "queued"

@@ -351,6 +351,21 @@ def business_case_run(request: HttpRequest, project_id: int, payload: RunIn) -> 
     return Status(202, run)
 
 
+@router.post(
+    "/projects/{project_id}/business-case/runs/{run_id}/cancel",
+    response=RunOut,
+    summary="Cancel a queued or running run (earlier results stay)",
+)
+def business_case_run_cancel(request: HttpRequest, project_id: int, run_id: int) -> Any:
+    _project(request, project_id)
+    try:
+        return services.vfm_run_cancel(actor=permissions.signed_in_user(request), project_id=project_id, run_id=run_id)
+    except VfmRun.DoesNotExist:
+        raise Http404("No such run.") from None
+    except AppraisalError as exc:
+        raise HttpError(409, str(exc)) from None
+
+
 @router.get("/projects/{project_id}/business-case/runs/{run_id}", response=RunOut, summary="A run's progress/result")
 def business_case_run_get(request: HttpRequest, project_id: int, run_id: int) -> Any:
     run = VfmRun.objects.filter(project=_project(request, project_id), pk=run_id).first()

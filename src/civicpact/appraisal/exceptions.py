@@ -4,3 +4,7 @@ class AppraisalError(Exception):
 
 class StaleRegister(AppraisalError):
     """The risk register changed since the editor loaded it."""
+
+
+class RunFinished(AppraisalError):
+    """The simulation run has already ended (done, failed or cancelled)."""

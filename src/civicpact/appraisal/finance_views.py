@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.appraisal import selectors, services
+from civicpact.appraisal.exceptions import AppraisalError
 from civicpact.appraisal.forms import (
     FUNDING_KIND_LABELS,
     AffordabilityForm,
@@ -195,7 +196,23 @@ def run_detail(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
         raise Http404("No such run.")
     partial = request.headers.get("HX-Request") == "true"
     template = "appraisal/run.html#progress" if partial else "appraisal/run.html"
-    return render(request, template, {"project": project, "run": run})
+    context = {"project": project, "run": run, "can_cancel": permissions.can_edit_risks(request.user)}
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
+    project = _project(request, pk)
+    try:
+        services.vfm_run_cancel(actor=permissions.signed_in_user(request), project_id=project.pk, run_id=run_id)
+    except VfmRun.DoesNotExist:
+        raise Http404("No such run.") from None
+    except AppraisalError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The run is cancelled. The results of earlier runs are unchanged.")
+    return redirect("appraisal:run", pk=pk, run_id=run_id)
 
 
 def _no_case_yet(request: HttpRequest, project: Project) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import User
-from civicpact.appraisal.exceptions import StaleRegister
+from civicpact.appraisal.exceptions import RunFinished, StaleRegister
 from civicpact.appraisal.models import (
     BusinessCase,
     ModelChoice,
@@ -465,27 +465,46 @@ def vfm_run_start(*, actor: User, project_id: int, iterations: int, seed: int) -
         return run
 
 
+class RunCancelled(Exception):
+    """The run was cancelled while it ran."""
+
+
+def vfm_run_cancel(*, actor: User, project_id: int, run_id: int) -> VfmRun:
+    """Stop a queued or running simulation; the results of earlier runs stay as they are."""
+    _require(permissions.can_edit_risks(actor), "Only finance analysts and the PPP unit cancel a run.")
+    with transaction.atomic():
+        run = VfmRun.objects.select_for_update().filter(project_id=project_id, pk=run_id).first()
+        if run is None:
+            raise VfmRun.DoesNotExist
+        if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise RunFinished(f"The run is already {run.get_status_display().lower()}; there is nothing to cancel.")
+        run.status, run.finished_at = RunStatus.CANCELLED, timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+        audit_append(actor=actor, action="vfm.cancel", obj=run.project, payload={"run": run.pk, "done": run.done})
+        return run
+
+
 def vfm_run_execute(*, run_id: int) -> VfmRun:
     """Run a queued simulation, reporting progress; a failure is recorded and leaves earlier results alone."""
     from civicpact.domain.vfm import VfmCase, simulate
 
     run = VfmRun.objects.get(pk=run_id)
-    if run.status in (RunStatus.DONE, RunStatus.FAILED):  # already run (e.g. by the demo seed): nothing to do
+    # already run (e.g. by the demo seed) or cancelled before it started: nothing to do
+    if not VfmRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(status=RunStatus.RUNNING):
         return run
-    VfmRun.objects.filter(pk=run_id).update(status=RunStatus.RUNNING)
+    running = VfmRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
 
     def progress(done: int, total: int) -> None:
-        VfmRun.objects.filter(pk=run_id).update(done=done)
+        if not running.update(done=done):  # no longer running: cancelled
+            raise RunCancelled
 
     try:
         result = simulate(VfmCase.from_mapping(run.case), iterations=run.iterations, seed=run.seed, progress=progress)
+    except RunCancelled:
+        pass
     except Exception as exc:
-        VfmRun.objects.filter(pk=run_id).update(
-            status=RunStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now()
-        )
+        running.update(status=RunStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now())
     else:
-        VfmRun.objects.filter(pk=run_id).update(
-            status=RunStatus.DONE, result=result.as_dict(), done=run.iterations, finished_at=timezone.now()
-        )
+        running.update(status=RunStatus.DONE, result=result.as_dict(), done=run.iterations, finished_at=timezone.now())
     run.refresh_from_db()
     return run

@@ -27,5 +27,6 @@ urlpatterns = [
     path("projects/<int:pk>/business-case.pdf", finance_views.business_case_pdf, name="business-case-pdf"),
     path("projects/<int:pk>/business-case.xlsx", finance_views.business_case_xlsx, name="business-case-xlsx"),
     path("projects/<int:pk>/business-case/runs/<int:run_id>/", finance_views.run_detail, name="run"),
+    path("projects/<int:pk>/business-case/runs/<int:run_id>/cancel/", finance_views.run_cancel, name="run-cancel"),
     path("commitments/", finance_views.commitments, name="commitments"),
 ]
