@@ -92,6 +92,26 @@ def _analysis(case: BusinessCase | None) -> selectors.BusinessCaseAnalysis:
     return selectors.business_case_analysis(inputs=case.inputs)
 
 
+def _save_changes(
+    request: HttpRequest, project: Project, form: Any, changes: dict[str, Any], done: str
+) -> HttpResponse | int:
+    """Save some blocks of the business case from a valid form: back to the same page when saved, else the
+    status to answer with (400 with the errors on the form, 409 when someone saved in between)."""
+    status = _try_save(
+        form,
+        lambda: services.business_case_update(
+            actor=permissions.signed_in_user(request),
+            project_id=project.pk,
+            changes=changes,
+            expected_version=form.cleaned_data["version"],
+        ),
+    )
+    if status:
+        return status
+    messages.success(request, done)
+    return redirect(request.path)
+
+
 @login_required
 def business_case(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
@@ -104,18 +124,12 @@ def business_case(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            status = _try_save(
-                form,
-                lambda: services.business_case_update(
-                    actor=permissions.signed_in_user(request),
-                    project_id=project.pk,
-                    changes=form.inputs(),
-                    expected_version=form.cleaned_data["version"],
-                ),
+            saved = _save_changes(
+                request, project, form, form.inputs(), "The business case is saved. Run it to see the value for money."
             )
-            if not status:
-                messages.success(request, "The business case is saved. Run it to see the value for money.")
-                return redirect("appraisal:business-case", pk=pk)
+            if isinstance(saved, HttpResponse):
+                return saved
+            status = saved
     run = _latest_result(project)
     context: dict[str, Any] = {
         "project": project,
@@ -234,18 +248,10 @@ def business_case_cba(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            status = _try_save(
-                form,
-                lambda: services.business_case_update(
-                    actor=permissions.signed_in_user(request),
-                    project_id=project.pk,
-                    changes={"cba": form.block()},
-                    expected_version=form.cleaned_data["version"],
-                ),
-            )
-            if not status:
-                messages.success(request, "The cost-benefit lines are saved.")
-                return redirect("appraisal:business-case-cba", pk=pk)
+            saved = _save_changes(request, project, form, {"cba": form.block()}, "The cost-benefit lines are saved.")
+            if isinstance(saved, HttpResponse):
+                return saved
+            status = saved
     cba = _analysis(current).cba
     first_year = _first_calendar_year(project, current)
     context = {
@@ -318,18 +324,12 @@ def business_case_affordability(request: HttpRequest, pk: int) -> HttpResponse:
                 "funding": _entries(funding),
                 "guarantees": _entries(guarantees),
             }
-            status = _try_save(
-                form,
-                lambda: services.business_case_update(
-                    actor=permissions.signed_in_user(request),
-                    project_id=project.pk,
-                    changes={"affordability": new_block},
-                    expected_version=form.cleaned_data["version"],
-                ),
+            saved = _save_changes(
+                request, project, form, {"affordability": new_block}, "The affordability and funding mix are saved."
             )
-            if not status:
-                messages.success(request, "The affordability and funding mix are saved.")
-                return redirect("appraisal:business-case-affordability", pk=pk)
+            if isinstance(saved, HttpResponse):
+                return saved
+            status = saved
     result = _analysis(current).affordability
     first_year = _first_calendar_year(project, current)
     context = {
