@@ -339,15 +339,15 @@ def test_the_analysts_home_lists_the_business_cases_with_their_latest_value_for_
     client = client_for(analyst)
     with django_assert_max_num_queries(30):
         html = client.get("/").content.decode()
-    assert "Active projects' business cases" in html
-    assert "% of the PSC)" in html
+    assert "value for money" in html
+    assert "% of the PSC" in html
     assert 'href="/appraisal/commitments/"' in html
 
 
 def test_a_lead_sees_neither_the_register_link_nor_the_business_case_list(client_for, lead):
     html = client_for(lead).get("/").content.decode()
     assert "/appraisal/commitments/" not in html
-    assert "Active projects' business cases" not in html
+    assert "% of the PSC" not in html
 
 
 def test_the_largest_run_is_configured_and_refused_above_it_everywhere(settings, client_for, analyst):
