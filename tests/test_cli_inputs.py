@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 from civicpact.cli import SCHEMAS, main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
-FORMATS = [("screen", "screening"), ("terms-check", "terms"), ("vfm", "vfm")]
+FORMATS = [("screen", "screening"), ("terms-check", "terms"), ("vfm", "vfm"), ("score", "score")]
 
 
 @pytest.mark.parametrize(("command", "schema"), FORMATS)
@@ -103,3 +103,94 @@ def test_vfm_bad_cases_exit_2_naming_the_field(tmp_path, capsys, content, words)
 def test_vfm_refuses_too_many_iterations(capsys):
     assert main(["vfm", str(EXAMPLES / "vfm.json"), "--iterations", "999999999"]) == 2
     assert "iterations" in capsys.readouterr().err
+
+
+def test_scoring_the_example_tender_names_the_winner_the_disqualified_and_the_abnormally_low(capsys):
+    assert main(["score", str(EXAMPLES / "score.json")]) == 0
+    out = capsys.readouterr().out
+    assert "Winner: Lumen Grid (72.49 points)" in out
+    assert "BrightPath Systems: below threshold on Open standards and data access: 3 < 5" in out
+    assert "Solaris Municipal: not eligible" in out
+    assert "Civitas Lighting: 46.6% below the mean of the other bids (4,400,000)" in out
+    assert "price (now 30): Civitas Lighting would win at 36.7" in out
+
+
+def test_scoring_with_json_prints_the_ranking(capsys):
+    assert main(["score", str(EXAMPLES / "score.json"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["winner"] == "Lumen Grid"
+    assert [r["rank"] for r in result["results"]] == [1, 2, 3, None, None]
+    # Lumen Grid's three evaluators average 8 on luminaires: 45 x 40% x 8/10 = 14.4 points
+    assert result["results"][0]["points_by_criterion"]["technical.luminaires"] == pytest.approx(14.4)
+    assert {s["criterion"] for s in result["sensitivity"]} == {"technical", "delivery", "sustainability", "price"}
+
+
+TENDER = {
+    "criteria": [
+        {"key": "quality", "name": "Quality", "weight": 60, "threshold": 5},
+        {"key": "price", "name": "Price", "weight": 40, "is_price": True},
+    ]
+}
+
+
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_a_tender_where_no_bid_qualifies_exits_1(tmp_path, capsys, extra):
+    path = tmp_path / "tender.json"
+    bids = [{"bidder": "weak", "price": 100, "scores": {"quality": 4}}, {"bidder": "late", "eligible": False}]
+    path.write_text(json.dumps({**TENDER, "bids": bids}))
+    assert main(["score", str(path), *extra]) == 1
+    out = capsys.readouterr().out
+    if extra:
+        assert json.loads(out)["winner"] is None
+    else:
+        assert "No bid qualifies" in out
+        assert "weak: below threshold on Quality: 4 < 5" in out
+
+
+def test_a_tie_prints_the_rule_that_decided_it(tmp_path, capsys):
+    path = tmp_path / "tender.json"
+    bids = [
+        {"bidder": "cheap", "price": 84_000, "scores": {"quality": 6}},
+        {"bidder": "good", "price": 120_000, "scores": {"quality": 8}},
+    ]
+    path.write_text(json.dumps({**TENDER, "bids": bids}))
+    assert main(["score", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Tied with cheap; decided by the higher quality points." in out
+    assert "Tie-break rule: Equal totals go to the higher quality points" in out
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"bids": [{"bidder": "a", "price": 10, "scores": {"quality": 11}}]}, "bids[0].scores.quality: "),
+        ({"bids": [{"bidder": "a", "price": 10, "scores": {}}]}, "bids[0].scores.quality: "),
+        ({"bids": [{"bidder": "a", "scores": {"quality": 5}}]}, "bids[0].price: "),
+        ({"bids": [{"bidder": "a", "price": 0, "scores": {"quality": 5}}]}, "bids/0/price: 0 is less than or equal"),
+        (
+            {"bids": [{"bidder": "a", "price": 10, "evaluators": [{"quality": 5}, {"quality": 12}]}]},
+            "bids[0].evaluators[1].quality: ",
+        ),
+        (
+            {"bids": [{"bidder": "a", "price": 10, "scores": {"quality": 5}, "evaluators": [{"quality": 5}]}]},
+            "bids[0].evaluators: bids[0] gives both scores and evaluators",
+        ),
+        (
+            {"bids": [{"bidder": "a", "price": 1, "scores": {"quality": 5}}, {"bidder": "a", "price": 1}]},
+            "bids[1].bidder: ",
+        ),
+        ({"price_formula": "cheapest", "bids": []}, "price_formula: 'cheapest' is not one of"),
+        (
+            {"criteria": [{"key": "quality", "weight": 60}, {"key": "price", "weight": 30, "is_price": True}]},
+            "criteria: the weights of criteria add up to 90, not 100",
+        ),
+        ({"colour": "red"}, "Additional properties are not allowed ('colour' was unexpected)"),
+    ],
+)
+def test_a_bad_tender_exits_2_with_one_line_naming_the_field(tmp_path, capsys, change, words):
+    path = tmp_path / "tender.json"
+    path.write_text(json.dumps({**TENDER, "bids": [], **change}))
+    assert main(["score", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert err.count("\n") == 1

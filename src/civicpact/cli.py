@@ -11,7 +11,10 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from civicpact.domain.evaluation import Ranking, Scheme
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -110,6 +113,16 @@ def _parser() -> argparse.ArgumentParser:
     vfm.add_argument("--iterations", type=int, default=100_000, help="Monte Carlo iterations (default 100,000)")
     vfm.add_argument("--seed", type=int, default=20261124, help="random seed (default 20261124)")
     vfm.add_argument("--out", default="", help="also write the full result as JSON to this file")
+    score = sub.add_parser(
+        "score",
+        help="score and rank the bids of a tender",
+        description="Score the bids of a tender against its weighted criteria and price formula, apply the "
+        "thresholds, flag abnormally low bids and show how far each weight is from changing the winner. "
+        "TENDER's format is src/civicpact/schemas/score.schema.json (example: docs/examples/score.json). "
+        "Exit 0 with a winner, 1 when no bid qualifies.",
+    )
+    score.add_argument("file", help="JSON tender file ('-' for standard input)")
+    score.add_argument("--json", action="store_true", help="print the ranking as JSON")
     sub.add_parser("worker", help="run the background task worker alone")
     return parser
 
@@ -362,6 +375,71 @@ def cmd_vfm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    from civicpact.domain.evaluation import EvaluationInputError, rank, tender_from_mapping
+
+    data = read_input(args.file, "score")
+    try:
+        scheme, bids = tender_from_mapping(data)
+        ranking = rank(scheme, bids)
+    except EvaluationInputError as exc:
+        raise UsageError(f"{args.file}: {exc.field}: {exc}") from None
+    if args.json:
+        print(json.dumps(ranking.as_dict(), indent=2))
+    else:
+        _print_ranking(scheme, ranking)
+        _print_findings(ranking)
+    return EXIT_OK if ranking.winner is not None else EXIT_CHECK_FAILED
+
+
+def _print_ranking(scheme: Scheme, ranking: Ranking) -> None:
+    """The table of bids (disqualified ones last, without price points or total) and the winner."""
+    ratio = scheme.price_formula == "price_per_quality_point"
+    price = f"price {scheme.price_weight:g} of 100 points" if scheme.price_criterion else "no price criterion"
+    print(f"Tender evaluation: {len(ranking.results)} bid(s), price formula {scheme.price_formula} ({price})")
+    head = f"{'Rank':>4}  {'Bidder':<28} {'Quality':>8} {'Price pts':>9} {'Total':>7}"
+    print(head + ("  Price/QP" if ratio else "") + "  Flags")
+    for r in ranking.results:
+        flags = ", ".join(
+            f for f, on in (("disqualified", r.disqualified), ("abnormally low", r.abnormally_low)) if on
+        )
+        points = f"{'-':>9} {'-':>7}" if r.rank is None else f"{r.price_points:>9.2f} {r.total:>7.2f}"
+        per_point = ""
+        if ratio:
+            per_point = f"  {r.price_per_quality_point:>8,.0f}" if r.price_per_quality_point else f"  {'-':>8}"
+        print(f"{r.rank or '-':>4}  {r.bidder:<28} {r.quality_points:>8.2f} {points}{per_point}  {flags}".rstrip())
+    if ranking.winner is None:
+        print("No bid qualifies: every bid is disqualified, so there is no winner.")
+        return
+    print(f"Winner: {ranking.winner} ({ranking.results[0].total:.2f} points)")
+    if ranking.tie_resolved_by:
+        print(f"  Tied with {ranking.results[1].bidder}; decided by the {ranking.tie_resolved_by}.")
+        print(f"  Tie-break rule: {ranking.tie_break}")
+
+
+def _print_findings(ranking: Ranking) -> None:
+    """Disqualifications, abnormally low bids and the weights' sensitivity."""
+    out = [r for r in ranking.results if r.disqualified]
+    if out:
+        print("Disqualified:")
+        for r in out:
+            print(f"  {r.bidder}: {'; '.join(r.disqualified)}")
+    low = [r for r in ranking.results if r.abnormally_low]
+    if low:
+        print("Abnormally low (ask the bidder to explain its price before the award):")
+        for r in low:
+            print(f"  {r.bidder}: {'; '.join(r.abnormally_low)}")
+    if ranking.sensitivity:
+        print("Sensitivity (one top-level weight moved, the others scaled to keep 100):")
+    for s in ranking.sensitivity:
+        change = (
+            f"{s.new_winner} would win at {s.weight_to_change_winner:g}"
+            if s.weight_to_change_winner is not None
+            else "no weight from 0 to 100 changes the winner"
+        )
+        print(f"  {s.criterion} (now {s.current_weight:g}): {change}")
+
+
 def _business_case_extras(path: str, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The cost-benefit analysis and the affordability, when the case file carries them, and their summaries."""
     from dataclasses import asdict
@@ -401,6 +479,7 @@ COMMANDS = {
     "screen": cmd_screen,
     "terms-check": cmd_terms_check,
     "vfm": cmd_vfm,
+    "score": cmd_score,
 }
 
 
