@@ -43,6 +43,7 @@ types: $(VENV)/.test-installed
 check: $(VENV)/.test-installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	CIVICPACT_ENV=production SECRET_KEY=ci-only-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n') \
+	  CIVICPACT_BID_MASTER_KEY=$$(head -c32 /dev/urandom | base64) \
 	  ALLOWED_HOSTS=civicpact.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 unit: $(VENV)/.test-installed

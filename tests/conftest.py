@@ -14,6 +14,8 @@ from django.test import Client
 from civicpact.accounts.models import Organisation, User
 from civicpact.demo.seed import DEMO_PASSWORD, seed_demo_city
 
+pytest_plugins = ["tests.tendering.fixtures"]
+
 ROLES_TO_USERNAMES = {
     "administrator": "admin",
     "department_lead": "lead",

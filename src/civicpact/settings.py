@@ -5,6 +5,7 @@ Every variable read here is listed in docs/configuration.md.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -77,6 +78,24 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _bid_master_key() -> str:
+    """The key that wraps each tender's bid-encryption key (base64 of 32 bytes). Production must set it; elsewhere
+    one is generated once into the data folder, like the secret key."""
+    key = env_secret("CIVICPACT_BID_MASTER_KEY")
+    if key or PRODUCTION:
+        return key
+    key_file = DATA_DIR / "bid_master_key"
+    if not key_file.exists():
+        key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode(), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+CIVICPACT_BID_MASTER_KEY = _bid_master_key()
+# Master keys retired by a rotation, still used to unwrap tenders sealed before it (comma-separated base64).
+CIVICPACT_BID_MASTER_KEYS_RETIRED = env_list("CIVICPACT_BID_MASTER_KEYS_RETIRED", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -86,6 +105,7 @@ INSTALLED_APPS = [
     "civicpact.ledger",
     "civicpact.pipeline",
     "civicpact.appraisal",
+    "civicpact.tendering",
     "civicpact.web",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("civicpact.ledger.urls")),
     path("pipeline/", include("civicpact.pipeline.urls")),
     path("appraisal/", include("civicpact.appraisal.urls")),
+    path("tenders/", include("civicpact.tendering.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

@@ -181,3 +181,15 @@ def can_view_commitments(user: Any) -> bool:
     """The city-wide register of PPP payment commitments and contingent liabilities: the PPP unit, finance,
     contract managers, auditors and administrators (department leads see their own projects' business cases)."""
     return bool(roles_of(user) & PIPELINE_READERS)
+
+
+# Tendering.
+
+
+def can_manage_tenders(user: Any) -> bool:
+    """Tenders are prepared, published and opened by the PPP unit."""
+    return has_role(user, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR)
+
+
+def can_view_tender_drafts(user: Any) -> bool:
+    return bool(roles_of(user) & PIPELINE_READERS)

@@ -220,3 +220,54 @@ def project_planning_sections(plan: ProjectPlan) -> dict[str, Any]:
         "buyer": organisation_reference(plan.buyer.party_id, plan.buyer.name),
         "planning": planning,
     }
+
+
+@dataclass(frozen=True)
+class TenderNotice:
+    """What a tender release publishes: never anything sealed (bids appear only as counts after opening)."""
+
+    tender_id: str
+    title: str
+    description: str
+    status: str  # OCDS tender status: active, complete, cancelled
+    method: str  # procurementMethod
+    method_details: str
+    value: Decimal
+    currency: str
+    buyer: PartyShare
+    tender_start: datetime
+    tender_end: datetime
+    enquiry_end: datetime
+    award_criteria_details: str
+    eligibility: str = ""
+    tenderers: int | None = None  # after opening only
+
+
+def tender_sections(notice: TenderNotice) -> dict[str, Any]:
+    """parties, buyer and tender for a tender or tenderUpdate release."""
+    tender: dict[str, Any] = {
+        "id": notice.tender_id,
+        "title": notice.title,
+        "description": notice.description,
+        "status": notice.status,
+        "procuringEntity": organisation_reference(notice.buyer.party_id, notice.buyer.name),
+        "value": money(notice.value, notice.currency),
+        "procurementMethod": notice.method,
+        "procurementMethodDetails": notice.method_details,
+        "mainProcurementCategory": "services",
+        "awardCriteria": "ratedCriteria",
+        "awardCriteriaDetails": notice.award_criteria_details,
+        "submissionMethod": ["electronicSubmission"],
+        "tenderPeriod": {"startDate": format_date(notice.tender_start), "endDate": format_date(notice.tender_end)},
+        "enquiryPeriod": {"startDate": format_date(notice.tender_start), "endDate": format_date(notice.enquiry_end)},
+        "hasEnquiries": False,
+    }
+    if notice.eligibility:
+        tender["eligibilityCriteria"] = notice.eligibility
+    if notice.tenderers is not None:
+        tender["numberOfTenderers"] = notice.tenderers
+    return {
+        "parties": [party(party_id=notice.buyer.party_id, name=notice.buyer.name, roles=["buyer", "procuringEntity"])],
+        "buyer": organisation_reference(notice.buyer.party_id, notice.buyer.name),
+        "tender": tender,
+    }

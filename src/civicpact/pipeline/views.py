@@ -283,6 +283,7 @@ def project_detail(
             "chart": chart,
             "gates": project.gates.select_related("decided_by"),
             "can_decide": permissions.can_decide_gate(request.user, project) and project.stage != "closed",
+            "can_tender": permissions.can_manage_tenders(request.user),
             "gate_form": gate_form or GateForm(initial={"expected_stage": project.stage}),
             "documents": project.documents.all(),
         },

@@ -28,6 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("People and roles", reverse("accounts:people")))
     if permissions.can_run_jobs(user):
         items.append(("Jobs", reverse("web:job-list")))
+    items.append(("Tenders", reverse("tendering:tender-list")))
     items.append(("Audit trail", reverse("ledger:audit-list")))
     if user.is_authenticated:
         items.append(("My account", reverse("accounts:account")))

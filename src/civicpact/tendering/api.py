@@ -1,0 +1,295 @@
+"""Tenders, sealed bids, opening and clarifications through the API: the same services and checks as the pages.
+
+No schema here has a field for a bid's contents before the opening, or for the tender's keys, ever."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from civicpact.accounts import permissions
+from civicpact.accounts.auth import PUBLIC
+from civicpact.pipeline.models import Project
+from civicpact.tendering import selectors, services
+from civicpact.tendering.exceptions import DeadlinePassed, Sealed, TenderingError
+from civicpact.tendering.models import Clarification, Tender, TenderStatus
+
+router = Router(tags=["tendering"])
+
+
+def _tender(request: HttpRequest, tender_id: int) -> Tender:
+    try:
+        return selectors.tender_get(actor=request.user, pk=tender_id)
+    except Tender.DoesNotExist:
+        raise Http404("No such tender.") from None
+
+
+def _conflict(exc: TenderingError) -> HttpError:
+    return HttpError(403 if isinstance(exc, Sealed) and "sealed until" in str(exc) else 409, str(exc))
+
+
+class TenderIn(Schema):
+    project_id: int
+    title: str
+    description: str
+    requirements: str = ""
+    value_estimate: Decimal = Field(ge=0)
+    criteria: list[dict[str, Any]] = Field(description="Criteria tree with weights (schemas/score.schema.json)")
+    price_formula: str = "lowest_relative"
+    eligibility: list[str] = []
+    publication_date: datetime
+    clarification_deadline: datetime
+    submission_deadline: datetime
+    opening_date: datetime
+    evaluation_end: datetime
+    standstill_end: datetime
+
+
+class TenderUpdateIn(Schema):
+    version: int = Field(description="The version you read; a newer one refuses the save (409).")
+    title: str | None = None
+    description: str | None = None
+    requirements: str | None = None
+    value_estimate: Decimal | None = Field(None, ge=0)
+    criteria: list[dict[str, Any]] | None = None
+    price_formula: str | None = None
+    eligibility: list[str] | None = None
+    clarification_deadline: datetime | None = None
+    submission_deadline: datetime | None = None
+    opening_date: datetime | None = None
+    evaluation_end: datetime | None = None
+    standstill_end: datetime | None = None
+
+
+class TenderOut(Schema):
+    id: int
+    project_id: int
+    title: str
+    description: str
+    requirements: str
+    procedure: str
+    status: str
+    value_estimate: Decimal
+    criteria: list[dict[str, Any]]
+    price_formula: str
+    eligibility: list[str]
+    publication_date: datetime
+    clarification_deadline: datetime
+    submission_deadline: datetime
+    opening_date: datetime
+    evaluation_end: datetime
+    standstill_end: datetime
+    version: int
+
+
+class VersionIn(Schema):
+    version: int
+
+
+class ConsortiumMemberIn(Schema):
+    name: str
+    share: Decimal
+    role: str = "member"
+
+
+class BidIn(Schema):
+    price: Decimal | None = None
+    answers: dict[str, str] = Field(default_factory=dict, description="Your answer per scored criterion key")
+    consortium: list[ConsortiumMemberIn] = []
+
+
+class ReceiptOut(Schema):
+    bid: int = Field(alias="bid_id")
+    number: int
+    receipt: str = Field(description="SHA-256 of the sealed bid")
+    submitted_at: datetime
+
+
+class OwnBidOut(Schema):
+    status: str
+    current_number: int
+    receipts: list[ReceiptOut]
+
+
+class CountOut(Schema):
+    bids: int
+
+
+class OpenedBidOut(Schema):
+    supplier: str
+    receipt: str
+    price: str | None
+    answers: dict[str, str]
+    consortium: list[dict[str, str]]
+
+
+class OpeningOut(Schema):
+    opened_at: datetime
+    bids: list[dict[str, Any]]
+
+
+class QuestionIn(Schema):
+    question: str
+
+
+class AnswerIn(Schema):
+    answer: str
+
+
+class ClarificationOut(Schema):
+    id: int
+    question: str
+    answer: str
+    asked_at: datetime
+    answered_at: datetime | None
+
+
+@router.get("/tenders", response=list[TenderOut], auth=PUBLIC, summary="Published tenders (staff: drafts too)")
+@paginate(PageNumberPagination, page_size=50)
+def tender_list(request: HttpRequest) -> Any:
+    return selectors.tender_list(actor=request.user)
+
+
+@router.post("/tenders", response={201: TenderOut}, summary="Prepare a draft tender from a project")
+def tender_create(request: HttpRequest, payload: TenderIn) -> Status[Tender]:
+    data = payload.dict()
+    project_id = data.pop("project_id")
+    try:
+        tender = services.tender_create(actor=permissions.signed_in_user(request), project_id=project_id, **data)
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+    return Status(201, tender)
+
+
+@router.get("/tenders/{tender_id}", response=TenderOut, auth=PUBLIC, summary="A tender")
+def tender_get(request: HttpRequest, tender_id: int) -> Tender:
+    return _tender(request, tender_id)
+
+
+@router.patch("/tenders/{tender_id}", response=TenderOut, summary="Change a draft tender")
+def tender_update(request: HttpRequest, tender_id: int, payload: TenderUpdateIn) -> Tender:
+    _tender(request, tender_id)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    try:
+        return services.tender_update(
+            actor=permissions.signed_in_user(request), tender_id=tender_id, expected_version=version, **changes
+        )
+    except TenderingError as exc:
+        raise _conflict(exc) from None
+
+
+@router.post("/tenders/{tender_id}/publish", response=TenderOut, summary="Publish: public and open for bids")
+def tender_publish(request: HttpRequest, tender_id: int, payload: VersionIn) -> Tender:
+    _tender(request, tender_id)
+    try:
+        return services.tender_publish(
+            actor=permissions.signed_in_user(request), tender_id=tender_id, expected_version=payload.version
+        )
+    except TenderingError as exc:
+        raise _conflict(exc) from None
+
+
+@router.post("/tenders/{tender_id}/bids", response={201: ReceiptOut}, summary="Submit or revise your sealed bid")
+def bid_submit(request: HttpRequest, tender_id: int, payload: BidIn) -> Status[Any]:
+    _tender(request, tender_id)
+    body = payload.dict()
+    body["price"] = None if payload.price is None else str(payload.price)
+    try:
+        version = services.bid_submit(actor=permissions.signed_in_user(request), tender_id=tender_id, payload=body)
+    except DeadlinePassed as exc:
+        raise HttpError(409, str(exc)) from None
+    except TenderingError as exc:
+        raise _conflict(exc) from None
+    return Status(201, version)
+
+
+@router.post("/tenders/{tender_id}/bids/withdraw", response=OwnBidOut, summary="Withdraw your bid")
+def bid_withdraw(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    tender = _tender(request, tender_id)
+    try:
+        services.bid_withdraw(actor=permissions.signed_in_user(request), tender_id=tender_id)
+    except TenderingError as exc:
+        raise _conflict(exc) from None
+    return own_bid(request, tender.pk)
+
+
+@router.get("/tenders/{tender_id}/my-bid", response=OwnBidOut, summary="Your bid's status and receipts")
+def own_bid(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    bid = selectors.own_bid(actor=request.user, tender=_tender(request, tender_id))
+    if bid is None:
+        raise Http404("You have no bid on this tender.")
+    return {"status": bid.status, "current_number": bid.current_number, "receipts": selectors.receipts(bid=bid)}
+
+
+@router.get("/tenders/{tender_id}/bid-count", response=CountOut, summary="How many bids (PPP unit only)")
+def bid_count(request: HttpRequest, tender_id: int) -> dict[str, int]:
+    count = selectors.bid_count(actor=request.user, tender=_tender(request, tender_id))
+    if count is None:
+        raise PermissionDenied("Only the PPP unit sees how many bids there are.")
+    return {"bids": count}
+
+
+@router.post("/tenders/{tender_id}/open", response=OpeningOut, summary="Record the opening after the deadline")
+def tender_open(request: HttpRequest, tender_id: int) -> Any:
+    _tender(request, tender_id)
+    try:
+        return services.tender_open(actor=permissions.signed_in_user(request), tender_id=tender_id)
+    except TenderingError as exc:
+        raise HttpError(409, str(exc)) from None
+
+
+@router.get("/tenders/{tender_id}/bids", response=list[OpenedBidOut], summary="Opened bids (PPP unit)")
+def opened_bids(request: HttpRequest, tender_id: int) -> list[dict[str, Any]]:
+    tender = _tender(request, tender_id)
+    if not permissions.can_manage_tenders(request.user):
+        raise PermissionDenied("Only the PPP unit reads opened bids.")
+    if tender.status != TenderStatus.OPENED:
+        raise HttpError(403, "The bids are sealed until the deadline has passed and the opening is recorded.")
+    rows = selectors.opened_bids(actor=request.user, tender=tender)
+    return [
+        {
+            "supplier": row.bid.supplier.name,
+            "receipt": row.receipt,
+            "price": row.contents.get("price"),
+            "answers": row.contents.get("answers", {}),
+            "consortium": row.contents.get("consortium", []),
+        }
+        for row in rows
+    ]
+
+
+@router.get("/tenders/{tender_id}/clarifications", response=list[ClarificationOut], auth=PUBLIC)
+def clarification_list(request: HttpRequest, tender_id: int) -> Any:
+    return selectors.clarifications(actor=request.user, tender=_tender(request, tender_id))
+
+
+@router.post("/tenders/{tender_id}/clarifications", response={201: ClarificationOut}, summary="Ask a question")
+def clarification_ask(request: HttpRequest, tender_id: int, payload: QuestionIn) -> Status[Clarification]:
+    _tender(request, tender_id)
+    try:
+        item = services.clarification_ask(
+            actor=permissions.signed_in_user(request), tender_id=tender_id, question=payload.question
+        )
+    except TenderingError as exc:
+        raise HttpError(409, str(exc)) from None
+    return Status(201, item)
+
+
+@router.post("/clarifications/{clarification_id}/answer", response=ClarificationOut, summary="Answer (published)")
+def clarification_answer(request: HttpRequest, clarification_id: int, payload: AnswerIn) -> Clarification:
+    try:
+        return services.clarification_answer(
+            actor=permissions.signed_in_user(request), clarification_id=clarification_id, answer=payload.answer
+        )
+    except Clarification.DoesNotExist:
+        raise Http404("No such question.") from None
+    except TenderingError as exc:
+        raise HttpError(409, str(exc)) from None

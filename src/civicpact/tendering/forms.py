@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+PRICE_FORMULA_CHOICES = [
+    ("lowest_relative", "Lowest price relative: price points times the lowest price divided by this price"),
+    ("linear", "Linear between the lowest (full points) and the highest price (none)"),
+    ("price_per_quality_point", "Price per quality point: the lowest price per quality point wins"),
+]
+
+CRITERIA_HELP = (
+    "One criterion a line: key | name | weight | scale | minimum. Weights of siblings add up to 100; a key with a "
+    "dot (quality.approach) is a sub-criterion of the key before the dot. Write “price” as the scale of the "
+    "price criterion. Scale and minimum are optional (scale 10, no minimum)."
+)
+
+
+def parse_criteria(text: str) -> list[dict[str, Any]]:
+    """The criteria tree from its one-line-a-criterion form; raises forms.ValidationError naming the line."""
+    roots: list[dict[str, Any]] = []
+    by_key: dict[str, dict[str, Any]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = [p.strip() for p in raw.split("|")]
+        if len(parts) < 3:
+            raise forms.ValidationError(f"Line {number}: write key | name | weight (and optionally scale | minimum).")
+        key, name, weight = parts[0], parts[1], parts[2]
+        if not key or not name or key in by_key:
+            raise forms.ValidationError(f"Line {number}: each criterion needs a new key and a name.")
+        node: dict[str, Any] = {"key": key, "name": name, "weight": _number(weight, number, "weight")}
+        scale = parts[3] if len(parts) > 3 else ""
+        if scale.lower() == "price":
+            node["is_price"] = True
+        elif scale:
+            node["max_score"] = _number(scale, number, "scale")
+        if len(parts) > 4 and parts[4]:
+            node["threshold"] = _number(parts[4], number, "minimum")
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        if parent:
+            if parent not in by_key:
+                raise forms.ValidationError(f"Line {number}: “{parent}” must come before its sub-criterion {key}.")
+            by_key[parent].setdefault("children", []).append(node)
+        else:
+            roots.append(node)
+        by_key[key] = node
+    if not roots:
+        raise forms.ValidationError("Give at least one criterion.")
+    return roots
+
+
+def _number(text: str, line: int, what: str) -> float:
+    try:
+        return float(Decimal(text.replace(",", ".")))
+    except ArithmeticError:
+        raise forms.ValidationError(f"Line {line}: the {what} “{text}” is not a number.") from None
+
+
+def criteria_lines(criteria: list[dict[str, Any]]) -> str:
+    lines: list[str] = []
+
+    def walk(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            scale = "price" if node.get("is_price") else format(node.get("max_score", 10), "g")
+            threshold = "" if node.get("threshold") is None else format(node["threshold"], "g")
+            line = f"{node['key']} | {node['name']} | {format(node['weight'], 'g')} | {scale}"
+            lines.append(f"{line} | {threshold}" if threshold else line)
+            walk(node.get("children", []))
+
+    walk(criteria)
+    return "\n".join(lines)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class TenderForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, initial=0)
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The scope, for bidders.")
+    requirements = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Requirements, or for a challenge-based call the problem and the outcome to reach.",
+    )
+    value_estimate = forms.DecimalField(min_value=Decimal(0), max_digits=16, decimal_places=2, label="Estimated value")
+    criteria_text = forms.CharField(
+        label="Evaluation criteria", widget=forms.Textarea(attrs={"rows": 7}), help_text=CRITERIA_HELP
+    )
+    price_formula = forms.ChoiceField(choices=PRICE_FORMULA_CHOICES, label="Price-scoring formula")
+    eligibility_text = forms.CharField(
+        required=False,
+        label="Eligibility (pass/fail)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One requirement a line, e.g. “Registered supplier with no unpaid taxes”.",
+    )
+    clarification_deadline = forms.DateTimeField(widget=DateTimeInput(), label="Clarification deadline")
+    submission_deadline = forms.DateTimeField(widget=DateTimeInput(), label="Submission deadline")
+    opening_date = forms.DateTimeField(widget=DateTimeInput(), label="Opening")
+    evaluation_end = forms.DateTimeField(widget=DateTimeInput(), label="End of evaluation (award)")
+    standstill_end = forms.DateTimeField(widget=DateTimeInput(), label="End of the standstill")
+
+    def clean_criteria_text(self) -> list[dict[str, Any]]:
+        return parse_criteria(self.cleaned_data["criteria_text"])
+
+    def tender_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        data["criteria"] = data.pop("criteria_text")
+        data["eligibility"] = [line.strip() for line in data.pop("eligibility_text").splitlines() if line.strip()]
+        return data
+
+    @staticmethod
+    def initial_from(tender: Any) -> dict[str, Any]:
+        return {
+            "version": tender.version,
+            "title": tender.title,
+            "description": tender.description,
+            "requirements": tender.requirements,
+            "value_estimate": tender.value_estimate,
+            "criteria_text": criteria_lines(tender.criteria),
+            "price_formula": tender.price_formula,
+            "eligibility_text": "\n".join(tender.eligibility),
+            **{
+                name: getattr(tender, name)
+                for name in (
+                    "clarification_deadline",
+                    "submission_deadline",
+                    "opening_date",
+                    "evaluation_end",
+                    "standstill_end",
+                )
+            },
+        }
+
+
+class BidForm(forms.Form):
+    """An answer per scored criterion, the price if the tender scores price, and an optional consortium."""
+
+    consortium_text = forms.CharField(
+        required=False,
+        label="Consortium (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One member a line: name | share in % | role (lead, member, or special-purpose vehicle). "
+        "Shares add up to 100.",
+    )
+
+    def __init__(self, *args: Any, leaves: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.leaves = leaves
+        for criterion in leaves:
+            if criterion.is_price:
+                self.fields["price"] = forms.DecimalField(
+                    min_value=Decimal("0.01"), max_digits=16, decimal_places=2, label="Price"
+                )
+            else:
+                self.fields[f"answer_{criterion.key}"] = forms.CharField(
+                    label=criterion.name,
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                    max_length=20_000,
+                    help_text=f"Scored 0 to {criterion.max_score:g}"
+                    + (f"; at least {criterion.threshold:g} to qualify." if criterion.threshold is not None else "."),
+                )
+        self.order_fields([*[f for f in self.fields if f != "consortium_text"], "consortium_text"])
+
+    def payload(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        members = []
+        for line in data.get("consortium_text", "").splitlines():
+            if line.strip():
+                parts = [p.strip() for p in line.split("|")]
+                members.append(
+                    {
+                        "name": parts[0],
+                        "share": parts[1] if len(parts) > 1 else "",
+                        "role": (parts[2:] or ["member"])[0],
+                    }
+                )
+        return {
+            "price": str(data["price"]) if data.get("price") is not None else None,
+            "answers": {c.key: data[f"answer_{c.key}"] for c in self.leaves if not c.is_price},
+            "consortium": members,
+        }
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000, label="Your question")
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000, label="Answer")

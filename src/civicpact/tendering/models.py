@@ -1,0 +1,168 @@
+"""Tenders, sealed bids and their openings, and clarifications.
+
+A bid's contents exist only as ciphertext (BidVersion.sealed); nothing here stores them in the clear. The
+tender's data key is stored only wrapped by the master key (see sealing.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from civicpact.accounts.models import Organisation
+from civicpact.domain.tendering import PROCEDURE_LABELS, Procedure
+from civicpact.ledger.models import AppendOnlyModel
+from civicpact.pipeline.models import Project
+
+USER = settings.AUTH_USER_MODEL
+PROCEDURE_CHOICES = [(p.value, PROCEDURE_LABELS[p]) for p in Procedure]
+
+
+class TenderStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published: open for bids"
+    OPENED = "opened", "Bids opened"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class TenderQuerySet(models.QuerySet["Tender"]):
+    def published(self) -> TenderQuerySet:
+        """Tenders anyone may see: published, and everything after (never drafts)."""
+        return self.exclude(status=TenderStatus.DRAFT)
+
+
+class Tender(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tenders", help_text="The project.")
+    title = models.CharField(max_length=200, help_text="What is being bought.")
+    description = models.TextField(help_text="Scope, for bidders.")
+    requirements = models.TextField(
+        blank=True, default="", help_text="Requirements; outcomes to reach for a challenge-based call."
+    )
+    procedure = models.CharField(max_length=30, choices=PROCEDURE_CHOICES, help_text="From the chosen route.")
+    status = models.CharField(
+        max_length=20, choices=TenderStatus.choices, default=TenderStatus.DRAFT, help_text="Where the tender is."
+    )
+    value_estimate = models.DecimalField(
+        max_digits=16, decimal_places=2, help_text="Estimated value, in the city's currency."
+    )
+    criteria = models.JSONField(
+        default=list, help_text="Evaluation criteria tree with weights, as in schemas/score.schema.json."
+    )
+    price_formula = models.CharField(max_length=30, default="lowest_relative", help_text="Price-scoring formula.")
+    eligibility = models.JSONField(default=list, help_text="Pass/fail eligibility requirements, one text each.")
+    publication_date = models.DateTimeField(help_text="When it is published.")
+    clarification_deadline = models.DateTimeField(help_text="Last moment to ask a question.")
+    submission_deadline = models.DateTimeField(help_text="Last moment to submit a bid.")
+    opening_date = models.DateTimeField(help_text="When bids are to be opened.")
+    evaluation_end = models.DateTimeField(help_text="When evaluation should end (award).")
+    standstill_end = models.DateTimeField(help_text="End of the standstill before the contract may be signed.")
+    master_key_id = models.CharField(max_length=16, help_text="Fingerprint of the master key wrapping the data key.")
+    wrapped_key = models.BinaryField(help_text="The tender's bid-encryption key, encrypted by the master key.")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who created it.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was created.")
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When it was actually published.")
+    version = models.PositiveIntegerField(default=1, help_text="Raised by one at every save (optimistic locking).")
+
+    objects: ClassVar[TenderQuerySet] = TenderQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value_estimate__gte=0), name="tender_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(submission_deadline__gt=F("publication_date")), name="tender_deadline_after_publication"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def deadline_passed(self, now: Any) -> bool:
+        return bool(now >= self.submission_deadline)
+
+    @property
+    def procedure_label(self) -> str:
+        return PROCEDURE_LABELS[Procedure(self.procedure)]
+
+
+class BidStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Bid(models.Model):
+    """One supplier's bid on a tender; its contents are in its sealed versions."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids", help_text="The tender.")
+    supplier = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="bids", help_text="The bidding supplier (lead member)."
+    )
+    status = models.CharField(
+        max_length=20, choices=BidStatus.choices, default=BidStatus.SUBMITTED, help_text="Current or withdrawn."
+    )
+    current_number = models.PositiveIntegerField(default=0, help_text="The current version's number.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="First submission.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["tender", "supplier"], name="one_bid_per_supplier")]
+
+    def __str__(self) -> str:
+        return f"Bid {self.pk} on {self.tender_id}"
+
+
+class BidVersion(AppendOnlyModel):
+    """Every submission, kept: the ciphertext and its receipt hash, never the contents in the clear."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="versions", help_text="The bid.")
+    number = models.PositiveIntegerField(help_text="1 for the first submission, then 2, 3…")
+    sealed = models.BinaryField(help_text="AES-GCM ciphertext of the bid (nonce first).")
+    receipt = models.CharField(max_length=64, help_text="SHA-256 of the ciphertext, given to the bidder.")
+    submitted_at = models.DateTimeField(help_text="Server time of the submission.")
+    submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who submitted.")
+
+    class Meta:
+        ordering = ["bid", "number"]
+        constraints = [models.UniqueConstraint(fields=["bid", "number"], name="bid_version_unique")]
+
+    def __str__(self) -> str:
+        return f"Bid {self.bid_id} v{self.number}"
+
+
+class Opening(AppendOnlyModel):
+    """The recorded opening: who, when and the receipt of every current bid."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="opening", help_text="The tender.")
+    opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who opened.")
+    opened_at = models.DateTimeField(help_text="When.")
+    bids = models.JSONField(
+        blank=True, help_text="[{bid, supplier, number, receipt}] of the bids current at the deadline (may be none)."
+    )
+
+    def __str__(self) -> str:
+        return f"Opening of {self.tender_id}"
+
+
+class Clarification(models.Model):
+    """A bidder's question and the city's answer, published to all with the asker anonymised."""
+
+    tender = models.ForeignKey(
+        Tender, on_delete=models.PROTECT, related_name="clarifications", help_text="The tender."
+    )
+    asked_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who asked (private).")
+    question = models.TextField(help_text="The question.")
+    asked_at = models.DateTimeField(auto_now_add=True, help_text="When it was asked.")
+    answer = models.TextField(blank=True, default="", help_text="The city's answer, published to all bidders.")
+    answered_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who answered."
+    )
+    answered_at = models.DateTimeField(null=True, blank=True, help_text="When it was answered.")
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Question {self.pk} on {self.tender_id}"

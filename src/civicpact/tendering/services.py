@@ -1,0 +1,381 @@
+"""Writes of the tendering app: tenders from projects, publication, sealed bids, opening, clarifications."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import Organisation, User
+from civicpact.domain import ocds
+from civicpact.domain.evaluation import EvaluationInputError, Scheme
+from civicpact.domain.pipeline import Stage
+from civicpact.domain.structuring import Route, route_to_ocds
+from civicpact.domain.tendering import Procedure, Timeline, procedure_for_route, timeline_errors
+from civicpact.ledger.services import audit_append, ocid_mint, release_append
+from civicpact.pipeline.models import Project
+from civicpact.tendering import sealing
+from civicpact.tendering.exceptions import DeadlinePassed, Sealed, StaleTender, TenderingError
+from civicpact.tendering.models import Bid, BidStatus, BidVersion, Clarification, Opening, Tender, TenderStatus
+
+TIMELINE_FIELDS = {
+    "publication": "publication_date",
+    "clarification_deadline": "clarification_deadline",
+    "submission_deadline": "submission_deadline",
+    "opening": "opening_date",
+    "evaluation_end": "evaluation_end",
+    "standstill_end": "standstill_end",
+}
+EDITABLE = (
+    "title",
+    "description",
+    "requirements",
+    "value_estimate",
+    "criteria",
+    "price_formula",
+    "eligibility",
+    *TIMELINE_FIELDS.values(),
+)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def scheme_of(tender: Tender) -> Scheme:
+    """The tender's evaluation scheme; a bad tree raises ValidationError naming the field (criteria...)."""
+    try:
+        return Scheme.from_mapping({"criteria": tender.criteria, "price_formula": tender.price_formula})
+    except EvaluationInputError as exc:
+        field = exc.field if exc.field.startswith(("criteria", "price_formula")) else f"criteria.{exc.field}"
+        raise ValidationError({field: str(exc)}) from None
+
+
+def _timeline(tender: Tender) -> Timeline:
+    return Timeline(**{step: getattr(tender, field) for step, field in TIMELINE_FIELDS.items()})
+
+
+def _check(tender: Tender) -> None:
+    errors = {
+        TIMELINE_FIELDS[step]: message
+        for step, message in timeline_errors(_timeline(tender), procedure=Procedure(tender.procedure)).items()
+    }
+    if errors:
+        raise ValidationError(errors)
+    scheme_of(tender)
+    tender.full_clean(exclude=["master_key_id", "wrapped_key"])
+
+
+def tender_create(*, actor: User, project_id: int, **fields: Any) -> Tender:
+    """A draft tender for a project that passed its structuring gate, under its chosen route's procedure."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit prepares tenders.")
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project_id)
+        if project.stage != Stage.PROCUREMENT:
+            raise ValidationError({"project": "Only a project that passed its structuring gate can be tendered."})
+        route = project.route_choices.first()
+        if route is None:
+            raise ValidationError({"project": "The project has no procurement route chosen."})
+        unknown = set(fields) - set(EDITABLE)
+        if unknown:
+            raise ValidationError({sorted(unknown)[0]: "is not a tender field"})
+        tender = Tender(
+            project=project,
+            procedure=procedure_for_route(route.chosen_route),
+            created_by=actor,
+            master_key_id="",
+            wrapped_key=b"",
+            **fields,
+        )
+        _check(tender)
+        tender.save()
+        tender.master_key_id, tender.wrapped_key = sealing.new_data_key(tender.pk)
+        tender.save(update_fields=["master_key_id", "wrapped_key"])
+        audit_append(actor=actor, action="tender.create", obj=tender, payload={"project": project.pk})
+        return tender
+
+
+def tender_update(*, actor: User, tender_id: int, expected_version: int, **fields: Any) -> Tender:
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit edits tenders.")
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().get(pk=tender_id)
+        if tender.version != expected_version:
+            raise StaleTender("The tender was changed by someone else after you opened it; reload and redo.")
+        if tender.status != TenderStatus.DRAFT:
+            raise TenderingError("A published tender's conditions change only by an amendment.")
+        for name, value in fields.items():
+            if name not in EDITABLE:
+                raise ValidationError({name: "is not a tender field"})
+            setattr(tender, name, value)
+        _check(tender)
+        tender.version += 1
+        tender.save()
+        audit_append(actor=actor, action="tender.update", obj=tender, payload={"fields": sorted(fields)})
+        return tender
+
+
+def _buyer(project: Project) -> ocds.PartyShare:
+    return ocds.PartyShare(f"org-{project.lead_department_id}", project.lead_department.name, Decimal(0))
+
+
+def _criteria_text(tender: Tender) -> str:
+    parts = [f"{c.name} {weight:g}%" for c, weight in scheme_of(tender).leaves()]
+    return f"Weighted criteria: {'; '.join(parts)}. Price formula: {tender.price_formula.replace('_', ' ')}."
+
+
+def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tenderers: int | None = None) -> None:
+    project = tender.project
+    if not project.ocid:
+        project.ocid = ocid_mint(actor=actor, obj=project, local_id=f"project-{project.pk}").ocid
+        project.save(update_fields=["ocid"])
+    route = project.route_choices.first()
+    method, details = route_to_ocds(Route(route.chosen_route)) if route else ("open", tender.procedure_label)
+    notice = ocds.TenderNotice(
+        tender_id=f"tender-{tender.pk}",
+        title=tender.title,
+        description=tender.description,
+        status=status,
+        method=method,
+        method_details=f"{details} ({tender.procedure_label})",
+        value=tender.value_estimate,
+        currency=settings.CIVICPACT_CURRENCY,
+        buyer=_buyer(project),
+        tender_start=tender.publication_date,
+        tender_end=tender.submission_deadline,
+        enquiry_end=tender.clarification_deadline,
+        award_criteria_details=_criteria_text(tender),
+        eligibility="; ".join(tender.eligibility),
+        tenderers=tenderers,
+    )
+    release_append(actor=actor, ocid=project.ocid, tags=[tag], sections=ocds.tender_sections(notice))
+
+
+def tender_publish(*, actor: User, tender_id: int, expected_version: int) -> Tender:
+    """Publish now: the tender becomes public and open for bids until its submission deadline."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit publishes tenders.")
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
+        if tender.version != expected_version:
+            raise StaleTender("The tender was changed by someone else after you opened it; reload and redo.")
+        if tender.status != TenderStatus.DRAFT:
+            raise TenderingError("The tender is already published.")
+        now = timezone.now()
+        tender.publication_date = now
+        _check(tender)
+        tender.status, tender.published_at, tender.version = TenderStatus.PUBLISHED, now, tender.version + 1
+        tender.save()
+        _tender_release(actor, tender, status="active", tag="tender")
+        audit_append(actor=actor, action="tender.publish", obj=tender, payload={"title": tender.title}, public=True)
+        return tender
+
+
+def _supplier_of(actor: User) -> Organisation:
+    organisations = [org for org in permissions.supplier_organisations(actor) if org.can_bid]
+    if not organisations:
+        raise PermissionDenied("Only users of a verified supplier may bid.")
+    return organisations[0]
+
+
+def _validated_payload(tender: Tender, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A bid's contents: an answer per scored criterion, the price when there is a price criterion, an optional
+    consortium. Every problem is a ValidationError naming the field; nothing is stored before this passes."""
+    scheme = scheme_of(tender)
+    errors: dict[str, str] = {}
+    answers = payload.get("answers") or {}
+    if not isinstance(answers, Mapping):
+        raise ValidationError({"answers": "answers must map each criterion to your answer"})
+    clean: dict[str, Any] = {"answers": {}}
+    for criterion, _weight in scheme.leaves():
+        if criterion.is_price:
+            price = payload.get("price")
+            try:
+                amount = Decimal(str(price))
+            except ArithmeticError:
+                amount = Decimal(-1)
+            if price in (None, "") or not amount.is_finite() or amount <= 0:
+                errors["price"] = "Give your price as an amount above zero."
+            else:
+                clean["price"] = str(amount)
+            continue
+        text = str(answers.get(criterion.key, "")).strip()
+        if not text:
+            errors[f"answers.{criterion.key}"] = f"Answer “{criterion.name}”: it is required."
+        elif len(text) > 20_000:
+            errors[f"answers.{criterion.key}"] = f"The answer to “{criterion.name}” is over 20,000 characters."
+        clean["answers"][criterion.key] = text
+    consortium = payload.get("consortium") or []
+    if consortium:
+        clean["consortium"] = _consortium(consortium, errors)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _consortium(members: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+    if not isinstance(members, list):
+        errors["consortium"] = "consortium must be a list of members with their shares"
+        return []
+    clean, total = [], Decimal(0)
+    for index, member in enumerate(members):
+        name = str(member.get("name", "")).strip() if isinstance(member, Mapping) else ""
+        try:
+            share = Decimal(str(member.get("share"))) if isinstance(member, Mapping) else Decimal(-1)
+        except ArithmeticError:
+            share = Decimal(-1)
+        if not name or not share.is_finite() or not 0 < share <= 100:
+            errors[f"consortium[{index}]"] = "Each member needs a name and a share above 0 and up to 100 (%)."
+            continue
+        clean.append({"name": name, "share": str(share), "role": str(member.get("role", "member"))})
+        total += share
+    if clean and total != 100:
+        errors["consortium"] = f"The members' shares add up to {total}%, not 100%."
+    return clean
+
+
+def bid_submit(*, actor: User, tender_id: int, payload: Mapping[str, Any]) -> BidVersion:
+    """Seal and store a (new version of a) bid before the deadline; the receipt is the ciphertext's hash."""
+    supplier = _supplier_of(actor)
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().get(pk=tender_id)
+        if tender.status != TenderStatus.PUBLISHED:
+            raise TenderingError("This tender is not open for bids.")
+        now = timezone.now()
+        if tender.deadline_passed(now):
+            raise DeadlinePassed(
+                f"The submission deadline passed at {timezone.localtime(tender.submission_deadline):%d %b %Y %H:%M} "
+                f"({settings.TIME_ZONE}); bids are no longer accepted."
+            )
+        clean = _validated_payload(tender, payload)
+        try:
+            with transaction.atomic():
+                bid, _created = Bid.objects.get_or_create(tender=tender, supplier=supplier)
+        except IntegrityError:  # a concurrent first submission won the race: use its bid row
+            bid = Bid.objects.get(tender=tender, supplier=supplier)
+        bid = Bid.objects.select_for_update().get(pk=bid.pk)
+        number = bid.current_number + 1
+        key = sealing.unwrap(tender.pk, tender.master_key_id, bytes(tender.wrapped_key))
+        blob = sealing.seal(key, {**clean, "supplier": supplier.name}, sealing.bid_aad(tender.pk, bid.pk, number))
+        version = BidVersion(
+            bid=bid,
+            number=number,
+            sealed=blob,
+            receipt=sealing.receipt_hash(blob),
+            submitted_at=now,
+            submitted_by=actor,
+        )
+        version.full_clean()
+        version.save(force_insert=True)
+        bid.current_number, bid.status = number, BidStatus.SUBMITTED
+        bid.save(update_fields=["current_number", "status"])
+        audit_append(
+            actor=actor,
+            action="bid.submit",
+            obj=tender,
+            payload={"bid": bid.pk, "number": number, "receipt": version.receipt},
+        )
+        return version
+
+
+def bid_withdraw(*, actor: User, tender_id: int) -> Bid:
+    supplier = _supplier_of(actor)
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().get(pk=tender_id)
+        if tender.deadline_passed(timezone.now()):
+            raise DeadlinePassed("The submission deadline has passed; a bid can no longer be withdrawn.")
+        bid = Bid.objects.select_for_update().filter(tender=tender, supplier=supplier).first()
+        if bid is None or bid.status == BidStatus.WITHDRAWN:
+            raise TenderingError("You have no current bid on this tender.")
+        bid.status = BidStatus.WITHDRAWN
+        bid.save(update_fields=["status"])
+        audit_append(actor=actor, action="bid.withdraw", obj=tender, payload={"bid": bid.pk})
+        return bid
+
+
+def tender_open(*, actor: User, tender_id: int) -> Opening:
+    """Record the opening once the deadline has passed: who, when, and every current bid's receipt."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit opens bids.")
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
+        now = timezone.now()
+        if tender.status != TenderStatus.PUBLISHED:
+            raise TenderingError("Only a published tender whose bids are still sealed can be opened.")
+        if not tender.deadline_passed(now):
+            raise Sealed("The submission deadline has not passed: the bids stay sealed.")
+        current = [
+            {"bid": v.bid_id, "supplier": v.bid.supplier_id, "number": v.number, "receipt": v.receipt}
+            for v in BidVersion.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED)
+            .select_related("bid")
+            .order_by("bid_id", "number")
+            if v.number == v.bid.current_number
+        ]
+        opening = Opening(tender=tender, opened_by=actor, opened_at=now, bids=current)
+        opening.full_clean()
+        opening.save(force_insert=True)
+        tender.status, tender.version = TenderStatus.OPENED, tender.version + 1
+        tender.save(update_fields=["status", "version"])
+        _tender_release(actor, tender, status="active", tag="tenderUpdate", tenderers=len(current))
+        audit_append(
+            actor=actor,
+            action="tender.open",
+            obj=tender,
+            payload={"bids": [{"bid": b["bid"], "receipt": b["receipt"]} for b in current]},
+            public=True,
+        )
+        return opening
+
+
+def bid_contents(*, actor: User, bid: Bid) -> dict[str, Any]:
+    """The decrypted current version of a bid: only after the recorded opening, only for the PPP unit (and, in
+    a later step, the evaluators who declared no conflict)."""
+    tender = bid.tender
+    if not Opening.objects.filter(tender=tender).exists():
+        raise Sealed("The bids are sealed until the deadline has passed and the opening is recorded.")
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit reads opened bids.")
+    version = bid.versions.get(number=bid.current_number)
+    key = sealing.unwrap(tender.pk, tender.master_key_id, bytes(tender.wrapped_key))
+    return sealing.unseal(key, bytes(version.sealed), sealing.bid_aad(tender.pk, bid.pk, version.number))
+
+
+def clarification_ask(*, actor: User, tender_id: int, question: str) -> Clarification:
+    _supplier_of(actor)
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().get(pk=tender_id)
+        if tender.status != TenderStatus.PUBLISHED:
+            raise TenderingError("Questions can be asked only while the tender is open.")
+        if timezone.now() >= tender.clarification_deadline:
+            raise DeadlinePassed("The clarification deadline has passed.")
+        if not question.strip():
+            raise ValidationError({"question": "Write your question."})
+        item = Clarification(tender=tender, asked_by=actor, question=question.strip())
+        item.full_clean()
+        item.save()
+        audit_append(actor=actor, action="clarification.ask", obj=tender, payload={"clarification": item.pk})
+        return item
+
+
+def clarification_answer(*, actor: User, clarification_id: int, answer: str) -> Clarification:
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit answers questions.")
+    with transaction.atomic():
+        item = Clarification.objects.select_for_update().select_related("tender").get(pk=clarification_id)
+        if item.answer:
+            raise TenderingError("This question is already answered.")
+        if not answer.strip():
+            raise ValidationError({"answer": "Write the answer."})
+        item.answer, item.answered_by, item.answered_at = answer.strip(), actor, timezone.now()
+        item.full_clean()
+        item.save()
+        audit_append(
+            actor=actor,
+            action="clarification.answer",
+            obj=item.tender,
+            payload={"clarification": item.pk, "question": item.question, "answer": item.answer},
+            public=True,
+        )
+        return item

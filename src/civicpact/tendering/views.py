@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from civicpact.accounts import permissions
+from civicpact.domain.pipeline import Stage
+from civicpact.pipeline import selectors as pipeline
+from civicpact.pipeline.models import Project
+from civicpact.tendering import selectors, services
+from civicpact.tendering.exceptions import TenderingError
+from civicpact.tendering.forms import PRICE_FORMULA_CHOICES, AnswerForm, BidForm, QuestionForm, TenderForm
+from civicpact.tendering.models import Clarification, Tender, TenderStatus
+from civicpact.util import add_errors
+
+
+def _tender(request: HttpRequest, pk: int) -> Tender:
+    try:
+        return selectors.tender_get(actor=request.user, pk=pk)
+    except Tender.DoesNotExist:
+        raise Http404("No such tender.") from None
+
+
+def _save(form: Any, save: Any) -> int:
+    """Run a service, putting its errors on the form: 0 when saved, else the status to answer with."""
+    try:
+        save()
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return 400
+    except TenderingError as exc:
+        form.add_error(None, str(exc))
+        return 409
+    return 0
+
+
+def tender_list(request: HttpRequest) -> HttpResponse:
+    tenders = selectors.tender_list(actor=request.user)
+    return render(
+        request,
+        "tendering/tender_list.html",
+        {"tenders": tenders, "can_manage": permissions.can_manage_tenders(request.user), "now": timezone.now()},
+    )
+
+
+@login_required
+def tender_create(request: HttpRequest, project_pk: int) -> HttpResponse:
+    if not permissions.can_manage_tenders(request.user):
+        raise PermissionDenied("Only the PPP unit prepares tenders.")
+    try:
+        project = pipeline.project_get(actor=request.user, pk=project_pk)
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+    if project.stage != Stage.PROCUREMENT:
+        messages.error(request, "Only a project that passed its structuring gate can be tendered.")
+        return redirect("pipeline:project-detail", pk=project.pk)
+    initial = {"title": project.title, "description": project.summary, "version": 0}
+    form = TenderForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            created: list[Tender] = []
+            status = _save(
+                form,
+                lambda: created.append(
+                    services.tender_create(
+                        actor=permissions.signed_in_user(request),
+                        project_id=project.pk,
+                        publication_date=timezone.now(),
+                        **form.tender_fields(),
+                    )
+                ),
+            )
+            if not status:
+                messages.success(request, "The draft tender is saved. Nothing is public until you publish it.")
+                return redirect("tendering:tender-detail", pk=created[0].pk)
+    return render(request, "tendering/tender_form.html", {"form": form, "project": project}, status=status)
+
+
+@login_required
+def tender_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    if not permissions.can_manage_tenders(request.user):
+        raise PermissionDenied("Only the PPP unit edits tenders.")
+    form = TenderForm(request.POST or None, initial=TenderForm.initial_from(tender))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            status = _save(
+                form,
+                lambda: services.tender_update(
+                    actor=permissions.signed_in_user(request),
+                    tender_id=tender.pk,
+                    expected_version=form.cleaned_data["version"],
+                    **form.tender_fields(),
+                ),
+            )
+            if not status:
+                messages.success(request, "The draft tender is saved.")
+                return redirect("tendering:tender-detail", pk=tender.pk)
+    context = {"form": form, "project": tender.project, "tender": tender}
+    return render(request, "tendering/tender_form.html", context, status=status)
+
+
+def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    return render(request, "tendering/tender_detail.html", _detail_context(request, tender))
+
+
+def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[str, Any]:
+    user = request.user
+    now = timezone.now()
+    scheme = services.scheme_of(tender)
+    own = selectors.own_bid(actor=user, tender=tender)
+    can_bid = (
+        tender.status == TenderStatus.PUBLISHED
+        and not tender.deadline_passed(now)
+        and any(org.can_bid for org in permissions.supplier_organisations(user))
+    )
+    leaves = [criterion for criterion, _weight in scheme.leaves()]
+    return {
+        "tender": tender,
+        "now": now,
+        "leaves": scheme.leaves(),
+        "can_manage": permissions.can_manage_tenders(user),
+        "bid_count": selectors.bid_count(actor=user, tender=tender),
+        "own_bid": own,
+        "receipts": selectors.receipts(bid=own) if own else [],
+        "can_bid": can_bid,
+        "can_ask": can_bid and now < tender.clarification_deadline,
+        "bid_form": forms.get("bid_form") or (BidForm(leaves=leaves) if can_bid else None),
+        "question_form": forms.get("question_form") or QuestionForm(),
+        "clarifications": [
+            (c, AnswerForm(prefix=f"c{c.pk}") if not c.answer else None)
+            for c in selectors.clarifications(actor=user, tender=tender)
+        ],
+        "price_formula": dict(PRICE_FORMULA_CHOICES).get(tender.price_formula, tender.price_formula),
+        "opened": selectors.opened_bids(actor=user, tender=tender) if permissions.can_manage_tenders(user) else [],
+        "opening": getattr(tender, "opening", None) if tender.status == TenderStatus.OPENED else None,
+    }
+
+
+@login_required
+@require_POST
+def tender_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    try:
+        services.tender_publish(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, expected_version=tender.version
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("tendering:tender-edit", pk=tender.pk)
+    except TenderingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The tender is published and open for bids until its submission deadline.")
+    return redirect("tendering:tender-detail", pk=tender.pk)
+
+
+@login_required
+@require_POST
+def bid_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    leaves = [criterion for criterion, _weight in services.scheme_of(tender).leaves()]
+    form = BidForm(request.POST, leaves=leaves)
+    if form.is_valid():
+        versions: list[Any] = []
+        status = _save(
+            form,
+            lambda: versions.append(
+                services.bid_submit(
+                    actor=permissions.signed_in_user(request), tender_id=tender.pk, payload=form.payload()
+                )
+            ),
+        )
+        if not status:
+            receipt = versions[0]
+            messages.success(
+                request,
+                f"Your bid (version {receipt.number}) is sealed. Receipt: {receipt.receipt} at "
+                f"{timezone.localtime(receipt.submitted_at):%d %b %Y %H:%M:%S}.",
+            )
+            return redirect("tendering:tender-detail", pk=tender.pk)
+    else:
+        status = 400
+    context = _detail_context(request, tender, bid_form=form)
+    return render(request, "tendering/tender_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def bid_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    try:
+        services.bid_withdraw(actor=permissions.signed_in_user(request), tender_id=tender.pk)
+    except TenderingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your bid is withdrawn. You may submit a new one until the deadline.")
+    return redirect("tendering:tender-detail", pk=tender.pk)
+
+
+@login_required
+@require_POST
+def tender_open(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    try:
+        opening = services.tender_open(actor=permissions.signed_in_user(request), tender_id=tender.pk)
+    except TenderingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The opening is recorded: {len(opening.bids)} bid(s), with their receipts.")
+    return redirect("tendering:tender-detail", pk=tender.pk)
+
+
+@login_required
+@require_POST
+def clarification_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    form = QuestionForm(request.POST)
+    status = 400
+    if form.is_valid():
+        status = _save(
+            form,
+            lambda: services.clarification_ask(
+                actor=permissions.signed_in_user(request), tender_id=tender.pk, question=form.cleaned_data["question"]
+            ),
+        )
+        if not status:
+            messages.success(request, "Your question is sent. The answer will be published to every bidder.")
+            return redirect("tendering:tender-detail", pk=tender.pk)
+    context = _detail_context(request, tender, question_form=form)
+    return render(request, "tendering/tender_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def clarification_answer(request: HttpRequest, pk: int, clarification_pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    form = AnswerForm(request.POST, prefix=f"c{clarification_pk}")
+    if not form.is_valid():
+        messages.error(request, "Write the answer.")
+        return redirect("tendering:tender-detail", pk=tender.pk)
+    try:
+        services.clarification_answer(
+            actor=permissions.signed_in_user(request),
+            clarification_id=Clarification.objects.get(pk=clarification_pk, tender=tender).pk,
+            answer=form.cleaned_data["answer"],
+        )
+    except Clarification.DoesNotExist:
+        raise Http404("No such question.") from None
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, "The answer is published to every bidder.")
+    return redirect("tendering:tender-detail", pk=tender.pk)

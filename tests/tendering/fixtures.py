@@ -1,0 +1,130 @@
+"""A project that passed its structuring gate, a draft and a published tender, and two verified suppliers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from civicpact.accounts.models import User
+from civicpact.pipeline.models import Project
+
+CRITERIA = [
+    {
+        "key": "quality",
+        "name": "Quality",
+        "weight": 60,
+        "children": [
+            {"key": "quality.approach", "name": "Approach and innovation", "weight": 50, "threshold": 4},
+            {"key": "quality.delivery", "name": "Delivery plan", "weight": 50},
+        ],
+    },
+    {"key": "price", "name": "Price", "weight": 40, "is_price": True},
+]
+SECRET_ANSWER = "Our confidential dimming algorithm XK-4471"
+SECRET_PRICE = "9876543.21"
+
+
+def timeline(start: Any = None) -> dict[str, Any]:
+    now = start or timezone.now()
+    deadline = now + timedelta(days=31)
+    return {
+        "publication_date": now,
+        "clarification_deadline": now + timedelta(days=25),
+        "submission_deadline": deadline,
+        "opening_date": deadline,
+        "evaluation_end": deadline + timedelta(days=14),
+        "standstill_end": deadline + timedelta(days=25),
+    }
+
+
+def tender_fields(**change: Any) -> dict[str, Any]:
+    fields = {
+        "title": "Connected LED street lighting, 20,000 points",
+        "description": "Replace and run the city's street lighting under an availability-based contract.",
+        "value_estimate": "16000000",
+        "criteria": CRITERIA,
+        "price_formula": "lowest_relative",
+        "eligibility": ["Registered supplier", "No unpaid taxes"],
+        **timeline(),
+    }
+    fields.update(change)
+    return fields
+
+
+def bid_payload(answer: str = SECRET_ANSWER, price: str = SECRET_PRICE, **change: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "price": price,
+        "answers": {"quality.approach": answer, "quality.delivery": "Phased roll-out over 18 months."},
+        "consortium": [],
+    }
+    payload.update(change)
+    return payload
+
+
+@pytest.fixture
+def procurement_project(officer: User) -> Project:
+    """The demo lighting project with its term-sheet gaps closed and its structuring gate approved."""
+    from civicpact.appraisal import services as appraisal
+    from civicpact.pipeline import services as pipeline
+
+    project = Project.objects.get(title="Smart street lighting and sensor network")
+    latest = project.term_sheets.first()
+    appraisal.terms_save(
+        actor=officer,
+        project_id=project.pk,
+        expected_version=latest.version,
+        terms={
+            **latest.terms,
+            "data_ownership": "city",
+            "exit_plan": True,
+            "hand_back_conditions": "Working order",
+            "technology_refresh_clause": True,
+            "deduction_cap_percent": "20",
+            "data_licence": "Perpetual licence",
+        },
+    )
+    pipeline.gate_decide(
+        actor=officer, project_id=project.pk, decision="approve", expected_stage="structuring", reasons="Ready."
+    )
+    project.refresh_from_db()
+    return project
+
+
+@pytest.fixture
+def draft(officer: User, procurement_project: Project) -> Any:
+    from civicpact.tendering import services
+
+    return services.tender_create(actor=officer, project_id=procurement_project.pk, **tender_fields())
+
+
+@pytest.fixture
+def tender(officer: User, draft: Any) -> Any:
+    from civicpact.tendering import services
+
+    return services.tender_publish(actor=officer, tender_id=draft.pk, expected_version=draft.version)
+
+
+@pytest.fixture
+def second_supplier(city: Any, officer: User) -> User:
+    """A user of a second, verified supplier."""
+    from civicpact.accounts import services
+
+    organisation, user = services.supplier_register(
+        actor=None,
+        name="Brightway Services",
+        legal_name="Brightway Services S.A.",
+        country="PT",
+        registration_number="BW-2207",
+        is_sme=False,
+        contact_name="Bea Bright",
+        contact_email="bids@brightway.example",
+        contact_phone="+351 200 000 000",
+        username="brightway",
+        password="a-long-enough-password-2026",
+        full_name="Bea Bright",
+    )
+    services.supplier_decide(actor=officer, organisation_id=organisation.pk, approve=True)
+    return user

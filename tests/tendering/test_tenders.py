@@ -1,0 +1,273 @@
+"""Tenders from projects: drafts, validation, publication, bids, clarifications, through services, pages and API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from civicpact.ledger.models import Release
+from civicpact.ledger.selectors import release_package_build
+from civicpact.ledger.validation import release_package_errors
+from civicpact.tendering import services
+from civicpact.tendering.exceptions import StaleTender
+from civicpact.tendering.forms import criteria_lines, parse_criteria
+from civicpact.tendering.models import Bid, BidVersion, Clarification, Tender
+from tests.tendering.fixtures import CRITERIA, bid_payload, tender_fields, timeline
+
+# --- drafts and publication -------------------------------------------------------------------------------------
+
+
+def test_a_tender_takes_its_procedure_from_the_projects_route(draft):
+    assert draft.status == "draft"
+    route = draft.project.route_choices.first().chosen_route
+    assert (route, draft.procedure) in {("open_tender", "open"), ("competitive_dialogue", "competitive_dialogue")}
+    assert draft.master_key_id
+    assert bytes(draft.wrapped_key)
+
+
+def test_only_a_project_past_its_structuring_gate_is_tendered(officer):
+    from civicpact.pipeline.models import Project
+
+    project = Project.objects.get(title="Smart street lighting and sensor network")  # still structuring
+    with pytest.raises(ValidationError) as caught:
+        services.tender_create(actor=officer, project_id=project.pk, **tender_fields())
+    assert "structuring gate" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"criteria": [{**CRITERIA[0], "weight": 50}, CRITERIA[1]]}, "criteria", "100"),
+        (
+            {"clarification_deadline": timezone.now() + timedelta(days=40)},
+            "submission_deadline",
+            "must come after the clarification deadline",
+        ),
+        (
+            {
+                "clarification_deadline": timezone.now() + timedelta(days=4),
+                "submission_deadline": timezone.now() + timedelta(days=10),
+            },
+            "submission_deadline",
+            "at least 30 days",
+        ),
+    ],
+)
+def test_bad_tender_conditions_name_the_field_and_nothing_is_saved(officer, procurement_project, change, field, words):
+    before = Tender.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.tender_create(actor=officer, project_id=procurement_project.pk, **tender_fields(**change))
+    assert any(key.startswith(field) for key in caught.value.message_dict), caught.value.message_dict
+    assert words in str(caught.value)
+    assert Tender.objects.count() == before
+
+
+@pytest.mark.parametrize("persona", ["lead", "analyst", "auditor", "supplier", "evaluator"])
+def test_only_the_ppp_unit_prepares_tenders(request, procurement_project, persona):
+    with pytest.raises(PermissionDenied):
+        services.tender_create(
+            actor=request.getfixturevalue(persona), project_id=procurement_project.pk, **tender_fields()
+        )
+
+
+def test_a_draft_is_invisible_to_suppliers_and_the_public(client_for, draft, supplier, citizen, officer):
+    assert client_for(officer).get(f"/tenders/{draft.pk}/").status_code == 200
+    for client in (client_for(supplier), citizen):
+        assert client.get(f"/tenders/{draft.pk}/").status_code == 404
+        assert client.get(f"/api/v1/tendering/tenders/{draft.pk}").status_code == 404
+        assert draft.title not in client.get("/tenders/").content.decode()
+
+
+def test_a_stale_edit_is_refused(officer, draft):
+    services.tender_update(actor=officer, tender_id=draft.pk, expected_version=draft.version, title="New title")
+    with pytest.raises(StaleTender):
+        services.tender_update(actor=officer, tender_id=draft.pk, expected_version=draft.version, title="Other")
+
+
+def test_publishing_makes_it_public_and_emits_a_valid_tender_release(citizen, tender):
+    assert tender.status == "published"
+    assert citizen.get(f"/tenders/{tender.pk}/").status_code == 200
+    release = Release.objects.filter(ocid=tender.project.ocid).order_by("-date")[0]
+    assert release.body["tag"] == ["tender"]
+    assert release.body["tender"]["tenderPeriod"]["endDate"]
+    assert "Approach and innovation 30%" in release.body["tender"]["awardCriteriaDetails"]
+    package = release_package_build(releases=[release], uri="https://example.org/p.json")
+    assert release_package_errors(package) == []
+
+
+# --- bids ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_second_submission_replaces_the_first_and_both_are_kept(tender, supplier):
+    first = services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload())
+    second = services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload(price="9000000"))
+    bid = Bid.objects.get(tender=tender)
+    assert (bid.current_number, first.number, second.number) == (2, 1, 2)
+    assert BidVersion.objects.filter(bid=bid).count() == 2
+    assert first.receipt != second.receipt
+
+
+def test_two_submissions_in_the_same_second_leave_exactly_one_current_bid(tender, supplier):
+    import time_machine
+
+    with time_machine.travel(tender.submission_deadline - timedelta(seconds=1), tick=False):
+        services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload())
+        services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload(price="1"))
+    assert Bid.objects.filter(tender=tender).count() == 1
+    assert list(BidVersion.objects.filter(bid__tender=tender).values_list("number", flat=True)) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (bid_payload(answer=""), "answers.quality.approach"),
+        (bid_payload(price="0"), "price"),
+        (bid_payload(price="lots"), "price"),
+        (bid_payload(consortium=[{"name": "Lumen Grid", "share": 60}, {"name": "PoleCo", "share": 30}]), "consortium"),
+        (bid_payload(consortium=[{"name": "", "share": 60}]), "consortium[0]"),
+    ],
+)
+def test_a_bad_bid_names_the_field_and_nothing_is_saved(tender, supplier, payload, field):
+    with pytest.raises(ValidationError) as caught:
+        services.bid_submit(actor=supplier, tender_id=tender.pk, payload=payload)
+    assert field in caught.value.message_dict
+    assert not Bid.objects.filter(tender=tender).exists()
+
+
+def test_a_consortium_with_shares_adding_to_100_is_accepted(tender, supplier):
+    consortium = [
+        {"name": "Lumen Grid", "share": 60, "role": "lead"},
+        {"name": "PoleCo SPV", "share": 40, "role": "special-purpose vehicle"},
+    ]
+    assert services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload(consortium=consortium))
+
+
+@pytest.mark.parametrize("persona", ["other_supplier", "officer", "lead"])
+def test_only_verified_suppliers_bid(request, tender, persona):
+    with pytest.raises(PermissionDenied):
+        services.bid_submit(actor=request.getfixturevalue(persona), tender_id=tender.pk, payload=bid_payload())
+
+
+def test_nobody_bids_on_a_draft(draft, supplier):
+    from civicpact.tendering.exceptions import TenderingError
+
+    with pytest.raises(TenderingError, match="not open for bids"):
+        services.bid_submit(actor=supplier, tender_id=draft.pk, payload=bid_payload())
+
+
+def test_a_withdrawn_bid_is_not_opened(tender, supplier, officer):
+    import time_machine
+
+    services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload())
+    services.bid_withdraw(actor=supplier, tender_id=tender.pk)
+    with time_machine.travel(tender.submission_deadline + timedelta(minutes=1)):
+        opening = services.tender_open(actor=officer, tender_id=tender.pk)
+    assert opening.bids == []
+
+
+def test_the_supplier_portal_takes_a_bid_and_gives_a_receipt(client_for, tender, supplier):
+    client = client_for(supplier)
+    page = client.get(f"/tenders/{tender.pk}/").content.decode()
+    assert "Seal and submit" in page
+    response = client.post(
+        f"/tenders/{tender.pk}/bid/",
+        {
+            "answer_quality.approach": "Adaptive dimming by traffic.",
+            "answer_quality.delivery": "18 months.",
+            "price": "12000000",
+            "consortium_text": "",
+        },
+        follow=True,
+    )
+    version = BidVersion.objects.get(bid__tender=tender)
+    assert f"Receipt: {version.receipt}" in response.content.decode()
+    missing = client.post(f"/tenders/{tender.pk}/bid/", {"price": "1"})
+    assert missing.status_code == 400
+    assert "This field is required" in missing.content.decode()
+    assert BidVersion.objects.filter(bid__tender=tender).count() == 1
+
+
+def test_the_api_takes_a_bid_and_gives_a_receipt(client_for, tender, supplier):
+    client = client_for(supplier)
+    response = client.post(
+        f"/api/v1/tendering/tenders/{tender.pk}/bids", bid_payload(), content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert len(response.json()["receipt"]) == 64
+    mine = client.get(f"/api/v1/tendering/tenders/{tender.pk}/my-bid").json()
+    assert mine["receipts"][0]["receipt"] == response.json()["receipt"]
+    bad = client.post(
+        f"/api/v1/tendering/tenders/{tender.pk}/bids", bid_payload(price="0"), content_type="application/json"
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "price"
+
+
+# --- clarifications -----------------------------------------------------------------------------------------------
+
+
+def test_answers_are_published_to_all_with_the_asker_anonymised(
+    client_for, tender, supplier, second_supplier, officer
+):
+    question = services.clarification_ask(actor=supplier, tender_id=tender.pk, question="Are poles included?")
+    assert "Are poles included?" not in client_for(second_supplier).get(f"/tenders/{tender.pk}/").content.decode()
+    services.clarification_answer(actor=officer, clarification_id=question.pk, answer="Yes, 300 of them.")
+    page = client_for(second_supplier).get(f"/tenders/{tender.pk}/").content.decode()
+    assert "Are poles included?" in page
+    assert "Yes, 300 of them." in page
+    assert "Lumen Grid" not in page
+    api = client_for(second_supplier).get(f"/api/v1/tendering/tenders/{tender.pk}/clarifications").json()
+    assert api[0]["answer"] == "Yes, 300 of them."
+    assert "asked_by" not in api[0]
+
+
+def test_questions_close_at_the_clarification_deadline(tender, supplier):
+    import time_machine
+
+    from civicpact.tendering.exceptions import DeadlinePassed
+
+    with time_machine.travel(tender.clarification_deadline + timedelta(seconds=1)), pytest.raises(DeadlinePassed):
+        services.clarification_ask(actor=supplier, tender_id=tender.pk, question="Late?")
+    assert not Clarification.objects.exists()
+
+
+# --- the criteria form --------------------------------------------------------------------------------------------
+
+
+def test_the_criteria_lines_round_trip():
+    text = criteria_lines(CRITERIA)
+    assert "quality.approach | Approach and innovation | 50 | 10 | 4" in text
+    assert "price | Price | 40 | price" in text
+    assert parse_criteria(text)[0]["children"][0]["threshold"] == 4
+
+
+def test_the_officer_prepares_a_tender_in_the_browser_form(client_for, officer, procurement_project):
+    local = {
+        k: timezone.localtime(v).strftime("%Y-%m-%dT%H:%M") for k, v in timeline().items() if k != "publication_date"
+    }
+    response = client_for(officer).post(
+        f"/tenders/new/{procurement_project.pk}/",
+        {
+            "version": 0,
+            "title": "Connected LED street lighting",
+            "description": "Scope.",
+            "value_estimate": "16000000",
+            "criteria_text": criteria_lines(CRITERIA),
+            "price_formula": "lowest_relative",
+            "eligibility_text": "Registered supplier",
+            **local,
+        },
+    )
+    assert response.status_code == 302
+    tender = Tender.objects.get()
+    assert tender.criteria[0]["children"][1]["key"] == "quality.delivery"
+    bad = client_for(officer).post(
+        f"/tenders/new/{procurement_project.pk}/",
+        {"version": 0, "title": "x", "description": "y", "value_estimate": "1", "criteria_text": "a | b"},
+    )
+    assert bad.status_code == 400
+    assert "Line 1: write key | name | weight" in bad.content.decode()
+    assert Tender.objects.count() == 1
