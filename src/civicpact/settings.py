@@ -261,6 +261,8 @@ CIVICPACT_PUBLISHER_NAME = env_str("CIVICPACT_PUBLISHER_NAME", "City of Port Aur
 CIVICPACT_OCDS_DIR = env_str("CIVICPACT_OCDS_DIR", str((REPO_DIR.parent / "shared" / "ocds").resolve()))
 CIVICPACT_CITY_NAME = env_str("CIVICPACT_CITY_NAME", "Port Aurelia")
 CIVICPACT_CURRENCY = env_str("CIVICPACT_CURRENCY", "EUR")
+# Publish each bid's tenderer, status and price in the award release (bids.details); false withholds them.
+CIVICPACT_PUBLISH_BID_DETAILS = env_bool("CIVICPACT_PUBLISH_BID_DETAILS", default=True)
 # Monte Carlo iterations one business-case run may ask for (the domain's hard cap is 5,000,000).
 CIVICPACT_MAX_ITERATIONS = min(env_int("CIVICPACT_MAX_ITERATIONS", 2_000_000), 5_000_000)
 

@@ -128,3 +128,36 @@ def second_supplier(city: Any, officer: User) -> User:
     )
     services.supplier_decide(actor=officer, organisation_id=organisation.pk, approve=True)
     return user
+
+
+@pytest.fixture
+def committee(city: Any, evaluator: User) -> list[User]:
+    """Three evaluators: the demo's and two more."""
+    from civicpact.accounts import services
+    from civicpact.accounts.models import Organisation, Role
+
+    unit = Organisation.objects.get(name="Procurement and PPP Unit")
+    members = [evaluator]
+    for name in ("eva2", "eva3"):
+        user = services.user_create(actor=None, username=name, password="a-long-enough-password-2026", validate=False)
+        services.membership_grant(actor=None, user=user, organisation=unit, role=Role.EVALUATOR)
+        members.append(user)
+    return members
+
+
+@pytest.fixture
+def opened(tender: Any, supplier: User, second_supplier: User, officer: User, committee: list[User]) -> Any:
+    """Two bids (Lumen Grid at 14.5M, Brightway at 12.9M), the opening recorded, three evaluators appointed."""
+    import time_machine
+
+    from civicpact.tendering import evaluation, services
+
+    services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload(price="14500000"))
+    services.bid_submit(
+        actor=second_supplier, tender_id=tender.pk, payload=bid_payload(answer="LED swap", price="12900000")
+    )
+    with time_machine.travel(tender.submission_deadline + timedelta(minutes=1)):
+        services.tender_open(actor=officer, tender_id=tender.pk)
+    evaluation.committee_assign(actor=officer, tender_id=tender.pk, evaluator_ids=[u.pk for u in committee])
+    tender.refresh_from_db()
+    return tender

@@ -24,7 +24,8 @@ PROCEDURE_CHOICES = [(p.value, PROCEDURE_LABELS[p]) for p in Procedure]
 class TenderStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published: open for bids"
-    OPENED = "opened", "Bids opened"
+    OPENED = "opened", "Bids opened: under evaluation"
+    AWARDED = "awarded", "Awarded: standstill"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -105,6 +106,13 @@ class Bid(models.Model):
     )
     current_number = models.PositiveIntegerField(default=0, help_text="The current version's number.")
     created_at = models.DateTimeField(auto_now_add=True, help_text="First submission.")
+    eligible = models.BooleanField(
+        null=True, blank=True, help_text="Pass/fail eligibility after the opening: unset until checked."
+    )
+    eligibility_note = models.TextField(blank=True, default="", help_text="Why it passed or failed eligibility.")
+    price_explanation = models.TextField(
+        blank=True, default="", help_text="The bidder's explanation of an abnormally low price, as recorded."
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -166,3 +174,97 @@ class Clarification(models.Model):
 
     def __str__(self) -> str:
         return f"Question {self.pk} on {self.tender_id}"
+
+
+class EvaluatorAssignment(models.Model):
+    """An evaluator on a tender's evaluation committee."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="evaluators", help_text="The tender.")
+    evaluator = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="The evaluator.")
+    assigned_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who assigned.")
+    assigned_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+    declared_at = models.DateTimeField(null=True, blank=True, help_text="When conflicts of interest were declared.")
+    recused = models.BooleanField(default=False, help_text="Declared a conflict: takes no part in the scoring.")
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="When the scores were submitted (locked).")
+
+    class Meta:
+        ordering = ["tender", "assigned_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["tender", "evaluator"], name="one_seat_per_evaluator")]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator_id} on {self.tender_id}"
+
+
+class ConflictDeclaration(AppendOnlyModel):
+    """An evaluator's declaration about one bidder, made before seeing any bid."""
+
+    assignment = models.ForeignKey(
+        EvaluatorAssignment, on_delete=models.PROTECT, related_name="declarations", help_text="The seat."
+    )
+    supplier = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", help_text="The bidder.")
+    has_conflict = models.BooleanField(help_text="A conflict of interest with this bidder.")
+    details = models.TextField(blank=True, default="", help_text="What the conflict is, or any relevant tie.")
+    declared_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["assignment", "supplier_id"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "supplier"], name="one_declaration_per_bidder")]
+
+    def __str__(self) -> str:
+        return f"Declaration {self.pk}"
+
+
+class Score(models.Model):
+    """One evaluator's score of one bid on one criterion, with its justification."""
+
+    assignment = models.ForeignKey(
+        EvaluatorAssignment, on_delete=models.PROTECT, related_name="scores", help_text="The evaluator's seat."
+    )
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="scores", help_text="The bid.")
+    criterion = models.CharField(max_length=100, help_text="The criterion's key.")
+    value = models.DecimalField(max_digits=8, decimal_places=2, help_text="On the criterion's scale.")
+    justification = models.TextField(help_text="Why this score.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change.")
+
+    class Meta:
+        ordering = ["assignment", "bid", "criterion"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "bid", "criterion"], name="one_score_per_cell"),
+            models.CheckConstraint(condition=~Q(justification=""), name="score_has_justification"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.value}"
+
+
+class ConsensusScore(models.Model):
+    """The committee's agreed score after moderation (by default the evaluators' mean)."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="consensus", help_text="The bid.")
+    criterion = models.CharField(max_length=100, help_text="The criterion's key.")
+    value = models.DecimalField(max_digits=8, decimal_places=2, help_text="On the criterion's scale.")
+    justification = models.TextField(help_text="The moderation's reasoning.")
+    set_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who recorded it.")
+    set_at = models.DateTimeField(auto_now=True, help_text="When.")
+
+    class Meta:
+        ordering = ["bid", "criterion"]
+        constraints = [models.UniqueConstraint(fields=["bid", "criterion"], name="one_consensus_per_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.value}"
+
+
+class Award(AppendOnlyModel):
+    """The award decision; the contract may be signed only after the standstill without a pending complaint."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="award", help_text="The tender.")
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="+", help_text="The winning bid.")
+    reasons = models.TextField(help_text="Why this bid wins.")
+    ranking = models.JSONField(help_text="The ranking as decided (Ranking.as_dict()).")
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who decided.")
+    decided_at = models.DateTimeField(help_text="When.")
+    standstill_end = models.DateTimeField(help_text="No contract before this moment.")
+
+    def __str__(self) -> str:
+        return f"Award of {self.tender_id}"

@@ -22,7 +22,16 @@ from civicpact.ledger.services import audit_append, ocid_mint, release_append
 from civicpact.pipeline.models import Project
 from civicpact.tendering import sealing
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, StaleTender, TenderingError
-from civicpact.tendering.models import Bid, BidStatus, BidVersion, Clarification, Opening, Tender, TenderStatus
+from civicpact.tendering.models import (
+    Bid,
+    BidStatus,
+    BidVersion,
+    Clarification,
+    EvaluatorAssignment,
+    Opening,
+    Tender,
+    TenderStatus,
+)
 
 TIMELINE_FIELDS = {
     "publication": "publication_date",
@@ -331,13 +340,26 @@ def tender_open(*, actor: User, tender_id: int) -> Opening:
         return opening
 
 
+def can_read_bids(actor: Any, tender: Tender) -> bool:
+    """After the recorded opening: the PPP unit, and committee members who declared no conflict."""
+    if not Opening.objects.filter(tender=tender).exists():
+        return False
+    if permissions.can_manage_tenders(actor):
+        return True
+    seat = EvaluatorAssignment.objects.filter(tender=tender, evaluator_id=getattr(actor, "pk", None)).first()
+    return seat is not None and seat.declared_at is not None and not seat.recused
+
+
 def bid_contents(*, actor: User, bid: Bid) -> dict[str, Any]:
     """The decrypted current version of a bid: only after the recorded opening, only for the PPP unit (and, in
     a later step, the evaluators who declared no conflict)."""
     tender = bid.tender
     if not Opening.objects.filter(tender=tender).exists():
         raise Sealed("The bids are sealed until the deadline has passed and the opening is recorded.")
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit reads opened bids.")
+    _require(
+        can_read_bids(actor, tender),
+        "Only the PPP unit, and evaluators who declared no conflict, read opened bids.",
+    )
     version = bid.versions.get(number=bid.current_number)
     key = sealing.unwrap(tender.pk, tender.master_key_id, bytes(tender.wrapped_key))
     return sealing.unseal(key, bytes(version.sealed), sealing.bid_aad(tender.pk, bid.pk, version.number))

@@ -1,0 +1,473 @@
+"""Evaluation and award: the committee, conflict-of-interest declarations, independent scoring, moderation,
+eligibility, the ranking from domain/evaluation.py, the award with its standstill, notices and debriefs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import timezone
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import Membership, Role, User
+from civicpact.domain import ocds
+from civicpact.domain.evaluation import BidInput, Ranking, rank
+from civicpact.domain.tendering import DEFAULT_MINIMUMS, Procedure
+from civicpact.ledger.services import audit_append, release_append
+from civicpact.tendering import sealing
+from civicpact.tendering.exceptions import TenderingError
+from civicpact.tendering.models import (
+    Award,
+    Bid,
+    BidStatus,
+    ConflictDeclaration,
+    ConsensusScore,
+    EvaluatorAssignment,
+    Score,
+    Tender,
+    TenderStatus,
+)
+from civicpact.tendering.services import _buyer, _tender_release, scheme_of
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def current_bids(tender: Tender) -> list[Bid]:
+    return list(Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("supplier"))
+
+
+def _opened(tender: Tender) -> None:
+    if tender.status != TenderStatus.OPENED:
+        raise TenderingError("Evaluation happens between the opening and the award.")
+
+
+def committee_assign(*, actor: User, tender_id: int, evaluator_ids: Iterable[int]) -> list[EvaluatorAssignment]:
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit appoints the evaluation committee.")
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().get(pk=tender_id)
+        if tender.status in (TenderStatus.AWARDED, TenderStatus.CANCELLED):
+            raise TenderingError("The evaluation is over.")
+        added = []
+        for user in User.objects.filter(pk__in=list(evaluator_ids)):
+            if not permissions.has_role(user, Role.EVALUATOR):
+                raise ValidationError({"evaluators": f"{user} does not hold the evaluator role."})
+            seat, created = EvaluatorAssignment.objects.get_or_create(
+                tender=tender, evaluator=user, defaults={"assigned_by": actor}
+            )
+            if created:
+                added.append(seat)
+        audit_append(
+            actor=actor, action="committee.assign", obj=tender, payload={"evaluators": [s.evaluator_id for s in added]}
+        )
+        return added
+
+
+def seat_of(actor: Any, tender: Tender) -> EvaluatorAssignment | None:
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    return EvaluatorAssignment.objects.filter(tender=tender, evaluator=actor).first()
+
+
+def _seat(actor: User, tender: Tender) -> EvaluatorAssignment:
+    seat = seat_of(actor, tender)
+    if seat is None:
+        raise PermissionDenied("You are not on this tender's evaluation committee.")
+    return seat
+
+
+def conflicts_declare(
+    *, actor: User, tender_id: int, declarations: dict[int, tuple[bool, str]]
+) -> EvaluatorAssignment:
+    """Declare, for every bidder, whether there is a conflict of interest — before seeing any bid. A conflict
+    recuses the evaluator from this tender's scoring."""
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().get(pk=tender_id)
+        _opened(tender)
+        seat = _seat(actor, tender)
+        if seat.declared_at is not None:
+            raise TenderingError("You have already declared; declarations cannot be changed.")
+        bidders = {bid.supplier_id: bid.supplier for bid in current_bids(tender)}
+        missing = [org.name for pk, org in bidders.items() if pk not in declarations]
+        if missing:
+            raise ValidationError({"declarations": f"Declare for every bidder: {', '.join(sorted(missing))}."})
+        for supplier_id, (conflict, details) in declarations.items():
+            if supplier_id not in bidders:
+                raise ValidationError({"declarations": "Declare only for this tender's bidders."})
+            if conflict and not details.strip():
+                raise ValidationError({f"details_{supplier_id}": "Say what the conflict is."})
+            ConflictDeclaration(
+                assignment=seat, supplier=bidders[supplier_id], has_conflict=conflict, details=details.strip()
+            ).save(force_insert=True)
+        seat.declared_at = timezone.now()
+        seat.recused = any(conflict for conflict, _details in declarations.values())
+        seat.save(update_fields=["declared_at", "recused"])
+        audit_append(
+            actor=actor,
+            action="conflicts.declare",
+            obj=tender,
+            payload={"recused": seat.recused, "conflicts": sorted(k for k, v in declarations.items() if v[0])},
+        )
+        return seat
+
+
+def bid_contents(bid: Bid) -> dict[str, Any]:
+    """Decrypt a bid's current version for the evaluation's own computations (ranking, award, release); what a
+    person may read goes through services.bid_contents, which checks who they are."""
+    tender = bid.tender
+    version = bid.versions.get(number=bid.current_number)
+    key = sealing.unwrap(tender.pk, tender.master_key_id, bytes(tender.wrapped_key))
+    return sealing.unseal(key, bytes(version.sealed), sealing.bid_aad(tender.pk, bid.pk, version.number))
+
+
+def _scored_leaves(tender: Tender) -> dict[str, Any]:
+    return {c.key: c for c, _w in scheme_of(tender).leaves() if not c.is_price}
+
+
+def score_save(*, actor: User, tender_id: int, bid_id: int, criterion: str, value: Any, justification: str) -> Score:
+    with transaction.atomic():
+        tender = Tender.objects.get(pk=tender_id)
+        _opened(tender)
+        seat = _seat(actor, tender)
+        if seat.declared_at is None or seat.recused:
+            raise PermissionDenied("Declare your conflicts of interest first; a conflict recuses you.")
+        if seat.submitted_at is not None:
+            raise TenderingError("Your scores are submitted and locked.")
+        leaves = _scored_leaves(tender)
+        if criterion not in leaves:
+            raise ValidationError({"criterion": f"“{criterion}” is not a scored criterion of this tender."})
+        bid = Bid.objects.filter(tender=tender, pk=bid_id, status=BidStatus.SUBMITTED).first()
+        if bid is None:
+            raise ValidationError({"bid": "No such bid on this tender."})
+        number = _decimal(value, "value")
+        top = Decimal(str(leaves[criterion].max_score))
+        if not 0 <= number <= top:
+            raise ValidationError({"value": f"The score must be from 0 to {top:g}, not {number:g}."})
+        if not justification.strip():
+            raise ValidationError({"justification": "Justify the score in writing."})
+        score, _created = Score.objects.update_or_create(
+            assignment=seat,
+            bid=bid,
+            criterion=criterion,
+            defaults={"value": number, "justification": justification.strip()},
+        )
+        return score
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: f"“{value}” is not a number."}) from None
+    if not number.is_finite():
+        raise ValidationError({field: f"“{value}” is not a number."})
+    return number
+
+
+def scores_submit(*, actor: User, tender_id: int) -> EvaluatorAssignment:
+    """Lock the evaluator's scores once every bid has a score on every criterion; others' scores then show."""
+    with transaction.atomic():
+        tender = Tender.objects.get(pk=tender_id)
+        seat = _seat(actor, tender)
+        if seat.recused or seat.declared_at is None:
+            raise PermissionDenied("Only evaluators who declared no conflict submit scores.")
+        needed = {(bid.pk, key) for bid in current_bids(tender) for key in _scored_leaves(tender)}
+        done = set(Score.objects.filter(assignment=seat).values_list("bid_id", "criterion"))
+        if needed - done:
+            raise ValidationError({"scores": f"{len(needed - done)} score(s) are still missing."})
+        seat.submitted_at = timezone.now()
+        seat.save(update_fields=["submitted_at"])
+        audit_append(actor=actor, action="scores.submit", obj=tender, payload={"scores": len(done)})
+        return seat
+
+
+def active_seats(tender: Tender) -> list[EvaluatorAssignment]:
+    return list(tender.evaluators.filter(recused=False).select_related("evaluator"))
+
+
+def all_submitted(tender: Tender) -> bool:
+    seats = active_seats(tender)
+    return bool(seats) and all(s.submitted_at is not None for s in seats)
+
+
+def score_table(tender: Tender) -> dict[int, dict[str, list[Score]]]:
+    """bid -> criterion -> the submitted scores (moderation)."""
+    table: dict[int, dict[str, list[Score]]] = defaultdict(lambda: defaultdict(list))
+    for score in Score.objects.filter(
+        assignment__tender=tender, assignment__submitted_at__isnull=False
+    ).select_related("assignment__evaluator"):
+        table[score.bid_id][score.criterion].append(score)
+    return table
+
+
+def consensus(tender: Tender) -> dict[int, dict[str, Decimal]]:
+    """The agreed score per bid and criterion: the moderation's, or else the mean of the submitted scores."""
+    agreed: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for bid_id, cells in score_table(tender).items():
+        for key, scores in cells.items():
+            agreed[bid_id][key] = sum((s.value for s in scores), Decimal(0)) / len(scores)
+    for row in ConsensusScore.objects.filter(bid__tender=tender):
+        agreed[row.bid_id][row.criterion] = row.value
+    return agreed
+
+
+def consensus_set(
+    *, actor: User, tender_id: int, bid_id: int, criterion: str, value: Any, justification: str
+) -> ConsensusScore:
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit records the moderated score.")
+    with transaction.atomic():
+        tender = Tender.objects.get(pk=tender_id)
+        _opened(tender)
+        if not all_submitted(tender):
+            raise TenderingError("Moderation starts when every evaluator has submitted.")
+        leaves = _scored_leaves(tender)
+        if criterion not in leaves:
+            raise ValidationError({"criterion": f"“{criterion}” is not a scored criterion."})
+        number = _decimal(value, "value")
+        if not 0 <= number <= Decimal(str(leaves[criterion].max_score)):
+            raise ValidationError({"value": f"The score must be from 0 to {leaves[criterion].max_score:g}."})
+        if not justification.strip():
+            raise ValidationError({"justification": "Record the moderation's reasoning."})
+        bid = Bid.objects.get(pk=bid_id, tender=tender)
+        row, _created = ConsensusScore.objects.update_or_create(
+            bid=bid, criterion=criterion, defaults={"value": number, "justification": justification, "set_by": actor}
+        )
+        audit_append(
+            actor=actor,
+            action="consensus.set",
+            obj=tender,
+            payload={"bid": bid.pk, "criterion": criterion, "value": str(number)},
+        )
+        return row
+
+
+def eligibility_set(*, actor: User, tender_id: int, bid_id: int, eligible: bool, note: str) -> Bid:
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit checks eligibility.")
+    with transaction.atomic():
+        tender = Tender.objects.get(pk=tender_id)
+        _opened(tender)
+        bid = Bid.objects.select_for_update().get(pk=bid_id, tender=tender)
+        if not eligible and not note.strip():
+            raise ValidationError({"note": "Say which requirement the bid fails."})
+        bid.eligible, bid.eligibility_note = eligible, note.strip()
+        bid.save(update_fields=["eligible", "eligibility_note"])
+        audit_append(actor=actor, action="bid.eligibility", obj=tender, payload={"bid": bid.pk, "eligible": eligible})
+        return bid
+
+
+def price_explanation_set(*, actor: User, tender_id: int, bid_id: int, explanation: str) -> Bid:
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit records a price explanation.")
+    if not explanation.strip():
+        raise ValidationError({"explanation": "Record the bidder's explanation."})
+    with transaction.atomic():
+        bid = Bid.objects.select_for_update().get(pk=bid_id, tender_id=tender_id)
+        bid.price_explanation = explanation.strip()
+        bid.save(update_fields=["price_explanation"])
+        audit_append(actor=actor, action="bid.price_explanation", obj=bid.tender, payload={"bid": bid.pk})
+        return bid
+
+
+def ranking_for(tender: Tender) -> tuple[Ranking, dict[str, Bid]]:
+    """The ranking from the consensus scores, the opened prices and the eligibility decisions."""
+    scheme = scheme_of(tender)
+    agreed = consensus(tender)
+    bids = current_bids(tender)
+    by_name = {bid.supplier.name: bid for bid in bids}
+    inputs = []
+    for order, bid in enumerate(sorted(bids, key=lambda b: (b.created_at, b.pk))):
+        contents = bid_contents(bid)
+        price = contents.get("price")
+        inputs.append(
+            BidInput(
+                bidder=bid.supplier.name,
+                price=float(price) if price is not None else None,
+                scores={k: float(v) for k, v in agreed.get(bid.pk, {}).items()},
+                eligible=bid.eligible is not False,
+                order=order,
+            )
+        )
+    return rank(scheme, inputs), by_name
+
+
+def award_blockers(tender: Tender) -> list[str]:
+    reasons = []
+    if tender.status != TenderStatus.OPENED:
+        return ["the bids are not opened, or the tender is already decided"]
+    if not active_seats(tender):
+        reasons.append("no evaluator without a conflict is on the committee")
+    elif not all_submitted(tender):
+        reasons.append("not every evaluator has submitted")
+    undecided = [b.supplier.name for b in current_bids(tender) if b.eligible is None]
+    if undecided:
+        reasons.append(f"eligibility is not checked for {', '.join(undecided)}")
+    if reasons:
+        return reasons
+    ranking, by_name = ranking_for(tender)
+    if ranking.winner is None:
+        return ["no bid qualifies"]
+    winner = next(r for r in ranking.results if r.bidder == ranking.winner)
+    if winner.abnormally_low and not by_name[ranking.winner].price_explanation:
+        reasons.append(f"the winning bid is abnormally low ({winner.abnormally_low[0]}): record its explanation")
+    return reasons
+
+
+def award_decide(*, actor: User, tender_id: int, reasons: str) -> Award:
+    """Award to the top-ranked bid; notify every bidder; the standstill runs before any contract."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit decides the award.")
+    if not reasons.strip():
+        raise ValidationError({"reasons": "Give the reasons for the award."})
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
+        blockers = award_blockers(tender)
+        if blockers:
+            raise TenderingError("The award cannot be decided yet: " + "; ".join(blockers) + ".")
+        ranking, by_name = ranking_for(tender)
+        winner = by_name[str(ranking.winner)]
+        now = timezone.now()
+        standstill = timedelta(days=DEFAULT_MINIMUMS[Procedure(tender.procedure)].standstill_days)
+        award = Award(
+            tender=tender,
+            bid=winner,
+            reasons=reasons.strip(),
+            ranking=ranking.as_dict(),
+            decided_by=actor,
+            decided_at=now,
+            standstill_end=max(tender.standstill_end, now + standstill),
+        )
+        award.full_clean()
+        award.save(force_insert=True)
+        tender.status, tender.version = TenderStatus.AWARDED, tender.version + 1
+        tender.save(update_fields=["status", "version"])
+        _award_release(actor, tender, award, ranking, by_name)
+        audit_append(
+            actor=actor,
+            action="tender.award",
+            obj=tender,
+            payload={
+                "winner": winner.supplier.name,
+                "reasons": award.reasons,
+                "standstill_end": str(award.standstill_end),
+            },
+            public=True,
+        )
+        transaction.on_commit(lambda: _notify(tender, award, ranking))
+        return award
+
+
+def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, by_name: dict[str, Bid]) -> None:
+    _tender_release(actor, tender, status="complete", tag="tenderUpdate", tenderers=len(by_name))
+    currency = settings.CIVICPACT_CURRENCY
+    winner = award.bid
+    price = Decimal(str(bid_contents(winner).get("price") or 0))
+    parties = [
+        ocds.party(party_id=f"org-{b.supplier_id}", name=name, roles=["tenderer"]) for name, b in by_name.items()
+    ]
+    for entry in parties:
+        if entry["id"] == f"org-{winner.supplier_id}":
+            entry["roles"] = ["supplier", "tenderer"]
+    buyer = _buyer(tender.project)
+    parties.append(ocds.party(party_id=buyer.party_id, name=buyer.name, roles=["buyer", "procuringEntity"]))
+    award_section: dict[str, Any] = {
+        "id": f"award-{tender.pk}",
+        "title": f"Award of {tender.title}",
+        "description": award.reasons,
+        "status": "pending",
+        "date": ocds.format_date(award.decided_at),
+        "value": ocds.money(price, currency),
+        "suppliers": [ocds.organisation_reference(f"org-{winner.supplier_id}", winner.supplier.name)],
+    }
+    indicators = _evaluation_indicators(tender)
+    if indicators:
+        award_section["evaluationIndicators"] = indicators
+    sections: dict[str, Any] = {"parties": parties, "awards": [award_section]}
+    if settings.CIVICPACT_PUBLISH_BID_DETAILS:
+        disqualified = {r.bidder for r in ranking.results if r.rank is None}
+        sections["bids"] = {
+            "details": [
+                {
+                    "id": f"bid-{bid.pk}",
+                    "date": ocds.format_date(bid.created_at),
+                    "status": "disqualified" if name in disqualified else "valid",
+                    "tenderers": [ocds.organisation_reference(f"org-{bid.supplier_id}", name)],
+                    "value": ocds.money(Decimal(str(bid_contents(bid).get("price") or 0)), currency),
+                }
+                for name, bid in sorted(by_name.items())
+            ]
+        }
+    release_append(actor=actor, ocid=tender.project.ocid, tags=["award"], sections=sections)
+
+
+def _evaluation_indicators(tender: Tender) -> dict[str, Any]:
+    """The business case's discount rate and net present value, as the PPP profile's evaluation indicators."""
+    from civicpact.appraisal.models import BusinessCase
+    from civicpact.appraisal.selectors import business_case_analysis
+
+    case = BusinessCase.objects.filter(project=tender.project).first()
+    if case is None:
+        return {}
+    rate = float(case.inputs["discount_rate"])
+    indicators: dict[str, Any] = {
+        "discountRate": rate,
+        "discountRateDetails": f"Real discount rate of the business case (version {case.version}), "
+        f"{'mid' if case.inputs.get('mid_year') else 'end'}-year convention.",
+    }
+    cba = business_case_analysis(inputs=case.inputs).cba
+    if cba is not None:
+        indicators["netPresentValue"] = ocds.money(Decimal(str(round(cba.npv, 2))), settings.CIVICPACT_CURRENCY)
+        indicators["netPresentValueDetails"] = cba.summary()
+    return indicators
+
+
+def _notify(tender: Tender, award: Award, ranking: Ranking) -> None:
+    """E-mail every bidder's users (the in-app notice is the tender page and the debrief)."""
+    messages = []
+    bids = current_bids(tender)
+    for bid in bids:
+        won = bid.pk == award.bid_id
+        subject = f"{'Award' if won else 'Outcome'}: {tender.title}"
+        body = (
+            f"The city has decided the award of “{tender.title}”. "
+            + (
+                "Your bid is the winning bid. "
+                if won
+                else f"Your bid did not win; the award goes to {award.bid.supplier.name}. "
+            )
+            + f"No contract will be signed before {timezone.localtime(award.standstill_end):%d %b %Y %H:%M}; "
+            "until then you may ask for your debrief on the tender page and lodge a complaint."
+        )
+        recipients = [
+            m.user.email
+            for m in Membership.objects.filter(organisation=bid.supplier, role=Role.SUPPLIER_USER).select_related(
+                "user"
+            )
+            if m.user.email
+        ]
+        if recipients:
+            messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+    if messages:
+        send_mass_mail(tuple(messages), fail_silently=True)
+
+
+def debrief(*, actor: Any, tender: Tender) -> dict[str, Any] | None:
+    """A bidder's own points per criterion against the winner's, after the award; None for anyone else."""
+    award = getattr(tender, "award", None) if tender.status == TenderStatus.AWARDED else None
+    organisations = permissions.supplier_organisations(actor)
+    if award is None or not organisations:
+        return None
+    own = Bid.objects.filter(tender=tender, supplier__in=organisations).select_related("supplier").first()
+    if own is None:
+        return None
+    results = {r["bidder"]: r for r in award.ranking["results"]}
+    mine, winner = results.get(own.supplier.name), results.get(award.bid.supplier.name)
+    if mine is None or winner is None:
+        return None
+    return {"own": mine, "winner": winner, "won": own.pk == award.bid_id, "criteria": scheme_of(tender).leaves()}
