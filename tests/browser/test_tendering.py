@@ -101,3 +101,61 @@ def test_an_officer_publishes_two_suppliers_ask_and_bid_and_the_opening_is_recor
         expect(page.get_by_text("The opening is recorded: 2 bid(s)")).to_be_visible()
         expect(page.get_by_role("rowheader", name="Brightway Services")).to_be_visible()
         visitor.check("tender-opened")
+
+
+def score_in_browser(visitor, name, scores):
+    page = visitor.page
+    page.get_by_role("link", name="Open the evaluation").click()
+    visitor.check(f"evaluate-declare-{name}")
+    for group in page.get_by_role("group").all():
+        group.get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Record my declarations").click()
+    expect(page.get_by_text("Your declarations are recorded.")).to_be_visible()
+    for (bidder, criterion), value in scores.items():
+        page.get_by_label(f"{bidder}: {criterion} (0 to 10)").fill(str(value))
+        page.get_by_label(f"{bidder}: why this score for {criterion}").fill(f"{criterion} judged on the answer.")
+    visitor.check(f"evaluate-scores-{name}")
+    page.get_by_role("button", name="Save and submit (locks them)").click()
+    expect(page.get_by_text("Your scores are submitted and locked.")).to_be_visible()
+
+
+def test_three_evaluators_score_the_officer_moderates_and_awards_and_the_loser_reads_its_debrief(
+    visitor, opened, second_supplier
+):
+    page = visitor.page
+    detail = f"/tenders/{opened.pk}/"
+    sheets = {
+        "evaluator": ("aurelia-demo-2026", 9, 8, 5, 6),
+        "eva2": ("a-long-enough-password-2026", 8, 8, 6, 5),
+        "eva3": ("a-long-enough-password-2026", 9, 7, 5, 5),
+    }
+    for username, (password, la, ld, ba, bd) in sheets.items():
+        scores = {
+            ("Lumen Grid", "Approach and innovation"): la,
+            ("Lumen Grid", "Delivery plan"): ld,
+            ("Brightway Services", "Approach and innovation"): ba,
+            ("Brightway Services", "Delivery plan"): bd,
+        }
+        sign_in_as(visitor, username, password)
+        visitor.visit(detail, f"tender-evaluator-{username}")
+        score_in_browser(visitor, username, scores)
+
+    sign_in_as(visitor, "officer")
+    visitor.visit(f"/tenders/{opened.pk}/moderation/", "moderation")
+    expect(page.get_by_role("rowheader", name="Lumen Grid").first).to_be_visible()
+    visitor.visit(detail, "tender-evaluation-officer")
+    for bidder in ("Lumen Grid", "Brightway Services"):
+        group = page.get_by_role("group", name=f"{bidder}: not checked")
+        group.get_by_label("Meets every requirement").check()
+        page.get_by_role("button", name=f"Record for {bidder}").click()
+        expect(page.get_by_text("Eligibility recorded.")).to_be_visible()
+    expect(page.get_by_role("table", name="Ranking from the consensus scores")).to_be_visible()
+    page.get_by_label("Reasons for the award to Lumen Grid").fill("Clearly the best approach at a fair price.")
+    page.get_by_role("button", name="Award and notify every bidder").click()
+    expect(page.get_by_text("Awarded to Lumen Grid. Every bidder is notified")).to_be_visible()
+    visitor.check("tender-awarded")
+
+    sign_in_as(visitor, "brightway", "a-long-enough-password-2026")
+    visitor.visit(detail, "debrief")
+    expect(page.get_by_role("table", name="Your debrief")).to_be_visible()
+    expect(page.get_by_text("Standstill: no contract before")).to_be_visible()

@@ -251,7 +251,7 @@ def opened_bids(request: HttpRequest, tender_id: int) -> list[dict[str, Any]]:
     tender = _tender(request, tender_id)
     if not permissions.can_manage_tenders(request.user):
         raise PermissionDenied("Only the PPP unit reads opened bids.")
-    if tender.status != TenderStatus.OPENED:
+    if tender.status not in (TenderStatus.OPENED, TenderStatus.AWARDED):
         raise HttpError(403, "The bids are sealed until the deadline has passed and the opening is recorded.")
     rows = selectors.opened_bids(actor=request.user, tender=tender)
     return [

@@ -470,4 +470,14 @@ def debrief(*, actor: Any, tender: Tender) -> dict[str, Any] | None:
     mine, winner = results.get(own.supplier.name), results.get(award.bid.supplier.name)
     if mine is None or winner is None:
         return None
-    return {"own": mine, "winner": winner, "won": own.pk == award.bid_id, "criteria": scheme_of(tender).leaves()}
+    names: dict[str, str] = {}
+    stack = list(scheme_of(tender).criteria)
+    while stack:
+        node = stack.pop()
+        names[node.key] = node.name
+        stack.extend(node.children)
+    rows = [
+        (names.get(key, key), points, winner["points_by_criterion"].get(key, 0.0))
+        for key, points in mine["points_by_criterion"].items()
+    ]
+    return {"own": mine, "winner": winner, "won": own.pk == award.bid_id, "rows": rows}

@@ -52,7 +52,7 @@ class OpenedBid:
 def opened_bids(*, actor: Any, tender: Tender) -> list[OpenedBid]:
     """The current versions of the bids, decrypted: only after the recorded opening (services.bid_contents
     refuses before it)."""
-    if tender.status != TenderStatus.OPENED:
+    if tender.status not in (TenderStatus.OPENED, TenderStatus.AWARDED):
         return []
     rows = []
     for bid in Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("supplier", "tender"):

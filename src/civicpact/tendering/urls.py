@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.tendering import views
+from civicpact.tendering import evaluation_views, views
 
 app_name = "tendering"
 
@@ -15,4 +15,13 @@ urlpatterns = [
     path("<int:pk>/open/", views.tender_open, name="tender-open"),
     path("<int:pk>/questions/", views.clarification_ask, name="clarification-ask"),
     path("<int:pk>/questions/<int:clarification_pk>/answer/", views.clarification_answer, name="clarification-answer"),
+]
+
+urlpatterns += [
+    path("<int:pk>/evaluate/", evaluation_views.evaluate, name="evaluate"),
+    path("<int:pk>/moderation/", evaluation_views.moderation, name="moderation"),
+    path("<int:pk>/committee/", evaluation_views.committee_add, name="committee-add"),
+    path("<int:pk>/bids/<int:bid_pk>/eligibility/", evaluation_views.eligibility, name="eligibility"),
+    path("<int:pk>/bids/<int:bid_pk>/explanation/", evaluation_views.price_explanation, name="price-explanation"),
+    path("<int:pk>/award/", evaluation_views.award, name="award"),
 ]

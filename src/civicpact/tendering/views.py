@@ -112,8 +112,11 @@ def tender_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from civicpact.tendering.evaluation_views import evaluation_context
+
     tender = _tender(request, pk)
-    return render(request, "tendering/tender_detail.html", _detail_context(request, tender))
+    context = {**_detail_context(request, tender), **evaluation_context(request, tender)}
+    return render(request, "tendering/tender_detail.html", context)
 
 
 def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[str, Any]:
@@ -145,7 +148,9 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         ],
         "price_formula": dict(PRICE_FORMULA_CHOICES).get(tender.price_formula, tender.price_formula),
         "opened": selectors.opened_bids(actor=user, tender=tender) if permissions.can_manage_tenders(user) else [],
-        "opening": getattr(tender, "opening", None) if tender.status == TenderStatus.OPENED else None,
+        "opening": getattr(tender, "opening", None)
+        if tender.status in (TenderStatus.OPENED, TenderStatus.AWARDED)
+        else None,
     }
 
 

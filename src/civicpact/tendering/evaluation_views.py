@@ -1,0 +1,333 @@
+"""Evaluation pages: the evaluator's declarations and scoresheet, the PPP unit's committee, eligibility,
+moderation, ranking and award, and the bidders' debrief."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import Role, User
+from civicpact.tendering import evaluation, services
+from civicpact.tendering.exceptions import TenderingError
+from civicpact.tendering.models import Score, TenderStatus
+from civicpact.tendering.views import _tender
+
+
+def _messages_of(exc: Exception) -> str:
+    return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect("tendering:tender-detail", pk=pk)
+
+
+def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
+    """What the tender page shows of the evaluation, by role (empty for anyone not involved)."""
+    user = request.user
+    context: dict[str, Any] = {"seat": evaluation.seat_of(user, tender)}
+    if tender.status in (TenderStatus.OPENED, TenderStatus.AWARDED) and permissions.can_manage_tenders(user):
+        seats = list(tender.evaluators.select_related("evaluator"))
+        context["seats"] = seats
+        context["candidates"] = (
+            User.objects.filter(memberships__role=Role.EVALUATOR)
+            .exclude(pk__in=[s.evaluator_id for s in seats])
+            .distinct()
+        )
+        context["bids"] = evaluation.current_bids(tender)
+        if evaluation.all_submitted(tender) and tender.status == TenderStatus.OPENED:
+            ranking, by_name = evaluation.ranking_for(tender)
+            context["ranking"] = ranking
+            context["flagged"] = [(r, by_name[r.bidder]) for r in ranking.results if r.abnormally_low]
+        context["blockers"] = evaluation.award_blockers(tender) if tender.status == TenderStatus.OPENED else []
+    if tender.status == TenderStatus.AWARDED:
+        context["award"] = tender.award
+        context["debrief"] = evaluation.debrief(actor=user, tender=tender)
+    return context
+
+
+@login_required
+@require_POST
+def committee_add(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    try:
+        evaluation.committee_assign(
+            actor=permissions.signed_in_user(request),
+            tender_id=tender.pk,
+            evaluator_ids=[int(v) for v in request.POST.getlist("evaluators") if v.isdigit()],
+        )
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, "The committee is updated.")
+    return _back(tender.pk)
+
+
+@login_required
+@require_POST
+def eligibility(request: HttpRequest, pk: int, bid_pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    try:
+        evaluation.eligibility_set(
+            actor=permissions.signed_in_user(request),
+            tender_id=tender.pk,
+            bid_id=bid_pk,
+            eligible=request.POST.get("eligible") == "yes",
+            note=request.POST.get("note", ""),
+        )
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, "Eligibility recorded.")
+    return _back(tender.pk)
+
+
+@login_required
+@require_POST
+def price_explanation(request: HttpRequest, pk: int, bid_pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    try:
+        evaluation.price_explanation_set(
+            actor=permissions.signed_in_user(request),
+            tender_id=tender.pk,
+            bid_id=bid_pk,
+            explanation=request.POST.get("explanation", ""),
+        )
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, "The bidder's explanation is recorded.")
+    return _back(tender.pk)
+
+
+@login_required
+@require_POST
+def award(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    try:
+        decided = evaluation.award_decide(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, reasons=request.POST.get("reasons", "")
+        )
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(
+            request, f"Awarded to {decided.bid.supplier.name}. Every bidder is notified; the standstill has begun."
+        )
+    return _back(tender.pk)
+
+
+class DeclarationForm(forms.Form):
+    def __init__(self, *args: Any, bidders: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.bidders = bidders
+        for org in bidders:
+            self.fields[f"conflict_{org.pk}"] = forms.TypedChoiceField(
+                label=f"A conflict of interest with {org.name}?",
+                choices=[("no", "No"), ("yes", "Yes")],
+                widget=forms.RadioSelect,
+                coerce=lambda v: v == "yes",
+            )
+            self.fields[f"details_{org.pk}"] = forms.CharField(
+                required=False,
+                label=f"Details for {org.name}",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Required when there is a conflict.",
+            )
+
+    def declarations(self) -> dict[int, tuple[bool, str]]:
+        data = self.cleaned_data
+        return {org.pk: (bool(data[f"conflict_{org.pk}"]), data[f"details_{org.pk}"]) for org in self.bidders}
+
+
+class ScoresheetForm(forms.Form):
+    def __init__(self, *args: Any, bids: list[Any], leaves: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cells = []
+        for bid in bids:
+            for criterion in leaves:
+                score, why = f"score_{bid.pk}_{criterion.key}", f"why_{bid.pk}_{criterion.key}"
+                self.fields[score] = forms.DecimalField(
+                    required=False,
+                    min_value=0,
+                    max_value=criterion.max_score,
+                    decimal_places=2,
+                    label=f"{bid.supplier.name}: {criterion.name} (0 to {criterion.max_score:g})",
+                )
+                self.fields[why] = forms.CharField(
+                    required=False,
+                    label=f"{bid.supplier.name}: why this score for {criterion.name}",
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+                self.cells.append((bid, criterion, score, why))
+
+
+def _scoresheet(tender: Any, seat: Any) -> tuple[list[Any], list[Any]]:
+    leaves = [c for c, _w in services.scheme_of(tender).leaves() if not c.is_price]
+    return evaluation.current_bids(tender), leaves
+
+
+@login_required
+def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evaluator's page: declarations first, then the bids and the scoresheet, then others' scores."""
+    tender = _tender(request, pk)
+    seat = evaluation.seat_of(request.user, tender)
+    if seat is None:
+        raise PermissionDenied("You are not on this tender's evaluation committee.")
+    if tender.status != TenderStatus.OPENED:
+        messages.info(request, "There is nothing to evaluate: the bids are not opened or the tender is decided.")
+        return _back(tender.pk)
+    if seat.declared_at is None:
+        return _declare(request, tender, seat)
+    if seat.recused:
+        return render(request, "tendering/evaluate.html", {"tender": tender, "seat": seat})
+    return _score(request, tender, seat)
+
+
+def _declare(request: HttpRequest, tender: Any, seat: Any) -> HttpResponse:
+    form = DeclarationForm(request.POST or None, bidders=[b.supplier for b in evaluation.current_bids(tender)])
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                evaluation.conflicts_declare(
+                    actor=permissions.signed_in_user(request), tender_id=tender.pk, declarations=form.declarations()
+                )
+            except (TenderingError, ValidationError) as exc:
+                form.add_error(None, _messages_of(exc))
+            else:
+                messages.success(request, "Your declarations are recorded.")
+                return redirect("tendering:evaluate", pk=tender.pk)
+    context = {"tender": tender, "seat": seat, "declaration_form": form}
+    return render(request, "tendering/evaluate.html", context, status=status)
+
+
+def _score(request: HttpRequest, tender: Any, seat: Any) -> HttpResponse:
+    bids, leaves = _scoresheet(tender, seat)
+    initial: dict[str, Any] = {}
+    for score in Score.objects.filter(assignment=seat):
+        initial[f"score_{score.bid_id}_{score.criterion}"] = score.value
+        initial[f"why_{score.bid_id}_{score.criterion}"] = score.justification
+    form = ScoresheetForm(request.POST or None, initial=initial, bids=bids, leaves=leaves)
+    status = 200
+    if request.method == "POST" and seat.submitted_at is None:
+        status = 400
+        if form.is_valid() and _save_scores(request, tender, form):
+            if request.POST.get("submit") == "yes":
+                try:
+                    evaluation.scores_submit(actor=permissions.signed_in_user(request), tender_id=tender.pk)
+                except (TenderingError, ValidationError) as exc:
+                    messages.error(request, _messages_of(exc))
+                else:
+                    messages.success(request, "Your scores are submitted and locked.")
+            else:
+                messages.success(request, "Your scores are saved. Submit them when every cell is filled.")
+            return redirect("tendering:evaluate", pk=tender.pk)
+    actor = permissions.signed_in_user(request)
+    context = {
+        "tender": tender,
+        "seat": seat,
+        "form": form,
+        "bids": [(bid, services.bid_contents(actor=actor, bid=bid)) for bid in bids],
+        "leaves": leaves,
+        "moderation": _moderation(tender) if seat.submitted_at else None,
+    }
+    return render(request, "tendering/evaluate.html", context, status=status)
+
+
+def _save_scores(request: HttpRequest, tender: Any, form: ScoresheetForm) -> bool:
+    """Save every filled cell in one go; a problem puts an error on its field and saves nothing."""
+    actor = permissions.signed_in_user(request)
+    try:
+        with transaction.atomic():
+            for bid, criterion, score, why in form.cells:
+                value, text = form.cleaned_data.get(score), form.cleaned_data.get(why, "")
+                if value is None and not text:
+                    continue
+                try:
+                    evaluation.score_save(
+                        actor=actor,
+                        tender_id=tender.pk,
+                        bid_id=bid.pk,
+                        criterion=criterion.key,
+                        value="" if value is None else value,
+                        justification=text,
+                    )
+                except ValidationError as exc:
+                    target = why if "justification" in exc.message_dict else score
+                    form.add_error(target, _messages_of(exc))
+            if form.errors:
+                raise ValidationError("rolled back")
+    except ValidationError:
+        return False
+    except TenderingError as exc:
+        form.add_error(None, str(exc))
+        return False
+    return True
+
+
+def _moderation(tender: Any) -> list[dict[str, Any]]:
+    """Per bid and criterion: each evaluator's score, the spread (as a share of the scale) and the consensus."""
+    scheme = services.scheme_of(tender)
+    table = evaluation.score_table(tender)
+    agreed = evaluation.consensus(tender)
+    rows = []
+    for bid in evaluation.current_bids(tender):
+        cells = table.get(bid.pk, {})
+        for criterion, _w in scheme.leaves():
+            if criterion.is_price:
+                continue
+            scores = cells.get(criterion.key, [])
+            values = [float(score.value) for score in scores]
+            rows.append(
+                {
+                    "bid": bid,
+                    "criterion": criterion,
+                    "scores": scores,
+                    "spread": (max(values) - min(values)) / criterion.max_score if values else 0.0,
+                    "consensus": agreed.get(bid.pk, {}).get(criterion.key),
+                }
+            )
+    return rows
+
+
+@login_required
+def moderation(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    seat = evaluation.seat_of(request.user, tender)
+    manager = permissions.can_manage_tenders(request.user)
+    if not manager and (seat is None or seat.submitted_at is None):
+        raise PermissionDenied("The scores are shown to evaluators once they have submitted their own.")
+    if request.method == "POST":
+        if not manager:
+            raise PermissionDenied("Only the PPP unit records the moderated score.")
+        try:
+            evaluation.consensus_set(
+                actor=permissions.signed_in_user(request),
+                tender_id=tender.pk,
+                bid_id=int(request.POST.get("bid", "0") or 0),
+                criterion=request.POST.get("criterion", ""),
+                value=request.POST.get("value", ""),
+                justification=request.POST.get("justification", ""),
+            )
+        except (TenderingError, ValidationError) as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, "The moderated score is recorded.")
+        return redirect("tendering:moderation", pk=tender.pk)
+    context = {
+        "tender": tender,
+        "rows": _moderation(tender),
+        "can_moderate": manager and evaluation.all_submitted(tender) and tender.status == TenderStatus.OPENED,
+        "seats": list(tender.evaluators.select_related("evaluator")),
+    }
+    return render(request, "tendering/moderation.html", context)
