@@ -17,7 +17,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from civicpact.accounts import permissions
 from civicpact.accounts.auth import PUBLIC
 from civicpact.pipeline.models import Project
-from civicpact.tendering import selectors, services
+from civicpact.tendering import evaluation, selectors, services
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, TenderingError
 from civicpact.tendering.models import Clarification, Tender, TenderStatus
 
@@ -293,3 +293,230 @@ def clarification_answer(request: HttpRequest, clarification_id: int, payload: A
         raise Http404("No such question.") from None
     except TenderingError as exc:
         raise HttpError(409, str(exc)) from None
+
+
+# --- evaluation and award ------------------------------------------------------------------------------------------
+
+
+class CommitteeIn(Schema):
+    evaluator_ids: list[int]
+
+
+class SeatOut(Schema):
+    evaluator_id: int
+    declared_at: datetime | None
+    recused: bool
+    submitted_at: datetime | None
+
+
+class DeclarationIn(Schema):
+    supplier_id: int
+    conflict: bool
+    details: str = ""
+
+
+class DeclarationsIn(Schema):
+    declarations: list[DeclarationIn]
+
+
+class ScoreIn(Schema):
+    bid_id: int
+    criterion: str
+    value: Decimal
+    justification: str
+
+
+class ScoreOut(Schema):
+    bid_id: int
+    criterion: str
+    value: Decimal
+    justification: str
+
+
+class EligibilityIn(Schema):
+    eligible: bool
+    note: str = ""
+
+
+class ExplanationIn(Schema):
+    explanation: str
+
+
+class AwardIn(Schema):
+    reasons: str
+
+
+class AwardOut(Schema):
+    winner: str
+    reasons: str
+    decided_at: datetime
+    standstill_end: datetime
+    ranking: dict[str, Any]
+
+
+class CellOut(Schema):
+    bid_id: int
+    bidder: str
+    criterion: str
+    scores: list[Decimal]
+    spread: float
+    consensus: Decimal | None
+
+
+def _evaluation_call(call: Any) -> Any:
+    try:
+        return call()
+    except TenderingError as exc:
+        raise HttpError(409, str(exc)) from None
+
+
+@router.post("/tenders/{tender_id}/committee", response=list[SeatOut], summary="Appoint evaluators")
+def committee_assign(request: HttpRequest, tender_id: int, payload: CommitteeIn) -> Any:
+    tender = _tender(request, tender_id)
+    _evaluation_call(
+        lambda: evaluation.committee_assign(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, evaluator_ids=payload.evaluator_ids
+        )
+    )
+    return list(tender.evaluators.all())
+
+
+@router.post("/tenders/{tender_id}/declarations", response=SeatOut, summary="Declare conflicts of interest")
+def conflicts_declare(request: HttpRequest, tender_id: int, payload: DeclarationsIn) -> Any:
+    tender = _tender(request, tender_id)
+    declarations = {d.supplier_id: (d.conflict, d.details) for d in payload.declarations}
+    return _evaluation_call(
+        lambda: evaluation.conflicts_declare(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, declarations=declarations
+        )
+    )
+
+
+@router.put("/tenders/{tender_id}/scores", response=ScoreOut, summary="Save one of your scores")
+def score_save(request: HttpRequest, tender_id: int, payload: ScoreIn) -> Any:
+    tender = _tender(request, tender_id)
+    return _evaluation_call(
+        lambda: evaluation.score_save(
+            actor=permissions.signed_in_user(request),
+            tender_id=tender.pk,
+            bid_id=payload.bid_id,
+            criterion=payload.criterion,
+            value=payload.value,
+            justification=payload.justification,
+        )
+    )
+
+
+@router.post("/tenders/{tender_id}/scores/submit", response=SeatOut, summary="Submit and lock your scores")
+def scores_submit(request: HttpRequest, tender_id: int) -> Any:
+    tender = _tender(request, tender_id)
+    return _evaluation_call(
+        lambda: evaluation.scores_submit(actor=permissions.signed_in_user(request), tender_id=tender.pk)
+    )
+
+
+@router.get("/tenders/{tender_id}/moderation", response=list[CellOut], summary="Every submitted score")
+def moderation(request: HttpRequest, tender_id: int) -> list[dict[str, Any]]:
+    tender = _tender(request, tender_id)
+    seat = evaluation.seat_of(request.user, tender)
+    if not permissions.can_manage_tenders(request.user) and (seat is None or seat.submitted_at is None):
+        raise PermissionDenied("The scores are shown to evaluators once they have submitted their own.")
+    return [
+        {
+            "bid_id": row["bid"].pk,
+            "bidder": row["bid"].supplier.name,
+            "criterion": row["criterion"].key,
+            "scores": [s.value for s in row["scores"]],
+            "spread": row["spread"],
+            "consensus": row["consensus"],
+        }
+        for row in evaluation.moderation_rows(tender)
+    ]
+
+
+@router.put("/tenders/{tender_id}/consensus", response=ScoreOut, summary="Record a moderated score")
+def consensus_set(request: HttpRequest, tender_id: int, payload: ScoreIn) -> Any:
+    tender = _tender(request, tender_id)
+    return _evaluation_call(
+        lambda: evaluation.consensus_set(
+            actor=permissions.signed_in_user(request),
+            tender_id=tender.pk,
+            bid_id=payload.bid_id,
+            criterion=payload.criterion,
+            value=payload.value,
+            justification=payload.justification,
+        )
+    )
+
+
+@router.put("/tenders/{tender_id}/bids/{bid_id}/eligibility", response=CountOut, summary="Record eligibility")
+def eligibility_set(request: HttpRequest, tender_id: int, bid_id: int, payload: EligibilityIn) -> dict[str, int]:
+    tender = _tender(request, tender_id)
+    _evaluation_call(
+        lambda: evaluation.eligibility_set(
+            actor=permissions.signed_in_user(request),
+            tender_id=tender.pk,
+            bid_id=bid_id,
+            eligible=payload.eligible,
+            note=payload.note,
+        )
+    )
+    return {"bids": len([b for b in evaluation.current_bids(tender) if b.eligible is not None])}
+
+
+@router.put("/tenders/{tender_id}/bids/{bid_id}/price-explanation", response=CountOut, summary="Record it")
+def price_explanation_set(request: HttpRequest, tender_id: int, bid_id: int, payload: ExplanationIn) -> dict[str, int]:
+    tender = _tender(request, tender_id)
+    _evaluation_call(
+        lambda: evaluation.price_explanation_set(
+            actor=permissions.signed_in_user(request),
+            tender_id=tender.pk,
+            bid_id=bid_id,
+            explanation=payload.explanation,
+        )
+    )
+    return {"bids": 1}
+
+
+@router.get("/tenders/{tender_id}/ranking", response=dict[str, Any], summary="The ranking (PPP unit)")
+def ranking(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    tender = _tender(request, tender_id)
+    if not permissions.can_manage_tenders(request.user):
+        raise PermissionDenied("Only the PPP unit sees the ranking before the award.")
+    if tender.status == TenderStatus.AWARDED:
+        return dict(tender.award.ranking)
+    if not evaluation.all_submitted(tender):
+        raise HttpError(409, "The ranking exists once every evaluator has submitted.")
+    result, _by_name = evaluation.ranking_for(tender)
+    return {**result.as_dict(), "blockers": evaluation.award_blockers(tender)}
+
+
+@router.post("/tenders/{tender_id}/award", response=AwardOut, summary="Award to the top-ranked bid")
+def award_decide(request: HttpRequest, tender_id: int, payload: AwardIn) -> dict[str, Any]:
+    tender = _tender(request, tender_id)
+    award = _evaluation_call(
+        lambda: evaluation.award_decide(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, reasons=payload.reasons
+        )
+    )
+    return {
+        "winner": award.bid.supplier.name,
+        "reasons": award.reasons,
+        "decided_at": award.decided_at,
+        "standstill_end": award.standstill_end,
+        "ranking": award.ranking,
+    }
+
+
+@router.get("/tenders/{tender_id}/debrief", response=dict[str, Any], summary="Your points against the winner's")
+def debrief(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    report = evaluation.debrief(actor=request.user, tender=_tender(request, tender_id))
+    if report is None:
+        raise Http404("No debrief: the tender is not awarded, or you did not bid.")
+    return {
+        "won": report["won"],
+        "own_total": report["own"]["total"],
+        "own_rank": report["own"]["rank"],
+        "winner_total": report["winner"]["total"],
+        "criteria": [{"criterion": name, "own": own, "winner": theirs} for name, own, theirs in report["rows"]],
+    }

@@ -220,6 +220,31 @@ def consensus(tender: Tender) -> dict[int, dict[str, Decimal]]:
     return agreed
 
 
+def moderation_rows(tender: Tender) -> list[dict[str, Any]]:
+    """Per bid and criterion: each evaluator's score, the spread (as a share of the scale) and the consensus."""
+    scheme = scheme_of(tender)
+    table = score_table(tender)
+    agreed = consensus(tender)
+    rows = []
+    for bid in current_bids(tender):
+        cells = table.get(bid.pk, {})
+        for criterion, _w in scheme.leaves():
+            if criterion.is_price:
+                continue
+            scores = cells.get(criterion.key, [])
+            values = [float(score.value) for score in scores]
+            rows.append(
+                {
+                    "bid": bid,
+                    "criterion": criterion,
+                    "scores": scores,
+                    "spread": (max(values) - min(values)) / criterion.max_score if values else 0.0,
+                    "consensus": agreed.get(bid.pk, {}).get(criterion.key),
+                }
+            )
+    return rows
+
+
 def consensus_set(
     *, actor: User, tender_id: int, bid_id: int, criterion: str, value: Any, justification: str
 ) -> ConsensusScore:

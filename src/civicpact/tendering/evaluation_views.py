@@ -239,7 +239,7 @@ def _score(request: HttpRequest, tender: Any, seat: Any) -> HttpResponse:
         "form": form,
         "bids": [(bid, services.bid_contents(actor=actor, bid=bid)) for bid in bids],
         "leaves": leaves,
-        "moderation": _moderation(tender) if seat.submitted_at else None,
+        "moderation": evaluation.moderation_rows(tender) if seat.submitted_at else None,
     }
     return render(request, "tendering/evaluate.html", context, status=status)
 
@@ -275,31 +275,6 @@ def _save_scores(request: HttpRequest, tender: Any, form: ScoresheetForm) -> boo
     return True
 
 
-def _moderation(tender: Any) -> list[dict[str, Any]]:
-    """Per bid and criterion: each evaluator's score, the spread (as a share of the scale) and the consensus."""
-    scheme = services.scheme_of(tender)
-    table = evaluation.score_table(tender)
-    agreed = evaluation.consensus(tender)
-    rows = []
-    for bid in evaluation.current_bids(tender):
-        cells = table.get(bid.pk, {})
-        for criterion, _w in scheme.leaves():
-            if criterion.is_price:
-                continue
-            scores = cells.get(criterion.key, [])
-            values = [float(score.value) for score in scores]
-            rows.append(
-                {
-                    "bid": bid,
-                    "criterion": criterion,
-                    "scores": scores,
-                    "spread": (max(values) - min(values)) / criterion.max_score if values else 0.0,
-                    "consensus": agreed.get(bid.pk, {}).get(criterion.key),
-                }
-            )
-    return rows
-
-
 @login_required
 def moderation(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
@@ -326,7 +301,7 @@ def moderation(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("tendering:moderation", pk=tender.pk)
     context = {
         "tender": tender,
-        "rows": _moderation(tender),
+        "rows": evaluation.moderation_rows(tender),
         "can_moderate": manager and evaluation.all_submitted(tender) and tender.status == TenderStatus.OPENED,
         "seats": list(tender.evaluators.select_related("evaluator")),
     }
