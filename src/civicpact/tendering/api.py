@@ -19,7 +19,7 @@ from civicpact.accounts.auth import PUBLIC
 from civicpact.pipeline.models import Project
 from civicpact.tendering import evaluation, selectors, services
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, TenderingError
-from civicpact.tendering.models import Clarification, Tender, TenderStatus
+from civicpact.tendering.models import Clarification, Complaint, Tender, TenderStatus
 
 router = Router(tags=["tendering"])
 
@@ -484,7 +484,7 @@ def ranking(request: HttpRequest, tender_id: int) -> dict[str, Any]:
     if not permissions.can_manage_tenders(request.user):
         raise PermissionDenied("Only the PPP unit sees the ranking before the award.")
     if tender.status == TenderStatus.AWARDED:
-        return dict(tender.award.ranking)
+        return dict(tender.current_award.ranking)
     if not evaluation.all_submitted(tender):
         raise HttpError(409, "The ranking exists once every evaluator has submitted.")
     result, _by_name = evaluation.ranking_for(tender)
@@ -520,3 +520,61 @@ def debrief(request: HttpRequest, tender_id: int) -> dict[str, Any]:
         "winner_total": report["winner"]["total"],
         "criteria": [{"criterion": name, "own": own, "winner": theirs} for name, own, theirs in report["rows"]],
     }
+
+
+class ComplaintIn(Schema):
+    grounds: str
+    evidence: str = ""
+    remedy: str
+
+
+class ComplaintDecisionIn(Schema):
+    upheld: bool
+    decision: str
+
+
+class ComplaintOut(Schema):
+    id: int
+    bidder: str = Field(alias="bid.supplier.name")
+    grounds: str
+    evidence: str
+    remedy: str
+    status: str
+    decision: str
+    lodged_at: datetime
+    decided_at: datetime | None
+
+
+@router.get("/tenders/{tender_id}/complaints", response=list[ComplaintOut], summary="Complaints (PPP unit: all)")
+def complaint_list(request: HttpRequest, tender_id: int) -> Any:
+    tender = _tender(request, tender_id)
+    complaints = tender.complaints.select_related("bid__supplier")
+    if permissions.can_manage_tenders(request.user):
+        return complaints
+    return complaints.filter(bid__supplier__in=permissions.supplier_organisations(request.user))
+
+
+@router.post("/tenders/{tender_id}/complaints", response={201: ComplaintOut}, summary="Lodge a complaint")
+def complaint_lodge(request: HttpRequest, tender_id: int, payload: ComplaintIn) -> Status[Any]:
+    tender = _tender(request, tender_id)
+    complaint = _evaluation_call(
+        lambda: evaluation.complaint_lodge(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, **payload.dict()
+        )
+    )
+    return Status(201, complaint)
+
+
+@router.post("/complaints/{complaint_id}/decide", response=ComplaintOut, summary="Uphold or dismiss a complaint")
+def complaint_decide(request: HttpRequest, complaint_id: int, payload: ComplaintDecisionIn) -> Any:
+    try:
+        return _evaluation_call(
+            lambda: evaluation.complaint_decide(
+                actor=permissions.signed_in_user(request),
+                complaint_id=complaint_id,
+                upheld=payload.upheld,
+                decision=payload.decision,
+            )
+        )
+    except Complaint.DoesNotExist:
+        raise Http404("No such complaint.") from None

@@ -25,8 +25,11 @@ from civicpact.tendering import sealing
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import (
     Award,
+    AwardAnnulment,
     Bid,
     BidStatus,
+    Complaint,
+    ComplaintStatus,
     ConflictDeclaration,
     ConsensusScore,
     EvaluatorAssignment,
@@ -402,7 +405,7 @@ def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, 
     buyer = _buyer(tender.project)
     parties.append(ocds.party(party_id=buyer.party_id, name=buyer.name, roles=["buyer", "procuringEntity"]))
     award_section: dict[str, Any] = {
-        "id": f"award-{tender.pk}",
+        "id": f"award-{award.pk}",
         "title": f"Award of {tender.title}",
         "description": award.reasons,
         "status": "pending",
@@ -484,7 +487,7 @@ def _notify(tender: Tender, award: Award, ranking: Ranking) -> None:
 
 def debrief(*, actor: Any, tender: Tender) -> dict[str, Any] | None:
     """A bidder's own points per criterion against the winner's, after the award; None for anyone else."""
-    award = getattr(tender, "award", None) if tender.status == TenderStatus.AWARDED else None
+    award = tender.current_award if tender.status == TenderStatus.AWARDED else None
     organisations = permissions.supplier_organisations(actor)
     if award is None or not organisations:
         return None
@@ -506,3 +509,102 @@ def debrief(*, actor: Any, tender: Tender) -> dict[str, Any] | None:
         for key, points in mine["points_by_criterion"].items()
     ]
     return {"own": mine, "winner": winner, "won": own.pk == award.bid_id, "rows": rows}
+
+
+# --- standstill and complaints ---------------------------------------------------------------------------------------
+
+
+def complaint_lodge(*, actor: User, tender_id: int, grounds: str, evidence: str, remedy: str) -> Complaint:
+    """A bidder's complaint during the standstill: it suspends the contract's signature until decided."""
+    organisations = permissions.supplier_organisations(actor)
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().get(pk=tender_id)
+        bid = Bid.objects.filter(tender=tender, supplier__in=organisations).first()
+        if bid is None:
+            raise PermissionDenied("Only a bidder on this tender may complain about its award.")
+        award = tender.current_award
+        if tender.status != TenderStatus.AWARDED or award is None:
+            raise TenderingError("A complaint can be lodged once the award is decided, during the standstill.")
+        if timezone.now() >= award.standstill_end:
+            raise TenderingError("The standstill is over: complaints are no longer accepted here.")
+        errors = {}
+        if not grounds.strip():
+            errors["grounds"] = "Say what was wrong."
+        if not remedy.strip():
+            errors["remedy"] = "Say what remedy you seek."
+        if errors:
+            raise ValidationError(errors)
+        complaint = Complaint(
+            tender=tender,
+            bid=bid,
+            lodged_by=actor,
+            grounds=grounds.strip(),
+            evidence=evidence.strip(),
+            remedy=remedy.strip(),
+        )
+        complaint.full_clean()
+        complaint.save()
+        audit_append(
+            actor=actor,
+            action="complaint.lodge",
+            obj=tender,
+            payload={"complaint": complaint.pk, "bidder": bid.supplier.name, "grounds": complaint.grounds},
+            public=True,
+        )
+        return complaint
+
+
+def complaint_decide(*, actor: User, complaint_id: int, upheld: bool, decision: str) -> Complaint:
+    """Uphold (the award is set aside and the evaluation re-opens) or dismiss a complaint, with reasons."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit decides complaints.")
+    if not decision.strip():
+        raise ValidationError({"decision": "Give the decision's reasons."})
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().select_related("tender").get(pk=complaint_id)
+        if complaint.status != ComplaintStatus.PENDING:
+            raise TenderingError("This complaint is already decided.")
+        tender = Tender.objects.select_for_update().get(pk=complaint.tender_id)
+        complaint.status = ComplaintStatus.UPHELD if upheld else ComplaintStatus.DISMISSED
+        complaint.decision, complaint.decided_by, complaint.decided_at = decision.strip(), actor, timezone.now()
+        complaint.save()
+        if upheld and tender.current_award is not None:
+            award = tender.current_award
+            AwardAnnulment(award=award, reason=complaint.decision, annulled_by=actor).save(force_insert=True)
+            release_append(
+                actor=actor,
+                ocid=tender.project.ocid,
+                tags=["awardUpdate"],
+                sections={
+                    "awards": [
+                        {
+                            "id": f"award-{award.pk}",
+                            "status": "cancelled",
+                            "description": f"Set aside by an upheld complaint: {complaint.decision}",
+                        }
+                    ]
+                },
+            )
+            tender.status, tender.version = TenderStatus.OPENED, tender.version + 1
+            tender.save(update_fields=["status", "version"])
+        audit_append(
+            actor=actor,
+            action="complaint.decide",
+            obj=tender,
+            payload={"complaint": complaint.pk, "status": complaint.status, "decision": complaint.decision},
+            public=True,
+        )
+        return complaint
+
+
+def signature_blockers(tender: Tender, now: Any = None) -> list[str]:
+    """Why the contract may not be signed yet (the contracts step asks this before signature)."""
+    award = tender.current_award
+    if tender.status != TenderStatus.AWARDED or award is None:
+        return ["the tender is not awarded"]
+    reasons = []
+    if (now or timezone.now()) < award.standstill_end:
+        reasons.append(f"the standstill runs until {timezone.localtime(award.standstill_end):%d %b %Y %H:%M}")
+    pending = tender.complaints.filter(status=ComplaintStatus.PENDING).count()
+    if pending:
+        reasons.append(f"{pending} complaint(s) are pending")
+    return reasons

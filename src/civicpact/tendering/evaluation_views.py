@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -49,8 +50,17 @@ def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
             context["flagged"] = [(r, by_name[r.bidder]) for r in ranking.results if r.abnormally_low]
         context["blockers"] = evaluation.award_blockers(tender) if tender.status == TenderStatus.OPENED else []
     if tender.status == TenderStatus.AWARDED:
-        context["award"] = tender.award
+        award = tender.current_award
+        context["award"] = award
         context["debrief"] = evaluation.debrief(actor=user, tender=tender)
+        manager = permissions.can_manage_tenders(user)
+        complaints = tender.complaints.select_related("bid__supplier")
+        mine = permissions.supplier_organisations(user)
+        context["complaints"] = complaints if manager else complaints.filter(bid__supplier__in=mine)
+        context["signature_blockers"] = evaluation.signature_blockers(tender) if manager else []
+        context["complaint_form"] = (
+            ComplaintForm() if context["debrief"] is not None and timezone.now() < award.standstill_end else None
+        )
     return context
 
 
@@ -306,3 +316,55 @@ def moderation(request: HttpRequest, pk: int) -> HttpResponse:
         "seats": list(tender.evaluators.select_related("evaluator")),
     }
     return render(request, "tendering/moderation.html", context)
+
+
+class ComplaintForm(forms.Form):
+    grounds = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Grounds: what was wrong")
+    evidence = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Evidence", help_text="Or where to find it."
+    )
+    remedy = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Remedy sought")
+
+
+@login_required
+@require_POST
+def complaint_lodge(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    form = ComplaintForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the grounds and the remedy you seek.")
+        return _back(tender.pk)
+    try:
+        evaluation.complaint_lodge(actor=permissions.signed_in_user(request), tender_id=tender.pk, **form.cleaned_data)
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, "Your complaint is lodged. No contract will be signed until it is decided.")
+    return _back(tender.pk)
+
+
+@login_required
+@require_POST
+def complaint_decide(request: HttpRequest, pk: int, complaint_pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    complaint = tender.complaints.filter(pk=complaint_pk).first()
+    if complaint is None:
+        raise Http404("No such complaint.")
+    upheld = request.POST.get("upheld") == "yes"
+    try:
+        evaluation.complaint_decide(
+            actor=permissions.signed_in_user(request),
+            complaint_id=complaint.pk,
+            upheld=upheld,
+            decision=request.POST.get("decision", ""),
+        )
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(
+            request,
+            "The complaint is upheld: the award is set aside and the evaluation is open again."
+            if upheld
+            else "The complaint is dismissed.",
+        )
+    return _back(tender.pk)

@@ -88,6 +88,11 @@ class Tender(models.Model):
     def procedure_label(self) -> str:
         return PROCEDURE_LABELS[Procedure(self.procedure)]
 
+    @property
+    def current_award(self) -> Any:
+        """The award in force: the latest one not set aside by an upheld complaint."""
+        return self.awards.filter(annulment__isnull=True).select_related("bid__supplier").first()
+
 
 class BidStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
@@ -258,7 +263,7 @@ class ConsensusScore(models.Model):
 class Award(AppendOnlyModel):
     """The award decision; the contract may be signed only after the standstill without a pending complaint."""
 
-    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="award", help_text="The tender.")
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="awards", help_text="The tender.")
     bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="+", help_text="The winning bid.")
     reasons = models.TextField(help_text="Why this bid wins.")
     ranking = models.JSONField(help_text="The ranking as decided (Ranking.as_dict()).")
@@ -266,5 +271,52 @@ class Award(AppendOnlyModel):
     decided_at = models.DateTimeField(help_text="When.")
     standstill_end = models.DateTimeField(help_text="No contract before this moment.")
 
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+
     def __str__(self) -> str:
         return f"Award of {self.tender_id}"
+
+
+class AwardAnnulment(AppendOnlyModel):
+    """An award set aside by an upheld complaint: the evaluation is open again."""
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="annulment", help_text="The award.")
+    reason = models.TextField(help_text="Why it was set aside.")
+    annulled_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who decided.")
+    annulled_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    def __str__(self) -> str:
+        return f"Annulment of award {self.award_id}"
+
+
+class ComplaintStatus(models.TextChoices):
+    PENDING = "pending", "Pending: the contract may not be signed"
+    UPHELD = "upheld", "Upheld: the award is set aside"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class Complaint(models.Model):
+    """A bidder's complaint during the standstill; while pending, no contract may be signed."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="complaints", help_text="The tender.")
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="complaints", help_text="The complainant.")
+    lodged_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who lodged it.")
+    grounds = models.TextField(help_text="What was wrong.")
+    evidence = models.TextField(blank=True, default="", help_text="The evidence, or where to find it.")
+    remedy = models.TextField(help_text="The remedy sought.")
+    lodged_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+    status = models.CharField(
+        max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.PENDING, help_text="Where it is."
+    )
+    decision = models.TextField(blank=True, default="", help_text="The decision and its reasons.")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who decided."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, help_text="When.")
+
+    class Meta:
+        ordering = ["lodged_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Complaint {self.pk} on {self.tender_id}"

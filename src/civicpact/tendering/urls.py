@@ -24,4 +24,6 @@ urlpatterns += [
     path("<int:pk>/bids/<int:bid_pk>/eligibility/", evaluation_views.eligibility, name="eligibility"),
     path("<int:pk>/bids/<int:bid_pk>/explanation/", evaluation_views.price_explanation, name="price-explanation"),
     path("<int:pk>/award/", evaluation_views.award, name="award"),
+    path("<int:pk>/complaints/", evaluation_views.complaint_lodge, name="complaint-lodge"),
+    path("<int:pk>/complaints/<int:complaint_pk>/decide/", evaluation_views.complaint_decide, name="complaint-decide"),
 ]
