@@ -271,3 +271,26 @@ def test_the_officer_prepares_a_tender_in_the_browser_form(client_for, officer, 
     assert bad.status_code == 400
     assert "Line 1: write key | name | weight" in bad.content.decode()
     assert Tender.objects.count() == 1
+
+
+def test_a_cancelled_tender_publishes_its_reasons_and_its_bids_stay_sealed(client_for, tender, supplier, officer):
+    services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload())
+    with pytest.raises(ValidationError):
+        services.tender_cancel(actor=officer, tender_id=tender.pk, reasons=" ")
+    response = client_for(officer).post(
+        f"/api/v1/tendering/tenders/{tender.pk}/cancel",
+        {"reasons": "Budget withdrawn."},
+        content_type="application/json",
+    )
+    assert response.json()["status"] == "cancelled"
+    release = Release.objects.filter(ocid=tender.project.ocid, body__tag=["tenderCancellation"]).get()
+    assert release.body["tender"]["status"] == "cancelled"
+    assert release_package_errors(release_package_build(releases=[release], uri="https://example.org/p.json")) == []
+    import time_machine
+
+    from civicpact.tendering.exceptions import TenderingError
+
+    with time_machine.travel(tender.submission_deadline + timedelta(minutes=1)), pytest.raises(TenderingError):
+        services.tender_open(actor=officer, tender_id=tender.pk)
+    with pytest.raises(PermissionDenied):
+        services.tender_cancel(actor=supplier, tender_id=tender.pk, reasons="Mine")

@@ -578,3 +578,17 @@ def complaint_decide(request: HttpRequest, complaint_id: int, payload: Complaint
         )
     except Complaint.DoesNotExist:
         raise Http404("No such complaint.") from None
+
+
+class CancelIn(Schema):
+    reasons: str
+
+
+@router.post("/tenders/{tender_id}/cancel", response=TenderOut, summary="Cancel, with published reasons")
+def tender_cancel(request: HttpRequest, tender_id: int, payload: CancelIn) -> Any:
+    _tender(request, tender_id)
+    return _evaluation_call(
+        lambda: services.tender_cancel(
+            actor=permissions.signed_in_user(request), tender_id=tender_id, reasons=payload.reasons
+        )
+    )

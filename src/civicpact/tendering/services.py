@@ -401,3 +401,23 @@ def clarification_answer(*, actor: User, clarification_id: int, answer: str) -> 
             public=True,
         )
         return item
+
+
+def tender_cancel(*, actor: User, tender_id: int, reasons: str) -> Tender:
+    """Cancel a tender before its award, with reasons; bids not yet opened stay sealed for good."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit cancels tenders.")
+    if not reasons.strip():
+        raise ValidationError({"reasons": "Give the reasons for the cancellation; they are published."})
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
+        if tender.status in (TenderStatus.AWARDED, TenderStatus.CANCELLED):
+            raise TenderingError(f"A tender that is {tender.get_status_display().lower()} cannot be cancelled.")
+        was_public = tender.status != TenderStatus.DRAFT
+        tender.status, tender.version = TenderStatus.CANCELLED, tender.version + 1
+        tender.save(update_fields=["status", "version"])
+        if was_public:
+            _tender_release(actor, tender, status="cancelled", tag="tenderCancellation")
+        audit_append(
+            actor=actor, action="tender.cancel", obj=tender, payload={"reasons": reasons.strip()}, public=was_public
+        )
+        return tender

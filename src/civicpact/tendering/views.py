@@ -175,6 +175,21 @@ def tender_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def tender_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    try:
+        services.tender_cancel(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, reasons=request.POST.get("reasons", "")
+        )
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, "The tender is cancelled; the reasons are published.")
+    return redirect("tendering:tender-detail", pk=tender.pk)
+
+
+@login_required
+@require_POST
 def bid_submit(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     leaves = [criterion for criterion, _weight in services.scheme_of(tender).leaves()]
