@@ -106,3 +106,28 @@ def test_a_bidder_complains_in_the_browser_form_and_the_officer_decides(client_f
         content_type="application/json",
     )
     assert api.status_code == 422
+
+
+def test_the_evaluation_report_and_score_matrix_are_for_the_ppp_unit_and_auditors_after_award(
+    client_for, awarded, officer, auditor, supplier, evaluator
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    pdf = client_for(officer).get(f"/tenders/{awarded.pk}/evaluation-report.pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    xlsx = client_for(auditor).get(f"/tenders/{awarded.pk}/score-matrix.xlsx")
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["Scores", "Consensus", "Ranking"]
+    rows = list(book["Scores"].iter_rows(values_only=True))
+    assert rows[0] == ("bidder", "criterion", "evaluator", "score", "justification")
+    assert len(rows) == 1 + 2 * 2 * 3  # bids x criteria x evaluators
+    for persona in (supplier, evaluator):
+        assert client_for(persona).get(f"/tenders/{awarded.pk}/evaluation-report.pdf").status_code == 403
+        assert client_for(persona).get(f"/tenders/{awarded.pk}/score-matrix.xlsx").status_code == 403
+
+
+def test_auditors_do_not_read_the_report_before_the_award(client_for, opened, auditor):
+    assert client_for(auditor).get(f"/tenders/{opened.pk}/evaluation-report.pdf").status_code == 403

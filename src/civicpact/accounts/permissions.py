@@ -193,3 +193,8 @@ def can_manage_tenders(user: Any) -> bool:
 
 def can_view_tender_drafts(user: Any) -> bool:
     return bool(roles_of(user) & PIPELINE_READERS)
+
+
+def can_read_evaluation_report(user: Any, awarded: bool) -> bool:
+    """The PPP unit during and after evaluation; auditors once the award is decided."""
+    return can_manage_tenders(user) or (awarded and has_role(user, Role.AUDITOR))

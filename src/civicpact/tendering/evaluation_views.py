@@ -368,3 +368,102 @@ def complaint_decide(request: HttpRequest, pk: int, complaint_pk: int) -> HttpRe
             else "The complaint is dismissed.",
         )
     return _back(tender.pk)
+
+
+def _report_data(request: HttpRequest, tender: Any) -> dict[str, Any]:
+    awarded = tender.status == TenderStatus.AWARDED
+    if tender.status not in (TenderStatus.OPENED, TenderStatus.AWARDED) or not permissions.can_read_evaluation_report(
+        request.user, awarded
+    ):
+        raise PermissionDenied("The evaluation report is for the PPP unit, and for auditors after the award.")
+    award = tender.current_award
+    ranking: dict[str, Any] | None = award.ranking if award else None
+    if ranking is None and evaluation.all_submitted(tender):
+        ranking = evaluation.ranking_for(tender)[0].as_dict()
+    seats = list(tender.evaluators.select_related("evaluator").prefetch_related("declarations__supplier"))
+    return {
+        "tender": tender,
+        "leaves": services.scheme_of(tender).leaves(),
+        "seats": seats,
+        "rows": evaluation.moderation_rows(tender),
+        "ranking": ranking,
+        "award": award,
+        "bids": evaluation.current_bids(tender),
+    }
+
+
+@login_required
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evaluation report: criteria and weights, declarations, scores, moderation, ranking and decision."""
+    from django.template.loader import render_to_string
+
+    tender = _tender(request, pk)
+    html = render_to_string("tendering/report_pdf.html", _report_data(request, tender), request=request)
+    try:
+        from weasyprint import HTML
+    except OSError:
+        return HttpResponse("PDF export needs the Pango library on the server.", status=503, content_type="text/plain")
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-report-tender-{tender.pk}.pdf"'
+    return response
+
+
+@login_required
+def scores_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The score matrix: every evaluator's submitted score and justification, the consensus and the ranking."""
+    import io
+
+    from openpyxl import Workbook
+
+    tender = _tender(request, pk)
+    data = _report_data(request, tender)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # noqa: S101 - a new workbook always has a sheet
+    sheet.title = "Scores"
+    sheet.append(["bidder", "criterion", "evaluator", "score", "justification"])
+    for row in data["rows"]:
+        for score in row["scores"]:
+            sheet.append(
+                [
+                    row["bid"].supplier.name,
+                    row["criterion"].key,
+                    str(score.assignment.evaluator),
+                    float(score.value),
+                    score.justification,
+                ]
+            )
+    agreed = book.create_sheet("Consensus")
+    agreed.append(["bidder", "criterion", "consensus", "spread"])
+    for row in data["rows"]:
+        consensus = row["consensus"]
+        agreed.append(
+            [
+                row["bid"].supplier.name,
+                row["criterion"].key,
+                float(consensus) if consensus is not None else None,
+                row["spread"],
+            ]
+        )
+    if data["ranking"]:
+        ranked = book.create_sheet("Ranking")
+        ranked.append(["rank", "bidder", "quality_points", "price_points", "total", "disqualified", "abnormally_low"])
+        for result in data["ranking"]["results"]:
+            ranked.append(
+                [
+                    result["rank"],
+                    result["bidder"],
+                    result["quality_points"],
+                    result["price_points"],
+                    result["total"],
+                    "; ".join(result["disqualified"]),
+                    "; ".join(result["abnormally_low"]),
+                ]
+            )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="score-matrix-tender-{tender.pk}.xlsx"'
+    return response

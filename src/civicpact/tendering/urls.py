@@ -25,6 +25,8 @@ urlpatterns += [
     path("<int:pk>/bids/<int:bid_pk>/eligibility/", evaluation_views.eligibility, name="eligibility"),
     path("<int:pk>/bids/<int:bid_pk>/explanation/", evaluation_views.price_explanation, name="price-explanation"),
     path("<int:pk>/award/", evaluation_views.award, name="award"),
+    path("<int:pk>/evaluation-report.pdf", evaluation_views.report_pdf, name="report-pdf"),
+    path("<int:pk>/score-matrix.xlsx", evaluation_views.scores_xlsx, name="scores-xlsx"),
     path("<int:pk>/complaints/", evaluation_views.complaint_lodge, name="complaint-lodge"),
     path("<int:pk>/complaints/<int:complaint_pk>/decide/", evaluation_views.complaint_decide, name="complaint-decide"),
 ]
