@@ -60,7 +60,7 @@ def test_an_officer_publishes_two_suppliers_ask_and_bid_and_the_opening_is_recor
     visitor.check("tender-draft")
     page.get_by_role("button", name="Publish now").click()
     expect(page.get_by_text("The tender is published and open for bids")).to_be_visible()
-    tender = Tender.objects.get()
+    tender = Tender.objects.get(title="Connected LED street lighting, 20,000 points")
     detail = f"/tenders/{tender.pk}/"
 
     sign_in_as(visitor, "supplier")

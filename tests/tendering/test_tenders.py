@@ -231,7 +231,7 @@ def test_questions_close_at_the_clarification_deadline(tender, supplier):
 
     with time_machine.travel(tender.clarification_deadline + timedelta(seconds=1)), pytest.raises(DeadlinePassed):
         services.clarification_ask(actor=supplier, tender_id=tender.pk, question="Late?")
-    assert not Clarification.objects.exists()
+    assert not Clarification.objects.filter(tender=tender).exists()
 
 
 # --- the criteria form --------------------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ def test_the_officer_prepares_a_tender_in_the_browser_form(client_for, officer, 
         },
     )
     assert response.status_code == 302
-    tender = Tender.objects.get()
+    tender = Tender.objects.get(project=procurement_project)
     assert tender.criteria[0]["children"][1]["key"] == "quality.delivery"
     bad = client_for(officer).post(
         f"/tenders/new/{procurement_project.pk}/",
@@ -270,7 +270,7 @@ def test_the_officer_prepares_a_tender_in_the_browser_form(client_for, officer, 
     )
     assert bad.status_code == 400
     assert "Line 1: write key | name | weight" in bad.content.decode()
-    assert Tender.objects.count() == 1
+    assert Tender.objects.filter(project=procurement_project).count() == 1
 
 
 def test_a_cancelled_tender_publishes_its_reasons_and_its_bids_stay_sealed(client_for, tender, supplier, officer):
@@ -294,3 +294,14 @@ def test_a_cancelled_tender_publishes_its_reasons_and_its_bids_stay_sealed(clien
         services.tender_open(actor=officer, tender_id=tender.pk)
     with pytest.raises(PermissionDenied):
         services.tender_cancel(actor=supplier, tender_id=tender.pk, reasons="Mine")
+
+
+def test_the_demo_city_has_a_published_challenge_with_a_sealed_bid(client_for, citizen, officer):
+    from civicpact.demo.tendering import FLOOD_TENDER
+
+    tender = Tender.objects.get(title=FLOOD_TENDER)
+    assert (tender.status, tender.procedure) == ("published", "challenge_based")
+    page = citizen.get(f"/tenders/{tender.pk}/").content.decode()
+    assert "May sensors be mounted" in page
+    assert "Radar level sensors" not in page
+    assert "Bids received: <strong>1</strong>" in client_for(officer).get(f"/tenders/{tender.pk}/").content.decode()

@@ -26,6 +26,7 @@ from civicpact.accounts.models import (
 )
 from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
+from civicpact.demo.tendering import seed_flood_challenge
 from civicpact.pipeline import services as pipeline
 from civicpact.pipeline.models import Need, Project
 
@@ -683,6 +684,7 @@ def seed_demo_city(progress: Progress = _no_progress) -> dict[str, int]:
     steps.append(("projects and gate decisions", _projects))
     steps.append(("a market sounding", _market_sounding))
     steps.append(("the lighting project's structuring", _appraisal))
+    steps.append(("a flood early-warning challenge, published with a sealed bid", seed_flood_challenge))
 
     total = len(steps)
     for done, (label, step) in enumerate(steps):
