@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
         "chain is intact, 1 naming the first broken event otherwise.",
     )
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    sub.add_parser(
+        "rotate-bid-keys",
+        help="rewrap every tender's bid key under the current master key",
+        description="After setting a new CIVICPACT_BID_MASTER_KEY and moving the old one to "
+        "CIVICPACT_BID_MASTER_KEYS_RETIRED: rewrap each tender's data key under the new key (docs/sealed-bids.md). "
+        "Then remove the retired key.",
+    )
     screen = sub.add_parser(
         "screen",
         help="PPP suitability screening of answers in a JSON file",
@@ -142,6 +149,19 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=1)
+    return EXIT_OK
+
+
+def cmd_rotate_bid_keys(_args: argparse.Namespace) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from civicpact.tendering.services import tender_keys_rewrap
+
+    try:
+        count = tender_keys_rewrap(actor=None)
+    except ImproperlyConfigured as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{count} tender key(s) rewrapped under the current master key")
     return EXIT_OK
 
 
@@ -475,6 +495,7 @@ COMMANDS = {
     "migrate": cmd_migrate,
     "createadmin": cmd_createadmin,
     "verify-audit": cmd_verify_audit,
+    "rotate-bid-keys": cmd_rotate_bid_keys,
     "worker": cmd_worker,
     "screen": cmd_screen,
     "terms-check": cmd_terms_check,

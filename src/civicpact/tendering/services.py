@@ -421,3 +421,20 @@ def tender_cancel(*, actor: User, tender_id: int, reasons: str) -> Tender:
             actor=actor, action="tender.cancel", obj=tender, payload={"reasons": reasons.strip()}, public=was_public
         )
         return tender
+
+
+def tender_keys_rewrap(*, actor: User | None) -> int:
+    """After a master-key rotation: rewrap every tender's data key under the current master key (bids are not
+    re-encrypted). Returns how many tenders were rewrapped."""
+    current, _key = sealing.current_master_key()
+    count = 0
+    for tender in Tender.objects.exclude(master_key_id=current).only("pk", "master_key_id", "wrapped_key"):
+        with transaction.atomic():
+            locked = Tender.objects.select_for_update().get(pk=tender.pk)
+            locked.master_key_id, locked.wrapped_key = sealing.rewrap(
+                locked.pk, locked.master_key_id, bytes(locked.wrapped_key)
+            )
+            locked.save(update_fields=["master_key_id", "wrapped_key"])
+            audit_append(actor=actor, action="tender.rewrap_key", obj=locked, payload={"master_key_id": current})
+            count += 1
+    return count
