@@ -305,3 +305,80 @@ def test_the_demo_city_has_a_published_challenge_with_a_sealed_bid(client_for, c
     assert "May sensors be mounted" in page
     assert "Radar level sensors" not in page
     assert "Bids received: <strong>1</strong>" in client_for(officer).get(f"/tenders/{tender.pk}/").content.decode()
+
+
+# --- amendments -------------------------------------------------------------------------------------------------
+
+
+def test_an_amendment_invalidates_earlier_bids_tells_their_bidders_and_is_published(
+    tender, supplier, officer, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from civicpact.tendering.models import Amendment
+
+    services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload())
+    later = tender.submission_deadline + timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        amendment = services.tender_amend(
+            actor=officer,
+            tender_id=tender.pk,
+            expected_version=tender.version,
+            rationale="Poles in the old town added to the scope.",
+            submission_deadline=later,
+            opening_date=later,
+            evaluation_end=later + timedelta(days=14),
+            standstill_end=later + timedelta(days=25),
+            description="Now with the old town's poles.",
+        )
+    assert amendment.bids_invalidated == 1
+    assert Bid.objects.get(tender=tender).status == "needs_reconfirmation"
+    assert any("must be re-confirmed" in m.body for m in mail.outbox)
+    release = Release.objects.filter(ocid=tender.project.ocid, body__tag=["tenderAmendment"]).get()
+    assert release.body["tender"]["amendments"][0]["rationale"] == "Poles in the old town added to the scope."
+    assert release_package_errors(release_package_build(releases=[release], uri="https://example.org/p.json")) == []
+    import time_machine
+
+    with time_machine.travel(later + timedelta(minutes=1)):
+        assert services.tender_open(actor=officer, tender_id=tender.pk).bids == []  # not re-confirmed: not opened
+    assert Amendment.objects.count() == 1
+
+
+def test_a_reconfirmed_bid_is_opened(tender, supplier, officer):
+    import time_machine
+
+    services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload())
+    services.tender_amend(
+        actor=officer, tender_id=tender.pk, expected_version=tender.version, rationale="Typo.", description="Fixed."
+    )
+    services.bid_submit(actor=supplier, tender_id=tender.pk, payload=bid_payload())
+    with time_machine.travel(tender.submission_deadline + timedelta(minutes=1)):
+        assert len(services.tender_open(actor=officer, tender_id=tender.pk).bids) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"rationale": " "}, "rationale"),
+        ({"rationale": "x", "publication_date": timezone.now()}, "publication_date"),
+        ({"rationale": "x"}, "__all__"),
+    ],
+)
+def test_a_bad_amendment_names_the_field(tender, officer, change, field):
+    with pytest.raises(ValidationError) as caught:
+        services.tender_amend(actor=officer, tender_id=tender.pk, expected_version=tender.version, **change)
+    assert field in caught.value.message_dict
+
+
+def test_the_officer_amends_in_the_browser_form(client_for, tender, officer):
+    from civicpact.tendering.forms import TenderForm
+
+    initial = TenderForm.initial_from(tender)
+    data = dict(initial)
+    for key in ("clarification_deadline", "submission_deadline", "opening_date", "evaluation_end", "standstill_end"):
+        data[key] = timezone.localtime(initial[key]).strftime("%Y-%m-%dT%H:%M")
+    data["description"] = "Amended scope."
+    data["rationale"] = "Scope clarified."
+    response = client_for(officer).post(f"/tenders/{tender.pk}/amend/", data, follow=True)
+    assert "The amendment is published" in response.content.decode()
+    assert "Scope clarified." in response.content.decode()

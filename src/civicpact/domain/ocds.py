@@ -223,6 +223,14 @@ def project_planning_sections(plan: ProjectPlan) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class AmendmentNote:
+    amendment_id: str
+    date: datetime
+    rationale: str
+    description: str
+
+
+@dataclass(frozen=True)
 class TenderNotice:
     """What a tender release publishes: never anything sealed (bids appear only as counts after opening)."""
 
@@ -241,6 +249,7 @@ class TenderNotice:
     award_criteria_details: str
     eligibility: str = ""
     tenderers: int | None = None  # after opening only
+    amendments: tuple[AmendmentNote, ...] = ()
 
 
 def tender_sections(notice: TenderNotice) -> dict[str, Any]:
@@ -266,6 +275,16 @@ def tender_sections(notice: TenderNotice) -> dict[str, Any]:
         tender["eligibilityCriteria"] = notice.eligibility
     if notice.tenderers is not None:
         tender["numberOfTenderers"] = notice.tenderers
+    if notice.amendments:
+        tender["amendments"] = [
+            {
+                "id": a.amendment_id,
+                "date": format_date(a.date),
+                "rationale": a.rationale,
+                "description": a.description,
+            }
+            for a in notice.amendments
+        ]
     return {
         "parties": [party(party_id=notice.buyer.party_id, name=notice.buyer.name, roles=["buyer", "procuringEntity"])],
         "buyer": organisation_reference(notice.buyer.party_id, notice.buyer.name),

@@ -141,6 +141,19 @@ class TenderForm(forms.Form):
         }
 
 
+class AmendForm(TenderForm):
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why the conditions change (published)",
+        help_text="Bids already made will have to be re-confirmed; their bidders are told.",
+    )
+
+    def tender_fields(self) -> dict[str, Any]:
+        data = super().tender_fields()
+        data.pop("rationale")
+        return data
+
+
 class BidForm(forms.Form):
     """An answer per scored criterion, the price if the tender scores price, and an optional consortium."""
 

@@ -97,6 +97,7 @@ class Tender(models.Model):
 class BidStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    NEEDS_RECONFIRMATION = "needs_reconfirmation", "Needs re-confirmation: the conditions changed"
 
 
 class Bid(models.Model):
@@ -157,6 +158,23 @@ class Opening(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"Opening of {self.tender_id}"
+
+
+class Amendment(AppendOnlyModel):
+    """A change to a published tender's conditions, with its rationale; bids made before it must be re-confirmed."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="amendments", help_text="The tender.")
+    rationale = models.TextField(help_text="Why the conditions changed (published).")
+    changes = models.JSONField(help_text="{field: [before, after]} of what changed.")
+    amended_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who amended.")
+    amended_at = models.DateTimeField(help_text="When.")
+    bids_invalidated = models.PositiveIntegerField(default=0, help_text="Bids that must be re-confirmed.")
+
+    class Meta:
+        ordering = ["amended_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Amendment {self.pk} of {self.tender_id}"
 
 
 class Clarification(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from civicpact.pipeline.models import Project
 from civicpact.tendering import sealing
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, StaleTender, TenderingError
 from civicpact.tendering.models import (
+    Amendment,
     Bid,
     BidStatus,
     BidVersion,
@@ -139,6 +141,18 @@ def _criteria_text(tender: Tender) -> str:
     return f"Weighted criteria: {'; '.join(parts)}. Price formula: {tender.price_formula.replace('_', ' ')}."
 
 
+def _amendments(tender: Tender) -> tuple[ocds.AmendmentNote, ...]:
+    return tuple(
+        ocds.AmendmentNote(
+            f"amendment-{a.pk}",
+            a.amended_at,
+            a.rationale,
+            "Changed: " + ", ".join(name.replace("_", " ") for name in sorted(a.changes)) + ".",
+        )
+        for a in tender.amendments.all()
+    )
+
+
 def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tenderers: int | None = None) -> None:
     project = tender.project
     if not project.ocid:
@@ -162,6 +176,7 @@ def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tende
         award_criteria_details=_criteria_text(tender),
         eligibility="; ".join(tender.eligibility),
         tenderers=tenderers,
+        amendments=_amendments(tender),
     )
     release_append(actor=actor, ocid=project.ocid, tags=[tag], sections=ocds.tender_sections(notice))
 
@@ -438,3 +453,86 @@ def tender_keys_rewrap(*, actor: User | None) -> int:
             audit_append(actor=actor, action="tender.rewrap_key", obj=locked, payload={"master_key_id": current})
             count += 1
     return count
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal | datetime):
+        return str(value)
+    return value
+
+
+def tender_amend(*, actor: User, tender_id: int, expected_version: int, rationale: str, **fields: Any) -> Amendment:
+    """Change a published tender's conditions before its deadline. Bids already made must be re-confirmed (a new
+    submission) and their bidders are told; the amendment and its rationale are published."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit amends tenders.")
+    if not rationale.strip():
+        raise ValidationError({"rationale": "Give the reason for the amendment; it is published."})
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
+        if tender.version != expected_version:
+            raise StaleTender("The tender was changed by someone else after you opened it; reload and redo.")
+        now = timezone.now()
+        if tender.status != TenderStatus.PUBLISHED or tender.deadline_passed(now):
+            raise TenderingError("Only a published tender still open for bids can be amended.")
+        changes = {}
+        for name, value in fields.items():
+            if name not in EDITABLE or name == "publication_date":
+                raise ValidationError({name: "cannot be amended"})
+            before = getattr(tender, name)
+            if _plain(before) != _plain(value):
+                changes[name] = [_plain(before), _plain(value)]
+                setattr(tender, name, value)
+        if not changes:
+            raise ValidationError({"__all__": "Nothing changed."})
+        _check(tender)
+        if tender.submission_deadline <= now:
+            raise ValidationError({"submission_deadline": "The new submission deadline must be in the future."})
+        tender.version += 1
+        tender.save()
+        invalidated = list(Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("supplier"))
+        Bid.objects.filter(pk__in=[b.pk for b in invalidated]).update(status=BidStatus.NEEDS_RECONFIRMATION)
+        amendment = Amendment(
+            tender=tender,
+            rationale=rationale.strip(),
+            changes=changes,
+            amended_by=actor,
+            amended_at=now,
+            bids_invalidated=len(invalidated),
+        )
+        amendment.full_clean()
+        amendment.save(force_insert=True)
+        _tender_release(actor, tender, status="active", tag="tenderAmendment")
+        audit_append(
+            actor=actor,
+            action="tender.amend",
+            obj=tender,
+            payload={"rationale": amendment.rationale, "fields": sorted(changes), "bids": len(invalidated)},
+            public=True,
+        )
+        transaction.on_commit(lambda: _tell_bidders(tender, amendment, [b.supplier for b in invalidated]))
+        return amendment
+
+
+def _tell_bidders(tender: Tender, amendment: Amendment, suppliers: list[Organisation]) -> None:
+    from django.core.mail import send_mass_mail
+
+    messages = []
+    for supplier in suppliers:
+        recipients = [
+            m.user.email
+            for m in supplier.memberships.filter(role="supplier_user").select_related("user")
+            if m.user.email
+        ]
+        if recipients:
+            messages.append(
+                (
+                    f"Amended: {tender.title}",
+                    f"The conditions of “{tender.title}” changed: {amendment.rationale} Your bid must be re-confirmed "
+                    f"by submitting it again before {timezone.localtime(tender.submission_deadline):%d %b %Y %H:%M}; "
+                    "until then it will not be opened.",
+                    settings.DEFAULT_FROM_EMAIL,
+                    recipients,
+                )
+            )
+    if messages:
+        send_mass_mail(tuple(messages), fail_silently=True)

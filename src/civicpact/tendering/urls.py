@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/<int:project_pk>/", views.tender_create, name="tender-create"),
     path("<int:pk>/", views.tender_detail, name="tender-detail"),
     path("<int:pk>/edit/", views.tender_edit, name="tender-edit"),
+    path("<int:pk>/amend/", views.tender_amend, name="tender-amend"),
     path("<int:pk>/publish/", views.tender_publish, name="tender-publish"),
     path("<int:pk>/bid/", views.bid_submit, name="bid-submit"),
     path("<int:pk>/bid/withdraw/", views.bid_withdraw, name="bid-withdraw"),

@@ -16,7 +16,14 @@ from civicpact.pipeline import selectors as pipeline
 from civicpact.pipeline.models import Project
 from civicpact.tendering import selectors, services
 from civicpact.tendering.exceptions import TenderingError
-from civicpact.tendering.forms import PRICE_FORMULA_CHOICES, AnswerForm, BidForm, QuestionForm, TenderForm
+from civicpact.tendering.forms import (
+    PRICE_FORMULA_CHOICES,
+    AmendForm,
+    AnswerForm,
+    BidForm,
+    QuestionForm,
+    TenderForm,
+)
 from civicpact.tendering.models import Clarification, Tender, TenderStatus
 from civicpact.util import add_errors
 
@@ -108,6 +115,33 @@ def tender_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "The draft tender is saved.")
                 return redirect("tendering:tender-detail", pk=tender.pk)
     context = {"form": form, "project": tender.project, "tender": tender}
+    return render(request, "tendering/tender_form.html", context, status=status)
+
+
+@login_required
+def tender_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    if not permissions.can_manage_tenders(request.user):
+        raise PermissionDenied("Only the PPP unit amends tenders.")
+    form = AmendForm(request.POST or None, initial=TenderForm.initial_from(tender))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            status = _save(
+                form,
+                lambda: services.tender_amend(
+                    actor=permissions.signed_in_user(request),
+                    tender_id=tender.pk,
+                    expected_version=form.cleaned_data["version"],
+                    rationale=form.cleaned_data["rationale"],
+                    **form.tender_fields(),
+                ),
+            )
+            if not status:
+                messages.success(request, "The amendment is published; bidders so far must re-confirm their bids.")
+                return redirect("tendering:tender-detail", pk=tender.pk)
+    context = {"form": form, "project": tender.project, "tender": tender, "amending": True}
     return render(request, "tendering/tender_form.html", context, status=status)
 
 
