@@ -230,3 +230,73 @@ def test_a_rotated_master_key_still_opens_tenders_sealed_under_the_old_one(setti
     assert tender.master_key_id == sealing.current_master_key()[0]
     bid = Bid.objects.select_related("tender").get(tender=tender)
     assert services.bid_contents(actor=officer, bid=bid)["answers"]["quality.approach"] == SECRET_ANSWER
+
+
+# --- documents ---------------------------------------------------------------------------------------------------
+
+DOCUMENT = b"%PDF-1.4 technical annex: XK-4471 lantern drawings"
+
+
+def test_a_bid_document_is_sealed_with_the_bid_and_read_only_after_the_opening(
+    client_for, tender, supplier, officer, second_supplier
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(supplier)
+    response = client.post(
+        f"/tenders/{tender.pk}/bid/",
+        {
+            "answer_quality.approach": "See the annex.",
+            "answer_quality.delivery": "18 months.",
+            "price": "12000000",
+            "consortium_text": "",
+            "document_1": SimpleUploadedFile("annex.pdf", DOCUMENT, content_type="application/pdf"),
+        },
+    )
+    assert response.status_code == 302
+    blob = bytes(BidVersion.objects.get(bid__tender=tender).sealed)
+    assert b"XK-4471" not in blob
+    assert b"lantern" not in blob
+    bid = Bid.objects.get(tender=tender)
+    path = f"/tenders/{tender.pk}/bids/{bid.pk}/documents/0/"
+    assert client_for(officer).get(path).status_code == 403  # sealed
+    with time_machine.travel(tender.submission_deadline + timedelta(minutes=1)):
+        services.tender_open(actor=officer, tender_id=tender.pk)
+    download = client_for(officer).get(path)
+    assert download.content == DOCUMENT
+    assert download["Content-Disposition"] == 'attachment; filename="annex.pdf"'
+    assert client_for(second_supplier).get(path).status_code == 403
+    assert client_for(officer).get(f"/tenders/{tender.pk}/bids/{bid.pk}/documents/5/").status_code == 404
+
+
+def test_a_document_over_the_limit_is_refused_by_name_and_nothing_is_saved(settings, client_for, tender, supplier):
+    import base64
+
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.CIVICPACT_BID_DOCUMENT_MAX_BYTES = 10
+    response = client_for(supplier).post(
+        f"/tenders/{tender.pk}/bid/",
+        {
+            "answer_quality.approach": "x",
+            "answer_quality.delivery": "y",
+            "price": "1",
+            "document_1": SimpleUploadedFile("big.pdf", DOCUMENT),
+        },
+    )
+    assert response.status_code == 400
+    assert "big.pdf is 50 bytes, over the 10 bytes limit" in response.content.decode()
+    with pytest.raises(ValidationError) as caught:
+        services.bid_submit(
+            actor=supplier,
+            tender_id=tender.pk,
+            payload=bid_payload(documents=[{"name": "big.pdf", "data": base64.b64encode(DOCUMENT).decode()}]),
+        )
+    assert "documents[0]" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:
+        services.bid_submit(
+            actor=supplier, tender_id=tender.pk, payload=bid_payload(documents=[{"name": "x.pdf", "data": "%%%"}])
+        )
+    assert "not valid base64" in caught.value.message_dict["documents[0]"][0]
+    assert not Bid.objects.filter(tender=tender).exists()

@@ -99,10 +99,17 @@ class ConsortiumMemberIn(Schema):
     role: str = "member"
 
 
+class DocumentIn(Schema):
+    name: str
+    content_type: str = "application/octet-stream"
+    data: str = Field(description="The file's content, base64")
+
+
 class BidIn(Schema):
     price: Decimal | None = None
     answers: dict[str, str] = Field(default_factory=dict, description="Your answer per scored criterion key")
     consortium: list[ConsortiumMemberIn] = []
+    documents: list[DocumentIn] = Field(default_factory=list, description="Sealed with the bid")
 
 
 class ReceiptOut(Schema):

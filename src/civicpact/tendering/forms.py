@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
+
+from civicpact.util import human_size
 
 PRICE_FORMULA_CHOICES = [
     ("lowest_relative", "Lowest price relative: price points times the lowest price divided by this price"),
@@ -181,7 +185,25 @@ class BidForm(forms.Form):
                     help_text=f"Scored 0 to {criterion.max_score:g}"
                     + (f"; at least {criterion.threshold:g} to qualify." if criterion.threshold is not None else "."),
                 )
+        for number in (1, 2, 3):
+            self.fields[f"document_{number}"] = forms.FileField(
+                required=False,
+                label=f"Document {number} (optional)",
+                help_text=f"Sealed with your bid; up to {human_size(settings.CIVICPACT_BID_DOCUMENT_MAX_BYTES)} each.",
+            )
         self.order_fields([*[f for f in self.fields if f != "consortium_text"], "consortium_text"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        limit = settings.CIVICPACT_BID_DOCUMENT_MAX_BYTES
+        for number in (1, 2, 3):
+            upload = data.get(f"document_{number}")
+            if upload is not None and upload.size > limit:
+                self.add_error(
+                    f"document_{number}",
+                    f"{upload.name} is {human_size(upload.size)}, over the {human_size(limit)} limit.",
+                )
+        return data
 
     def payload(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -196,10 +218,20 @@ class BidForm(forms.Form):
                         "role": (parts[2:] or ["member"])[0],
                     }
                 )
+        documents = [
+            {
+                "name": upload.name,
+                "content_type": upload.content_type or "application/octet-stream",
+                "data": base64.b64encode(upload.read()).decode(),
+            }
+            for upload in (data.get(f"document_{n}") for n in (1, 2, 3))
+            if upload is not None
+        ]
         return {
             "price": str(data["price"]) if data.get("price") is not None else None,
             "answers": {c.key: data[f"answer_{c.key}"] for c in self.leaves if not c.is_price},
             "consortium": members,
+            "documents": documents,
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -34,6 +35,7 @@ from civicpact.tendering.models import (
     Tender,
     TenderStatus,
 )
+from civicpact.util import human_size
 
 TIMELINE_FIELDS = {
     "publication": "publication_date",
@@ -237,8 +239,36 @@ def _validated_payload(tender: Tender, payload: Mapping[str, Any]) -> dict[str, 
     consortium = payload.get("consortium") or []
     if consortium:
         clean["consortium"] = _consortium(consortium, errors)
+    documents = payload.get("documents") or []
+    if documents:
+        clean["documents"] = _documents(documents, errors)
     if errors:
         raise ValidationError(errors)
+    return clean
+
+
+def _documents(documents: Any, errors: dict[str, str]) -> list[dict[str, str]]:
+    """Attached documents as {name, content_type, data (base64)}: sealed inside the bid, never stored apart."""
+    limit, most = settings.CIVICPACT_BID_DOCUMENT_MAX_BYTES, settings.CIVICPACT_BID_DOCUMENTS_MAX
+    if not isinstance(documents, list) or len(documents) > most:
+        errors["documents"] = f"Attach at most {most} documents."
+        return []
+    clean = []
+    for index, document in enumerate(documents):
+        where = f"documents[{index}]"
+        name = str(document.get("name", "")).strip() if isinstance(document, Mapping) else ""
+        try:
+            data = base64.b64decode(str(document.get("data", "")), validate=True) if name else b""
+        except ValueError:
+            errors[where] = f"{name or 'a document'}: its content is not valid base64."
+            continue
+        if not name or not data:
+            errors[where] = "Each document needs a file name and some content."
+        elif len(data) > limit:
+            errors[where] = f"{name} is {human_size(len(data))}, over the {human_size(limit)} limit."
+        else:
+            content_type = str(document.get("content_type") or "application/octet-stream")[:100]
+            clean.append({"name": name[:200], "content_type": content_type, "data": base64.b64encode(data).decode()})
     return clean
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/publish/", views.tender_publish, name="tender-publish"),
     path("<int:pk>/bid/", views.bid_submit, name="bid-submit"),
     path("<int:pk>/bid/withdraw/", views.bid_withdraw, name="bid-withdraw"),
+    path("<int:pk>/bids/<int:bid_pk>/documents/<int:index>/", views.bid_document, name="bid-document"),
     path("<int:pk>/open/", views.tender_open, name="tender-open"),
     path("<int:pk>/cancel/", views.tender_cancel, name="tender-cancel"),
     path("<int:pk>/questions/", views.clarification_ask, name="clarification-ask"),

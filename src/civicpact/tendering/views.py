@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from civicpact.tendering.forms import (
     QuestionForm,
     TenderForm,
 )
-from civicpact.tendering.models import Clarification, Tender, TenderStatus
+from civicpact.tendering.models import Bid, Clarification, Tender, TenderStatus
 from civicpact.util import add_errors
 
 
@@ -227,7 +228,7 @@ def tender_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def bid_submit(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     leaves = [criterion for criterion, _weight in services.scheme_of(tender).leaves()]
-    form = BidForm(request.POST, leaves=leaves)
+    form = BidForm(request.POST, request.FILES, leaves=leaves)
     if form.is_valid():
         versions: list[Any] = []
         status = _save(
@@ -250,6 +251,26 @@ def bid_submit(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
     context = _detail_context(request, tender, bid_form=form)
     return render(request, "tendering/tender_detail.html", context, status=status)
+
+
+@login_required
+def bid_document(request: HttpRequest, pk: int, bid_pk: int, index: int) -> HttpResponse:
+    """A document of an opened bid, decrypted for the PPP unit and cleared evaluators only."""
+    tender = _tender(request, pk)
+    bid = Bid.objects.filter(tender=tender, pk=bid_pk).select_related("tender").first()
+    if bid is None:
+        raise Http404("No such bid.")
+    try:
+        contents = services.bid_contents(actor=permissions.signed_in_user(request), bid=bid)
+    except TenderingError as exc:
+        raise PermissionDenied(str(exc)) from None
+    documents = contents.get("documents", [])
+    if not 0 <= index < len(documents):
+        raise Http404("No such document.")
+    document = documents[index]
+    response = HttpResponse(base64.b64decode(document["data"]), content_type=document["content_type"])
+    response["Content-Disposition"] = f'attachment; filename="{document["name"].replace(chr(34), "")}"'
+    return response
 
 
 @login_required
