@@ -31,6 +31,17 @@ def _back(pk: int) -> HttpResponse:
     return redirect("tendering:tender-detail", pk=pk)
 
 
+def _act(request: HttpRequest, tender_pk: int, call: Any, done: str) -> HttpResponse:
+    """Run a service for a button on the tender page: its refusal or `done` as a message, then back to the page."""
+    try:
+        call()
+    except (TenderingError, ValidationError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, done)
+    return _back(tender_pk)
+
+
 def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
     """What the tender page shows of the evaluation, by role (empty for anyone not involved)."""
     user = request.user
@@ -68,54 +79,51 @@ def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
 @require_POST
 def committee_add(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
-    try:
-        evaluation.committee_assign(
+    return _act(
+        request,
+        tender.pk,
+        lambda: evaluation.committee_assign(
             actor=permissions.signed_in_user(request),
             tender_id=tender.pk,
             evaluator_ids=[int(v) for v in request.POST.getlist("evaluators") if v.isdigit()],
-        )
-    except (TenderingError, ValidationError) as exc:
-        messages.error(request, _messages_of(exc))
-    else:
-        messages.success(request, "The committee is updated.")
-    return _back(tender.pk)
+        ),
+        "The committee is updated.",
+    )
 
 
 @login_required
 @require_POST
 def eligibility(request: HttpRequest, pk: int, bid_pk: int) -> HttpResponse:
     tender = _tender(request, pk)
-    try:
-        evaluation.eligibility_set(
+    return _act(
+        request,
+        tender.pk,
+        lambda: evaluation.eligibility_set(
             actor=permissions.signed_in_user(request),
             tender_id=tender.pk,
             bid_id=bid_pk,
             eligible=request.POST.get("eligible") == "yes",
             note=request.POST.get("note", ""),
-        )
-    except (TenderingError, ValidationError) as exc:
-        messages.error(request, _messages_of(exc))
-    else:
-        messages.success(request, "Eligibility recorded.")
-    return _back(tender.pk)
+        ),
+        "Eligibility recorded.",
+    )
 
 
 @login_required
 @require_POST
 def price_explanation(request: HttpRequest, pk: int, bid_pk: int) -> HttpResponse:
     tender = _tender(request, pk)
-    try:
-        evaluation.price_explanation_set(
+    return _act(
+        request,
+        tender.pk,
+        lambda: evaluation.price_explanation_set(
             actor=permissions.signed_in_user(request),
             tender_id=tender.pk,
             bid_id=bid_pk,
             explanation=request.POST.get("explanation", ""),
-        )
-    except (TenderingError, ValidationError) as exc:
-        messages.error(request, _messages_of(exc))
-    else:
-        messages.success(request, "The bidder's explanation is recorded.")
-    return _back(tender.pk)
+        ),
+        "The bidder's explanation is recorded.",
+    )
 
 
 @login_required
@@ -334,13 +342,14 @@ def complaint_lodge(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Give the grounds and the remedy you seek.")
         return _back(tender.pk)
-    try:
-        evaluation.complaint_lodge(actor=permissions.signed_in_user(request), tender_id=tender.pk, **form.cleaned_data)
-    except (TenderingError, ValidationError) as exc:
-        messages.error(request, _messages_of(exc))
-    else:
-        messages.success(request, "Your complaint is lodged. No contract will be signed until it is decided.")
-    return _back(tender.pk)
+    return _act(
+        request,
+        tender.pk,
+        lambda: evaluation.complaint_lodge(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, **form.cleaned_data
+        ),
+        "Your complaint is lodged. No contract will be signed until it is decided.",
+    )
 
 
 @login_required
@@ -351,23 +360,19 @@ def complaint_decide(request: HttpRequest, pk: int, complaint_pk: int) -> HttpRe
     if complaint is None:
         raise Http404("No such complaint.")
     upheld = request.POST.get("upheld") == "yes"
-    try:
-        evaluation.complaint_decide(
+    return _act(
+        request,
+        tender.pk,
+        lambda: evaluation.complaint_decide(
             actor=permissions.signed_in_user(request),
             complaint_id=complaint.pk,
             upheld=upheld,
             decision=request.POST.get("decision", ""),
-        )
-    except (TenderingError, ValidationError) as exc:
-        messages.error(request, _messages_of(exc))
-    else:
-        messages.success(
-            request,
-            "The complaint is upheld: the award is set aside and the evaluation is open again."
-            if upheld
-            else "The complaint is dismissed.",
-        )
-    return _back(tender.pk)
+        ),
+        "The complaint is upheld: the award is set aside and the evaluation is open again."
+        if upheld
+        else "The complaint is dismissed.",
+    )
 
 
 def _report_data(request: HttpRequest, tender: Any) -> dict[str, Any]:

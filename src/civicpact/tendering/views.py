@@ -95,54 +95,53 @@ def tender_create(request: HttpRequest, project_pk: int) -> HttpResponse:
 
 @login_required
 def tender_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    tender = _tender(request, pk)
-    if not permissions.can_manage_tenders(request.user):
-        raise PermissionDenied("Only the PPP unit edits tenders.")
-    form = TenderForm(request.POST or None, initial=TenderForm.initial_from(tender))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            status = _save(
-                form,
-                lambda: services.tender_update(
-                    actor=permissions.signed_in_user(request),
-                    tender_id=tender.pk,
-                    expected_version=form.cleaned_data["version"],
-                    **form.tender_fields(),
-                ),
-            )
-            if not status:
-                messages.success(request, "The draft tender is saved.")
-                return redirect("tendering:tender-detail", pk=tender.pk)
-    context = {"form": form, "project": tender.project, "tender": tender}
-    return render(request, "tendering/tender_form.html", context, status=status)
+    return _tender_form(request, pk, amending=False)
 
 
 @login_required
 def tender_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _tender_form(request, pk, amending=True)
+
+
+def _tender_form(request: HttpRequest, pk: int, *, amending: bool) -> HttpResponse:
+    """Edit a draft, or amend a published tender (with a published rationale)."""
     tender = _tender(request, pk)
     if not permissions.can_manage_tenders(request.user):
-        raise PermissionDenied("Only the PPP unit amends tenders.")
-    form = AmendForm(request.POST or None, initial=TenderForm.initial_from(tender))
+        raise PermissionDenied("Only the PPP unit changes tenders.")
+    form_class = AmendForm if amending else TenderForm
+    form = form_class(request.POST or None, initial=TenderForm.initial_from(tender))
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            status = _save(
-                form,
-                lambda: services.tender_amend(
-                    actor=permissions.signed_in_user(request),
-                    tender_id=tender.pk,
-                    expected_version=form.cleaned_data["version"],
-                    rationale=form.cleaned_data["rationale"],
-                    **form.tender_fields(),
-                ),
-            )
+            actor, version = permissions.signed_in_user(request), form.cleaned_data["version"]
+            if amending:
+                status = _save(
+                    form,
+                    lambda: services.tender_amend(
+                        actor=actor,
+                        tender_id=tender.pk,
+                        expected_version=version,
+                        rationale=form.cleaned_data["rationale"],
+                        **form.tender_fields(),
+                    ),
+                )
+            else:
+                status = _save(
+                    form,
+                    lambda: services.tender_update(
+                        actor=actor, tender_id=tender.pk, expected_version=version, **form.tender_fields()
+                    ),
+                )
             if not status:
-                messages.success(request, "The amendment is published; bidders so far must re-confirm their bids.")
+                messages.success(
+                    request,
+                    "The amendment is published; bidders so far must re-confirm their bids."
+                    if amending
+                    else "The draft tender is saved.",
+                )
                 return redirect("tendering:tender-detail", pk=tender.pk)
-    context = {"form": form, "project": tender.project, "tender": tender, "amending": True}
+    context = {"form": form, "project": tender.project, "tender": tender, "amending": amending}
     return render(request, "tendering/tender_form.html", context, status=status)
 
 
