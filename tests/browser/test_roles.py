@@ -51,3 +51,24 @@ def test_the_skip_link_moves_focus_to_the_main_content(visitor):
 def test_the_case_studies_page_is_accessible(visitor):
     page = visitor.visit("/guidance/cases/", "guidance-cases")
     expect(page.get_by_role("heading", level=1)).to_have_text("Case studies")
+
+
+@pytest.mark.parametrize(
+    "username", ["admin", "lead", "officer", "analyst", "evaluator", "manager", "auditor", "supplier"]
+)
+def test_each_role_reads_the_published_challenge(visitor, username):
+    from civicpact.demo.tendering import FLOOD_TENDER
+    from civicpact.tendering.models import Tender
+
+    tender = Tender.objects.get(title=FLOOD_TENDER)
+    visitor.sign_in(username)
+    page = visitor.visit(f"/tenders/{tender.pk}/", f"challenge-{username}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(FLOOD_TENDER)
+    expect(page.get_by_text("Radar level sensors")).to_have_count(0)
+
+
+def test_a_citizen_reads_the_tenders_without_signing_in(visitor):
+    page = visitor.visit("/tenders/", "tenders-public")
+    page.get_by_role("link", name="Challenge: an hour's more warning of river floods").click()
+    expect(page.get_by_text("May sensors be mounted")).to_be_visible()
+    visitor.check("challenge-public")

@@ -14,6 +14,7 @@ from civicpact.appraisal import selectors as appraisal
 from civicpact.ledger.models import AuditEvent, Release
 from civicpact.ledger.selectors import audit_event_list
 from civicpact.pipeline import selectors as pipeline
+from civicpact.tendering.models import EvaluatorAssignment, TenderStatus
 from civicpact.web.models import JobProgress
 
 
@@ -43,6 +44,12 @@ def dashboard_for(*, user: Any) -> dict[str, Any]:
     if data["sees_pipeline"]:
         data["needs"] = list(pipeline.need_list(actor=user)[:5])
         data["board"] = [(label, len(projects)) for _stage, label, projects in pipeline.pipeline_board(actor=user)]
+    if Role.EVALUATOR in roles:
+        data["assignments"] = list(
+            EvaluatorAssignment.objects.filter(evaluator=user, tender__status=TenderStatus.OPENED).select_related(
+                "tender"
+            )
+        )
     if Role.FINANCE_ANALYST in roles:
         data["business_cases"] = appraisal.business_case_list(actor=user)
     data["sees_commitments"] = permissions.can_view_commitments(user)
