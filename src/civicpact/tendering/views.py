@@ -169,6 +169,7 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         "now": now,
         "leaves": scheme.leaves(),
         "can_manage": permissions.can_manage_tenders(user),
+        "sees_pipeline": permissions.can_view_pipeline(user),
         "bid_count": selectors.bid_count(actor=user, tender=tender),
         "own_bid": own,
         "receipts": selectors.receipts(bid=own) if own else [],
