@@ -382,3 +382,10 @@ def test_the_officer_amends_in_the_browser_form(client_for, tender, officer):
     response = client_for(officer).post(f"/tenders/{tender.pk}/amend/", data, follow=True)
     assert "The amendment is published" in response.content.decode()
     assert "Scope clarified." in response.content.decode()
+
+
+def test_the_officers_home_lists_the_tenders_in_progress(client_for, officer, supplier):
+    from civicpact.demo.tendering import FLOOD_TENDER
+
+    assert FLOOD_TENDER in client_for(officer).get("/").content.decode()
+    assert "Tenders in progress" not in client_for(supplier).get("/").content.decode()

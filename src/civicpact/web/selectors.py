@@ -14,7 +14,7 @@ from civicpact.appraisal import selectors as appraisal
 from civicpact.ledger.models import AuditEvent, Release
 from civicpact.ledger.selectors import audit_event_list
 from civicpact.pipeline import selectors as pipeline
-from civicpact.tendering.models import EvaluatorAssignment, TenderStatus
+from civicpact.tendering.models import EvaluatorAssignment, Tender, TenderStatus
 from civicpact.web.models import JobProgress
 
 
@@ -30,6 +30,11 @@ def dashboard_for(*, user: Any) -> dict[str, Any]:
         )
         data["supplier_counts"] = counts
         data["pending_suppliers"] = list(Organisation.objects.awaiting_verification()[:5])
+        data["tenders"] = list(
+            Tender.objects.filter(
+                status__in=[TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.OPENED, TenderStatus.AWARDED]
+            )[:5]
+        )
     if roles & {Role.AUDITOR, Role.ADMINISTRATOR}:
         data["event_count"] = AuditEvent.objects.count()
         data["release_count"] = Release.objects.count()
