@@ -389,3 +389,27 @@ def test_the_officers_home_lists_the_tenders_in_progress(client_for, officer, su
     assert "Tenders in progress" in page
     assert "more warning of river floods</a> (published: open for bids" in page
     assert "Tenders in progress" not in client_for(supplier).get("/").content.decode()
+
+
+def test_the_procedures_rationale_is_published_with_the_tender(citizen, tender):
+    route = tender.project.route_choices.first()
+    release = Release.objects.filter(ocid=tender.project.ocid, body__tag=["tender"]).get()
+    assert release.body["tender"]["procurementMethodRationale"] == route.reason
+    assert route.reason in citizen.get(f"/tenders/{tender.pk}/").content.decode()
+
+
+def test_a_sole_source_justification_leads_the_rationale(tender, officer):
+    from civicpact.appraisal import services as appraisal
+
+    facts = {**tender.project.route_choices.first().facts, "sole_source_justification": "extreme_urgency"}
+    appraisal.route_choose(
+        actor=officer,
+        project_id=tender.project.pk,
+        facts=facts,
+        chosen_route="sole_source",
+        sole_source_justification="extreme_urgency",
+        reason="The flood season starts in three weeks.",
+    )
+    rationale = services.method_rationale(Tender.objects.get(pk=tender.pk))
+    assert rationale.endswith(". The flood season starts in three weeks.")
+    assert rationale != "The flood season starts in three weeks."

@@ -250,6 +250,7 @@ class TenderNotice:
     eligibility: str = ""
     tenderers: int | None = None  # after opening only
     amendments: tuple[AmendmentNote, ...] = ()
+    method_rationale: str = ""  # why this method: the route's reason, and a sole source's recorded justification
 
 
 def tender_sections(notice: TenderNotice) -> dict[str, Any]:
@@ -273,6 +274,8 @@ def tender_sections(notice: TenderNotice) -> dict[str, Any]:
     }
     if notice.eligibility:
         tender["eligibilityCriteria"] = notice.eligibility
+    if notice.method_rationale:
+        tender["procurementMethodRationale"] = notice.method_rationale
     if notice.tenderers is not None:
         tender["numberOfTenderers"] = notice.tenderers
     if notice.amendments:

@@ -155,6 +155,15 @@ def _amendments(tender: Tender) -> tuple[ocds.AmendmentNote, ...]:
     )
 
 
+def method_rationale(tender: Tender) -> str:
+    """The route's recorded reason, with a sole source's justification first: published with the tender."""
+    route = tender.project.route_choices.first()
+    if route is None:
+        return ""
+    justification = route.get_sole_source_justification_display() if route.sole_source_justification else ""
+    return f"{justification}. {route.reason}" if justification else route.reason
+
+
 def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tenderers: int | None = None) -> None:
     project = tender.project
     if not project.ocid:
@@ -179,6 +188,7 @@ def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tende
         eligibility="; ".join(tender.eligibility),
         tenderers=tenderers,
         amendments=_amendments(tender),
+        method_rationale=method_rationale(tender),
     )
     release_append(actor=actor, ocid=project.ocid, tags=[tag], sections=ocds.tender_sections(notice))
 

@@ -170,6 +170,7 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         "leaves": scheme.leaves(),
         "can_manage": permissions.can_manage_tenders(user),
         "sees_pipeline": permissions.can_view_pipeline(user),
+        "method_rationale": services.method_rationale(tender),
         "bid_count": selectors.bid_count(actor=user, tender=tender),
         "own_bid": own,
         "receipts": selectors.receipts(bid=own) if own else [],
