@@ -21,7 +21,6 @@ from civicpact.domain import ocds
 from civicpact.domain.evaluation import BidInput, Ranking, rank
 from civicpact.domain.tendering import DEFAULT_MINIMUMS, Procedure
 from civicpact.ledger.services import audit_append, release_append
-from civicpact.tendering import sealing
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import (
     Award,
@@ -37,7 +36,7 @@ from civicpact.tendering.models import (
     Tender,
     TenderStatus,
 )
-from civicpact.tendering.services import _buyer, _tender_release, scheme_of
+from civicpact.tendering.services import _buyer, _tender_release, decrypt_current, scheme_of
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -121,15 +120,6 @@ def conflicts_declare(
             payload={"recused": seat.recused, "conflicts": sorted(k for k, v in declarations.items() if v[0])},
         )
         return seat
-
-
-def bid_contents(bid: Bid) -> dict[str, Any]:
-    """Decrypt a bid's current version for the evaluation's own computations (ranking, award, release); what a
-    person may read goes through services.bid_contents, which checks who they are."""
-    tender = bid.tender
-    version = bid.versions.get(number=bid.current_number)
-    key = sealing.unwrap(tender.pk, tender.master_key_id, bytes(tender.wrapped_key))
-    return sealing.unseal(key, bytes(version.sealed), sealing.bid_aad(tender.pk, bid.pk, version.number))
 
 
 def _scored_leaves(tender: Tender) -> dict[str, Any]:
@@ -312,7 +302,7 @@ def ranking_for(tender: Tender) -> tuple[Ranking, dict[str, Bid]]:
     by_name = {bid.supplier.name: bid for bid in bids}
     inputs = []
     for order, bid in enumerate(sorted(bids, key=lambda b: (b.created_at, b.pk))):
-        contents = bid_contents(bid)
+        contents = decrypt_current(bid)
         price = contents.get("price")
         inputs.append(
             BidInput(
@@ -395,7 +385,7 @@ def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, 
     _tender_release(actor, tender, status="complete", tag="tenderUpdate", tenderers=len(by_name))
     currency = settings.CIVICPACT_CURRENCY
     winner = award.bid
-    price = Decimal(str(bid_contents(winner).get("price") or 0))
+    price = Decimal(str(decrypt_current(winner).get("price") or 0))
     parties = [
         ocds.party(party_id=f"org-{b.supplier_id}", name=name, roles=["tenderer"]) for name, b in by_name.items()
     ]
@@ -426,7 +416,7 @@ def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, 
                     "date": ocds.format_date(bid.created_at),
                     "status": "disqualified" if name in disqualified else "valid",
                     "tenderers": [ocds.organisation_reference(f"org-{bid.supplier_id}", name)],
-                    "value": ocds.money(Decimal(str(bid_contents(bid).get("price") or 0)), currency),
+                    "value": ocds.money(Decimal(str(decrypt_current(bid).get("price") or 0)), currency),
                 }
                 for name, bid in sorted(by_name.items())
             ]
