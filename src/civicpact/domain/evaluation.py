@@ -33,6 +33,11 @@ of the other prices at or above its own) or at least `abnormal_mean_gap` (40%) b
 bids' prices; every reason that applies is reported, the mean first. A flag does not change the ranking: the
 evaluators ask the bidder to explain its price before the award.
 
+A Swiss challenge may give its proponent a bonus in points (`BidInput.bonus`, 0..100), added to its total and
+so to its ranking (not with price_per_quality_point, whose ratio has no points to add to); a disqualified bid
+gets no bonus. `swiss_outcome` says whether, under a right to match instead, the proponent may match the best
+competing offer; `down_select` keeps the first `keep` ranked bids of a stage that does not end in an award.
+
 Sensitivity: move one top-level criterion's weight w between 0 and 100, the other top-level weights scaled
 by (100 - w) / (100 - current) to keep 100. Every bid's total is then linear in w (the price points too: the
 set of qualified bids and their price ratios do not depend on the weights); for `price_per_quality_point` the
@@ -283,6 +288,7 @@ class BidInput:
     scores: Mapping[str, float]  # consensus score per non-price leaf key, on that leaf's scale
     eligible: bool = True  # passed the pass/fail requirements
     order: int = 0  # submission order, for the last tie-break
+    bonus: float = 0.0  # points added to the total (a Swiss challenge's proponent bonus)
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,7 @@ class BidResult:
     abnormally_low: tuple[str, ...]  # reasons
     points_by_criterion: Mapping[str, float]  # every criterion's weighted points, parents summing their children
     price_per_quality_point: float | None = None  # the ranking ratio under that formula (None otherwise)
+    bonus: float = 0.0  # points added to the total
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -310,6 +317,7 @@ class BidResult:
             "abnormally_low": list(self.abnormally_low),
             "points_by_criterion": dict(self.points_by_criterion),
             "price_per_quality_point": self.price_per_quality_point,
+            "bonus": self.bonus,
         }
 
 
@@ -412,6 +420,14 @@ def _check_bids(scheme: Scheme, bids: Sequence[BidInput]) -> None:
         elif not _finite(bid.price) or bid.price <= 0:
             raise EvaluationInputError(f"{where}.price", f"{where}.price is {bid.price!r}: give a price above 0")
         _check_scores(bid.scores, scheme, f"{where}.scores", complete=bid.eligible)
+        if not _finite(bid.bonus) or not 0 <= bid.bonus <= 100:
+            raise EvaluationInputError(f"{where}.bonus", f"{where}.bonus is {bid.bonus!r}: give 0 to 100 points")
+        if bid.bonus and scheme.price_formula == "price_per_quality_point":
+            raise EvaluationInputError(
+                f"{where}.bonus",
+                f"{where}.bonus: a bonus in points cannot be added to a price per quality point; "
+                "use lowest_relative or linear",
+            )
 
 
 def _consensus(sheets: Any, where: str) -> dict[str, float]:
@@ -604,7 +620,8 @@ def _score_bids(scheme: Scheme, bids: Sequence[BidInput]) -> _Scored:
     else:
         prices = np.array([bid.price if bid.price is not None else np.nan for bid in bids], dtype=np.float64)
         factor, per_price, merit = _price_factors(scheme.price_formula, quality, prices, qualified)
-    total = quality + scheme.price_weight * factor
+    bonus = np.array([0.0 if reasons[i] else bid.bonus for i, bid in enumerate(bids)], dtype=np.float64)
+    total = quality + scheme.price_weight * factor + bonus
     return _Scored(leaves, price, normalised, quality, factor, per_price, total if merit is None else merit, reasons)
 
 
@@ -619,6 +636,7 @@ def _result(
     for criterion in scheme.criteria:
         _node_points(criterion, points, by_criterion)
     quality = float(scored.quality[i])
+    bonus = 0.0 if scored.reasons[i] else bid.bonus
     ratio = None
     if scheme.price_formula == "price_per_quality_point" and not scored.reasons[i] and quality > 0:
         ratio = float(bid.price or 0.0) / quality
@@ -628,12 +646,13 @@ def _result(
         price=bid.price,
         quality_points=quality,
         price_points=price_points,
-        total=quality + price_points,
+        total=quality + price_points + bonus,
         rank=place,
         disqualified=scored.reasons[i],
         abnormally_low=flags,
         points_by_criterion={n.criterion.key: by_criterion[n.criterion.key] for n in _nodes(scheme.criteria)},
         price_per_quality_point=ratio,
+        bonus=bonus,
     )
 
 
@@ -711,8 +730,9 @@ def _sensitivity(
     scale = np.where(movable, 100.0 / np.where(movable, 100.0 - weights, 1.0), 0.0)
     at_zero = weights[None, :] * scale[:, None]
     np.fill_diagonal(at_zero, 0.0)
-    merit_at_zero = unit_merit @ at_zero.T  # bids x criteria
-    merit_at_full = 100.0 * unit_merit  # criterion c alone, at 100
+    bonus = np.array([bid.bonus for bid in bids], dtype=np.float64)[:, None]  # the same at every weight
+    merit_at_zero = unit_merit @ at_zero.T + bonus  # bids x criteria
+    merit_at_full = 100.0 * unit_merit + bonus  # criterion c alone, at 100
     start = merit_at_zero - merit_at_zero[0]  # each bid's lead over the winner at weight 0
     slope = (merit_at_full - merit_at_full[0] - start) / 100.0
     up, down = slope > 0, slope < 0
@@ -739,7 +759,7 @@ def _sensitivity(
         row = min(np.flatnonzero(valid[:, c]), key=lambda r: (distance[r, c], tenths[r, c]))
         weight = round(float(tenths[row, c]) / 10, 1)
         moved = _top_weights(weights, c, weight)
-        merit, quality = unit_merit @ moved, unit_quality @ moved
+        merit, quality = unit_merit @ moved + bonus[:, 0], unit_quality @ moved
         best = min(
             range(len(bids)),
             key=lambda r: _sort_key(float(merit[r]), float(quality[r]), bids[r], positions[r]),
@@ -795,6 +815,40 @@ def tender_from_mapping(data: Mapping[str, Any]) -> tuple[Scheme, tuple[BidInput
                 scores=scores,
                 eligible=eligible,
                 order=order,
+                bonus=_number(item.get("bonus", 0), f"{where}.bonus"),
             )
         )
     return scheme, tuple(bids)
+
+
+def down_select(ranking: Ranking, keep: int) -> tuple[str, ...]:
+    """The bidders a stage keeps for the next: the first `keep` of the ranking (disqualified bids never)."""
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise EvaluationInputError("keep", f"keep is {keep!r}: keep at least 1 supplier")
+    return tuple(r.bidder for r in ranking.results if r.rank is not None)[:keep]
+
+
+@dataclass(frozen=True)
+class SwissOutcome:
+    """What a Swiss challenge's ranking means for its proponent."""
+
+    proponent_ranked_first: bool
+    best_competitor: str | None  # the best-ranked bid that is not the proponent's
+    may_match: bool  # the proponent may match the best competing offer (it is ranked, but not first)
+    winner_if_not_matched: str | None
+
+
+def swiss_outcome(ranking: Ranking, proponent: str) -> SwissOutcome:
+    """With a match right, a proponent that is ranked but not first may match the best competing offer; if it
+    does, it wins on the matched terms, otherwise the best competitor wins. A disqualified (or absent)
+    proponent has no right to match. (With a bonus instead, the bonus is already in the ranking.)"""
+    ranked = [r.bidder for r in ranking.results if r.rank is not None]
+    competitors = [name for name in ranked if name != proponent]
+    best = competitors[0] if competitors else None
+    first = bool(ranked) and ranked[0] == proponent
+    return SwissOutcome(
+        proponent_ranked_first=first,
+        best_competitor=best,
+        may_match=proponent in ranked and not first,
+        winner_if_not_matched=ranking.winner,
+    )
