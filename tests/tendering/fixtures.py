@@ -64,9 +64,26 @@ def bid_payload(answer: str = SECRET_ANSWER, price: str = SECRET_PRICE, **change
     return payload
 
 
+def choose_route(project: Project, officer: User, route: str) -> None:
+    """Record a new route choice for the project (the latest decides its tenders' procedure)."""
+    from civicpact.appraisal.models import RouteChoice
+
+    latest = project.route_choices.first()
+    RouteChoice.objects.create(
+        project=project,
+        facts=latest.facts,
+        recommended_route=latest.recommended_route,
+        rule=latest.rule,
+        chosen_route=route,
+        reason=f"Chosen for the test: {route}.",
+        decided_by=officer,
+    )
+
+
 @pytest.fixture
 def procurement_project(officer: User) -> Project:
-    """The demo lighting project with its term-sheet gaps closed and its structuring gate approved."""
+    """The demo lighting project with its term-sheet gaps closed and its structuring gate approved, tendered in a
+    single stage (its demo route is a competitive dialogue: tests of stages choose their own route)."""
     from civicpact.appraisal import services as appraisal
     from civicpact.pipeline import services as pipeline
 
@@ -90,6 +107,7 @@ def procurement_project(officer: User) -> Project:
         actor=officer, project_id=project.pk, decision="approve", expected_stage="structuring", reasons="Ready."
     )
     project.refresh_from_db()
+    choose_route(project, officer, "open_tender")
     return project
 
 

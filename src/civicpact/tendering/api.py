@@ -19,7 +19,7 @@ from civicpact.accounts.auth import PUBLIC
 from civicpact.pipeline.models import Project
 from civicpact.tendering import evaluation, selectors, services
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, TenderingError
-from civicpact.tendering.models import Clarification, Complaint, Tender, TenderStatus
+from civicpact.tendering.models import OPENED_ONWARDS, Clarification, Complaint, Tender, TenderStatus
 
 router = Router(tags=["tendering"])
 
@@ -258,7 +258,7 @@ def opened_bids(request: HttpRequest, tender_id: int) -> list[dict[str, Any]]:
     tender = _tender(request, tender_id)
     if not permissions.can_manage_tenders(request.user):
         raise PermissionDenied("Only the PPP unit reads opened bids.")
-    if tender.status not in (TenderStatus.OPENED, TenderStatus.AWARDED):
+    if tender.status not in OPENED_ONWARDS:
         raise HttpError(403, "The bids are sealed until the deadline has passed and the opening is recorded.")
     rows = selectors.opened_bids(actor=request.user, tender=tender)
     return [

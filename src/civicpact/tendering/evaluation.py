@@ -18,11 +18,12 @@ from django.utils import timezone
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Membership, Role, User
 from civicpact.domain import ocds
-from civicpact.domain.evaluation import BidInput, Ranking, rank
-from civicpact.domain.tendering import DEFAULT_MINIMUMS, Procedure
+from civicpact.domain.evaluation import BidInput, Ranking, rank, swiss_outcome
+from civicpact.domain.tendering import DEFAULT_MINIMUMS, Procedure, Stage, ends_in_award
 from civicpact.ledger.services import audit_append, release_append
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import (
+    CLOSED,
     Award,
     AwardAnnulment,
     Bid,
@@ -33,6 +34,8 @@ from civicpact.tendering.models import (
     ConsensusScore,
     EvaluatorAssignment,
     Score,
+    SwissMatch,
+    SwissRule,
     Tender,
     TenderStatus,
 )
@@ -57,7 +60,7 @@ def committee_assign(*, actor: User, tender_id: int, evaluator_ids: Iterable[int
     _require(permissions.can_manage_tenders(actor), "Only the PPP unit appoints the evaluation committee.")
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender_id)
-        if tender.status in (TenderStatus.AWARDED, TenderStatus.CANCELLED):
+        if tender.status in CLOSED:
             raise TenderingError("The evaluation is over.")
         added = []
         for user in User.objects.filter(pk__in=list(evaluator_ids)):
@@ -304,6 +307,7 @@ def ranking_for(tender: Tender) -> tuple[Ranking, dict[str, Bid]]:
     for order, bid in enumerate(sorted(bids, key=lambda b: (b.created_at, b.pk))):
         contents = decrypt_current(bid)
         price = contents.get("price")
+        bonus = tender.swiss_rule == SwissRule.BONUS and bid.supplier_id == tender.proponent_id
         inputs.append(
             BidInput(
                 bidder=bid.supplier.name,
@@ -311,12 +315,14 @@ def ranking_for(tender: Tender) -> tuple[Ranking, dict[str, Bid]]:
                 scores={k: float(v) for k, v in agreed.get(bid.pk, {}).items()},
                 eligible=bid.eligible is not False,
                 order=order,
+                bonus=float(tender.swiss_bonus) if bonus else 0.0,
             )
         )
     return rank(scheme, inputs), by_name
 
 
-def award_blockers(tender: Tender) -> list[str]:
+def evaluation_blockers(tender: Tender) -> list[str]:
+    """What stops the evaluation from being concluded (by an award or a stage's down-selection)."""
     reasons = []
     if tender.status != TenderStatus.OPENED:
         return ["the bids are not opened, or the tender is already decided"]
@@ -327,15 +333,48 @@ def award_blockers(tender: Tender) -> list[str]:
     undecided = [b.supplier.name for b in current_bids(tender) if b.eligible is None]
     if undecided:
         reasons.append(f"eligibility is not checked for {', '.join(undecided)}")
+    return reasons
+
+
+def award_blockers(tender: Tender) -> list[str]:
+    if not ends_in_award(Stage(tender.stage)):
+        return ["this stage ends in a down-selection of the suppliers kept for the next stage, not in an award"]
+    reasons = evaluation_blockers(tender)
     if reasons:
         return reasons
     ranking, by_name = ranking_for(tender)
     if ranking.winner is None:
         return ["no bid qualifies"]
-    winner = next(r for r in ranking.results if r.bidder == ranking.winner)
-    if winner.abnormally_low and not by_name[ranking.winner].price_explanation:
+    winner_name = swiss_winner(tender, ranking, by_name, blockers=reasons)
+    if reasons or winner_name is None:
+        return reasons
+    winner = next(r for r in ranking.results if r.bidder == winner_name)
+    if winner.abnormally_low and not by_name[winner_name].price_explanation:
         reasons.append(f"the winning bid is abnormally low ({winner.abnormally_low[0]}): record its explanation")
     return reasons
+
+
+def swiss_winner(tender: Tender, ranking: Ranking, by_name: dict[str, Bid], blockers: list[str]) -> str | None:
+    """Who wins: the ranking's winner, except under a Swiss challenge's right to match, where a proponent
+    ranked but not first wins if it matched the best competing offer. Appends to `blockers` while the right
+    is not yet offered or its window is still open."""
+    if tender.swiss_rule != SwissRule.MATCH or tender.proponent is None:
+        return ranking.winner
+    outcome = swiss_outcome(ranking, tender.proponent.name)
+    if not outcome.may_match:
+        return ranking.winner
+    match = SwissMatch.objects.filter(tender=tender).first()
+    if match is None:
+        blockers.append(
+            f"the proponent {tender.proponent.name} is ranked below {outcome.best_competitor}: "
+            "offer it its right to match first"
+        )
+        return None
+    if not match.decided(timezone.now()):
+        until = timezone.localtime(match.deadline)
+        blockers.append(f"the proponent may match the best competing offer until {until:%d %b %Y %H:%M}")
+        return None
+    return tender.proponent.name if match.matched() else ranking.winner
 
 
 def award_decide(*, actor: User, tender_id: int, reasons: str) -> Award:
@@ -349,7 +388,7 @@ def award_decide(*, actor: User, tender_id: int, reasons: str) -> Award:
         if blockers:
             raise TenderingError("The award cannot be decided yet: " + "; ".join(blockers) + ".")
         ranking, by_name = ranking_for(tender)
-        winner = by_name[str(ranking.winner)]
+        winner = by_name[str(swiss_winner(tender, ranking, by_name, blockers=[]))]
         now = timezone.now()
         standstill = timedelta(days=DEFAULT_MINIMUMS[Procedure(tender.procedure)].standstill_days)
         award = Award(
@@ -386,6 +425,9 @@ def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, 
     currency = settings.CIVICPACT_CURRENCY
     winner = award.bid
     price = Decimal(str(decrypt_current(winner).get("price") or 0))
+    match = SwissMatch.objects.filter(tender=tender).first()
+    if match is not None and match.matched() and winner.pk == match.proponent_bid_id:
+        price = match.best_price  # the proponent matched the best competing offer
     parties = [
         ocds.party(party_id=f"org-{b.supplier_id}", name=name, roles=["tenderer"]) for name, b in by_name.items()
     ]

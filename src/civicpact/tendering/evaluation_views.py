@@ -19,7 +19,7 @@ from civicpact.accounts import permissions
 from civicpact.accounts.models import Role, User
 from civicpact.tendering import evaluation, services
 from civicpact.tendering.exceptions import TenderingError
-from civicpact.tendering.models import Score, TenderStatus
+from civicpact.tendering.models import OPENED_ONWARDS, Score, TenderStatus
 from civicpact.tendering.views import _tender
 
 
@@ -46,7 +46,7 @@ def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
     """What the tender page shows of the evaluation, by role (empty for anyone not involved)."""
     user = request.user
     context: dict[str, Any] = {"seat": evaluation.seat_of(user, tender)}
-    if tender.status in (TenderStatus.OPENED, TenderStatus.AWARDED) and permissions.can_manage_tenders(user):
+    if tender.status in OPENED_ONWARDS and permissions.can_manage_tenders(user):
         seats = list(tender.evaluators.select_related("evaluator"))
         context["seats"] = seats
         context["candidates"] = (
@@ -377,9 +377,7 @@ def complaint_decide(request: HttpRequest, pk: int, complaint_pk: int) -> HttpRe
 
 def _report_data(request: HttpRequest, tender: Any) -> dict[str, Any]:
     awarded = tender.status == TenderStatus.AWARDED
-    if tender.status not in (TenderStatus.OPENED, TenderStatus.AWARDED) or not permissions.can_read_evaluation_report(
-        request.user, awarded
-    ):
+    if tender.status not in OPENED_ONWARDS or not permissions.can_read_evaluation_report(request.user, awarded):
         raise PermissionDenied("The evaluation report is for the PPP unit, and for auditors after the award.")
     award = tender.current_award
     ranking: dict[str, Any] | None = award.ranking if award else None

@@ -13,12 +13,18 @@ from django.db import models
 from django.db.models import F, Q
 
 from civicpact.accounts.models import Organisation
-from civicpact.domain.tendering import PROCEDURE_LABELS, Procedure
+from civicpact.domain.tendering import PROCEDURE_LABELS, STAGE_LABELS, Procedure, Stage
 from civicpact.ledger.models import AppendOnlyModel
 from civicpact.pipeline.models import Project
 
 USER = settings.AUTH_USER_MODEL
 PROCEDURE_CHOICES = [(p.value, PROCEDURE_LABELS[p]) for p in Procedure]
+STAGE_CHOICES = [(s.value, STAGE_LABELS[s]) for s in Stage]
+
+
+class SwissRule(models.TextChoices):
+    MATCH = "match", "The proponent may match the best competing offer"
+    BONUS = "bonus", "The proponent gets a bonus in points"
 
 
 class TenderStatus(models.TextChoices):
@@ -26,7 +32,12 @@ class TenderStatus(models.TextChoices):
     PUBLISHED = "published", "Published: open for bids"
     OPENED = "opened", "Bids opened: under evaluation"
     AWARDED = "awarded", "Awarded: standstill"
+    COMPLETED = "completed", "Stage completed: suppliers kept for the next stage"
     CANCELLED = "cancelled", "Cancelled"
+
+
+OPENED_ONWARDS = (TenderStatus.OPENED, TenderStatus.AWARDED, TenderStatus.COMPLETED)  # bids readable (as allowed)
+CLOSED = (TenderStatus.AWARDED, TenderStatus.COMPLETED, TenderStatus.CANCELLED)  # evaluation concluded or stopped
 
 
 class TenderQuerySet(models.QuerySet["Tender"]):
@@ -43,6 +54,47 @@ class Tender(models.Model):
         blank=True, default="", help_text="Requirements; outcomes to reach for a challenge-based call."
     )
     procedure = models.CharField(max_length=30, choices=PROCEDURE_CHOICES, help_text="From the chosen route.")
+    stage = models.CharField(
+        max_length=30, choices=STAGE_CHOICES, default=Stage.SINGLE, help_text="This tender's stage of the procedure."
+    )
+    previous_stage = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_stages",
+        help_text="The stage whose kept suppliers are invited to this one (none for a first stage).",
+    )
+    keep = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many suppliers a stage that ends in a down-selection keeps."
+    )
+    phase_payment = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Paid to each supplier kept at the end of a pre-commercial procurement phase.",
+    )
+    proponent = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A Swiss challenge's proponent: the supplier whose unsolicited proposal is challenged.",
+    )
+    proposal_summary = models.TextField(
+        blank=True, default="", help_text="The proponent's proposal as published for competing offers."
+    )
+    swiss_rule = models.CharField(
+        max_length=10, choices=SwissRule.choices, blank=True, default="", help_text="A Swiss challenge's rule."
+    )
+    swiss_bonus = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, help_text="Points added to the proponent's total (bonus rule)."
+    )
+    match_days = models.PositiveIntegerField(
+        default=10, help_text="Days the proponent has to match the best competing offer (match rule)."
+    )
     status = models.CharField(
         max_length=20, choices=TenderStatus.choices, default=TenderStatus.DRAFT, help_text="Where the tender is."
     )
@@ -76,6 +128,10 @@ class Tender(models.Model):
             models.CheckConstraint(
                 condition=Q(submission_deadline__gt=F("publication_date")), name="tender_deadline_after_publication"
             ),
+            models.CheckConstraint(condition=Q(phase_payment__gte=0), name="tender_phase_payment_not_negative"),
+            models.CheckConstraint(
+                condition=Q(swiss_bonus__gte=0, swiss_bonus__lte=100), name="tender_swiss_bonus_0_to_100"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,6 +143,14 @@ class Tender(models.Model):
     @property
     def procedure_label(self) -> str:
         return PROCEDURE_LABELS[Procedure(self.procedure)]
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[Stage(self.stage)]
+
+    @property
+    def is_multi_stage(self) -> bool:
+        return self.stage != Stage.SINGLE
 
     @property
     def current_award(self) -> Any:
@@ -338,3 +402,59 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"Complaint {self.pk} on {self.tender_id}"
+
+
+class StageResult(AppendOnlyModel):
+    """The end of a stage that does not end in an award: the suppliers kept for the next stage, and why."""
+
+    tender = models.OneToOneField(
+        Tender, on_delete=models.PROTECT, related_name="stage_result", help_text="The stage."
+    )
+    kept = models.JSONField(help_text="[{bid, supplier, name, rank, total, payment}] of the suppliers kept.")
+    not_kept = models.JSONField(blank=True, help_text="[{bid, supplier, name, rank, reason}] of the others.")
+    ranking = models.JSONField(help_text="The stage's ranking (Ranking.as_dict()).")
+    reasons = models.TextField(help_text="The decision's reasons (published).")
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who decided.")
+    decided_at = models.DateTimeField(help_text="When.")
+
+    def __str__(self) -> str:
+        return f"Result of stage {self.tender_id}"
+
+    @property
+    def kept_supplier_ids(self) -> set[int]:
+        return {int(entry["supplier"]) for entry in self.kept}
+
+
+class MatchResponse(models.TextChoices):
+    PENDING = "", "Awaiting the proponent"
+    MATCHED = "matched", "Matched: the proponent takes the best competing offer's terms"
+    DECLINED = "declined", "Declined: the best competing offer wins"
+
+
+class SwissMatch(models.Model):
+    """A Swiss challenge's proponent's right to match the best competing offer, within a window."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="swiss_match", help_text="Tender.")
+    proponent_bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="+", help_text="The proponent's.")
+    best_bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="+", help_text="Best competing offer.")
+    best_price = models.DecimalField(max_digits=16, decimal_places=2, help_text="The price to match.")
+    offered_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who offered it.")
+    offered_at = models.DateTimeField(help_text="When the window opened.")
+    deadline = models.DateTimeField(help_text="When the window closes.")
+    response = models.CharField(
+        max_length=10, choices=MatchResponse.choices, blank=True, default="", help_text="The proponent's answer."
+    )
+    responded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who answered."
+    )
+    responded_at = models.DateTimeField(null=True, blank=True, help_text="When.")
+
+    def __str__(self) -> str:
+        return f"Right to match on {self.tender_id}"
+
+    def decided(self, now: Any) -> bool:
+        """Answered, or the window has closed (silence is a refusal)."""
+        return bool(self.response) or now >= self.deadline
+
+    def matched(self) -> bool:
+        return self.response == MatchResponse.MATCHED

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from civicpact.accounts import permissions
 from civicpact.tendering import services
-from civicpact.tendering.models import Bid, BidStatus, BidVersion, Clarification, Tender, TenderStatus
+from civicpact.tendering.models import OPENED_ONWARDS, Bid, BidStatus, BidVersion, Clarification, Tender
 
 
 def tender_list(*, actor: Any) -> QuerySet[Tender]:
@@ -52,7 +52,7 @@ class OpenedBid:
 def opened_bids(*, actor: Any, tender: Tender) -> list[OpenedBid]:
     """The current versions of the bids, decrypted: only after the recorded opening (services.bid_contents
     refuses before it)."""
-    if tender.status not in (TenderStatus.OPENED, TenderStatus.AWARDED):
+    if tender.status not in OPENED_ONWARDS:
         return []
     rows = []
     for bid in Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("supplier", "tender"):

@@ -17,14 +17,25 @@ from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, User
 from civicpact.domain import ocds
 from civicpact.domain.evaluation import EvaluationInputError, Scheme
-from civicpact.domain.pipeline import Stage
+from civicpact.domain.pipeline import Stage as ProjectStage
 from civicpact.domain.structuring import Route, route_to_ocds
-from civicpact.domain.tendering import Procedure, Timeline, procedure_for_route, timeline_errors
+from civicpact.domain.tendering import (
+    LOCKED_STAGES,
+    PAID_STAGES,
+    Procedure,
+    Stage,
+    Timeline,
+    next_stages,
+    procedure_for_route,
+    stage_errors,
+    timeline_errors,
+)
 from civicpact.ledger.services import audit_append, ocid_mint, release_append
 from civicpact.pipeline.models import Project
 from civicpact.tendering import sealing
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, StaleTender, TenderingError
 from civicpact.tendering.models import (
+    CLOSED,
     Amendment,
     Bid,
     BidStatus,
@@ -54,7 +65,15 @@ EDITABLE = (
     "price_formula",
     "eligibility",
     *TIMELINE_FIELDS.values(),
+    "keep",
+    "phase_payment",
+    "proponent",
+    "proposal_summary",
+    "swiss_rule",
+    "swiss_bonus",
+    "match_days",
 )
+CREATE_ONLY = ("stage",)  # a stage's place in the procedure is fixed when it is created
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -80,10 +99,38 @@ def _check(tender: Tender) -> None:
         TIMELINE_FIELDS[step]: message
         for step, message in timeline_errors(_timeline(tender), procedure=Procedure(tender.procedure)).items()
     }
+    errors |= _stage_problems(tender)
     if errors:
         raise ValidationError(errors)
     scheme_of(tender)
     tender.full_clean(exclude=["master_key_id", "wrapped_key"])
+
+
+def _stage_problems(tender: Tender) -> dict[str, str]:
+    """The stage's place in its procedure, its number to keep, its phase payment and a Swiss challenge's terms."""
+    after = Stage(tender.previous_stage.stage) if tender.previous_stage is not None else None
+    stage = Stage(tender.stage)
+    errors = stage_errors(Procedure(tender.procedure), stage, after, tender.keep)
+    if tender.phase_payment is not None and stage not in PAID_STAGES:
+        errors["phase_payment"] = "Only a pre-commercial procurement phase has a phase payment: leave it empty"
+    if stage != Stage.COMPETING_OFFERS:
+        if tender.proponent_id or tender.swiss_rule:
+            errors["proponent"] = "Only a Swiss challenge has a proponent and a rule: leave them empty"
+        return errors
+    if tender.proponent is None or not tender.proponent.can_bid:
+        errors["proponent"] = "Name the proponent: the verified supplier whose unsolicited proposal is challenged"
+    if not tender.proposal_summary.strip():
+        errors["proposal_summary"] = "Publish the proponent's proposal (what it offers) for competing offers"
+    if tender.swiss_rule not in ("match", "bonus"):
+        errors["swiss_rule"] = "Choose the rule: the proponent may match the best offer, or gets a bonus"
+    elif tender.swiss_rule == "bonus":
+        if not 0 < Decimal(tender.swiss_bonus or 0) <= 100:
+            errors["swiss_bonus"] = "Give the proponent's bonus in points, above 0 and up to 100"
+        elif tender.price_formula == "price_per_quality_point":
+            errors["swiss_bonus"] = "A bonus in points needs the lowest_relative or linear price formula"
+    elif not tender.match_days:
+        errors["match_days"] = "Give the proponent at least 1 day to match the best competing offer"
+    return errors
 
 
 def tender_create(*, actor: User, project_id: int, **fields: Any) -> Tender:
@@ -91,17 +138,19 @@ def tender_create(*, actor: User, project_id: int, **fields: Any) -> Tender:
     _require(permissions.can_manage_tenders(actor), "Only the PPP unit prepares tenders.")
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
-        if project.stage != Stage.PROCUREMENT:
+        if project.stage != ProjectStage.PROCUREMENT:
             raise ValidationError({"project": "Only a project that passed its structuring gate can be tendered."})
         route = project.route_choices.first()
         if route is None:
             raise ValidationError({"project": "The project has no procurement route chosen."})
-        unknown = set(fields) - set(EDITABLE)
+        unknown = set(fields) - set(EDITABLE) - set(CREATE_ONLY)
         if unknown:
             raise ValidationError({sorted(unknown)[0]: "is not a tender field"})
+        procedure = procedure_for_route(route.chosen_route)
+        fields.setdefault("stage", next_stages(procedure, None)[0])
         tender = Tender(
             project=project,
-            procedure=procedure_for_route(route.chosen_route),
+            procedure=procedure,
             created_by=actor,
             master_key_id="",
             wrapped_key=b"",
@@ -303,6 +352,24 @@ def _consortium(members: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
     return clean
 
 
+def invited_supplier_ids(tender: Tender) -> set[int] | None:
+    """The suppliers a later stage invites (those its previous stage kept); None when any verified supplier may
+    bid (a first stage)."""
+    if tender.previous_stage_id is None:
+        return None
+    result = getattr(tender.previous_stage, "stage_result", None)
+    return result.kept_supplier_ids if result is not None else set()
+
+
+def _check_invited(tender: Tender, supplier: Organisation) -> None:
+    invited = invited_supplier_ids(tender)
+    if invited is not None and supplier.pk not in invited:
+        raise PermissionDenied(
+            "Only the suppliers kept at the previous stage are invited to bid at this stage; "
+            f"{supplier.name} was not kept."
+        )
+
+
 def bid_submit(*, actor: User, tender_id: int, payload: Mapping[str, Any]) -> BidVersion:
     """Seal and store a (new version of a) bid before the deadline; the receipt is the ciphertext's hash."""
     supplier = _supplier_of(actor)
@@ -316,6 +383,7 @@ def bid_submit(*, actor: User, tender_id: int, payload: Mapping[str, Any]) -> Bi
                 f"The submission deadline passed at {timezone.localtime(tender.submission_deadline):%d %b %Y %H:%M} "
                 f"({settings.TIME_ZONE}); bids are no longer accepted."
             )
+        _check_invited(tender, supplier)
         clean = _validated_payload(tender, payload)
         try:
             with transaction.atomic():
@@ -323,6 +391,8 @@ def bid_submit(*, actor: User, tender_id: int, payload: Mapping[str, Any]) -> Bi
         except IntegrityError:  # a concurrent first submission won the race: use its bid row
             bid = Bid.objects.get(tender=tender, supplier=supplier)
         bid = Bid.objects.select_for_update().get(pk=bid.pk)
+        if tender.stage in LOCKED_STAGES and bid.current_number:
+            raise TenderingError("Your best and final offer is locked: it cannot be revised or replaced.")
         number = bid.current_number + 1
         key = sealing.unwrap(tender.pk, tender.master_key_id, bytes(tender.wrapped_key))
         blob = sealing.seal(key, {**clean, "supplier": supplier.name}, sealing.bid_aad(tender.pk, bid.pk, number))
@@ -356,6 +426,8 @@ def bid_withdraw(*, actor: User, tender_id: int) -> Bid:
         bid = Bid.objects.select_for_update().filter(tender=tender, supplier=supplier).first()
         if bid is None or bid.status == BidStatus.WITHDRAWN:
             raise TenderingError("You have no current bid on this tender.")
+        if tender.stage in LOCKED_STAGES:
+            raise TenderingError("Your best and final offer is locked: it cannot be withdrawn.")
         bid.status = BidStatus.WITHDRAWN
         bid.save(update_fields=["status"])
         audit_append(actor=actor, action="bid.withdraw", obj=tender, payload={"bid": bid.pk})
@@ -428,9 +500,10 @@ def decrypt_current(bid: Bid) -> dict[str, Any]:
 
 
 def clarification_ask(*, actor: User, tender_id: int, question: str) -> Clarification:
-    _supplier_of(actor)
+    supplier = _supplier_of(actor)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender_id)
+        _check_invited(tender, supplier)
         if tender.status != TenderStatus.PUBLISHED:
             raise TenderingError("Questions can be asked only while the tender is open.")
         if timezone.now() >= tender.clarification_deadline:
@@ -472,7 +545,7 @@ def tender_cancel(*, actor: User, tender_id: int, reasons: str) -> Tender:
         raise ValidationError({"reasons": "Give the reasons for the cancellation; they are published."})
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
-        if tender.status in (TenderStatus.AWARDED, TenderStatus.CANCELLED):
+        if tender.status in CLOSED:
             raise TenderingError(f"A tender that is {tender.get_status_display().lower()} cannot be cancelled.")
         was_public = tender.status != TenderStatus.DRAFT
         tender.status, tender.version = TenderStatus.CANCELLED, tender.version + 1

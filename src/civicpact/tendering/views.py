@@ -25,7 +25,7 @@ from civicpact.tendering.forms import (
     QuestionForm,
     TenderForm,
 )
-from civicpact.tendering.models import Bid, Clarification, Tender, TenderStatus
+from civicpact.tendering.models import OPENED_ONWARDS, Bid, Clarification, Tender, TenderStatus
 from civicpact.util import add_errors
 
 
@@ -184,9 +184,7 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         ],
         "price_formula": dict(PRICE_FORMULA_CHOICES).get(tender.price_formula, tender.price_formula),
         "opened": selectors.opened_bids(actor=user, tender=tender) if permissions.can_manage_tenders(user) else [],
-        "opening": getattr(tender, "opening", None)
-        if tender.status in (TenderStatus.OPENED, TenderStatus.AWARDED)
-        else None,
+        "opening": getattr(tender, "opening", None) if tender.status in OPENED_ONWARDS else None,
     }
 
 
