@@ -17,9 +17,11 @@ from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Role, User
+from civicpact.domain.evaluation import swiss_outcome
+from civicpact.domain.tendering import Stage, ends_in_award
 from civicpact.tendering import evaluation, services
 from civicpact.tendering.exceptions import TenderingError
-from civicpact.tendering.models import OPENED_ONWARDS, Score, TenderStatus
+from civicpact.tendering.models import OPENED_ONWARDS, Score, SwissRule, TenderStatus
 from civicpact.tendering.views import _tender
 
 
@@ -60,6 +62,11 @@ def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
             context["ranking"] = ranking
             context["flagged"] = [(r, by_name[r.bidder]) for r in ranking.results if r.abnormally_low]
         context["blockers"] = evaluation.award_blockers(tender) if tender.status == TenderStatus.OPENED else []
+        context["ends_in_award"] = ends_in_award(Stage(tender.stage))
+        if tender.status == TenderStatus.OPENED and not context["ends_in_award"]:
+            context["stage_blockers"] = evaluation.evaluation_blockers(tender)
+        if "ranking" in context and tender.swiss_rule == SwissRule.MATCH and tender.proponent is not None:
+            context["swiss"] = swiss_outcome(context["ranking"], tender.proponent.name)
     if tender.status == TenderStatus.AWARDED:
         award = tender.current_award
         context["award"] = award

@@ -7,7 +7,18 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from civicpact.accounts.models import Organisation, OrganisationKind, VerificationStatus
+from civicpact.domain.tendering import (
+    PAID_STAGES,
+    STAGE_LABELS,
+    Procedure,
+    Stage,
+    ends_in_award,
+    next_stages,
+)
 from civicpact.util import human_size
+
+STAGE_FIELDS = ("keep", "phase_payment", "proponent", "proposal_summary", "swiss_rule", "swiss_bonus", "match_days")
 
 PRICE_FORMULA_CHOICES = [
     ("lowest_relative", "Lowest price relative: price points times the lowest price divided by this price"),
@@ -111,6 +122,77 @@ class TenderForm(forms.Form):
     evaluation_end = forms.DateTimeField(widget=DateTimeInput(), label="End of evaluation (award)")
     standstill_end = forms.DateTimeField(widget=DateTimeInput(), label="End of the standstill")
 
+    def __init__(
+        self,
+        *args: Any,
+        procedure: str | None = None,
+        after: str | None = None,
+        fixed_stage: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """With a procedure: the stage fields it needs. A new tender (or next stage) chooses its stage among
+        those that may come `after` the previous one; an existing one keeps `fixed_stage`."""
+        super().__init__(*args, **kwargs)
+        if procedure is None:
+            return
+        choices = (Stage(fixed_stage),) if fixed_stage else next_stages(Procedure(procedure), after and Stage(after))
+        if not fixed_stage:
+            self.fields["stage"] = forms.ChoiceField(
+                choices=[(s.value, STAGE_LABELS[s]) for s in choices],
+                initial=choices[0].value if choices else None,
+                required=len(choices) > 1,
+                label="Stage of the procedure",
+                help_text="Each stage runs as its own tender: sealed bids, opening, scoring. A stage that does not "
+                "end in an award keeps a number of suppliers, who alone are invited to the next stage.",
+            )
+            if len(choices) == 1:
+                self.fields["stage"].widget = forms.HiddenInput()
+        if any(not ends_in_award(s) for s in choices):
+            self.fields["keep"] = forms.IntegerField(
+                required=False,
+                min_value=1,
+                label="Suppliers to keep",
+                help_text="How many of the best-ranked qualified suppliers go on to the next stage.",
+            )
+        if any(s in PAID_STAGES for s in choices):
+            self.fields["phase_payment"] = forms.DecimalField(
+                required=False,
+                min_value=Decimal(0),
+                max_digits=16,
+                decimal_places=2,
+                label="Phase payment",
+                help_text="Paid to each supplier kept at the end of this phase (pre-commercial procurement).",
+            )
+        if Stage.COMPETING_OFFERS in choices:
+            self.fields["proponent"] = forms.ModelChoiceField(
+                queryset=Organisation.objects.filter(
+                    kind=OrganisationKind.SUPPLIER, verification_status=VerificationStatus.VERIFIED
+                ).order_by("name"),
+                required=False,
+                label="Proponent",
+                help_text="The verified supplier whose unsolicited proposal is challenged.",
+            )
+            self.fields["proposal_summary"] = forms.CharField(
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                label="The proponent's proposal (published)",
+                help_text="What the proposal offers, without the proponent's trade secrets: "
+                "competitors bid against it.",
+            )
+            self.fields["swiss_rule"] = forms.ChoiceField(
+                choices=[
+                    ("match", "Right to match: the proponent may match the best competing offer"),
+                    ("bonus", "Bonus: points added to the proponent's total"),
+                ],
+                label="Swiss challenge rule",
+            )
+            self.fields["swiss_bonus"] = forms.DecimalField(
+                required=False, min_value=Decimal(0), max_value=Decimal(100), label="Bonus (points of 100)"
+            )
+            self.fields["match_days"] = forms.IntegerField(
+                required=False, min_value=1, initial=10, label="Days to match"
+            )
+
     def clean_criteria_text(self) -> list[dict[str, Any]]:
         return parse_criteria(self.cleaned_data["criteria_text"])
 
@@ -119,6 +201,12 @@ class TenderForm(forms.Form):
         data.pop("version")
         data["criteria"] = data.pop("criteria_text")
         data["eligibility"] = [line.strip() for line in data.pop("eligibility_text").splitlines() if line.strip()]
+        if not data.get("stage", True):
+            data.pop("stage")  # the procedure's only first stage
+        if "swiss_bonus" in data and data["swiss_bonus"] is None:
+            data["swiss_bonus"] = Decimal(0)
+        if "match_days" in data and data["match_days"] is None:
+            data["match_days"] = 10
         return data
 
     @staticmethod
@@ -132,6 +220,11 @@ class TenderForm(forms.Form):
             "criteria_text": criteria_lines(tender.criteria),
             "price_formula": tender.price_formula,
             "eligibility_text": "\n".join(tender.eligibility),
+            **{
+                name: value
+                for name in STAGE_FIELDS
+                if (value := getattr(tender, "proponent_id" if name == "proponent" else name)) not in (None, "")
+            },
             **{
                 name: getattr(tender, name)
                 for name in (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.tendering import evaluation_views, views
+from civicpact.tendering import evaluation_views, stage_views, views
 
 app_name = "tendering"
 
@@ -31,4 +31,11 @@ urlpatterns += [
     path("<int:pk>/score-matrix.xlsx", evaluation_views.scores_xlsx, name="scores-xlsx"),
     path("<int:pk>/complaints/", evaluation_views.complaint_lodge, name="complaint-lodge"),
     path("<int:pk>/complaints/<int:complaint_pk>/decide/", evaluation_views.complaint_decide, name="complaint-decide"),
+]
+
+urlpatterns += [
+    path("<int:pk>/stage/close/", stage_views.stage_close, name="stage-close"),
+    path("<int:pk>/stage/next/", stage_views.stage_next, name="stage-next"),
+    path("<int:pk>/match/offer/", stage_views.match_offer, name="match-offer"),
+    path("<int:pk>/match/respond/", stage_views.match_respond, name="match-respond"),
 ]

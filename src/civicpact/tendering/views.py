@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.domain.pipeline import Stage
+from civicpact.domain.tendering import LOCKED_STAGES, Procedure, next_stages, procedure_for_route
+from civicpact.domain.tendering import Stage as TenderStage
 from civicpact.pipeline import selectors as pipeline
 from civicpact.pipeline.models import Project
 from civicpact.tendering import selectors, services
@@ -25,7 +27,7 @@ from civicpact.tendering.forms import (
     QuestionForm,
     TenderForm,
 )
-from civicpact.tendering.models import OPENED_ONWARDS, Bid, Clarification, Tender, TenderStatus
+from civicpact.tendering.models import OPENED_ONWARDS, Bid, BidStatus, Clarification, Tender, TenderStatus
 from civicpact.util import add_errors
 
 
@@ -70,7 +72,9 @@ def tender_create(request: HttpRequest, project_pk: int) -> HttpResponse:
         messages.error(request, "Only a project that passed its structuring gate can be tendered.")
         return redirect("pipeline:project-detail", pk=project.pk)
     initial = {"title": project.title, "description": project.summary, "version": 0}
-    form = TenderForm(request.POST or None, initial=initial)
+    route = project.route_choices.first()
+    procedure = procedure_for_route(route.chosen_route) if route else None
+    form = TenderForm(request.POST or None, initial=initial, procedure=procedure)
     status = 200
     if request.method == "POST":
         status = 400
@@ -109,7 +113,12 @@ def _tender_form(request: HttpRequest, pk: int, *, amending: bool) -> HttpRespon
     if not permissions.can_manage_tenders(request.user):
         raise PermissionDenied("Only the PPP unit changes tenders.")
     form_class = AmendForm if amending else TenderForm
-    form = form_class(request.POST or None, initial=TenderForm.initial_from(tender))
+    form = form_class(
+        request.POST or None,
+        initial=TenderForm.initial_from(tender),
+        procedure=tender.procedure,
+        fixed_stage=tender.stage,
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -158,10 +167,16 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
     now = timezone.now()
     scheme = services.scheme_of(tender)
     own = selectors.own_bid(actor=user, tender=tender)
+    invited = services.invited_supplier_ids(tender)
+    bidders = [org for org in permissions.supplier_organisations(user) if org.can_bid]
+    uninvited = invited is not None and bool(bidders) and not any(org.pk in invited for org in bidders)
+    locked = tender.stage in LOCKED_STAGES and own is not None and own.status == BidStatus.SUBMITTED
     can_bid = (
         tender.status == TenderStatus.PUBLISHED
         and not tender.deadline_passed(now)
-        and any(org.can_bid for org in permissions.supplier_organisations(user))
+        and bool(bidders)
+        and not uninvited
+        and not locked
     )
     leaves = [criterion for criterion, _weight in scheme.leaves()]
     return {
@@ -185,6 +200,43 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         "price_formula": dict(PRICE_FORMULA_CHOICES).get(tender.price_formula, tender.price_formula),
         "opened": selectors.opened_bids(actor=user, tender=tender) if permissions.can_manage_tenders(user) else [],
         "opening": getattr(tender, "opening", None) if tender.status in OPENED_ONWARDS else None,
+        **stage_context(request, tender, uninvited=uninvited, locked=locked),
+    }
+
+
+def stage_context(request: HttpRequest, tender: Tender, *, uninvited: bool, locked: bool) -> dict[str, Any]:
+    """The procedure's stages as the visitor may see them, the stage's down-selection, and a Swiss challenge's
+    right to match (its window and, for the proponent, the price to match)."""
+    from civicpact.tendering.stages import stage_chain
+
+    user = request.user
+    staff = permissions.can_view_tender_drafts(user)
+    chain = (
+        [t for t in stage_chain(tender) if staff or t.status != TenderStatus.DRAFT] if tender.is_multi_stage else []
+    )
+    previous = tender.previous_stage
+    result = getattr(tender, "stage_result", None) if tender.status == TenderStatus.COMPLETED else None
+    match = getattr(tender, "swiss_match", None)
+    proponent_user = bool(tender.proponent_id) and any(
+        org.pk == tender.proponent_id for org in permissions.supplier_organisations(user)
+    )
+    following = next_stages(Procedure(tender.procedure), TenderStage(tender.stage))
+    return {
+        "chain": chain,
+        "invited_names": [e["name"] for e in previous.stage_result.kept]
+        if previous is not None and hasattr(previous, "stage_result")
+        else [],
+        "uninvited": uninvited,
+        "locked": locked,
+        "locked_stage": tender.stage in LOCKED_STAGES,
+        "stage_result": result,
+        "can_draft_next": result is not None
+        and bool(following)
+        and permissions.can_manage_tenders(user)
+        and not tender.next_stages.exclude(status=TenderStatus.CANCELLED).exists(),
+        "match": match,
+        "match_open": match is not None and not match.decided(timezone.now()),
+        "proponent_user": proponent_user,
     }
 
 
