@@ -135,7 +135,11 @@ class TenderForm(forms.Form):
         super().__init__(*args, **kwargs)
         if procedure is None:
             return
-        choices = (Stage(fixed_stage),) if fixed_stage else next_stages(Procedure(procedure), after and Stage(after))
+        choices = (
+            (Stage(fixed_stage),)
+            if fixed_stage
+            else next_stages(Procedure(procedure), Stage(after) if after else None)
+        )
         if not fixed_stage:
             self.fields["stage"] = forms.ChoiceField(
                 choices=[(s.value, STAGE_LABELS[s]) for s in choices],
