@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -16,8 +16,9 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from civicpact.accounts import permissions
 from civicpact.accounts.auth import PUBLIC
+from civicpact.accounts.models import Organisation
 from civicpact.pipeline.models import Project
-from civicpact.tendering import evaluation, selectors, services
+from civicpact.tendering import evaluation, selectors, services, stages
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, TenderingError
 from civicpact.tendering.models import OPENED_ONWARDS, Clarification, Complaint, Tender, TenderStatus
 
@@ -50,6 +51,33 @@ class TenderIn(Schema):
     opening_date: datetime
     evaluation_end: datetime
     standstill_end: datetime
+    stage: str | None = Field(None, description="The procedure's first stage (default: the first it allows)")
+    keep: int | None = Field(None, ge=1, description="Suppliers a down-selecting stage keeps")
+    phase_payment: Decimal | None = Field(None, ge=0, description="Paid to each supplier kept (PCP phases)")
+    proponent_id: int | None = Field(None, description="A Swiss challenge's proponent (a verified supplier)")
+    proposal_summary: str | None = Field(None, description="The proponent's proposal, published")
+    swiss_rule: str | None = Field(None, description="match or bonus")
+    swiss_bonus: Decimal | None = Field(None, ge=0, le=100, description="Points added to the proponent's total")
+    match_days: int | None = Field(None, ge=1, description="Days the proponent has to match")
+
+
+class NextStageIn(Schema):
+    title: str | None = None
+    description: str | None = None
+    requirements: str | None = None
+    value_estimate: Decimal | None = Field(None, ge=0)
+    criteria: list[dict[str, Any]] | None = None
+    price_formula: str | None = None
+    eligibility: list[str] | None = None
+    publication_date: datetime
+    clarification_deadline: datetime
+    submission_deadline: datetime
+    opening_date: datetime
+    evaluation_end: datetime
+    standstill_end: datetime
+    stage: str | None = Field(None, description="Which stage follows (default: the first the procedure allows)")
+    keep: int | None = Field(None, ge=1, description="Suppliers a down-selecting stage keeps")
+    phase_payment: Decimal | None = Field(None, ge=0, description="Paid to each supplier kept (PCP phases)")
 
 
 class TenderUpdateIn(Schema):
@@ -66,6 +94,13 @@ class TenderUpdateIn(Schema):
     opening_date: datetime | None = None
     evaluation_end: datetime | None = None
     standstill_end: datetime | None = None
+    keep: int | None = Field(None, ge=1, description="Suppliers a down-selecting stage keeps")
+    phase_payment: Decimal | None = Field(None, ge=0, description="Paid to each supplier kept (PCP phases)")
+    proponent_id: int | None = Field(None, description="A Swiss challenge's proponent (a verified supplier)")
+    proposal_summary: str | None = Field(None, description="The proponent's proposal, published")
+    swiss_rule: str | None = Field(None, description="match or bonus")
+    swiss_bonus: Decimal | None = Field(None, ge=0, le=100, description="Points added to the proponent's total")
+    match_days: int | None = Field(None, ge=1, description="Days the proponent has to match")
 
 
 class TenderOut(Schema):
@@ -86,6 +121,15 @@ class TenderOut(Schema):
     opening_date: datetime
     evaluation_end: datetime
     standstill_end: datetime
+    stage: str
+    previous_stage_id: int | None
+    keep: int | None
+    phase_payment: Decimal | None
+    proponent_id: int | None
+    proposal_summary: str
+    swiss_rule: str
+    swiss_bonus: Decimal
+    match_days: int
     version: int
 
 
@@ -164,9 +208,33 @@ def tender_list(request: HttpRequest) -> Any:
     return selectors.tender_list(actor=request.user)
 
 
+def _stage_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop stage fields left out (the model's defaults apply); turn proponent_id into the organisation."""
+    data = {k: v for k, v in data.items() if v is not None or k not in STAGE_FIELDS}
+    if "proponent_id" in data:
+        proponent_id = data.pop("proponent_id")
+        proponent = Organisation.objects.filter(pk=proponent_id).first() if proponent_id is not None else None
+        if proponent_id is not None and proponent is None:
+            raise ValidationError({"proponent_id": f"No organisation has the id {proponent_id}."})
+        data["proponent"] = proponent
+    return data
+
+
+STAGE_FIELDS = (
+    "stage",
+    "keep",
+    "phase_payment",
+    "proponent_id",
+    "proposal_summary",
+    "swiss_rule",
+    "swiss_bonus",
+    "match_days",
+)
+
+
 @router.post("/tenders", response={201: TenderOut}, summary="Prepare a draft tender from a project")
 def tender_create(request: HttpRequest, payload: TenderIn) -> Status[Tender]:
-    data = payload.dict()
+    data = _stage_fields(payload.dict())
     project_id = data.pop("project_id")
     try:
         tender = services.tender_create(actor=permissions.signed_in_user(request), project_id=project_id, **data)
@@ -183,7 +251,7 @@ def tender_get(request: HttpRequest, tender_id: int) -> Tender:
 @router.patch("/tenders/{tender_id}", response=TenderOut, summary="Change a draft tender")
 def tender_update(request: HttpRequest, tender_id: int, payload: TenderUpdateIn) -> Tender:
     _tender(request, tender_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = _stage_fields(payload.dict(exclude_unset=True))
     version = changes.pop("version")
     try:
         return services.tender_update(
@@ -599,3 +667,126 @@ def tender_cancel(request: HttpRequest, tender_id: int, payload: CancelIn) -> An
             actor=permissions.signed_in_user(request), tender_id=tender_id, reasons=payload.reasons
         )
     )
+
+
+# --- stages and the Swiss challenge ----------------------------------------------------------------------------------
+
+
+class ReasonsIn(Schema):
+    reasons: str
+
+
+class KeptOut(Schema):
+    name: str
+    rank: int | None
+    total: float
+    payment: str | None = None
+
+
+class NotKeptOut(Schema):
+    name: str
+    rank: int | None
+    reason: str
+
+
+class StageResultOut(Schema):
+    stage: str
+    reasons: str
+    decided_at: datetime
+    kept: list[KeptOut]
+    not_kept: list[NotKeptOut] | None = Field(None, description="PPP unit only")
+
+
+def _stage_result(request: HttpRequest, tender: Tender) -> dict[str, Any]:
+    result = tender.stage_result
+    return {
+        "stage": tender.stage,
+        "reasons": result.reasons,
+        "decided_at": result.decided_at,
+        "kept": result.kept,
+        "not_kept": result.not_kept if permissions.can_manage_tenders(request.user) else None,
+    }
+
+
+@router.post("/tenders/{tender_id}/stage/close", response=StageResultOut, summary="Close a stage: keep the best")
+def stage_close(request: HttpRequest, tender_id: int, payload: ReasonsIn) -> dict[str, Any]:
+    tender = _tender(request, tender_id)
+    _evaluation_call(
+        lambda: stages.stage_close(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, reasons=payload.reasons
+        )
+    )
+    tender.refresh_from_db()
+    return _stage_result(request, tender)
+
+
+@router.get(
+    "/tenders/{tender_id}/stage/result", response=StageResultOut, auth=PUBLIC, summary="Who a stage kept, and why"
+)
+def stage_result(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    tender = _tender(request, tender_id)
+    if tender.status != TenderStatus.COMPLETED:
+        raise Http404("This stage has no down-selection (yet).")
+    return _stage_result(request, tender)
+
+
+@router.post("/tenders/{tender_id}/stage/next", response={201: TenderOut}, summary="Draft the next stage")
+def stage_next(request: HttpRequest, tender_id: int, payload: NextStageIn) -> Status[Tender]:
+    tender = _tender(request, tender_id)
+    fields = {k: v for k, v in payload.dict().items() if v is not None}
+    created = _evaluation_call(
+        lambda: stages.stage_next(actor=permissions.signed_in_user(request), tender_id=tender.pk, **fields)
+    )
+    created.refresh_from_db()
+    return Status(201, created)
+
+
+class MatchIn(Schema):
+    match: bool = Field(description="true: match the best competing offer; false: decline")
+
+
+class MatchOut(Schema):
+    offered_at: datetime
+    deadline: datetime
+    response: str = Field(description="empty while awaited; matched or declined")
+    best_price: Decimal | None = Field(None, description="The price to match: PPP unit and proponent only")
+
+
+def _match(request: HttpRequest, tender: Tender) -> dict[str, Any]:
+    match = tender.swiss_match
+    proponent = any(org.pk == tender.proponent_id for org in permissions.supplier_organisations(request.user))
+    sees_price = proponent or permissions.can_manage_tenders(request.user)
+    return {
+        "offered_at": match.offered_at,
+        "deadline": match.deadline,
+        "response": match.response,
+        "best_price": match.best_price if sees_price else None,
+    }
+
+
+@router.post("/tenders/{tender_id}/match/offer", response=MatchOut, summary="Offer the proponent its right to match")
+def match_offer(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    tender = _tender(request, tender_id)
+    _evaluation_call(lambda: stages.swiss_match_offer(actor=permissions.signed_in_user(request), tender_id=tender.pk))
+    tender.refresh_from_db()
+    return _match(request, tender)
+
+
+@router.get("/tenders/{tender_id}/match", response=MatchOut, auth=PUBLIC, summary="The right to match, if offered")
+def match_get(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    tender = _tender(request, tender_id)
+    if not hasattr(tender, "swiss_match"):
+        raise Http404("No right to match has been offered on this tender.")
+    return _match(request, tender)
+
+
+@router.post("/tenders/{tender_id}/match/respond", response=MatchOut, summary="The proponent matches or declines")
+def match_respond(request: HttpRequest, tender_id: int, payload: MatchIn) -> dict[str, Any]:
+    tender = _tender(request, tender_id)
+    _evaluation_call(
+        lambda: stages.swiss_match_respond(
+            actor=permissions.signed_in_user(request), tender_id=tender.pk, match=payload.match
+        )
+    )
+    tender.refresh_from_db()
+    return _match(request, tender)
