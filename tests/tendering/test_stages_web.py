@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -173,7 +174,7 @@ def test_the_officer_closes_a_phase_and_drafts_the_next_in_the_browser_forms(
     )
     assert "The next stage is drafted" in created.content.decode()
     following = Tender.objects.get(previous_stage=evaluated_phase)
-    assert (following.stage, following.phase_payment) == ("prototype", 90000)
+    assert (following.stage, following.phase_payment) == ("prototype", Decimal(90000))
     client_for(officer).post(f"/tenders/{following.pk}/publish/")
     uninvited = client_for(second_supplier).get(f"/tenders/{following.pk}/").content.decode()
     assert "your organisation was not kept" in uninvited
