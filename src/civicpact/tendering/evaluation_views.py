@@ -61,6 +61,7 @@ def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
             ranking, by_name = evaluation.ranking_for(tender)
             context["ranking"] = ranking
             context["flagged"] = [(r, by_name[r.bidder]) for r in ranking.results if r.abnormally_low]
+            context["award_to"] = evaluation.swiss_winner(tender, ranking, by_name, blockers=[])
         context["blockers"] = evaluation.award_blockers(tender) if tender.status == TenderStatus.OPENED else []
         context["ends_in_award"] = ends_in_award(Stage(tender.stage))
         if tender.status == TenderStatus.OPENED and not context["ends_in_award"]:
@@ -383,11 +384,12 @@ def complaint_decide(request: HttpRequest, pk: int, complaint_pk: int) -> HttpRe
 
 
 def _report_data(request: HttpRequest, tender: Any) -> dict[str, Any]:
-    awarded = tender.status == TenderStatus.AWARDED
+    awarded = tender.status in (TenderStatus.AWARDED, TenderStatus.COMPLETED)  # decided: by award or down-selection
     if tender.status not in OPENED_ONWARDS or not permissions.can_read_evaluation_report(request.user, awarded):
         raise PermissionDenied("The evaluation report is for the PPP unit, and for auditors after the award.")
     award = tender.current_award
-    ranking: dict[str, Any] | None = award.ranking if award else None
+    result = getattr(tender, "stage_result", None)
+    ranking: dict[str, Any] | None = award.ranking if award else (result.ranking if result else None)
     if ranking is None and evaluation.all_submitted(tender):
         ranking = evaluation.ranking_for(tender)[0].as_dict()
     seats = list(tender.evaluators.select_related("evaluator").prefetch_related("declarations__supplier"))
@@ -398,6 +400,7 @@ def _report_data(request: HttpRequest, tender: Any) -> dict[str, Any]:
         "rows": evaluation.moderation_rows(tender),
         "ranking": ranking,
         "award": award,
+        "stage_result": result,
         "bids": evaluation.current_bids(tender),
     }
 

@@ -149,10 +149,6 @@ class Tender(models.Model):
         return STAGE_LABELS[Stage(self.stage)]
 
     @property
-    def is_multi_stage(self) -> bool:
-        return self.stage != Stage.SINGLE
-
-    @property
     def current_award(self) -> Any:
         """The award in force: the latest one not set aside by an upheld complaint."""
         return self.awards.filter(annulment__isnull=True).select_related("bid__supplier").first()

@@ -183,6 +183,7 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         "tender": tender,
         "now": now,
         "leaves": scheme.leaves(),
+        "has_price": scheme.price_criterion is not None,
         "can_manage": permissions.can_manage_tenders(user),
         "sees_pipeline": permissions.can_view_pipeline(user),
         "method_rationale": services.method_rationale(tender),
@@ -211,9 +212,8 @@ def stage_context(request: HttpRequest, tender: Tender, *, uninvited: bool, lock
 
     user = request.user
     staff = permissions.can_view_tender_drafts(user)
-    chain = (
-        [t for t in stage_chain(tender) if staff or t.status != TenderStatus.DRAFT] if tender.is_multi_stage else []
-    )
+    alone = tender.stage in (TenderStage.SINGLE, TenderStage.COMPETING_OFFERS)  # one-stage procedures
+    chain = [t for t in ([] if alone else stage_chain(tender)) if staff or t.status != TenderStatus.DRAFT]
     previous = tender.previous_stage
     result = getattr(tender, "stage_result", None) if tender.status == TenderStatus.COMPLETED else None
     match = getattr(tender, "swiss_match", None)
