@@ -228,3 +228,22 @@ def test_a_submitted_final_offer_shows_no_revision_or_withdrawal(
     assert "Withdraw your bid" not in page
     refused = client_for(supplier).post(f"/tenders/{final.pk}/bid/withdraw/", follow=True)
     assert "cannot be withdrawn" in refused.content.decode()
+
+
+def test_the_evaluation_report_records_the_down_selection_for_the_ppp_unit_and_auditors(
+    client_for, officer, auditor, supplier, evaluated_phase
+):
+    from civicpact.tendering.evaluation_views import _report_data
+
+    url = f"/tenders/{evaluated_phase.pk}/evaluation-report.pdf"
+    assert client_for(auditor).get(url).status_code == 403  # not before the stage is decided
+    stages.stage_close(actor=officer, tender_id=evaluated_phase.pk, reasons="The best design.")
+    for reader in (officer, auditor):
+        response = client_for(reader).get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+    assert client_for(supplier).get(url).status_code == 403
+    request = type("Request", (), {"user": officer})()
+    data = _report_data(request, Tender.objects.get(pk=evaluated_phase.pk))
+    assert data["stage_result"].kept[0]["name"] == "Lumen Grid"
+    assert data["ranking"]["winner"] == "Lumen Grid"
