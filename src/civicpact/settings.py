@@ -265,6 +265,9 @@ CIVICPACT_CURRENCY = env_str("CIVICPACT_CURRENCY", "EUR")
 CIVICPACT_PUBLISH_BID_DETAILS = env_bool("CIVICPACT_PUBLISH_BID_DETAILS", default=True)
 # The largest document a bid may attach, and how many (they are sealed with the bid).
 CIVICPACT_BID_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_BID_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+CIVICPACT_TENDER_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_TENDER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+# Where the public reaches this deployment: absolute links in published data (OCDS document urls)
+CIVICPACT_PUBLIC_URL = env_str("CIVICPACT_PUBLIC_URL", "http://127.0.0.1:8000")
 CIVICPACT_BID_DOCUMENTS_MAX = env_int("CIVICPACT_BID_DOCUMENTS_MAX", 5)
 # Monte Carlo iterations one business-case run may ask for (the domain's hard cap is 5,000,000).
 CIVICPACT_MAX_ITERATIONS = min(env_int("CIVICPACT_MAX_ITERATIONS", 2_000_000), 5_000_000)

@@ -150,6 +150,8 @@ class DocumentRef:
     title: str
     date_published: datetime
     description: str = ""
+    url: str = ""
+    media_type: str = ""  # the file's IANA media type (OCDS `format`)
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,19 @@ class ProjectPlan:
     shares: tuple[PartyShare, ...]
     approvals: tuple[GateMilestone, ...] = ()
     documents: tuple[DocumentRef, ...] = ()
+
+
+def document(d: DocumentRef) -> dict[str, Any]:
+    """An OCDS document: only what is set (url and format once the file is public)."""
+    out: dict[str, Any] = {"id": d.document_id, "documentType": d.document_type, "title": d.title}
+    if d.description:
+        out["description"] = d.description
+    if d.url:
+        out["url"] = d.url
+    out["datePublished"] = format_date(d.date_published)
+    if d.media_type:
+        out["format"] = d.media_type
+    return out
 
 
 def project_planning_sections(plan: ProjectPlan) -> dict[str, Any]:
@@ -205,16 +220,7 @@ def project_planning_sections(plan: ProjectPlan) -> dict[str, Any]:
             for m in plan.approvals
         ]
     if plan.documents:
-        planning["documents"] = [
-            {
-                "id": d.document_id,
-                "documentType": d.document_type,
-                "title": d.title,
-                **({"description": d.description} if d.description else {}),
-                "datePublished": format_date(d.date_published),
-            }
-            for d in plan.documents
-        ]
+        planning["documents"] = [document(d) for d in plan.documents]
     return {
         "parties": [party(party_id=pid, name=names[pid], roles=sorted(r)) for pid, r in sorted(roles.items())],
         "buyer": organisation_reference(plan.buyer.party_id, plan.buyer.name),
@@ -251,6 +257,7 @@ class TenderNotice:
     tenderers: int | None = None  # after opening only
     amendments: tuple[AmendmentNote, ...] = ()
     method_rationale: str = ""  # why this method: the route's reason, and a sole source's recorded justification
+    documents: tuple[DocumentRef, ...] = ()
 
 
 def tender_sections(notice: TenderNotice) -> dict[str, Any]:
@@ -278,6 +285,8 @@ def tender_sections(notice: TenderNotice) -> dict[str, Any]:
         tender["procurementMethodRationale"] = notice.method_rationale
     if notice.tenderers is not None:
         tender["numberOfTenderers"] = notice.tenderers
+    if notice.documents:
+        tender["documents"] = [document(d) for d in notice.documents]
     if notice.amendments:
         tender["amendments"] = [
             {

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -790,3 +790,54 @@ def match_respond(request: HttpRequest, tender_id: int, payload: MatchIn) -> dic
     )
     tender.refresh_from_db()
     return _match(request, tender)
+
+
+# --- tender documents ------------------------------------------------------------------------------------------------
+
+
+class TenderDocumentOut(Schema):
+    id: int
+    title: str
+    document_type: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    url: str = Field(description="Download link (public once the tender is published)")
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        return services.document_url(obj)
+
+
+@router.get("/tenders/{tender_id}/documents", response=list[TenderDocumentOut], auth=PUBLIC, summary="Documents")
+def document_list(request: HttpRequest, tender_id: int) -> Any:
+    return _tender(request, tender_id).documents.all()
+
+
+@router.post(
+    "/tenders/{tender_id}/documents",
+    response={201: TenderDocumentOut},
+    summary="Attach a document (multipart; to a published tender, an amendment with its rationale)",
+)
+def document_attach(
+    request: HttpRequest,
+    tender_id: int,
+    *,
+    title: Form[str],
+    document_type: Form[str],
+    file: File[UploadedFile],
+    rationale: Form[str] = "",
+) -> Status[Any]:
+    tender = _tender(request, tender_id)
+    document = _evaluation_call(
+        lambda: services.tender_document_attach(
+            actor=permissions.signed_in_user(request),
+            tender_id=tender.pk,
+            upload=file,
+            title=title,
+            document_type=document_type,
+            rationale=rationale,
+        )
+    )
+    return Status(201, document)

@@ -338,3 +338,26 @@ class QuestionForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000, label="Answer")
+
+
+class TenderDocumentForm(forms.Form):
+    """A document published with the tender; on a published tender, an amendment with its rationale."""
+
+    title = forms.CharField(max_length=200, label="Document title")
+    file = forms.FileField(label="File")
+    rationale = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is added (published; bids so far must be re-confirmed)",
+    )
+
+    def __init__(self, *args: Any, amending: bool = False, **kwargs: Any) -> None:
+        from civicpact.tendering.models import TENDER_DOCUMENT_TYPES
+
+        super().__init__(*args, **kwargs)
+        self.fields["document_type"] = forms.ChoiceField(label="Kind of document", choices=TENDER_DOCUMENT_TYPES)
+        self.order_fields(["title", "document_type", "file", "rationale"])
+        limit = settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES
+        self.fields["file"].help_text = f"Up to {human_size(limit)}; published with the tender, with its SHA-256."
+        if not amending:
+            del self.fields["rationale"]

@@ -454,3 +454,38 @@ class SwissMatch(models.Model):
 
     def matched(self) -> bool:
         return self.response == MatchResponse.MATCHED
+
+
+TENDER_DOCUMENT_TYPES = [
+    ("biddingDocuments", "Bidding documents"),
+    ("technicalSpecifications", "Technical specifications"),
+    ("evaluationCriteria", "Evaluation criteria"),
+    ("eligibilityCriteria", "Eligibility criteria"),
+    ("contractDraft", "Draft contract"),
+    ("billOfQuantity", "Bill of quantities"),
+    ("riskProvisions", "Risk provisions"),
+    ("requestForQualification", "Request for qualification"),
+    ("serviceDescription", "Service description"),
+    ("illustration", "Illustration, map or plan"),
+]
+
+
+class TenderDocument(models.Model):
+    """A document the city publishes with a tender (its type from OCDS documentType); added to a published
+    tender only by an amendment."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents", help_text="The tender.")
+    title = models.CharField(max_length=200, help_text="What the document is.")
+    document_type = models.CharField(max_length=40, choices=TENDER_DOCUMENT_TYPES, help_text="OCDS documentType code.")
+    file = models.FileField(upload_to="tenders/%Y/%m/", help_text="The file.")
+    content_type = models.CharField(max_length=100, help_text="The file's media type, as uploaded.")
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the file, published with it.")
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who uploaded it.")
+    uploaded_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

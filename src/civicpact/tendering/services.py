@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,6 +46,7 @@ from civicpact.tendering.models import (
     EvaluatorAssignment,
     Opening,
     Tender,
+    TenderDocument,
     TenderStatus,
 )
 from civicpact.util import human_size
@@ -238,6 +241,17 @@ def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tende
         tenderers=tenderers,
         amendments=_amendments(tender),
         method_rationale=method_rationale(tender),
+        documents=tuple(
+            ocds.DocumentRef(
+                document_id=f"tender-document-{d.pk}",
+                document_type=d.document_type,
+                title=d.title,
+                date_published=max(d.uploaded_at, tender.published_at or d.uploaded_at),
+                url=document_url(d),
+                media_type=d.content_type,
+            )
+            for d in tender.documents.all()
+        ),
     )
     release_append(actor=actor, ocid=project.ocid, tags=[tag], sections=ocds.tender_sections(notice))
 
@@ -609,28 +623,103 @@ def tender_amend(*, actor: User, tender_id: int, expected_version: int, rational
             raise ValidationError({"submission_deadline": "The new submission deadline must be in the future."})
         tender.version += 1
         tender.save()
-        invalidated = list(Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("supplier"))
-        Bid.objects.filter(pk__in=[b.pk for b in invalidated]).update(status=BidStatus.NEEDS_RECONFIRMATION)
-        amendment = Amendment(
+        return _record_amendment(actor, tender, rationale, changes, now)
+
+
+def _record_amendment(
+    actor: User, tender: Tender, rationale: str, changes: dict[str, Any], now: datetime
+) -> Amendment:
+    """Bids made so far must be re-confirmed; the amendment is published and their bidders are told."""
+    invalidated = list(Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("supplier"))
+    Bid.objects.filter(pk__in=[b.pk for b in invalidated]).update(status=BidStatus.NEEDS_RECONFIRMATION)
+    amendment = Amendment(
+        tender=tender,
+        rationale=rationale.strip(),
+        changes=changes,
+        amended_by=actor,
+        amended_at=now,
+        bids_invalidated=len(invalidated),
+    )
+    amendment.full_clean()
+    amendment.save(force_insert=True)
+    _tender_release(actor, tender, status="active", tag="tenderAmendment")
+    audit_append(
+        actor=actor,
+        action="tender.amend",
+        obj=tender,
+        payload={"rationale": amendment.rationale, "fields": sorted(changes), "bids": len(invalidated)},
+        public=True,
+    )
+    transaction.on_commit(lambda: _tell_bidders(tender, amendment, [b.supplier for b in invalidated]))
+    return amendment
+
+
+def tender_document_attach(
+    *, actor: User, tender_id: int, upload: UploadedFile, title: str, document_type: str, rationale: str = ""
+) -> TenderDocument:
+    """Attach a document to a draft; to a published tender still open for bids only as an amendment (with its
+    published rationale: bids made so far must be re-confirmed)."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit attaches tender documents.")
+    limit = settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES
+    size = upload.size or 0
+    if not size:
+        raise ValidationError({"file": "The file is empty."})
+    if size > limit:
+        raise ValidationError({"file": f"The file is {human_size(size)}, over the {human_size(limit)} limit."})
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
+        now = timezone.now()
+        amending = tender.status != TenderStatus.DRAFT
+        if amending and (tender.status != TenderStatus.PUBLISHED or tender.deadline_passed(now)):
+            raise TenderingError("Documents are added to a draft, or to a tender still open for bids by amendment.")
+        if amending and not rationale.strip():
+            raise ValidationError({"rationale": "Say why the document is added; the amendment is published."})
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        document = TenderDocument(
             tender=tender,
-            rationale=rationale.strip(),
-            changes=changes,
-            amended_by=actor,
-            amended_at=now,
-            bids_invalidated=len(invalidated),
+            title=title.strip() or str(upload.name or "document")[:200],
+            document_type=document_type,
+            file=upload,
+            content_type=(upload.content_type or "application/octet-stream")[:100],
+            size=size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
         )
-        amendment.full_clean()
-        amendment.save(force_insert=True)
-        _tender_release(actor, tender, status="active", tag="tenderAmendment")
+        document.full_clean()
+        document.save()
         audit_append(
             actor=actor,
-            action="tender.amend",
+            action="tender.document",
             obj=tender,
-            payload={"rationale": amendment.rationale, "fields": sorted(changes), "bids": len(invalidated)},
-            public=True,
+            payload={"document": document.pk, "title": document.title, "sha256": document.sha256},
+            public=amending,
         )
-        transaction.on_commit(lambda: _tell_bidders(tender, amendment, [b.supplier for b in invalidated]))
-        return amendment
+        if amending:
+            tender.version += 1
+            tender.save(update_fields=["version"])
+            _record_amendment(actor, tender, rationale, {"documents": [None, document.title]}, now)
+        return document
+
+
+def tender_document_remove(*, actor: User, document_id: int) -> None:
+    """Only from a draft: once published, a document stays (a correction is a new document by amendment)."""
+    _require(permissions.can_manage_tenders(actor), "Only the PPP unit removes tender documents.")
+    with transaction.atomic():
+        document = TenderDocument.objects.select_related("tender").select_for_update().get(pk=document_id)
+        if document.tender.status != TenderStatus.DRAFT:
+            raise TenderingError("A published tender's documents stay published; add a corrected one by amendment.")
+        document.file.delete(save=False)
+        document.delete()
+        audit_append(
+            actor=actor, action="tender.document_remove", obj=document.tender, payload={"title": document.title}
+        )
+
+
+def document_url(document: TenderDocument) -> str:
+    return f"{settings.CIVICPACT_PUBLIC_URL.rstrip('/')}/tenders/{document.tender_id}/documents/{document.pk}/"
 
 
 def _tell_bidders(tender: Tender, amendment: Amendment, suppliers: list[Organisation]) -> None:

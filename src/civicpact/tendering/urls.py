@@ -39,3 +39,9 @@ urlpatterns += [
     path("<int:pk>/match/offer/", stage_views.match_offer, name="match-offer"),
     path("<int:pk>/match/respond/", stage_views.match_respond, name="match-respond"),
 ]
+
+urlpatterns += [
+    path("<int:pk>/documents/", views.document_attach, name="document-attach"),
+    path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document-download"),
+    path("<int:pk>/documents/<int:document_pk>/remove/", views.document_remove, name="document-remove"),
+]

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -25,9 +25,18 @@ from civicpact.tendering.forms import (
     AnswerForm,
     BidForm,
     QuestionForm,
+    TenderDocumentForm,
     TenderForm,
 )
-from civicpact.tendering.models import OPENED_ONWARDS, Bid, BidStatus, Clarification, Tender, TenderStatus
+from civicpact.tendering.models import (
+    OPENED_ONWARDS,
+    Bid,
+    BidStatus,
+    Clarification,
+    Tender,
+    TenderDocument,
+    TenderStatus,
+)
 from civicpact.util import add_errors
 
 
@@ -194,6 +203,17 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         "can_ask": can_bid and now < tender.clarification_deadline,
         "bid_form": forms.get("bid_form") or (BidForm(leaves=leaves) if can_bid else None),
         "question_form": forms.get("question_form") or QuestionForm(),
+        "documents": list(tender.documents.all()),
+        "document_form": forms.get("document_form")
+        or (
+            TenderDocumentForm(amending=tender.status == TenderStatus.PUBLISHED)
+            if permissions.can_manage_tenders(user)
+            and (
+                tender.status == TenderStatus.DRAFT
+                or (tender.status == TenderStatus.PUBLISHED and not tender.deadline_passed(now))
+            )
+            else None
+        ),
         "clarifications": [
             (c, AnswerForm(prefix=f"c{c.pk}") if not c.answer else None)
             for c in selectors.clarifications(actor=user, tender=tender)
@@ -391,3 +411,61 @@ def clarification_answer(request: HttpRequest, pk: int, clarification_pk: int) -
     else:
         messages.success(request, "The answer is published to every bidder.")
     return redirect("tendering:tender-detail", pk=tender.pk)
+
+
+@login_required
+@require_POST
+def document_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    form = TenderDocumentForm(request.POST, request.FILES, amending=tender.status == TenderStatus.PUBLISHED)
+    status = 400
+    if form.is_valid():
+        status = _save(
+            form,
+            lambda: services.tender_document_attach(
+                actor=permissions.signed_in_user(request),
+                tender_id=tender.pk,
+                upload=form.cleaned_data["file"],
+                title=form.cleaned_data["title"],
+                document_type=form.cleaned_data["document_type"],
+                rationale=form.cleaned_data.get("rationale", ""),
+            ),
+        )
+        if not status:
+            messages.success(
+                request,
+                "The document is published with the tender; bidders so far must re-confirm their bids."
+                if tender.status == TenderStatus.PUBLISHED
+                else "The document is attached to the draft.",
+            )
+            return redirect("tendering:tender-detail", pk=tender.pk)
+    context = _detail_context(request, tender, document_form=form)
+    return render(request, "tendering/tender_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def document_remove(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    tender = _tender(request, pk)
+    document = TenderDocument.objects.filter(tender=tender, pk=document_pk).first()
+    if document is None:
+        raise Http404("No such document.")
+    try:
+        services.tender_document_remove(actor=permissions.signed_in_user(request), document_id=document.pk)
+    except TenderingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The document is removed from the draft.")
+    return redirect("tendering:tender-detail", pk=tender.pk)
+
+
+def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+    """A tender's document: public once the tender is published (a draft's only for city staff)."""
+    tender = _tender(request, pk)
+    document = TenderDocument.objects.filter(tender=tender, pk=document_pk).first()
+    if document is None:
+        raise Http404("No such document.")
+    name = document.file.name.rsplit("/", 1)[-1]
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=name, content_type=document.content_type
+    )
