@@ -17,6 +17,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from civicpact.accounts import permissions
 from civicpact.accounts.auth import PUBLIC
 from civicpact.accounts.models import Organisation
+from civicpact.domain.tendering import Procedure
 from civicpact.pipeline.models import Project
 from civicpact.tendering import evaluation, selectors, services, stages
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, TenderingError
@@ -204,8 +205,16 @@ class ClarificationOut(Schema):
 
 @router.get("/tenders", response=list[TenderOut], auth=PUBLIC, summary="Published tenders (staff: drafts too)")
 @paginate(PageNumberPagination, page_size=50)
-def tender_list(request: HttpRequest) -> Any:
-    return selectors.tender_list(actor=request.user)
+def tender_list(request: HttpRequest, q: str = "", procedure: str = "", status: str = "") -> Any:
+    """Filter with `q` (words in the title, description or requirements), `procedure`, and `status` (a tender
+    status, or `open`: still taking bids, soonest deadline first)."""
+    if procedure and procedure not in {p.value for p in Procedure}:
+        raise ValidationError({"procedure": f"Unknown procedure {procedure!r}: one of {', '.join(Procedure)}."})
+    if status and status not in {"open", *TenderStatus.values}:
+        raise ValidationError(
+            {"status": f"Unknown status {status!r}: open, or one of {', '.join(TenderStatus.values)}."}
+        )
+    return selectors.tender_search(actor=request.user, text=q, procedure=procedure, status=status)
 
 
 def _stage_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -361,3 +361,28 @@ class TenderDocumentForm(forms.Form):
         self.fields["file"].help_text = f"Up to {human_size(limit)}; published with the tender, with its SHA-256."
         if not amending:
             del self.fields["rationale"]
+
+
+class TenderFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    procedure = forms.ChoiceField(required=False, label="Procedure", choices=())
+    status = forms.ChoiceField(required=False, label="Status", choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from civicpact.domain.tendering import PROCEDURE_LABELS
+        from civicpact.tendering.models import TenderStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"] = forms.ChoiceField(
+            required=False,
+            label="Procedure",
+            choices=[
+                ("", "Any procedure"),
+                *((p.value, label.split(" (")[0]) for p, label in PROCEDURE_LABELS.items()),
+            ],
+        )
+        self.fields["status"] = forms.ChoiceField(
+            required=False,
+            label="Status",
+            choices=[("", "Any status"), ("open", "Open for bids now"), *TenderStatus.choices],
+        )

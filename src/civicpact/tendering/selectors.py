@@ -6,16 +6,40 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from civicpact.accounts import permissions
 from civicpact.tendering import services
-from civicpact.tendering.models import OPENED_ONWARDS, Bid, BidStatus, BidVersion, Clarification, Tender
+from civicpact.tendering.models import OPENED_ONWARDS, Bid, BidStatus, BidVersion, Clarification, Tender, TenderStatus
 
 
 def tender_list(*, actor: Any) -> QuerySet[Tender]:
     """City staff see drafts too; suppliers and the public see published tenders only."""
     tenders = Tender.objects.select_related("project")
     return tenders if permissions.can_view_tender_drafts(actor) else tenders.published()
+
+
+OPEN_FOR_BIDS = "open"  # a status filter: published and before the submission deadline
+
+
+def tender_search(
+    *, actor: Any, text: str = "", procedure: str = "", status: str = "", now: Any = None
+) -> QuerySet[Tender]:
+    """The tenders the actor may see, filtered: words in the title, description or requirements, the procedure,
+    the status (or `open`: still taking bids), the soonest deadline first for open ones."""
+    tenders = tender_list(actor=actor)
+    for word in text.split():
+        tenders = tenders.filter(
+            Q(title__icontains=word) | Q(description__icontains=word) | Q(requirements__icontains=word)
+        )
+    if procedure:
+        tenders = tenders.filter(procedure=procedure)
+    if status == OPEN_FOR_BIDS:
+        tenders = tenders.filter(status=TenderStatus.PUBLISHED, submission_deadline__gt=now or timezone.now())
+        return tenders.order_by("submission_deadline", "pk")
+    if status:
+        tenders = tenders.filter(status=status)
+    return tenders
 
 
 def tender_get(*, actor: Any, pk: int) -> Tender:

@@ -26,6 +26,7 @@ from civicpact.tendering.forms import (
     BidForm,
     QuestionForm,
     TenderDocumentForm,
+    TenderFilterForm,
     TenderForm,
 )
 from civicpact.tendering.models import (
@@ -61,12 +62,19 @@ def _save(form: Any, save: Any) -> int:
 
 
 def tender_list(request: HttpRequest) -> HttpResponse:
-    tenders = selectors.tender_list(actor=request.user)
-    return render(
-        request,
-        "tendering/tender_list.html",
-        {"tenders": tenders, "can_manage": permissions.can_manage_tenders(request.user), "now": timezone.now()},
+    filters = TenderFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    tenders = selectors.tender_search(
+        actor=request.user, text=data.get("q", ""), procedure=data.get("procedure", ""), status=data.get("status", "")
     )
+    context = {
+        "tenders": tenders,
+        "filters": filters,
+        "filtered": any(data.values()),
+        "can_manage": permissions.can_manage_tenders(request.user),
+        "now": timezone.now(),
+    }
+    return render(request, "tendering/tender_list.html", context, status=200 if not filters.errors else 400)
 
 
 @login_required
