@@ -89,3 +89,33 @@ def test_a_swiss_challenge_proponent_matches_the_best_offer_and_wins(
     page.get_by_role("button", name="Award and notify every bidder").click()
     expect(page.get_by_role("heading", name="Awarded to Lumen Grid")).to_be_visible()
     visitor.check("swiss-challenge-awarded")
+
+
+def test_a_supplier_finds_an_open_call_and_downloads_its_documents(visitor, officer, draft):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicpact.tendering import services
+
+    services.tender_document_attach(
+        actor=officer,
+        tender_id=draft.pk,
+        upload=SimpleUploadedFile("poles.pdf", b"%PDF-1.4 pole map", content_type="application/pdf"),
+        title="Map of the lighting poles",
+        document_type="illustration",
+    )
+    services.tender_publish(actor=officer, tender_id=draft.pk, expected_version=draft.version)
+    page = visitor.page
+    sign_in_as(visitor, "supplier")
+    visitor.visit("/tenders/", "tender-list")
+    page.get_by_label("Search").fill("lighting")
+    page.get_by_label("Status").select_option("open")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("link", name=draft.title)).to_be_visible()
+    expect(page.get_by_role("link", name="Challenge: an hour's more warning of river floods")).to_have_count(0)
+    visitor.check("tender-list-filtered")
+    page.get_by_role("link", name=draft.title).click()
+    expect(page.get_by_role("heading", name="Documents")).to_be_visible()
+    visitor.check("tender-with-documents")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Map of the lighting poles").click()
+    assert download.value.suggested_filename.startswith("poles")
