@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "civicpact.pipeline",
     "civicpact.appraisal",
     "civicpact.tendering",
+    "civicpact.contracts",
     "civicpact.web",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -198,3 +198,13 @@ def can_view_tender_drafts(user: Any) -> bool:
 def can_read_evaluation_report(user: Any, awarded: bool) -> bool:
     """The PPP unit during and after evaluation; auditors once the award is decided."""
     return can_manage_tenders(user) or (awarded and has_role(user, Role.AUDITOR))
+
+
+def can_manage_contracts(user: Any) -> bool:
+    """Contracts are prepared, amended and their signatures recorded by contract managers and the PPP unit."""
+    return has_role(user, Role.CONTRACT_MANAGER, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR)
+
+
+def can_view_all_contracts(user: Any) -> bool:
+    """City staff read every contract; a partner reads its own (see contracts.selectors)."""
+    return is_city_staff(user)

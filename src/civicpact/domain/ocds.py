@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -302,3 +302,74 @@ def tender_sections(notice: TenderNotice) -> dict[str, Any]:
         "buyer": organisation_reference(notice.buyer.party_id, notice.buyer.name),
         "tender": tender,
     }
+
+
+@dataclass(frozen=True)
+class ContractParty:
+    party_id: str
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContractNotice:
+    """What a contract or contract-amendment release publishes."""
+
+    contract_id: str
+    award_id: str
+    title: str
+    description: str
+    status: str  # OCDS contractStatus
+    value: Decimal
+    currency: str
+    start: date
+    end: date
+    parties: tuple[ContractParty, ...]
+    date_signed: datetime | None = None
+    signatories: tuple[str, ...] = ()  # party ids
+    amendments: tuple[AmendmentNote, ...] = ()
+    direct_award_date: datetime | None = None  # a contract entered directly: publish the award it rests on
+
+
+def _day(day: date) -> str:
+    return format_date(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+def contract_sections(notice: ContractNotice) -> dict[str, Any]:
+    """parties and contracts (with signatories and amendments); awards too for a contract entered directly."""
+    names = {p.party_id: p.name for p in notice.parties}
+    contract: dict[str, Any] = {
+        "id": notice.contract_id,
+        "awardID": notice.award_id,
+        "title": notice.title,
+        "description": notice.description,
+        "status": notice.status,
+        "value": money(notice.value, notice.currency),
+        "period": {"startDate": _day(notice.start), "endDate": _day(notice.end)},
+    }
+    if notice.date_signed is not None:
+        contract["dateSigned"] = format_date(notice.date_signed)
+    if notice.signatories:
+        contract["signatories"] = [organisation_reference(pid, names[pid]) for pid in notice.signatories]
+    if notice.amendments:
+        contract["amendments"] = [
+            {"id": a.amendment_id, "date": format_date(a.date), "rationale": a.rationale, "description": a.description}
+            for a in notice.amendments
+        ]
+    sections: dict[str, Any] = {
+        "parties": [party(party_id=p.party_id, name=p.name, roles=p.roles) for p in notice.parties],
+        "contracts": [contract],
+    }
+    if notice.direct_award_date is not None:
+        suppliers = [p for p in notice.parties if "supplier" in p.roles]
+        sections["awards"] = [
+            {
+                "id": notice.award_id,
+                "title": notice.title,
+                "status": "active",
+                "date": format_date(notice.direct_award_date),
+                "value": money(notice.value, notice.currency),
+                "suppliers": [organisation_reference(p.party_id, p.name) for p in suppliers],
+            }
+        ]
+    return sections

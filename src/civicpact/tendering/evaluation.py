@@ -21,6 +21,7 @@ from civicpact.domain import ocds
 from civicpact.domain.evaluation import BidInput, Ranking, rank, swiss_outcome
 from civicpact.domain.tendering import DEFAULT_MINIMUMS, Procedure, Stage, ends_in_award
 from civicpact.ledger.services import audit_append, release_append
+from civicpact.tendering import signals
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import (
     CLOSED,
@@ -404,7 +405,8 @@ def award_decide(*, actor: User, tender_id: int, reasons: str) -> Award:
         award.save(force_insert=True)
         tender.status, tender.version = TenderStatus.AWARDED, tender.version + 1
         tender.save(update_fields=["status", "version"])
-        _award_release(actor, tender, award, ranking, by_name)
+        price = _award_release(actor, tender, award, ranking, by_name)
+        signals.award_decided.send(sender=Award, award=award, price=price, actor=actor)
         audit_append(
             actor=actor,
             action="tender.award",
@@ -420,7 +422,10 @@ def award_decide(*, actor: User, tender_id: int, reasons: str) -> Award:
         return award
 
 
-def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, by_name: dict[str, Bid]) -> None:
+def _award_release(
+    actor: User, tender: Tender, award: Award, ranking: Ranking, by_name: dict[str, Bid]
+) -> Decimal:
+    """Publish the award (and the bids' details, unless withheld); returns the awarded price."""
     _tender_release(actor, tender, status="complete", tag="tenderUpdate", tenderers=len(by_name))
     currency = settings.CIVICPACT_CURRENCY
     winner = award.bid
@@ -464,6 +469,7 @@ def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, 
             ]
         }
     release_append(actor=actor, ocid=tender.project.ocid, tags=["award"], sections=sections)
+    return price
 
 
 def _evaluation_indicators(tender: Tender) -> dict[str, Any]:
@@ -602,6 +608,7 @@ def complaint_decide(*, actor: User, complaint_id: int, upheld: bool, decision: 
         if upheld and tender.current_award is not None:
             award = tender.current_award
             AwardAnnulment(award=award, reason=complaint.decision, annulled_by=actor).save(force_insert=True)
+            signals.award_annulled.send(sender=Award, award=award, reason=complaint.decision, actor=actor)
             release_append(
                 actor=actor,
                 ocid=tender.project.ocid,

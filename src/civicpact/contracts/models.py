@@ -1,0 +1,231 @@
+"""Contracts and their versions, signatures and documents.
+
+A contract's terms are in its versions (append-only): the first from the award or entered directly, then one per
+amendment with a rationale from a fixed list. A version is in force once every party to it has signed; earlier
+versions stay readable.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from civicpact.accounts.models import Organisation
+from civicpact.domain.contracts import (
+    PARTY_ROLE_LABELS,
+    RATIONALE_LABELS,
+    ContractStatus,
+    Party,
+    PartyRole,
+    Rationale,
+    Terms,
+)
+from civicpact.domain.structuring import MODEL_LABELS, PartnershipModel
+from civicpact.ledger.models import AppendOnlyModel
+from civicpact.pipeline.models import Project
+from civicpact.tendering.models import Award
+
+USER = settings.AUTH_USER_MODEL
+
+STATUS_LABELS = {
+    ContractStatus.DRAFT: "Draft: awaiting signatures",
+    ContractStatus.ACTIVE: "Signed: in force",
+    ContractStatus.VOID: "Void: the award was set aside",
+    ContractStatus.TERMINATED: "Terminated",
+    ContractStatus.EXPIRED: "Expired: the term has ended",
+}
+MECHANISM_LABELS = {
+    "availability": "Availability payments",
+    "usage": "Usage (demand) payments",
+    "milestone": "Milestone payments",
+    "revenue_share": "Revenue share",
+}
+CONTRACT_DOCUMENT_TYPES = [
+    ("contractDraft", "Draft contract"),
+    ("contractSigned", "Signed contract"),
+    ("contractSchedule", "Schedule"),
+    ("contractAnnexe", "Annex"),
+    ("contractGuarantees", "Guarantees"),
+    ("contractSummary", "Contract summary"),
+    ("riskProvisions", "Risk provisions"),
+    ("servicePayments", "Service payments"),
+]
+
+
+class Contract(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="contracts", help_text="Project.")
+    award = models.OneToOneField(
+        Award,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contract",
+        help_text="The award it follows (none for a PPP signed before CivicPact).",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=[(s.value, STATUS_LABELS[s]) for s in ContractStatus],
+        default=ContractStatus.DRAFT,
+        help_text="Where the contract is.",
+    )
+    entered_directly = models.BooleanField(default=False, help_text="Entered for a PPP signed before CivicPact.")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who created it.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+    version = models.PositiveIntegerField(default=1, help_text="The latest version's number (optimistic locking).")
+    in_force = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The number of the version in force: the latest signed by every party."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(award__isnull=False) | Q(entered_directly=True), name="contract_has_origin"
+            )
+        ]
+
+    def __str__(self) -> str:
+        latest = self.versions.order_by("-number").first()
+        return latest.title if latest else f"Contract {self.pk}"
+
+    @property
+    def ocds_id(self) -> str:
+        return f"contract-{self.pk}"
+
+    @property
+    def latest(self) -> ContractVersion:
+        return self.versions.order_by("-number").first()  # type: ignore[return-value]
+
+    @property
+    def current(self) -> ContractVersion | None:
+        """The version in force, if any."""
+        return self.versions.filter(number=self.in_force).first() if self.in_force else None
+
+
+class ContractVersion(AppendOnlyModel):
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="versions", help_text="Contract.")
+    number = models.PositiveIntegerField(help_text="1, 2, 3…")
+    title = models.CharField(max_length=200, help_text="The contract's title.")
+    description = models.TextField(blank=True, default="", help_text="What the contract is for.")
+    value = models.DecimalField(max_digits=16, decimal_places=2, help_text="Total value over the term.")
+    start_date = models.DateField(help_text="First day of the term.")
+    end_date = models.DateField(help_text="Last day of the term.")
+    partnership_model = models.CharField(
+        max_length=30, choices=[(m.value, MODEL_LABELS[m]) for m in PartnershipModel], help_text="The model."
+    )
+    payment_mechanisms = models.JSONField(help_text="Payment mechanisms (availability, usage, milestone, …).")
+    parties = models.JSONField(help_text="[{organisation, name, role}] of the parties to this version.")
+    rationale = models.CharField(
+        max_length=30, choices=[(r.value, RATIONALE_LABELS[r]) for r in Rationale], help_text="Why this version."
+    )
+    details = models.TextField(blank=True, default="", help_text="What changed and why, in words.")
+    changes = models.JSONField(default=list, blank=True, help_text="The fields this version changed.")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who made it.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="contract_version_unique"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="contract_value_not_negative"),
+            models.CheckConstraint(condition=Q(end_date__gt=models.F("start_date")), name="contract_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number}"
+
+    def terms(self) -> Terms:
+        return Terms(
+            title=self.title,
+            description=self.description,
+            value=Decimal(self.value),
+            start=self.start_date,
+            end=self.end_date,
+            partnership_model=self.partnership_model,
+            payment_mechanisms=tuple(self.payment_mechanisms),
+            parties=self.party_list(),
+        )
+
+    def party_list(self) -> tuple[Party, ...]:
+        return tuple(Party(int(p["organisation"]), str(p["name"]), PartyRole(p["role"])) for p in self.parties)
+
+    def signed_by(self) -> dict[int, Signature]:
+        return {s.organisation_id: s for s in self.signatures.select_related("recorded_by")}
+
+    @property
+    def party_rows(self) -> list[dict[str, Any]]:
+        """For templates: each party with its role's label and its signature (or None)."""
+        signed = self.signed_by()
+        return [
+            {
+                **p,
+                "role_label": PARTY_ROLE_LABELS[PartyRole(p["role"])],
+                "signature": signed.get(int(p["organisation"])),
+            }
+            for p in self.parties
+        ]
+
+    @property
+    def mechanism_labels(self) -> list[str]:
+        return [MECHANISM_LABELS.get(m, m) for m in self.payment_mechanisms]
+
+
+class Signature(AppendOnlyModel):
+    """A party's signature of a version: by its own user, or recorded by the city (e.g. a wet-ink signature)."""
+
+    version = models.ForeignKey(
+        ContractVersion, on_delete=models.PROTECT, related_name="signatures", help_text="The version signed."
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", help_text="Party.")
+    signatory_name = models.CharField(max_length=200, help_text="Who signed for the party.")
+    signatory_title = models.CharField(max_length=200, blank=True, default="", help_text="Their capacity.")
+    signed_at = models.DateTimeField(help_text="When it was signed.")
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who recorded it.")
+    recorded_at = models.DateTimeField(auto_now_add=True, help_text="When it was recorded.")
+
+    class Meta:
+        ordering = ["version", "signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "organisation"], name="one_signature_per_party_and_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signatory_name} for {self.organisation_id}"
+
+
+class ContractDocument(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="documents", help_text="Contract.")
+    title = models.CharField(max_length=200, help_text="What the document is.")
+    document_type = models.CharField(max_length=40, choices=CONTRACT_DOCUMENT_TYPES, help_text="OCDS documentType.")
+    file = models.FileField(upload_to="contracts/%Y/%m/", help_text="The file.")
+    content_type = models.CharField(max_length=100, help_text="Media type, as uploaded.")
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the file.")
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who uploaded it.")
+    uploaded_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContractParty(models.Model):
+    """The parties to a contract's latest version, as rows (to find a partner's contracts)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="party_links", help_text="Contract.")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", help_text="Party.")
+    role = models.CharField(
+        max_length=20, choices=[(r.value, PARTY_ROLE_LABELS[r]) for r in PartyRole], help_text="Role."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contract", "organisation"], name="contract_party_once")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} in {self.contract_id}"

@@ -1,0 +1,423 @@
+"""Writes of the contracts app: the draft contract from an award, a contract entered directly, amendments as
+new versions, signatures per party, documents, and the contract releases."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import Organisation, User
+from civicpact.contracts.models import (
+    Contract,
+    ContractDocument,
+    ContractParty,
+    ContractVersion,
+    Signature,
+)
+from civicpact.domain import ocds
+from civicpact.domain.contracts import (
+    AMENDMENT_RATIONALES,
+    RATIONALE_LABELS,
+    ContractStatus,
+    Party,
+    PartyRole,
+    Rationale,
+    Terms,
+    changed_fields,
+    ocds_roles,
+    ocds_status,
+    terms_errors,
+    unsigned_parties,
+)
+from civicpact.ledger.services import audit_append, ocid_mint, release_append
+from civicpact.pipeline.models import Project
+from civicpact.tendering.evaluation import signature_blockers
+from civicpact.tendering.models import Award
+from civicpact.util import human_size
+
+TERM_FIELDS = ("title", "description", "value", "start_date", "end_date", "partnership_model", "payment_mechanisms")
+
+
+class ContractError(Exception):
+    """A refusal whose message is shown as it is (409 in the API)."""
+
+
+class StaleContract(ContractError):
+    """The contract changed since the editor loaded it."""
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _parties(raw: Iterable[Mapping[str, Any]]) -> tuple[Party, ...]:
+    """Parties from [{organisation (id), role}]: each organisation must exist; ValidationError names the entry."""
+    out = []
+    for index, entry in enumerate(raw):
+        ident = entry.get("organisation")
+        organisation = Organisation.objects.filter(pk=ident).first() if isinstance(ident, int | str) else None
+        if organisation is None:
+            raise ValidationError({f"parties[{index}]": f"No organisation has the id {entry.get('organisation')!r}."})
+        try:
+            role = PartyRole(str(entry.get("role")))
+        except ValueError:
+            roles = ", ".join(r.value for r in PartyRole)
+            raise ValidationError({f"parties[{index}]": f"The role must be one of {roles}."}) from None
+        out.append(Party(organisation.pk, organisation.name, role))
+    return tuple(out)
+
+
+def _terms(fields: Mapping[str, Any], parties: tuple[Party, ...]) -> Terms:
+    try:
+        value = Decimal(str(fields["value"]))
+    except (InvalidOperation, KeyError):
+        raise ValidationError({"value": "Give the contract value as an amount."}) from None
+    for name in ("start_date", "end_date"):
+        if not isinstance(fields.get(name), date):
+            raise ValidationError({name: "Give the date as YYYY-MM-DD."})
+    return Terms(
+        title=str(fields.get("title", "")),
+        description=str(fields.get("description", "")),
+        value=value,
+        start=fields["start_date"],
+        end=fields["end_date"],
+        partnership_model=str(fields.get("partnership_model", "")),
+        payment_mechanisms=tuple(fields.get("payment_mechanisms") or ()),
+        parties=parties,
+    )
+
+
+def _check(terms: Terms) -> None:
+    names = {"start": "start_date", "end": "end_date"}
+    errors = {names.get(k, k): v for k, v in terms_errors(terms).items()}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _add_version(
+    contract: Contract, terms: Terms, *, number: int, rationale: Rationale, details: str, actor: User, changes: Any
+) -> ContractVersion:
+    version = ContractVersion(
+        contract=contract,
+        number=number,
+        title=terms.title.strip(),
+        description=terms.description.strip(),
+        value=terms.value,
+        start_date=terms.start,
+        end_date=terms.end,
+        partnership_model=terms.partnership_model,
+        payment_mechanisms=list(terms.payment_mechanisms),
+        parties=[{"organisation": p.organisation_id, "name": p.name, "role": p.role.value} for p in terms.parties],
+        rationale=rationale,
+        details=details.strip(),
+        changes=list(changes),
+        created_by=actor,
+    )
+    version.full_clean()
+    version.save(force_insert=True)
+    ContractParty.objects.filter(contract=contract).delete()
+    ContractParty.objects.bulk_create(
+        [ContractParty(contract=contract, organisation_id=p.organisation_id, role=p.role) for p in terms.parties]
+    )
+    return version
+
+
+def contract_from_award(*, award: Award, price: Decimal, actor: User) -> Contract:
+    """The draft contract an award creates: the city (the project's lead department) and the winner as partner,
+    the awarded price, the term from the end of the standstill over the project's duration, the model and
+    payment mechanisms chosen at structuring. Called in the award's transaction."""
+    tender = award.tender
+    project = tender.project
+    model = project.model_choices.first()
+    sheet = project.term_sheets.first()
+    start = timezone.localdate(award.standstill_end) + timedelta(days=1)
+    years = int(project.duration_years or 1)
+    try:
+        end = start.replace(year=start.year + years) - timedelta(days=1)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + years, day=28) - timedelta(days=1)
+    mechanisms = list((sheet.terms if sheet else {}).get("payment_mechanisms") or ["milestone"])
+    parties = (
+        Party(project.lead_department_id, project.lead_department.name, PartyRole.CITY),
+        Party(award.bid.supplier_id, award.bid.supplier.name, PartyRole.PARTNER),
+    )
+    terms = Terms(
+        title=tender.title,
+        description=tender.description,
+        value=price,
+        start=start,
+        end=end,
+        partnership_model=model.chosen_model if model else "managed_services",
+        payment_mechanisms=tuple(mechanisms),
+        parties=parties,
+    )
+    _check(terms)
+    contract = Contract.objects.create(project=project, award=award, created_by=actor)
+    _add_version(
+        contract,
+        terms,
+        number=1,
+        rationale=Rationale.INITIAL,
+        details=f"Drafted from the award: {award.reasons}",
+        actor=actor,
+        changes=[],
+    )
+    audit_append(actor=actor, action="contract.draft", obj=contract, payload={"award": award.pk, "value": str(price)})
+    return contract
+
+
+def contract_void(*, award: Award, reason: str, actor: User) -> None:
+    """The award was set aside: its draft contract can no longer be signed."""
+    contract = Contract.objects.select_for_update().filter(award=award).first()
+    if contract is None:
+        return
+    contract.status = ContractStatus.VOID
+    contract.save(update_fields=["status"])
+    audit_append(actor=actor, action="contract.void", obj=contract, payload={"reason": reason})
+
+
+def contract_create(*, actor: User, project_id: int, parties: Iterable[Mapping[str, Any]], **fields: Any) -> Contract:
+    """A contract entered directly, for a PPP signed before CivicPact: its signatures are then recorded."""
+    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit enter contracts.")
+    unknown = set(fields) - set(TERM_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "is not a contract field"})
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project_id)
+        terms = _terms(fields, _parties(parties))
+        _check(terms)
+        contract = Contract.objects.create(project=project, entered_directly=True, created_by=actor)
+        _add_version(
+            contract,
+            terms,
+            number=1,
+            rationale=Rationale.INITIAL,
+            details="Entered directly: signed before CivicPact.",
+            actor=actor,
+            changes=[],
+        )
+        audit_append(actor=actor, action="contract.enter", obj=contract, payload={"project": project.pk})
+        return contract
+
+
+def contract_amend(
+    *,
+    actor: User,
+    contract_id: int,
+    expected_version: int,
+    rationale: str,
+    details: str,
+    parties: Iterable[Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> ContractVersion:
+    """A new version with a rationale from the fixed list; it is in force once every party has signed it (the
+    previous one stays in force, and readable, until then)."""
+    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit amend contracts.")
+    try:
+        reason = Rationale(rationale)
+    except ValueError:
+        reason = Rationale.INITIAL
+    if reason not in AMENDMENT_RATIONALES:
+        names = ", ".join(r.value for r in AMENDMENT_RATIONALES)
+        raise ValidationError({"rationale": f"Choose the rationale from the list: {names}."})
+    if not details.strip():
+        raise ValidationError({"details": "Say what changes and why."})
+    unknown = set(fields) - set(TERM_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "is not a contract field"})
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract_id)
+        if contract.version != expected_version:
+            raise StaleContract("The contract was changed by someone else after you opened it; reload and redo.")
+        if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
+            raise ContractError(f"A {contract.get_status_display().lower()} contract cannot be amended.")
+        latest = contract.latest
+        before = latest.terms()
+        merged = {name: getattr(latest, name) for name in TERM_FIELDS} | fields
+        terms = _terms(merged, _parties(parties) if parties is not None else before.parties)
+        _check(terms)
+        changes = changed_fields(before, terms)
+        if not changes:
+            raise ValidationError({"__all__": "Nothing changed."})
+        contract.version += 1
+        contract.save(update_fields=["version"])
+        version = _add_version(
+            contract, terms, number=contract.version, rationale=reason, details=details, actor=actor, changes=changes
+        )
+        audit_append(
+            actor=actor,
+            action="contract.amend",
+            obj=contract,
+            payload={"version": version.number, "rationale": reason.value, "changes": list(changes)},
+            public=contract.status == ContractStatus.ACTIVE,
+        )
+        return version
+
+
+def _may_sign_for(actor: User, organisation_id: int) -> bool:
+    return permissions.can_manage_contracts(actor) or any(
+        org.pk == organisation_id for org in permissions.supplier_organisations(actor)
+    )
+
+
+def contract_sign(
+    *,
+    actor: User,
+    contract_id: int,
+    number: int,
+    organisation_id: int,
+    signatory_name: str,
+    signatory_title: str = "",
+    signed_at: datetime | None = None,
+) -> Signature:
+    """A party signs the latest version (a partner's own user, or the city recording a party's signature). Once
+    every party has signed, that version is in force: the first time the contract becomes active."""
+    _require(
+        _may_sign_for(actor, organisation_id),
+        "Only the party's own users sign for it; contract managers and the PPP unit record signatures.",
+    )
+    if not signatory_name.strip():
+        raise ValidationError({"signatory_name": "Give the name of the person who signs."})
+    now = timezone.now()
+    if signed_at is not None and signed_at > now:
+        raise ValidationError({"signed_at": "A signature cannot be dated in the future."})
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().select_related("award__tender").get(pk=contract_id)
+        if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
+            raise ContractError(f"A {contract.get_status_display().lower()} contract cannot be signed.")
+        version = contract.versions.filter(number=number).first()
+        if version is None or number != contract.version:
+            raise ContractError(f"Only the latest version (v{contract.version}) can be signed.")
+        party = next((p for p in version.party_list() if p.organisation_id == organisation_id), None)
+        if party is None:
+            raise ValidationError({"organisation": "This organisation is not a party to the contract."})
+        if contract.award is not None and contract.in_force is None:
+            blockers = signature_blockers(contract.award.tender, now)
+            if blockers:
+                raise ContractError("The contract may not be signed yet: " + "; ".join(blockers) + ".")
+        if version.signatures.filter(organisation_id=organisation_id).exists():
+            raise ContractError(f"{party.name} has already signed version {number}.")
+        signature = Signature(
+            version=version,
+            organisation_id=organisation_id,
+            signatory_name=signatory_name.strip(),
+            signatory_title=signatory_title.strip(),
+            signed_at=signed_at or now,
+            recorded_by=actor,
+        )
+        signature.full_clean()
+        signature.save(force_insert=True)
+        audit_append(
+            actor=actor,
+            action="contract.sign",
+            obj=contract,
+            payload={"version": number, "party": party.name, "signatory": signature.signatory_name},
+        )
+        if not unsigned_parties(version.party_list(), version.signed_by()):
+            first = contract.in_force is None
+            contract.in_force = number
+            if contract.status == ContractStatus.DRAFT:
+                contract.status = ContractStatus.ACTIVE
+            contract.save(update_fields=["in_force", "status"])
+            _contract_release(actor, contract, tag="contract" if first else "contractAmendment")
+            audit_append(
+                actor=actor,
+                action="contract.in_force",
+                obj=contract,
+                payload={"version": number, "title": version.title, "value": str(version.value)},
+                public=True,
+            )
+        return signature
+
+
+def _signed_on(version: ContractVersion) -> datetime:
+    return max(s.signed_at for s in version.signatures.all())
+
+
+def _contract_release(actor: User, contract: Contract, *, tag: str) -> None:
+    project = contract.project
+    if not project.ocid:
+        project.ocid = ocid_mint(actor=actor, obj=project, local_id=f"project-{project.pk}").ocid
+        project.save(update_fields=["ocid"])
+    version = contract.current
+    if version is None:  # called once a version is in force
+        raise ContractError("No version of the contract is in force yet.")
+    parties = tuple(
+        ocds.ContractParty(f"org-{p.organisation_id}", p.name, ocds_roles(p.role)) for p in version.party_list()
+    )
+    first = contract.versions.get(number=1)
+    amendments = tuple(
+        ocds.AmendmentNote(
+            f"{contract.ocds_id}-v{v.number}",
+            _signed_on(v),
+            f"{RATIONALE_LABELS[Rationale(v.rationale)]}: {v.details}",
+            "Changed: " + ", ".join(name.replace("_", " ") for name in v.changes) + ".",
+        )
+        for v in contract.versions.filter(number__gt=1, number__lte=version.number)
+        if not unsigned_parties(v.party_list(), v.signed_by())
+    )
+    notice = ocds.ContractNotice(
+        contract_id=contract.ocds_id,
+        award_id=f"award-{contract.award_id}" if contract.award_id else f"award-direct-{contract.pk}",
+        title=version.title,
+        description=version.description,
+        status=ocds_status(ContractStatus(contract.status)),
+        value=Decimal(version.value),
+        currency=settings.CIVICPACT_CURRENCY,
+        start=version.start_date,
+        end=version.end_date,
+        parties=parties,
+        date_signed=_signed_on(first),
+        signatories=tuple(f"org-{p.organisation_id}" for p in version.party_list()),
+        amendments=amendments,
+        direct_award_date=_signed_on(first) if contract.entered_directly else None,
+    )
+    release_append(actor=actor, ocid=project.ocid, tags=[tag], sections=ocds.contract_sections(notice))
+
+
+def contract_document_attach(
+    *, actor: User, contract_id: int, upload: UploadedFile, title: str, document_type: str
+) -> ContractDocument:
+    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit attach documents.")
+    limit = settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES
+    size = upload.size or 0
+    if not size:
+        raise ValidationError({"file": "The file is empty."})
+    if size > limit:
+        raise ValidationError({"file": f"The file is {human_size(size)}, over the {human_size(limit)} limit."})
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract_id)
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        document = ContractDocument(
+            contract=contract,
+            title=title.strip() or str(upload.name or "document")[:200],
+            document_type=document_type,
+            file=upload,
+            content_type=(upload.content_type or "application/octet-stream")[:100],
+            size=size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        document.full_clean()
+        document.save()
+        audit_append(
+            actor=actor,
+            action="contract.document",
+            obj=contract,
+            payload={"document": document.pk, "title": document.title, "sha256": document.sha256},
+        )
+        return document

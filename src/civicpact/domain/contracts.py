@@ -1,0 +1,159 @@
+"""Contracts: their terms, parties and versions, checked; and how our vocabulary maps to OCDS.
+
+A contract's terms live in versions: the first from the award (or entered directly for a PPP signed before
+CivicPact), each amendment a new version with a rationale from a fixed list; old versions stay readable. A
+version is in force once every party to it has signed. Parties: exactly one city (the buyer and payer), at
+least one partner (the private party, supplier and payee), any number of guarantors; an organisation appears
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from civicpact.domain.structuring import PartnershipModel
+from civicpact.domain.terms import PaymentMechanism
+
+
+class PartyRole(StrEnum):
+    CITY = "city"
+    PARTNER = "partner"
+    GUARANTOR = "guarantor"
+
+
+PARTY_ROLE_LABELS = {
+    PartyRole.CITY: "The city (buyer and payer)",
+    PartyRole.PARTNER: "Partner (private party, paid under the contract)",
+    PartyRole.GUARANTOR: "Guarantor",
+}
+
+
+class Rationale(StrEnum):
+    """Why a new version of a contract exists (a fixed list)."""
+
+    INITIAL = "initial"
+    DRAFT_REVISION = "draft_revision"
+    SCOPE_CHANGE = "scope_change"
+    PRICE_CHANGE = "price_change"
+    TIME_EXTENSION = "time_extension"
+    PARTNER_CHANGE = "partner_change"
+    REFINANCING = "refinancing"
+    INDEXATION = "indexation"
+    CORRECTION = "correction"
+
+
+RATIONALE_LABELS = {
+    Rationale.INITIAL: "Initial version",
+    Rationale.DRAFT_REVISION: "Revision of the draft before signature",
+    Rationale.SCOPE_CHANGE: "Change of scope or service levels",
+    Rationale.PRICE_CHANGE: "Change of price or payment mechanism",
+    Rationale.TIME_EXTENSION: "Extension or change of the term",
+    Rationale.PARTNER_CHANGE: "Change of partner, guarantor or shareholding",
+    Rationale.REFINANCING: "Refinancing",
+    Rationale.INDEXATION: "Indexation under the contract's formula",
+    Rationale.CORRECTION: "Correction of an error",
+}
+AMENDMENT_RATIONALES = tuple(r for r in Rationale if r is not Rationale.INITIAL)
+
+
+class ContractStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    VOID = "void"
+    TERMINATED = "terminated"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Party:
+    organisation_id: int
+    name: str
+    role: PartyRole
+
+
+@dataclass(frozen=True)
+class Terms:
+    title: str
+    description: str
+    value: Decimal
+    start: date
+    end: date
+    partnership_model: str
+    payment_mechanisms: tuple[str, ...]
+    parties: tuple[Party, ...]
+
+
+def terms_errors(terms: Terms) -> dict[str, str]:
+    """Problems by field: empty title, negative value, dates out of order, unknown model or mechanism, parties."""
+    errors: dict[str, str] = {}
+    if not terms.title.strip():
+        errors["title"] = "Give the contract a title"
+    if not terms.value.is_finite() or terms.value < 0:
+        errors["value"] = "The contract value must be an amount of zero or more"
+    if terms.end <= terms.start:
+        errors["end"] = f"The contract must end after it starts ({terms.start.isoformat()})"
+    if terms.partnership_model not in {m.value for m in PartnershipModel}:
+        names = ", ".join(m.value for m in PartnershipModel)
+        errors["partnership_model"] = f"Choose the partnership model: one of {names}"
+    unknown = [m for m in terms.payment_mechanisms if m not in {p.value for p in PaymentMechanism}]
+    if not terms.payment_mechanisms or unknown:
+        names = ", ".join(p.value for p in PaymentMechanism)
+        errors["payment_mechanisms"] = f"Choose at least one payment mechanism among {names}"
+    errors |= party_errors(terms.parties)
+    return errors
+
+
+def party_errors(parties: Sequence[Party]) -> dict[str, str]:
+    roles = [p.role for p in parties]
+    ids = [p.organisation_id for p in parties]
+    if roles.count(PartyRole.CITY) != 1:
+        return {"parties": "A contract has exactly one city party (the buyer and payer)"}
+    if PartyRole.PARTNER not in roles:
+        return {"parties": "A contract needs at least one partner"}
+    if len(set(ids)) != len(ids):
+        return {"parties": "Each organisation is a party once"}
+    return {}
+
+
+def changed_fields(before: Terms, after: Terms) -> tuple[str, ...]:
+    """The fields an amendment changes (parties compared as sets)."""
+    names = ("title", "description", "value", "start", "end", "partnership_model", "payment_mechanisms")
+    changed = [n for n in names if getattr(before, n) != getattr(after, n)]
+    if set(before.parties) != set(after.parties):
+        changed.append("parties")
+    return tuple(changed)
+
+
+def unsigned_parties(parties: Sequence[Party], signed: Mapping[int, object]) -> tuple[Party, ...]:
+    """The parties that have not signed (signed: organisation id -> signature)."""
+    return tuple(p for p in parties if p.organisation_id not in signed)
+
+
+# --- OCDS -----------------------------------------------------------------------------------------------------------
+
+_OCDS_ROLES = {
+    PartyRole.CITY: ("buyer", "payer"),
+    PartyRole.PARTNER: ("privateParty", "supplier", "payee"),
+    PartyRole.GUARANTOR: ("interestedParty",),
+}
+_OCDS_STATUS = {
+    ContractStatus.DRAFT: "pending",
+    ContractStatus.ACTIVE: "active",
+    ContractStatus.VOID: "cancelled",
+    ContractStatus.TERMINATED: "terminated",
+    ContractStatus.EXPIRED: "terminated",
+}
+
+
+def ocds_roles(role: PartyRole) -> tuple[str, ...]:
+    """OCDS partyRole codes for our party role (the PPP profile has no guarantor: an interested party)."""
+    return _OCDS_ROLES[role]
+
+
+def ocds_status(status: ContractStatus) -> str:
+    """OCDS contractStatus for ours (an expired contract is `terminated`: its term has ended)."""
+    return _OCDS_STATUS[status]
