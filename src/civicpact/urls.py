@@ -11,6 +11,7 @@ urlpatterns = [
     path("pipeline/", include("civicpact.pipeline.urls")),
     path("appraisal/", include("civicpact.appraisal.urls")),
     path("tenders/", include("civicpact.tendering.urls")),
+    path("contracts/", include("civicpact.contracts.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

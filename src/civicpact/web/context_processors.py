@@ -29,6 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if permissions.can_run_jobs(user):
         items.append(("Jobs", reverse("web:job-list")))
     items.append(("Tenders", reverse("tendering:tender-list")))
+    if permissions.can_view_all_contracts(user) or permissions.supplier_organisations(user):
+        items.append(("Contracts", reverse("contracts:contract-list")))
     items.append(("Audit trail", reverse("ledger:audit-list")))
     if user.is_authenticated:
         items.append(("My account", reverse("accounts:account")))

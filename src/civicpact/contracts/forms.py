@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from civicpact.accounts.models import Organisation, OrganisationKind, VerificationStatus
+from civicpact.contracts.models import CONTRACT_DOCUMENT_TYPES, MECHANISM_LABELS
+from civicpact.domain.contracts import AMENDMENT_RATIONALES, RATIONALE_LABELS
+from civicpact.domain.structuring import MODEL_LABELS, PartnershipModel
+from civicpact.pipeline.models import Project
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _partners() -> Any:
+    return Organisation.objects.filter(
+        kind=OrganisationKind.SUPPLIER, verification_status=VerificationStatus.VERIFIED
+    ).order_by("name")
+
+
+class TermsForm(forms.Form):
+    """The terms of a contract version and its parties (the city, the partner, any guarantors)."""
+
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    value = forms.DecimalField(min_value=Decimal(0), max_digits=16, decimal_places=2, label="Total value")
+    start_date = forms.DateField(widget=DateInput(), label="Start of the term")
+    end_date = forms.DateField(widget=DateInput(), label="End of the term")
+    partnership_model = forms.ChoiceField(
+        choices=[(m.value, MODEL_LABELS[m]) for m in PartnershipModel], label="Partnership model"
+    )
+    payment_mechanisms = forms.MultipleChoiceField(
+        choices=list(MECHANISM_LABELS.items()), widget=forms.CheckboxSelectMultiple, label="Payment mechanisms"
+    )
+    city = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name"),
+        label="The city's contracting department",
+    )
+    partner = forms.ModelChoiceField(queryset=Organisation.objects.none(), label="Partner")
+    guarantors = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.all().order_by("name"),
+        required=False,
+        label="Guarantors (optional)",
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = _partners()  # type: ignore[attr-defined]
+
+    def terms(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {name: data[name] for name in ("title", "description", "value", "start_date", "end_date")} | {
+            "partnership_model": data["partnership_model"],
+            "payment_mechanisms": list(data["payment_mechanisms"]),
+        }
+
+    def parties(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        parties = [
+            {"organisation": data["city"].pk, "role": "city"},
+            {"organisation": data["partner"].pk, "role": "partner"},
+        ]
+        parties += [{"organisation": g.pk, "role": "guarantor"} for g in data["guarantors"]]
+        return parties
+
+    @staticmethod
+    def initial_from(version: Any) -> dict[str, Any]:
+        roles: dict[str, list[int]] = {}
+        for p in version.parties:
+            roles.setdefault(p["role"], []).append(int(p["organisation"]))
+        return {
+            "title": version.title,
+            "description": version.description,
+            "value": version.value,
+            "start_date": version.start_date,
+            "end_date": version.end_date,
+            "partnership_model": version.partnership_model,
+            "payment_mechanisms": list(version.payment_mechanisms),
+            "city": roles.get("city", [None])[0],
+            "partner": roles.get("partner", [None])[0],
+            "guarantors": roles.get("guarantor", []),
+        }
+
+
+class ContractEntryForm(TermsForm):
+    """A PPP signed before CivicPact: which project it belongs to."""
+
+    project = forms.ModelChoiceField(queryset=Project.objects.order_by("title"), label="Project")
+
+    field_order = ["project"]
+
+
+class AmendForm(TermsForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    rationale = forms.ChoiceField(
+        choices=[(r.value, RATIONALE_LABELS[r]) for r in AMENDMENT_RATIONALES], label="Why this new version"
+    )
+    details = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What changes and why")
+
+    field_order = ["rationale", "details"]
+
+
+class SignForm(forms.Form):
+    organisation = forms.IntegerField(widget=forms.HiddenInput)
+    signatory_name = forms.CharField(max_length=200, label="Name of the signatory")
+    signatory_title = forms.CharField(max_length=200, required=False, label="Capacity (e.g. Mayor, Director)")
+    signed_at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label="Signed on (leave empty for now)",
+    )
+
+
+class ContractDocumentForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Document title")
+    document_type = forms.ChoiceField(choices=CONTRACT_DOCUMENT_TYPES, label="Kind of document")
+    file = forms.FileField(label="File")

@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from civicpact.accounts import permissions
+from civicpact.contracts import selectors, services
+from civicpact.contracts.forms import AmendForm, ContractDocumentForm, ContractEntryForm, SignForm, TermsForm
+from civicpact.contracts.models import Contract, ContractDocument
+from civicpact.domain.contracts import ContractStatus
+from civicpact.util import add_errors
+
+
+def _contract(request: HttpRequest, pk: int) -> Contract:
+    try:
+        return selectors.contract_get(actor=request.user, pk=pk)
+    except Contract.DoesNotExist:
+        raise Http404("No such contract.") from None
+
+
+def _save(form: Any, save: Any) -> int:
+    try:
+        save()
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return 400
+    except services.ContractError as exc:
+        form.add_error(None, str(exc))
+        return 409
+    return 0
+
+
+@login_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    if not (permissions.can_view_all_contracts(request.user) or permissions.supplier_organisations(request.user)):
+        raise PermissionDenied("Contracts are for city staff and the contracts' own partners.")
+    contracts = list(selectors.contract_list(actor=request.user))
+    context = {
+        "contracts": [(c, c.latest) for c in contracts],
+        "can_manage": permissions.can_manage_contracts(request.user),
+    }
+    return render(request, "contracts/contract_list.html", context)
+
+
+@login_required
+def contract_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_manage_contracts(request.user):
+        raise PermissionDenied("Only contract managers and the PPP unit enter contracts.")
+    form = ContractEntryForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            created: list[Contract] = []
+            status = _save(
+                form,
+                lambda: created.append(
+                    services.contract_create(
+                        actor=permissions.signed_in_user(request),
+                        project_id=form.cleaned_data["project"].pk,
+                        parties=form.parties(),
+                        **form.terms(),
+                    )
+                ),
+            )
+            if not status:
+                messages.success(
+                    request, "The contract is entered. Record each party's signature to bring it into force."
+                )
+                return redirect("contracts:contract-detail", pk=created[0].pk)
+    return render(request, "contracts/contract_form.html", {"form": form}, status=status)
+
+
+def _sign_forms(request: HttpRequest, contract: Contract, version: Any, bound: Any = None) -> list[tuple[Any, Any]]:
+    """A signing form for each unsigned party the visitor may sign for (its own; every one for the city)."""
+    if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE) or version.number != contract.version:
+        return []
+    user = request.user
+    manager = permissions.can_manage_contracts(user)
+    own = {org.pk for org in permissions.supplier_organisations(user)}
+    full_name = getattr(user, "full_name", "") or getattr(user, "username", "")
+    forms = []
+    for row in version.party_rows:
+        organisation = int(row["organisation"])
+        if row["signature"] is not None or not (manager or organisation in own):
+            continue
+        if bound is not None and int(bound.data.get(f"p{organisation}-organisation", 0) or 0) == organisation:
+            forms.append((row, bound))
+            continue
+        initial = {"organisation": organisation, "signatory_name": "" if manager else full_name}
+        forms.append((row, SignForm(prefix=f"p{organisation}", initial=initial)))
+    return forms
+
+
+def contract_context(request: HttpRequest, contract: Contract, **extra: Any) -> dict[str, Any]:
+    latest = contract.latest
+    manager = permissions.can_manage_contracts(request.user)
+    blockers: list[str] = []
+    if contract.award is not None and contract.in_force is None:
+        from civicpact.tendering.evaluation import signature_blockers
+
+        blockers = signature_blockers(contract.award.tender)
+    return {
+        "contract": contract,
+        "latest": latest,
+        "current": contract.current,
+        "versions": list(contract.versions.order_by("-number")),
+        "can_manage": manager,
+        "blockers": blockers,
+        "sign_forms": _sign_forms(request, contract, latest, extra.get("sign_form")),
+        "documents": list(contract.documents.all()),
+        "document_form": extra.get("document_form") or (ContractDocumentForm() if manager else None),
+    }
+
+
+@login_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    return render(request, "contracts/contract_detail.html", contract_context(request, contract))
+
+
+@login_required
+def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    version = contract.versions.filter(number=number).first()
+    if version is None:
+        raise Http404("No such version.")
+    return render(request, "contracts/version_detail.html", {"contract": contract, "version": version})
+
+
+@login_required
+def contract_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    if not permissions.can_manage_contracts(request.user):
+        raise PermissionDenied("Only contract managers and the PPP unit amend contracts.")
+    initial = {**TermsForm.initial_from(contract.latest), "version": contract.version}
+    form = AmendForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            status = _save(
+                form,
+                lambda: services.contract_amend(
+                    actor=permissions.signed_in_user(request),
+                    contract_id=contract.pk,
+                    expected_version=form.cleaned_data["version"],
+                    rationale=form.cleaned_data["rationale"],
+                    details=form.cleaned_data["details"],
+                    parties=form.parties(),
+                    **form.terms(),
+                ),
+            )
+            if not status:
+                messages.success(
+                    request, "The new version is recorded; it comes into force once every party signs it."
+                )
+                return redirect("contracts:contract-detail", pk=contract.pk)
+    return render(request, "contracts/contract_form.html", {"form": form, "contract": contract}, status=status)
+
+
+@login_required
+@require_POST
+def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    organisation = int(request.POST.get("organisation", 0) or 0)
+    prefix = next((k.split("-", 1)[0] for k in request.POST if k.endswith("-organisation")), "")
+    form = SignForm(request.POST, prefix=prefix or None)
+    status = 400
+    if form.is_valid():
+        organisation = form.cleaned_data["organisation"]
+        status = _save(
+            form,
+            lambda: services.contract_sign(
+                actor=permissions.signed_in_user(request),
+                contract_id=contract.pk,
+                number=contract.version,
+                organisation_id=organisation,
+                signatory_name=form.cleaned_data["signatory_name"],
+                signatory_title=form.cleaned_data["signatory_title"],
+                signed_at=form.cleaned_data["signed_at"],
+            ),
+        )
+        if not status:
+            contract.refresh_from_db()
+            messages.success(
+                request,
+                f"The signature is recorded. Version {contract.in_force} is in force."
+                if contract.in_force == contract.version
+                else "The signature is recorded; the other parties must sign too.",
+            )
+            return redirect("contracts:contract-detail", pk=contract.pk)
+    return render(
+        request, "contracts/contract_detail.html", contract_context(request, contract, sign_form=form), status=status
+    )
+
+
+@login_required
+@require_POST
+def document_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    form = ContractDocumentForm(request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        status = _save(
+            form,
+            lambda: services.contract_document_attach(
+                actor=permissions.signed_in_user(request),
+                contract_id=contract.pk,
+                upload=form.cleaned_data["file"],
+                title=form.cleaned_data["title"],
+                document_type=form.cleaned_data["document_type"],
+            ),
+        )
+        if not status:
+            messages.success(request, "The document is attached.")
+            return redirect("contracts:contract-detail", pk=contract.pk)
+    context = contract_context(request, contract, document_form=form)
+    return render(request, "contracts/contract_detail.html", context, status=status)
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+    contract = _contract(request, pk)
+    document = ContractDocument.objects.filter(contract=contract, pk=document_pk).first()
+    if document is None:
+        raise Http404("No such document.")
+    name = document.file.name.rsplit("/", 1)[-1]
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=name, content_type=document.content_type
+    )
