@@ -422,9 +422,7 @@ def award_decide(*, actor: User, tender_id: int, reasons: str) -> Award:
         return award
 
 
-def _award_release(
-    actor: User, tender: Tender, award: Award, ranking: Ranking, by_name: dict[str, Bid]
-) -> Decimal:
+def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, by_name: dict[str, Bid]) -> Decimal:
     """Publish the award (and the bids' details, unless withheld); returns the awarded price."""
     _tender_release(actor, tender, status="complete", tag="tenderUpdate", tenderers=len(by_name))
     currency = settings.CIVICPACT_CURRENCY
