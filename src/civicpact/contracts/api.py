@@ -178,3 +178,90 @@ def contract_sign(request: HttpRequest, contract_id: int, payload: SignIn) -> St
         )
     )
     return Status(201, signature)
+
+
+class MilestoneIn(Schema):
+    kind: str = Field(
+        description="mobilisation, knowledge_transfer, system_migration, staff_transition, go_live, delivery"
+    )
+    title: str
+    planned_date: date
+    payment_percent: Decimal | None = Field(None, description="Share of the value paid on acceptance")
+
+
+class PlanIn(Schema):
+    milestones: list[MilestoneIn]
+
+
+class MilestoneOut(Schema):
+    id: int
+    kind: str
+    title: str
+    planned_date: date
+    actual_date: date | None
+    payment_percent: Decimal | None
+    accepted: bool | None
+    decision_note: str
+    payable: Decimal | None
+    state: str
+
+
+class ReportIn(Schema):
+    actual_date: date
+
+
+class DecisionIn(Schema):
+    accept: bool
+    note: str = ""
+
+
+@router.get("/contracts/{contract_id}/milestones", response=list[MilestoneOut], summary="Milestones")
+def milestone_list(request: HttpRequest, contract_id: int) -> Any:
+    return list(_contract(request, contract_id).milestones.all())
+
+
+@router.put("/contracts/{contract_id}/milestones", response=list[MilestoneOut], summary="Plan the milestones")
+def milestones_plan(request: HttpRequest, contract_id: int, payload: PlanIn) -> Any:
+    contract = _contract(request, contract_id)
+    _call(
+        lambda: services.milestones_plan(
+            actor=permissions.signed_in_user(request),
+            contract_id=contract.pk,
+            items=[m.dict() for m in payload.milestones],
+        )
+    )
+    return list(contract.milestones.all())
+
+
+def _milestone_of(request: HttpRequest, contract_id: int, milestone_id: int) -> Any:
+    milestone = _contract(request, contract_id).milestones.filter(pk=milestone_id).first()
+    if milestone is None:
+        raise Http404("No such milestone.")
+    return milestone
+
+
+@router.post(
+    "/contracts/{contract_id}/milestones/{milestone_id}/report", response=MilestoneOut, summary="Report achieved"
+)
+def milestone_report(request: HttpRequest, contract_id: int, milestone_id: int, payload: ReportIn) -> Any:
+    milestone = _milestone_of(request, contract_id, milestone_id)
+    return _call(
+        lambda: services.milestone_report(
+            actor=permissions.signed_in_user(request), milestone_id=milestone.pk, actual_date=payload.actual_date
+        )
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/milestones/{milestone_id}/decision", response=MilestoneOut, summary="Accept or refuse"
+)
+def milestone_decide(request: HttpRequest, contract_id: int, milestone_id: int, payload: DecisionIn) -> Any:
+    milestone = _milestone_of(request, contract_id, milestone_id)
+    return _call(
+        lambda: services.milestone_decide(
+            actor=permissions.signed_in_user(request),
+            milestone_id=milestone.pk,
+            accept=payload.accept,
+            note=payload.note,
+        )
+    )

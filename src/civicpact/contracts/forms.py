@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -123,3 +124,47 @@ class ContractDocumentForm(forms.Form):
     title = forms.CharField(max_length=200, label="Document title")
     document_type = forms.ChoiceField(choices=CONTRACT_DOCUMENT_TYPES, label="Kind of document")
     file = forms.FileField(label="File")
+
+
+MILESTONES_HELP = (
+    "One milestone a line: kind | title | planned date (YYYY-MM-DD) | payment share in % (optional). Kinds: "
+    "mobilisation, knowledge_transfer, system_migration, staff_transition, go_live, delivery. Where any line has "
+    "a payment share, the shares are a schedule and must add up to 100."
+)
+
+
+def parse_milestones(text: str) -> list[dict[str, Any]]:
+    """Milestone lines to items; raises forms.ValidationError naming the line."""
+    items = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = [p.strip() for p in raw.split("|")]
+        if len(parts) < 3:
+            raise forms.ValidationError(f"Line {number}: write kind | title | planned date (| payment share).")
+        try:
+            planned = date.fromisoformat(parts[2])
+        except ValueError:
+            raise forms.ValidationError(f"Line {number}: the date “{parts[2]}” is not YYYY-MM-DD.") from None
+        share = parts[3] if len(parts) > 3 and parts[3] else None
+        items.append({"kind": parts[0], "title": parts[1], "planned_date": planned, "payment_percent": share})
+    return items
+
+
+def milestone_lines(milestones: Any) -> str:
+    return "\n".join(
+        f"{m.kind} | {m.title} | {m.planned_date.isoformat()}"
+        + (f" | {m.payment_percent.normalize():f}" if m.payment_percent is not None else "")
+        for m in milestones
+    )
+
+
+class MilestonePlanForm(forms.Form):
+    lines = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Milestones", help_text=MILESTONES_HELP)
+
+    def clean_lines(self) -> list[dict[str, Any]]:
+        return parse_milestones(self.cleaned_data["lines"])
+
+
+class MilestoneReportForm(forms.Form):
+    actual_date = forms.DateField(widget=DateInput(), label="Achieved on")

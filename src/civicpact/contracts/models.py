@@ -16,9 +16,11 @@ from django.db.models import Q
 
 from civicpact.accounts.models import Organisation
 from civicpact.domain.contracts import (
+    MILESTONE_LABELS,
     PARTY_ROLE_LABELS,
     RATIONALE_LABELS,
     ContractStatus,
+    MilestoneKind,
     Party,
     PartyRole,
     Rationale,
@@ -229,3 +231,51 @@ class ContractParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} in {self.contract_id}"
+
+
+class Milestone(models.Model):
+    """A transition milestone (mobilisation, knowledge transfer, system migration, staff transition, go-live…):
+    planned and actual dates, the city's acceptance, and the share of the contract value it releases."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="milestones", help_text="Contract.")
+    kind = models.CharField(
+        max_length=30, choices=[(k.value, MILESTONE_LABELS[k]) for k in MilestoneKind], help_text="What kind."
+    )
+    title = models.CharField(max_length=200, help_text="What is to be achieved.")
+    planned_date = models.DateField(help_text="When it is planned.")
+    actual_date = models.DateField(null=True, blank=True, help_text="When the partner reports it achieved.")
+    reported_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who reported it."
+    )
+    payment_percent = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Share of the contract value paid on acceptance (a schedule adds up to 100).",
+    )
+    accepted = models.BooleanField(null=True, blank=True, help_text="The city's decision: unset until decided.")
+    decision_note = models.TextField(blank=True, default="", help_text="Why it was accepted or refused.")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who decided."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, help_text="When.")
+    payable = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, help_text="Amount payable, fixed at acceptance."
+    )
+
+    class Meta:
+        ordering = ["contract", "planned_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def state(self) -> str:
+        if self.accepted:
+            return "accepted"
+        if self.actual_date and self.accepted is None:
+            return "awaiting acceptance"
+        if self.accepted is False:
+            return "refused: to be reported again"
+        return "planned"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,6 +22,7 @@ from civicpact.contracts.models import (
     ContractDocument,
     ContractParty,
     ContractVersion,
+    Milestone,
     Signature,
 )
 from civicpact.domain import ocds
@@ -29,13 +30,18 @@ from civicpact.domain.contracts import (
     AMENDMENT_RATIONALES,
     RATIONALE_LABELS,
     ContractStatus,
+    MilestoneKind,
     Party,
     PartyRole,
+    PlannedMilestone,
     Rationale,
     Terms,
     changed_fields,
+    milestone_ocds,
+    milestone_payment,
     ocds_roles,
     ocds_status,
+    schedule_errors,
     terms_errors,
     unsigned_parties,
 )
@@ -421,3 +427,155 @@ def contract_document_attach(
             payload={"document": document.pk, "title": document.title, "sha256": document.sha256},
         )
         return document
+
+
+# --- transition and milestones ---------------------------------------------------------------------------------------
+
+
+def milestones_plan(*, actor: User, contract_id: int, items: Iterable[Mapping[str, Any]]) -> list[Milestone]:
+    """Replace the milestones not yet reported with this plan; the whole schedule (those reported included)
+    is checked: dates within the term, payment shares adding up to 100 where there are any."""
+    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit plan milestones.")
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract_id)
+        if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
+            raise ContractError(f"A {contract.get_status_display().lower()} contract has no milestones to plan.")
+        kept = list(contract.milestones.filter(actual_date__isnull=False))
+        planned = []
+        for index, item in enumerate(items):
+            try:
+                kind = MilestoneKind(str(item.get("kind")))
+            except ValueError:
+                kinds = ", ".join(k.value for k in MilestoneKind)
+                raise ValidationError({f"milestones[{index}]": f"The kind must be one of {kinds}."}) from None
+            when = item.get("planned_date")
+            if not isinstance(when, date):
+                raise ValidationError({f"milestones[{index}]": "Give the planned date as YYYY-MM-DD."})
+            share = item.get("payment_percent")
+            try:
+                percent = None if share in (None, "") else Decimal(str(share))
+            except InvalidOperation:
+                raise ValidationError(
+                    {f"milestones[{index}]": f"The payment share {share!r} is not a number."}
+                ) from None
+            planned.append(PlannedMilestone(kind, str(item.get("title", "")).strip(), when, percent))
+        latest = contract.latest
+        schedule = [
+            *(PlannedMilestone(MilestoneKind(m.kind), m.title, m.planned_date, m.payment_percent) for m in kept),
+            *planned,
+        ]
+        errors = schedule_errors(schedule, latest.start_date, latest.end_date)
+        if errors:  # indexes of the new items follow the reported ones
+            shift = len(kept)
+            raise ValidationError(
+                {
+                    (f"milestones[{int(k[11:-1]) - shift}]" if k.startswith("milestones[") else k): v
+                    for k, v in errors.items()
+                }
+            )
+        contract.milestones.filter(actual_date__isnull=True).delete()
+        created = Milestone.objects.bulk_create(
+            [
+                Milestone(
+                    contract=contract,
+                    kind=p.kind,
+                    title=p.title,
+                    planned_date=p.planned,
+                    payment_percent=p.payment_percent,
+                )
+                for p in planned
+            ]
+        )
+        audit_append(
+            actor=actor,
+            action="contract.milestones_plan",
+            obj=contract,
+            payload={"milestones": [{"title": p.title, "planned": p.planned.isoformat()} for p in planned]},
+        )
+        return created
+
+
+def milestone_report(*, actor: User, milestone_id: int, actual_date: date) -> Milestone:
+    """The partner (or the city) reports a milestone achieved on a date: it then awaits the city's acceptance."""
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().select_related("contract").get(pk=milestone_id)
+        contract = milestone.contract
+        partners = {int(p["organisation"]) for p in contract.latest.parties if p["role"] == PartyRole.PARTNER}
+        _require(
+            permissions.can_manage_contracts(actor)
+            or any(org.pk in partners for org in permissions.supplier_organisations(actor)),
+            "Only the partner or the contract's managers report a milestone achieved.",
+        )
+        if contract.status != ContractStatus.ACTIVE:
+            raise ContractError("Milestones are reported once the contract is signed and in force.")
+        if milestone.accepted:
+            raise ContractError("This milestone is already accepted.")
+        if actual_date > timezone.localdate():
+            raise ValidationError({"actual_date": "A milestone cannot be achieved in the future."})
+        milestone.actual_date, milestone.reported_by = actual_date, actor
+        milestone.accepted, milestone.decision_note, milestone.decided_by, milestone.decided_at = None, "", None, None
+        milestone.save()
+        audit_append(
+            actor=actor,
+            action="contract.milestone_report",
+            obj=contract,
+            payload={"milestone": milestone.title, "actual_date": actual_date.isoformat()},
+        )
+        return milestone
+
+
+def milestone_decide(*, actor: User, milestone_id: int, accept: bool, note: str) -> Milestone:
+    """The city accepts a reported milestone (its payment becomes payable and it is published as met) or
+    refuses it with a reason (the partner reports it again)."""
+    _require(permissions.can_manage_contracts(actor), "Only the contract's managers accept milestones.")
+    if not accept and not note.strip():
+        raise ValidationError({"note": "Say why the milestone is refused."})
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().select_related("contract__project").get(pk=milestone_id)
+        if milestone.actual_date is None or milestone.accepted is not None:
+            raise ContractError("Only a milestone reported achieved and not yet decided can be accepted or refused.")
+        contract = milestone.contract
+        version = contract.current
+        milestone.accepted, milestone.decision_note = accept, note.strip()
+        milestone.decided_by, milestone.decided_at = actor, timezone.now()
+        if accept and version is not None:
+            milestone.payable = milestone_payment(Decimal(version.value), milestone.payment_percent)
+        milestone.save()
+        audit_append(
+            actor=actor,
+            action="contract.milestone_accept" if accept else "contract.milestone_refuse",
+            obj=contract,
+            payload={
+                "milestone": milestone.title,
+                "payable": str(milestone.payable or 0),
+                "note": milestone.decision_note,
+            },
+            public=accept,
+        )
+        if accept:
+            _milestones_release(actor, contract)
+        return milestone
+
+
+def _milestones_release(actor: User, contract: Contract) -> None:
+    """An implementation release: the contract's milestones, met (with their date) or scheduled."""
+    entries = []
+    for m in contract.milestones.all():
+        kind, code = milestone_ocds(MilestoneKind(m.kind))
+        entry: dict[str, Any] = {
+            "id": f"{contract.ocds_id}-milestone-{m.pk}",
+            "title": m.title,
+            "type": kind,
+            "dueDate": ocds.format_date(datetime.combine(m.planned_date, datetime.min.time(), tzinfo=UTC)),
+            "status": "met" if m.accepted else "scheduled",
+        }
+        if code:
+            entry["code"] = code
+        if m.accepted and m.actual_date:
+            entry["dateMet"] = ocds.format_date(datetime.combine(m.actual_date, datetime.min.time(), tzinfo=UTC))
+        entries.append(entry)
+    award_id = f"award-{contract.award_id}" if contract.award_id else f"award-direct-{contract.pk}"
+    sections = {
+        "contracts": [{"id": contract.ocds_id, "awardID": award_id, "implementation": {"milestones": entries}}]
+    }
+    release_append(actor=actor, ocid=contract.project.ocid, tags=["implementation"], sections=sections)

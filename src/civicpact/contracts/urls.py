@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/sign/", views.contract_sign, name="contract-sign"),
     path("<int:pk>/documents/", views.document_attach, name="document-attach"),
     path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document-download"),
+    path("<int:pk>/milestones/", views.milestones_plan, name="milestones-plan"),
+    path("<int:pk>/milestones/<int:milestone_pk>/report/", views.milestone_report, name="milestone-report"),
+    path("<int:pk>/milestones/<int:milestone_pk>/decide/", views.milestone_decide, name="milestone-decide"),
 ]

@@ -11,8 +11,17 @@ from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.contracts import selectors, services
-from civicpact.contracts.forms import AmendForm, ContractDocumentForm, ContractEntryForm, SignForm, TermsForm
-from civicpact.contracts.models import Contract, ContractDocument
+from civicpact.contracts.forms import (
+    AmendForm,
+    ContractDocumentForm,
+    ContractEntryForm,
+    MilestonePlanForm,
+    MilestoneReportForm,
+    SignForm,
+    TermsForm,
+    milestone_lines,
+)
+from civicpact.contracts.models import Contract, ContractDocument, Milestone
 from civicpact.domain.contracts import ContractStatus
 from civicpact.util import add_errors
 
@@ -115,6 +124,14 @@ def contract_context(request: HttpRequest, contract: Contract, **extra: Any) -> 
         "blockers": blockers,
         "sign_forms": _sign_forms(request, contract, latest, extra.get("sign_form")),
         "documents": list(contract.documents.all()),
+        "milestones": list(contract.milestones.all()),
+        "milestone_form": extra.get("milestone_form")
+        or (
+            MilestonePlanForm(initial={"lines": milestone_lines(contract.milestones.filter(actual_date__isnull=True))})
+            if manager and contract.status in (ContractStatus.DRAFT, ContractStatus.ACTIVE)
+            else None
+        ),
+        "can_report": contract.status == ContractStatus.ACTIVE and (manager or _is_partner(request, latest)),
         "document_form": extra.get("document_form") or (ContractDocumentForm() if manager else None),
     }
 
@@ -235,3 +252,82 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileRe
     return FileResponse(
         document.file.open("rb"), as_attachment=True, filename=name, content_type=document.content_type
     )
+
+
+def _is_partner(request: HttpRequest, version: Any) -> bool:
+    own = {org.pk for org in permissions.supplier_organisations(request.user)}
+    return any(int(p["organisation"]) in own for p in version.parties if p["role"] == "partner")
+
+
+@login_required
+@require_POST
+def milestones_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    form = MilestonePlanForm(request.POST)
+    status = 400
+    if form.is_valid():
+        status = _save(
+            form,
+            lambda: services.milestones_plan(
+                actor=permissions.signed_in_user(request), contract_id=contract.pk, items=form.cleaned_data["lines"]
+            ),
+        )
+        if not status:
+            messages.success(request, "The milestones are planned.")
+            return redirect("contracts:contract-detail", pk=contract.pk)
+    context = contract_context(request, contract, milestone_form=form)
+    return render(request, "contracts/contract_detail.html", context, status=status)
+
+
+def _milestone(contract: Contract, milestone_pk: int) -> Milestone:
+    milestone = contract.milestones.filter(pk=milestone_pk).first()
+    if milestone is None:
+        raise Http404("No such milestone.")
+    return milestone
+
+
+@login_required
+@require_POST
+def milestone_report(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    milestone = _milestone(contract, milestone_pk)
+    form = MilestoneReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the date the milestone was achieved (YYYY-MM-DD).")
+        return redirect("contracts:contract-detail", pk=contract.pk)
+    try:
+        services.milestone_report(
+            actor=permissions.signed_in_user(request),
+            milestone_id=milestone.pk,
+            actual_date=form.cleaned_data["actual_date"],
+        )
+    except (services.ContractError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, f"“{milestone.title}” is reported achieved; it awaits the city's acceptance.")
+    return redirect("contracts:contract-detail", pk=contract.pk)
+
+
+@login_required
+@require_POST
+def milestone_decide(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    milestone = _milestone(contract, milestone_pk)
+    accept = request.POST.get("accept") == "yes"
+    try:
+        decided = services.milestone_decide(
+            actor=permissions.signed_in_user(request),
+            milestone_id=milestone.pk,
+            accept=accept,
+            note=request.POST.get("note", ""),
+        )
+    except (services.ContractError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(
+            request,
+            f"“{decided.title}” is accepted; {decided.payable:,.2f} is payable."
+            if accept
+            else f"“{decided.title}” is refused; the partner is to report it again.",
+        )
+    return redirect("contracts:contract-detail", pk=contract.pk)

@@ -157,3 +157,74 @@ def ocds_roles(role: PartyRole) -> tuple[str, ...]:
 def ocds_status(status: ContractStatus) -> str:
     """OCDS contractStatus for ours (an expired contract is `terminated`: its term has ended)."""
     return _OCDS_STATUS[status]
+
+
+# --- transition and milestones ---------------------------------------------------------------------------------------
+
+
+class MilestoneKind(StrEnum):
+    MOBILISATION = "mobilisation"
+    KNOWLEDGE_TRANSFER = "knowledge_transfer"
+    SYSTEM_MIGRATION = "system_migration"
+    STAFF_TRANSITION = "staff_transition"
+    GO_LIVE = "go_live"
+    DELIVERY = "delivery"  # any other deliverable
+
+
+MILESTONE_LABELS = {
+    MilestoneKind.MOBILISATION: "Mobilisation",
+    MilestoneKind.KNOWLEDGE_TRANSFER: "Knowledge transfer",
+    MilestoneKind.SYSTEM_MIGRATION: "System migration",
+    MilestoneKind.STAFF_TRANSITION: "Staff transition",
+    MilestoneKind.GO_LIVE: "Go-live",
+    MilestoneKind.DELIVERY: "Other deliverable",
+}
+
+# The PPP profile's milestone codes are coarser than our kinds: only mobilisation (the works commence) and go-live
+# (the service is commissioned) have one; every transition milestone is a `delivery` milestone.
+_MILESTONE_CODES = {MilestoneKind.MOBILISATION: "commencement", MilestoneKind.GO_LIVE: "commissioning"}
+
+
+def milestone_ocds(kind: MilestoneKind) -> tuple[str, str | None]:
+    """OCDS milestone type and code (None when the profile's codelist has none as fine as ours)."""
+    return "delivery", _MILESTONE_CODES.get(kind)
+
+
+@dataclass(frozen=True)
+class PlannedMilestone:
+    kind: MilestoneKind
+    title: str
+    planned: date
+    payment_percent: Decimal | None = None  # share of the contract value paid on acceptance
+
+
+def schedule_errors(items: Sequence[PlannedMilestone], start: date, end: date) -> dict[str, str]:
+    """A milestone plan: titles, dates within the term, and payment percentages that, where any is given (a
+    payment schedule), are each above 0 and add up to exactly 100."""
+    errors: dict[str, str] = {}
+    for index, item in enumerate(items):
+        where = f"milestones[{index}]"
+        if not item.title.strip():
+            errors[where] = "Each milestone needs a title"
+        elif not start <= item.planned <= end:
+            errors[where] = (
+                f"{item.title}: plan it within the contract's term ({start.isoformat()} to {end.isoformat()})"
+            )
+        elif item.payment_percent is not None and not Decimal(0) < item.payment_percent <= 100:
+            errors[where] = f"{item.title}: a payment share must be above 0% and at most 100%"
+    if errors:
+        return errors
+    shares = [i.payment_percent for i in items if i.payment_percent is not None]
+    if shares and sum(shares, Decimal(0)) != 100:
+        errors["milestones"] = (
+            f"The milestone payments add up to {sum(shares, Decimal(0)).normalize():f}%, not 100%: "
+            "a payment schedule must add up to 100%"
+        )
+    return errors
+
+
+def milestone_payment(value: Decimal, percent: Decimal | None) -> Decimal:
+    """What accepting the milestone makes payable, to the cent (half up)."""
+    if percent is None:
+        return Decimal(0)
+    return (value * percent / 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
