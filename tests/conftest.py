@@ -43,7 +43,7 @@ def _fast_passwords(settings: Any) -> None:
 @pytest.fixture
 def city(db: None) -> dict[str, int]:
     """The demo city of Port Aurelia, seeded through the real services."""
-    return seed_demo_city()
+    return seed_demo_city(history=False)
 
 
 def _user(username: str) -> User:

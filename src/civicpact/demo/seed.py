@@ -5,12 +5,14 @@ Demo accounts exist only when this seed runs; their password is DEMO_PASSWORD (s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from civicpact.accounts import services as accounts
@@ -26,6 +28,8 @@ from civicpact.accounts.models import (
 )
 from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
+from civicpact.demo.clock import DemoClock
+from civicpact.demo.history import HISTORY
 from civicpact.demo.tendering import seed_flood_challenge
 from civicpact.pipeline import services as pipeline
 from civicpact.pipeline.models import Need, Project
@@ -79,15 +83,25 @@ class DemoUser:
     organisation: str
 
 
+# Users of three more verified suppliers, who bid in the demo's tenders. They sign up after the city has recorded
+# their organisations' capability profiles from the supplier register (and after the demo's older events).
+BIDDERS = [
+    DemoUser("civicsense", "Priya Raman", Role.SUPPLIER_USER, "CivicSense Analytics"),
+    DemoUser("harbour", "Tom Ellery", Role.SUPPLIER_USER, "Harbour Networks"),
+    DemoUser("brightpole", "Lucía Ortega", Role.SUPPLIER_USER, "BrightPole Infrastructure"),
+]
+
 USERS = [
     DemoUser("admin", "Ada Administrator", Role.ADMINISTRATOR, CITY),
     DemoUser("lead", "Leonor Lead", Role.DEPARTMENT_LEAD, "Energy and Street Lighting"),
     DemoUser("officer", "Omar Officer", Role.PROCUREMENT_OFFICER, "Procurement and PPP Unit"),
     DemoUser("analyst", "Ana Analyst", Role.FINANCE_ANALYST, "Finance"),
     DemoUser("evaluator", "Eve Evaluator", Role.EVALUATOR, "Procurement and PPP Unit"),
+    DemoUser("evaluator2", "Elias Evaluator", Role.EVALUATOR, "Procurement and PPP Unit"),
     DemoUser("manager", "Marco Manager", Role.CONTRACT_MANAGER, "Energy and Street Lighting"),
     DemoUser("auditor", "Aurora Auditor", Role.AUDITOR, "Office of the City Auditor"),
     DemoUser("supplier", "Sam Supplier", Role.SUPPLIER_USER, "Lumen Grid"),
+    *BIDDERS,
 ]
 
 
@@ -629,67 +643,82 @@ def _market_sounding() -> None:
     )
 
 
-def seed_demo_city(progress: Progress = _no_progress) -> dict[str, int]:
-    """Create what is missing of the demo city; running it twice changes nothing the second time."""
-    steps: list[tuple[str, Callable[[], object]]] = []
+@contextmanager
+def _no_mail() -> Iterator[None]:
+    """The history's notifications (a down-selection's letters, months ago) are not sent now: the mail backend is
+    swapped for the dummy one until the step's transaction has committed (they are sent on commit)."""
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        yield
+
+
+def seed_demo_city(progress: Progress = _no_progress, *, history: bool = True) -> dict[str, int]:
+    """Create what is missing of the demo city; running it twice changes nothing the second time.
+
+    `history` adds the tenders whose deadlines have passed (demo/history.py): the organisations, people and needs
+    are then created about five months ago and the stories at their own past dates, with the clock moved back
+    (demo/clock.py), before the present-day parts. Without it (the tests' `city` fixture, for speed) everything
+    happens at the real time.
+    """
+    clock = DemoClock(history=history)
+    steps: list[tuple[str, Callable[[], object], Callable[[], AbstractContextManager[None]]]] = []
     city_holder: dict[str, Organisation] = {}
+
+    def setup(label: str, step: Callable[[], object]) -> None:
+        steps.append((label, step, clock.setup))
 
     def make_city() -> None:
         city_holder["city"] = _organisation(CITY, OrganisationKind.CITY)
 
-    steps.append(("the city", make_city))
+    setup("the city", make_city)
     for name in DEPARTMENTS:
-        steps.append(
-            (
-                f"department: {name}",
-                lambda name=name: _organisation(  # type: ignore[misc]
-                    name, OrganisationKind.DEPARTMENT, parent=city_holder["city"]
-                ),
-            )
-        )
-    steps.append(
-        (
-            "the civic tech association",
-            lambda: _organisation(
-                "Aurelia Open Data Association", OrganisationKind.OTHER, other_kind=OtherKind.CIVIL_SOCIETY
+        setup(
+            f"department: {name}",
+            lambda name=name: _organisation(  # type: ignore[misc]
+                name, OrganisationKind.DEPARTMENT, parent=city_holder["city"]
             ),
         )
+    setup(
+        "the civic tech association",
+        lambda: _organisation(
+            "Aurelia Open Data Association", OrganisationKind.OTHER, other_kind=OtherKind.CIVIL_SOCIETY
+        ),
     )
-    steps.append(
-        (
-            "the university lab",
-            lambda: _organisation("Aurelia Urban Systems Lab", OrganisationKind.OTHER, other_kind=OtherKind.RESEARCH),
-        )
+    setup(
+        "the university lab",
+        lambda: _organisation("Aurelia Urban Systems Lab", OrganisationKind.OTHER, other_kind=OtherKind.RESEARCH),
     )
     for item in USERS:
         if item.role != Role.SUPPLIER_USER:
-            steps.append((f"user: {item.username}", lambda item=item: _user(item)))  # type: ignore[misc]
+            setup(f"user: {item.username}", lambda item=item: _user(item))  # type: ignore[misc]
     for supplier in SUPPLIERS:
-        steps.append(
-            (
-                f"supplier: {supplier.name}",
-                lambda s=supplier: _supplier(  # type: ignore[misc]
-                    s, User.objects.filter(username="officer").first()
-                ),
-            )
+        setup(
+            f"supplier: {supplier.name}",
+            lambda s=supplier: _supplier(  # type: ignore[misc]
+                s, User.objects.filter(username="officer").first()
+            ),
         )
     for item in USERS:
-        if item.role == Role.SUPPLIER_USER:
-            steps.append((f"user: {item.username}", lambda item=item: _user(item)))  # type: ignore[misc]
+        if item.role == Role.SUPPLIER_USER and item not in BIDDERS:
+            setup(f"user: {item.username}", lambda item=item: _user(item))  # type: ignore[misc]
 
     for need in NEEDS:
-        steps.append((f"need: {need.title}", lambda need=need: _need(need)))  # type: ignore[misc]
+        setup(f"need: {need.title}", lambda need=need: _need(need))  # type: ignore[misc]
     for name in CAPABILITIES:
-        steps.append((f"capabilities: {name}", lambda name=name: _capability(name)))  # type: ignore[misc]
-    steps.append(("projects and gate decisions", _projects))
-    steps.append(("a market sounding", _market_sounding))
-    steps.append(("the lighting project's structuring", _appraisal))
-    steps.append(("a flood early-warning challenge, published with a sealed bid", seed_flood_challenge))
+        setup(f"capabilities: {name}", lambda name=name: _capability(name))  # type: ignore[misc]
+    for item in BIDDERS:
+        setup(f"user: {item.username}", lambda item=item: _user(item))  # type: ignore[misc]
+    if history:
+        for label, story in HISTORY:
+            steps.append((label, lambda story=story: story(clock), _no_mail))  # type: ignore[misc]
+    steps.append(("projects and gate decisions", _projects, nullcontext))
+    steps.append(("a market sounding", _market_sounding, nullcontext))
+    steps.append(("the lighting project's structuring", _appraisal, nullcontext))
+    steps.append(("a flood early-warning challenge, published with a sealed bid", seed_flood_challenge, nullcontext))
 
     total = len(steps)
-    for done, (label, step) in enumerate(steps):
+    for done, (label, step, when) in enumerate(steps):
         progress(done, total, f"Creating {label}")
-        with transaction.atomic():
+        with when(), transaction.atomic():
             step()
     progress(total, total, "The demo city is ready")
     return {

@@ -3,6 +3,7 @@ structuring gate, published as a challenge-based call, with a sealed bid and an 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -128,8 +129,43 @@ def seed_flood_challenge() -> None:
         planned_start_year=2027,
         duration_years=6,
     )
-    _structure(officer, project)
+    structure(officer, project, FLOOD_STRUCTURING)
     _tender(officer, project)
+
+
+@dataclass(frozen=True)
+class Structuring:
+    """What takes a project from its idea through screening, model, route, risks and terms to the structuring
+    gate: the answers and the reasons, recorded through the appraisal services."""
+
+    screening: dict[str, Any]
+    considerations: dict[str, Any]
+    model: str
+    model_reason: str
+    facts: dict[str, Any]
+    route: str
+    route_reason: str
+    risk_categories: tuple[str, ...]
+    terms: dict[str, Any]
+    gate_reasons: tuple[str, str, str]  # the idea gate, the opportunity gate, the structuring gate
+
+
+FLOOD_STRUCTURING = Structuring(
+    screening=SCREENING,
+    considerations=CONSIDERATIONS,
+    model="managed_services",
+    model_reason="The city keeps the river data; the partner runs the sensing and warning service.",
+    facts=FACTS,
+    route="challenge_based",
+    route_reason="The outcome is clear and the solution is not: publish the problem and score the solutions.",
+    risk_categories=("force_majeure",),
+    terms=TERMS,
+    gate_reasons=(
+        "A clear public need with a measurable outcome.",
+        "Screened: innovation speed and expertise gaps favour a PPP.",
+        "Model, route, risks and terms are in place.",
+    ),
+)
 
 
 def _gate(officer: User, project: Project, stage: str, reasons: str) -> None:
@@ -140,36 +176,40 @@ def _gate(officer: User, project: Project, stage: str, reasons: str) -> None:
         )
 
 
-def _structure(officer: User, project: Project) -> None:
-    _gate(officer, project, "idea", "A clear public need with a measurable outcome.")
+def structure(officer: User, project: Project, plan: Structuring) -> None:
+    """Take the project to its structuring gate and through it; each step only if it is not recorded yet."""
+    idea, opportunity, structuring = plan.gate_reasons
+    _gate(officer, project, "idea", idea)
     if not project.screenings.exists():
-        appraisal.screening_record(actor=officer, project_id=project.pk, answers=SCREENING)
-    _gate(officer, project, "opportunity_assessment", "Screened: innovation speed and expertise gaps favour a PPP.")
+        appraisal.screening_record(actor=officer, project_id=project.pk, answers=plan.screening)
+    _gate(officer, project, "opportunity_assessment", opportunity)
     if not project.model_choices.exists():
         appraisal.model_choose(
             actor=officer,
             project_id=project.pk,
-            considerations=CONSIDERATIONS,
-            chosen_model="managed_services",
-            reason="The city keeps the river data; the partner runs the sensing and warning service.",
+            considerations=plan.considerations,
+            chosen_model=plan.model,
+            reason=plan.model_reason,
         )
     if not project.route_choices.exists():
         appraisal.route_choose(
             actor=officer,
             project_id=project.pk,
-            facts=FACTS,
-            chosen_route="challenge_based",
+            facts=plan.facts,
+            chosen_route=plan.route,
             sole_source_justification="",
-            reason="The outcome is clear and the solution is not: publish the problem and score the solutions.",
+            reason=plan.route_reason,
         )
     register = RiskRegister.objects.get_or_create(project=project)[0]
     if not register.risks.exists():
-        appraisal.risk_add_from_library(
-            actor=officer, project_id=project.pk, expected_version=register.version, category="force_majeure"
-        )
+        for category in plan.risk_categories:
+            register.refresh_from_db()
+            appraisal.risk_add_from_library(
+                actor=officer, project_id=project.pk, expected_version=register.version, category=category
+            )
     if not project.term_sheets.exists():
-        appraisal.terms_save(actor=officer, project_id=project.pk, terms=TERMS, expected_version=0)
-    _gate(officer, project, "structuring", "Model, route, risks and terms are in place.")
+        appraisal.terms_save(actor=officer, project_id=project.pk, terms=plan.terms, expected_version=0)
+    _gate(officer, project, "structuring", structuring)
 
 
 def _tender(officer: User, project: Project) -> None:
