@@ -1,0 +1,34 @@
+"""What the SLA engine (SQL over the month's interval rows) hands to the money rules: integers only, so that the
+DuckDB and PostgreSQL engines (and the pure-Python reference) are compared on exact numbers.
+
+One `AssetCounts` per asset of the contract's register for a month, including assets with no row at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AssetCounts:
+    asset: str  # the asset's id in the contract's register
+    service_slots: int  # S: the asset's class's service intervals in the month (from the calendar)
+    observed_slots: int  # service intervals with a row (any state)
+    up_slots: int  # rows with state 0 (available)
+    down_slots: int  # rows with state 1 (unavailable)
+    degraded_slots: int  # rows with state 2 (unavailable but used)
+    missing_slots: int  # S - observed_slots: intervals without data
+    events: int  # outage events: maximal runs of consecutive failed slots (see docs/performance-regime.md)
+    rectified_events: int  # events no longer than the rectification period: they cost nothing
+    # deductible slots (slots of events longer than the rectification period, counted from each event's start),
+    # by ratchet tier (index 0: the asset's 1st deductible event of the month, 1: its 2nd, ... the last tier holds
+    # every later event) and by kind of slot:
+    deductible_down: tuple[int, ...] = field(default=())
+    deductible_degraded: tuple[int, ...] = field(default=())
+    deductible_missing: tuple[int, ...] = field(default=())
+
+    @property
+    def failed_slots(self) -> int:
+        """Unavailable service intervals (missing ones included only where the regime counts them as failed:
+        the engine already folds them into events; here they are reported separately)."""
+        return self.down_slots + self.degraded_slots
