@@ -19,7 +19,7 @@ from civicpact.accounts.auth import PUBLIC
 from civicpact.accounts.models import Organisation
 from civicpact.domain.tendering import Procedure
 from civicpact.pipeline.models import Project
-from civicpact.tendering import evaluation, selectors, services, stages
+from civicpact.tendering import evaluation, proposals, selectors, services, stages
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, TenderingError
 from civicpact.tendering.models import OPENED_ONWARDS, Clarification, Complaint, Tender, TenderStatus
 
@@ -850,3 +850,76 @@ def document_attach(
         )
     )
     return Status(201, document)
+
+
+# --- unsolicited proposals -------------------------------------------------------------------------------------------
+
+
+class ProposalIn(Schema):
+    title: str
+    need_addressed: str
+    summary: str = Field(description="Published for competing offers if accepted: no trade secrets")
+    value_estimate: Decimal = Field(ge=0)
+    duration_years: int = Field(ge=1, le=50)
+
+
+class ProposalOut(Schema):
+    id: int
+    proponent: str
+    title: str
+    need_addressed: str
+    summary: str
+    value_estimate: Decimal
+    duration_years: int
+    status: str
+    decision: str
+    submitted_at: datetime
+    project_id: int | None
+
+    @staticmethod
+    def resolve_proponent(obj: Any) -> str:
+        return str(obj.proponent.name)
+
+
+class ProposalDecisionIn(Schema):
+    accept: bool
+    reasons: str
+    department_id: int | None = Field(None, description="The department that takes it on (to accept)")
+
+
+@router.get("/proposals", response=list[ProposalOut], summary="Unsolicited proposals (a supplier: its own)")
+def proposal_list(request: HttpRequest) -> Any:
+    if not (permissions.is_city_staff(request.user) or permissions.supplier_organisations(request.user)):
+        raise PermissionDenied("Unsolicited proposals are for their proponents and city staff.")
+    return list(proposals.proposals_visible(actor=request.user))
+
+
+@router.post("/proposals", response={201: ProposalOut}, summary="Propose a project (a verified supplier)")
+def proposal_submit(request: HttpRequest, payload: ProposalIn) -> Status[Any]:
+    return Status(201, proposals.proposal_submit(actor=permissions.signed_in_user(request), **payload.dict()))
+
+
+def _proposal(request: HttpRequest, proposal_id: int) -> Any:
+    proposal = proposals.proposals_visible(actor=request.user).filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404("No such proposal.")
+    return proposal
+
+
+@router.get("/proposals/{proposal_id}", response=ProposalOut, summary="A proposal")
+def proposal_get(request: HttpRequest, proposal_id: int) -> Any:
+    return _proposal(request, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/decision", response=ProposalOut, summary="Accept or decline (PPP unit)")
+def proposal_decide(request: HttpRequest, proposal_id: int, payload: ProposalDecisionIn) -> Any:
+    proposal = _proposal(request, proposal_id)
+    return _evaluation_call(
+        lambda: proposals.proposal_decide(
+            actor=permissions.signed_in_user(request),
+            proposal_id=proposal.pk,
+            accept=payload.accept,
+            reasons=payload.reasons,
+            department_id=payload.department_id,
+        )
+    )

@@ -386,3 +386,33 @@ class TenderFilterForm(forms.Form):
             label="Status",
             choices=[("", "Any status"), ("open", "Open for bids now"), *TenderStatus.choices],
         )
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(max_length=200, label="The project you propose")
+    need_addressed = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="The city's problem it solves")
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="What you propose",
+        help_text="If the city accepts, this summary is published for competing offers (a Swiss challenge): "
+        "leave out trade secrets.",
+    )
+    value_estimate = forms.DecimalField(min_value=Decimal(0), max_digits=16, decimal_places=2, label="Estimated value")
+    duration_years = forms.IntegerField(min_value=1, max_value=50, label="Term (years)")
+
+
+class ProposalDecisionForm(forms.Form):
+    accept = forms.ChoiceField(
+        choices=[
+            ("yes", "Accept: a need and a project are created, to be tendered as a Swiss challenge"),
+            ("no", "Decline"),
+        ],
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
+    department = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name"),
+        required=False,
+        label="Department that takes it on (to accept)",
+    )
+    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reasons (the proponent reads them)")

@@ -489,3 +489,51 @@ class TenderDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProposalStatus(models.TextChoices):
+    RECEIVED = "received", "Received: under assessment"
+    ACCEPTED = "accepted", "Accepted: to be challenged (Swiss challenge)"
+    DECLINED = "declined", "Declined"
+
+
+class UnsolicitedProposal(models.Model):
+    """A supplier's own proposal of a project. Private to the proponent and the city until accepted; accepted,
+    it becomes a need and a project whose tender is a Swiss challenge with the proponent named."""
+
+    proponent = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="proposals", help_text="The proposing supplier."
+    )
+    submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who submitted.")
+    submitted_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+    title = models.CharField(max_length=200, help_text="The proposed project.")
+    need_addressed = models.TextField(help_text="The city's problem it solves.")
+    summary = models.TextField(help_text="What is proposed, publishable if challenged (no trade secrets).")
+    value_estimate = models.DecimalField(max_digits=16, decimal_places=2, help_text="Estimated total value.")
+    duration_years = models.PositiveSmallIntegerField(help_text="Proposed term, in years.")
+    status = models.CharField(
+        max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.RECEIVED, help_text="Where it is."
+    )
+    decision = models.TextField(blank=True, default="", help_text="The city's reasons.")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who decided."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, help_text="When.")
+    project = models.OneToOneField(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="unsolicited_proposal",
+        help_text="The project it became, once accepted.",
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value_estimate__gte=0), name="proposal_value_not_negative"),
+            models.CheckConstraint(condition=Q(duration_years__gte=1), name="proposal_at_least_a_year"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -151,6 +151,10 @@ def tender_create(*, actor: User, project_id: int, **fields: Any) -> Tender:
             raise ValidationError({sorted(unknown)[0]: "is not a tender field"})
         procedure = procedure_for_route(route.chosen_route)
         fields.setdefault("stage", next_stages(procedure, None)[0])
+        if procedure == Procedure.SWISS_CHALLENGE and "proponent" not in fields:
+            from civicpact.tendering.proposals import swiss_defaults  # the project's accepted proposal, if any
+
+            fields = swiss_defaults(project) | fields
         tender = Tender(
             project=project,
             procedure=procedure,

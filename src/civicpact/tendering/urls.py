@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.tendering import evaluation_views, stage_views, views
+from civicpact.tendering import evaluation_views, proposal_views, stage_views, views
 
 app_name = "tendering"
 
@@ -44,4 +44,10 @@ urlpatterns += [
     path("<int:pk>/documents/", views.document_attach, name="document-attach"),
     path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document-download"),
     path("<int:pk>/documents/<int:document_pk>/remove/", views.document_remove, name="document-remove"),
+]
+
+urlpatterns += [
+    path("proposals/", proposal_views.proposal_list, name="proposal-list"),
+    path("proposals/new/", proposal_views.proposal_create, name="proposal-create"),
+    path("proposals/<int:pk>/", proposal_views.proposal_detail, name="proposal-detail"),
 ]

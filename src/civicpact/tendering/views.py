@@ -71,6 +71,7 @@ def tender_list(request: HttpRequest) -> HttpResponse:
         "tenders": tenders,
         "filters": filters,
         "filtered": any(data.values()),
+        "can_propose": any(org.can_bid for org in permissions.supplier_organisations(request.user)),
         "can_manage": permissions.can_manage_tenders(request.user),
         "now": timezone.now(),
     }
@@ -91,6 +92,9 @@ def tender_create(request: HttpRequest, project_pk: int) -> HttpResponse:
     initial = {"title": project.title, "description": project.summary, "version": 0}
     route = project.route_choices.first()
     procedure = procedure_for_route(route.chosen_route) if route else None
+    from civicpact.tendering.proposals import swiss_defaults
+
+    initial |= {k: getattr(v, "pk", v) for k, v in swiss_defaults(project).items()}
     form = TenderForm(request.POST or None, initial=initial, procedure=procedure)
     status = 200
     if request.method == "POST":
