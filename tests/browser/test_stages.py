@@ -119,3 +119,28 @@ def test_a_supplier_finds_an_open_call_and_downloads_its_documents(visitor, offi
     with page.expect_download() as download:
         page.get_by_role("link", name="Map of the lighting poles").click()
     assert download.value.suggested_filename.startswith("poles")
+
+
+def test_a_supplier_proposes_a_project_and_the_officer_accepts_it(visitor):
+    page = visitor.page
+    sign_in_as(visitor, "supplier")
+    visitor.visit("/tenders/proposals/", "proposal-list-supplier")
+    page.get_by_role("link", name="Propose a project").click()
+    page.get_by_label("The project you propose").fill("Fibre to every traffic signal")
+    page.get_by_label("The city's problem it solves").fill("Signals cannot be retimed remotely.")
+    page.get_by_label("What you propose").fill("Fibre along the ring road and adaptive signal timing for ten years.")
+    page.get_by_label("Estimated value").fill("4200000")
+    page.get_by_label("Term (years)").fill("10")
+    page.get_by_role("button", name="Submit the proposal").click()
+    expect(page.get_by_text("It stays private until the city decides.")).to_be_visible()
+    visitor.check("proposal-received")
+    url = page.url
+
+    sign_in_as(visitor, "officer")
+    page.goto(url)
+    page.get_by_label("Accept: a need and a project are created, to be tendered as a Swiss challenge").check()
+    page.get_by_label("Department that takes it on (to accept)").select_option(label="Transport and Mobility")
+    page.get_by_label("Reasons (the proponent reads them)").fill("A real need of the mobility plan.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("It became the project")).to_be_visible()
+    visitor.check("proposal-accepted")
