@@ -49,6 +49,7 @@ from civicpact.ledger.services import audit_append, ocid_mint, release_append
 from civicpact.pipeline.models import Project
 from civicpact.tendering.evaluation import signature_blockers
 from civicpact.tendering.models import Award
+from civicpact.tendering.services import planning_link, process_ocid
 from civicpact.util import human_size
 
 TERM_FIELDS = ("title", "description", "value", "start_date", "end_date", "partnership_model", "payment_mechanisms")
@@ -351,11 +352,19 @@ def _signed_on(version: ContractVersion) -> datetime:
     return max(s.signed_at for s in version.signatures.all())
 
 
-def _contract_release(actor: User, contract: Contract, *, tag: str) -> None:
+def contract_ocid(actor: User, contract: Contract) -> str:
+    """An awarded contract belongs to its tender's contracting process; one entered directly to its project's."""
+    if contract.award is not None:
+        return process_ocid(actor, contract.award.tender)
     project = contract.project
     if not project.ocid:
         project.ocid = ocid_mint(actor=actor, obj=project, local_id=f"project-{project.pk}").ocid
         project.save(update_fields=["ocid"])
+    return str(project.ocid)
+
+
+def _contract_release(actor: User, contract: Contract, *, tag: str) -> None:
+    ocid = contract_ocid(actor, contract)
     version = contract.current
     if version is None:  # called once a version is in force
         raise ContractError("No version of the contract is in force yet.")
@@ -389,7 +398,8 @@ def _contract_release(actor: User, contract: Contract, *, tag: str) -> None:
         amendments=amendments,
         direct_award_date=_signed_on(first) if contract.entered_directly else None,
     )
-    release_append(actor=actor, ocid=project.ocid, tags=[tag], sections=ocds.contract_sections(notice))
+    sections = ocds.contract_sections(notice) | (planning_link(contract.award.tender) if contract.award else {})
+    release_append(actor=actor, ocid=ocid, tags=[tag], sections=sections)
 
 
 def contract_document_attach(
@@ -578,4 +588,4 @@ def _milestones_release(actor: User, contract: Contract) -> None:
     sections = {
         "contracts": [{"id": contract.ocds_id, "awardID": award_id, "implementation": {"milestones": entries}}]
     }
-    release_append(actor=actor, ocid=contract.project.ocid, tags=["implementation"], sections=sections)
+    release_append(actor=actor, ocid=contract_ocid(actor, contract), tags=["implementation"], sections=sections)

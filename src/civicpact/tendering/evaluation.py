@@ -40,7 +40,14 @@ from civicpact.tendering.models import (
     Tender,
     TenderStatus,
 )
-from civicpact.tendering.services import _buyer, _tender_release, decrypt_current, scheme_of
+from civicpact.tendering.services import (
+    _buyer,
+    _tender_release,
+    decrypt_current,
+    planning_link,
+    process_ocid,
+    scheme_of,
+)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -466,7 +473,9 @@ def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, 
                 for name, bid in sorted(by_name.items())
             ]
         }
-    release_append(actor=actor, ocid=tender.project.ocid, tags=["award"], sections=sections)
+    release_append(
+        actor=actor, ocid=process_ocid(actor, tender), tags=["award"], sections=sections | planning_link(tender)
+    )
     return price
 
 
@@ -609,7 +618,7 @@ def complaint_decide(*, actor: User, complaint_id: int, upheld: bool, decision: 
             signals.award_annulled.send(sender=Award, award=award, reason=complaint.decision, actor=actor)
             release_append(
                 actor=actor,
-                ocid=tender.project.ocid,
+                ocid=process_ocid(actor, tender),
                 tags=["awardUpdate"],
                 sections={
                     "awards": [

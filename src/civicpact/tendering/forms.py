@@ -99,6 +99,13 @@ class DateTimeInput(forms.DateTimeInput):
 class TenderForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, initial=0)
     title = forms.CharField(max_length=200)
+    lot = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Lot",
+        help_text="When the project is tendered in lots, one tender per lot (e.g. “Lot 2: sensors”); each lot is a "
+        "contracting process of its own.",
+    )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The scope, for bidders.")
     requirements = forms.CharField(
         required=False,
@@ -218,6 +225,7 @@ class TenderForm(forms.Form):
         return {
             "version": tender.version,
             "title": tender.title,
+            "lot": tender.lot,
             "description": tender.description,
             "requirements": tender.requirements,
             "value_estimate": tender.value_estimate,

@@ -49,6 +49,15 @@ class TenderQuerySet(models.QuerySet["Tender"]):
 class Tender(models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tenders", help_text="The project.")
     title = models.CharField(max_length=200, help_text="What is being bought.")
+    lot = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="The lot, when a project is tendered in lots: one tender per lot, each its own contracting process.",
+    )
+    ocid = models.CharField(
+        max_length=100, blank=True, default="", help_text="The contracting process's ocid (set at publication)."
+    )
     description = models.TextField(help_text="Scope, for bidders.")
     requirements = models.TextField(
         blank=True, default="", help_text="Requirements; outcomes to reach for a challenge-based call."
@@ -143,6 +152,13 @@ class Tender(models.Model):
     @property
     def procedure_label(self) -> str:
         return PROCEDURE_LABELS[Procedure(self.procedure)]
+
+    @property
+    def first_stage(self) -> Tender:
+        first = self
+        while first.previous_stage is not None:
+            first = first.previous_stage
+        return first
 
     @property
     def stage_label(self) -> str:

@@ -61,6 +61,7 @@ TIMELINE_FIELDS = {
 }
 EDITABLE = (
     "title",
+    "lot",
     "description",
     "requirements",
     "value_estimate",
@@ -220,16 +221,51 @@ def method_rationale(tender: Tender) -> str:
     return f"{justification}. {route.reason}" if justification else route.reason
 
 
-def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tenderers: int | None = None) -> None:
-    project = tender.project
+def process_ocid(actor: User, tender: Tender) -> str:
+    """The ocid of the tender's contracting process (its stages share it). A project's first procedure continues
+    the project's planning process (its ocid); each further one — another lot — is a contracting process of its
+    own, with a new ocid whose releases point back to the planning process."""
+    first = tender.first_stage
+    if first.ocid:
+        return first.ocid
+    project = first.project
     if not project.ocid:
         project.ocid = ocid_mint(actor=actor, obj=project, local_id=f"project-{project.pk}").ocid
         project.save(update_fields=["ocid"])
+    taken = Tender.objects.filter(project=project, ocid=project.ocid).exclude(pk=first.pk).exists()
+    first.ocid = ocid_mint(actor=actor, obj=first, local_id=f"tender-{first.pk}").ocid if taken else project.ocid
+    Tender.objects.filter(pk=first.pk).update(ocid=first.ocid)
+    if tender.pk == first.pk:
+        tender.ocid = first.ocid
+    return first.ocid
+
+
+def planning_link(tender: Tender) -> dict[str, Any]:
+    """relatedProcesses pointing a separate contracting process (a lot) back to the project's planning process."""
+    project = tender.project
+    if not project.ocid or tender.first_stage.ocid in ("", project.ocid):
+        return {}
+    return {
+        "relatedProcesses": [
+            {
+                "id": "planning",
+                "relationship": ["planning"],
+                "title": project.title,
+                "scheme": "ocid",
+                "identifier": project.ocid,
+            }
+        ]
+    }
+
+
+def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tenderers: int | None = None) -> None:
+    project = tender.project
+    ocid = process_ocid(actor, tender)
     route = project.route_choices.first()
     method, details = route_to_ocds(Route(route.chosen_route)) if route else ("open", tender.procedure_label)
     notice = ocds.TenderNotice(
         tender_id=f"tender-{tender.pk}",
-        title=tender.title,
+        title=f"{tender.title} — {tender.lot}" if tender.lot else tender.title,
         description=tender.description,
         status=status,
         method=method,
@@ -257,7 +293,8 @@ def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tende
             for d in tender.documents.all()
         ),
     )
-    release_append(actor=actor, ocid=project.ocid, tags=[tag], sections=ocds.tender_sections(notice))
+    sections = ocds.tender_sections(notice) | planning_link(tender)
+    release_append(actor=actor, ocid=ocid, tags=[tag], sections=sections)
 
 
 def tender_publish(*, actor: User, tender_id: int, expected_version: int) -> Tender:
