@@ -150,8 +150,14 @@ class DocumentIn(Schema):
     data: str = Field(description="The file's content, base64")
 
 
+class ScheduleLineIn(Schema):
+    item: str
+    amount: Decimal
+
+
 class BidIn(Schema):
     price: Decimal | None = None
+    price_schedule: list[ScheduleLineIn] = Field(default_factory=list, description="Items adding up to the price")
     answers: dict[str, str] = Field(default_factory=dict, description="Your answer per scored criterion key")
     consortium: list[ConsortiumMemberIn] = []
     documents: list[DocumentIn] = Field(default_factory=list, description="Sealed with the bid")
@@ -178,6 +184,7 @@ class OpenedBidOut(Schema):
     supplier: str
     receipt: str
     price: str | None
+    price_schedule: list[dict[str, str]] = []
     answers: dict[str, str]
     consortium: list[dict[str, str]]
 
@@ -286,6 +293,7 @@ def bid_submit(request: HttpRequest, tender_id: int, payload: BidIn) -> Status[A
     _tender(request, tender_id)
     body = payload.dict()
     body["price"] = None if payload.price is None else str(payload.price)
+    body["price_schedule"] = [{"item": line.item, "amount": str(line.amount)} for line in payload.price_schedule]
     try:
         version = services.bid_submit(actor=permissions.signed_in_user(request), tender_id=tender_id, payload=body)
     except DeadlinePassed as exc:
@@ -343,6 +351,7 @@ def opened_bids(request: HttpRequest, tender_id: int) -> list[dict[str, Any]]:
             "supplier": row.bid.supplier.name,
             "receipt": row.receipt,
             "price": row.contents.get("price"),
+            "price_schedule": row.contents.get("price_schedule", []),
             "answers": row.contents.get("answers", {}),
             "consortium": row.contents.get("consortium", []),
         }

@@ -282,6 +282,12 @@ class BidForm(forms.Form):
                 self.fields["price"] = forms.DecimalField(
                     min_value=Decimal("0.01"), max_digits=16, decimal_places=2, label="Price"
                 )
+                self.fields["schedule_text"] = forms.CharField(
+                    required=False,
+                    label="Price schedule (optional)",
+                    widget=forms.Textarea(attrs={"rows": 3}),
+                    help_text="One item a line: item | amount. The amounts add up to the price.",
+                )
             else:
                 self.fields[f"answer_{criterion.key}"] = forms.CharField(
                     label=criterion.name,
@@ -332,7 +338,13 @@ class BidForm(forms.Form):
             for upload in (data.get(f"document_{n}") for n in (1, 2, 3))
             if upload is not None
         ]
+        schedule = []
+        for line in data.get("schedule_text", "").splitlines():
+            if line.strip():
+                parts = [p.strip() for p in line.split("|")]
+                schedule.append({"item": parts[0], "amount": parts[1] if len(parts) > 1 else ""})
         return {
+            "price_schedule": schedule,
             "price": str(data["price"]) if data.get("price") is not None else None,
             "answers": {c.key: data[f"answer_{c.key}"] for c in self.leaves if not c.is_price},
             "consortium": members,

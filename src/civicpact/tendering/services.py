@@ -350,6 +350,9 @@ def _validated_payload(tender: Tender, payload: Mapping[str, Any]) -> dict[str, 
         elif len(text) > 20_000:
             errors[f"answers.{criterion.key}"] = f"The answer to “{criterion.name}” is over 20,000 characters."
         clean["answers"][criterion.key] = text
+    schedule = payload.get("price_schedule") or []
+    if schedule:
+        clean["price_schedule"] = _price_schedule(schedule, clean.get("price"), errors)
     consortium = payload.get("consortium") or []
     if consortium:
         clean["consortium"] = _consortium(consortium, errors)
@@ -383,6 +386,32 @@ def _documents(documents: Any, errors: dict[str, str]) -> list[dict[str, str]]:
         else:
             content_type = str(document.get("content_type") or "application/octet-stream")[:100]
             clean.append({"name": name[:200], "content_type": content_type, "data": base64.b64encode(data).decode()})
+    return clean
+
+
+def _price_schedule(lines: Any, price: str | None, errors: dict[str, str]) -> list[dict[str, str]]:
+    """The price broken down into items whose amounts add up to the price exactly."""
+    if price is None:
+        if "price" not in errors:
+            errors["price_schedule"] = "A price schedule needs a price to break down."
+        return []
+    if not isinstance(lines, list):
+        errors["price_schedule"] = "price_schedule must be a list of items with their amounts"
+        return []
+    clean, total = [], Decimal(0)
+    for index, line in enumerate(lines):
+        item = str(line.get("item", "")).strip() if isinstance(line, Mapping) else ""
+        try:
+            amount = Decimal(str(line.get("amount"))) if isinstance(line, Mapping) else Decimal(-1)
+        except ArithmeticError:
+            amount = Decimal(-1)
+        if not item or not amount.is_finite() or amount <= 0:
+            errors[f"price_schedule[{index}]"] = "Each line needs an item and an amount above zero."
+            continue
+        clean.append({"item": item[:200], "amount": str(amount)})
+        total += amount
+    if clean and len(clean) == len(lines) and total != Decimal(price):
+        errors["price_schedule"] = f"The price schedule adds up to {total:f}, not the price {Decimal(price):f}."
     return clean
 
 
