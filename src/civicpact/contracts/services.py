@@ -300,7 +300,7 @@ def contract_sign(
     if signed_at is not None and signed_at > now:
         raise ValidationError({"signed_at": "A signature cannot be dated in the future."})
     with transaction.atomic():
-        contract = Contract.objects.select_for_update().select_related("award__tender").get(pk=contract_id)
+        contract = Contract.objects.select_for_update(of=("self",)).select_related("award__tender").get(pk=contract_id)
         if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
             raise ContractError(f"A {contract.get_status_display().lower()} contract cannot be signed.")
         version = contract.versions.filter(number=number).first()

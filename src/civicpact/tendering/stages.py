@@ -214,7 +214,7 @@ def swiss_match_offer(*, actor: User, tender_id: int) -> SwissMatch:
     """Open the proponent's window to match the best competing offer (it is ranked, but not first)."""
     _require(permissions.can_manage_tenders(actor), "Only the PPP unit offers the right to match.")
     with transaction.atomic():
-        tender = Tender.objects.select_for_update().select_related("proponent").get(pk=tender_id)
+        tender = Tender.objects.select_for_update(of=("self",)).select_related("proponent").get(pk=tender_id)
         if tender.swiss_rule != SwissRule.MATCH or tender.proponent is None:
             raise TenderingError("Only a Swiss challenge with a right to match has one to offer.")
         blockers = evaluation_blockers(tender)
