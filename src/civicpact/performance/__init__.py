@@ -1,0 +1,1 @@
+"""The SLA engine: SQL over the month's interval rows (see docs/performance-regime.md)."""
