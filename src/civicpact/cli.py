@@ -130,6 +130,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     score.add_argument("file", help="JSON tender file ('-' for standard input)")
     score.add_argument("--json", action="store_true", help="print the ranking as JSON")
+    ingest = sub.add_parser(
+        "ingest",
+        help="ingest a telemetry file (CSV, NDJSON or Parquet) for a contract",
+        description="Validate and store a telemetry file as the contract's interval rows: all accepted rows or "
+        "none; rejected rows go to a rejection report (CSV) with the reason per row. Re-ingesting the same "
+        "content stores nothing again. Row format: src/civicpact/schemas/telemetry-row.schema.json (examples: "
+        "docs/examples/telemetry.csv, docs/examples/telemetry.ndjson). Exit 0 when every row was accepted, 1 "
+        "when some were rejected, 2 when the file or the contract is unusable.",
+    )
+    ingest.add_argument("file", help="the telemetry file")
+    ingest.add_argument("--contract", type=int, required=True, help="the contract's id")
+    ingest.add_argument(
+        "--feed",
+        choices=("samples", "changes"),
+        default="samples",
+        help="periodic samples (default) or status changes",
+    )
+    ingest.add_argument(
+        "--format", choices=("csv", "ndjson", "parquet"), default=None, help="default: from the file name"
+    )
+    sla = sub.add_parser("sla", help="SLA statements")
+    sla_sub = sla.add_subparsers(dest="sla_command", metavar="SLA_COMMAND", required=True)
+    statement = sla_sub.add_parser(
+        "statement",
+        help="compute a contract's monthly payment statement",
+        description="Compute (or recompute) the month's draft statement from the stored telemetry with the "
+        "contract's latest performance regime, and print it. --issue freezes it.",
+    )
+    statement.add_argument("--contract", type=int, required=True, help="the contract's id")
+    statement.add_argument("--month", required=True, help="YYYY-MM")
+    statement.add_argument("--index", default=None, help="the price index of the month (indexed regimes)")
+    statement.add_argument("--issue", action="store_true", help="issue (freeze) the statement after computing it")
+    statement.add_argument("--json", action="store_true", help="print the statement as JSON")
     sub.add_parser("worker", help="run the background task worker alone")
     return parser
 
@@ -489,6 +522,96 @@ def _business_case_extras(path: str, data: dict[str, Any]) -> tuple[dict[str, An
     return extras, lines
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from civicpact.contracts.models import Contract
+    from civicpact.performance import ingest, services
+
+    if not Contract.objects.filter(pk=args.contract).exists():
+        raise UsageError(f"no contract has the id {args.contract}")
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    batch = services.batch_create(actor=None, contract_id=args.contract, source="cli", filename=path.name)
+    try:
+        source = ingest.open_source(path, format=args.format)
+    except ingest.IngestInputError as exc:
+        raise UsageError(str(exc)) from None
+    batch = services.batch_run(batch.pk, source, feed=args.feed, progress=_print_progress)
+    if batch.status == "failed":
+        raise UsageError(batch.error)
+    print(
+        f"batch {batch.pk}: {batch.rows_read} rows read, {batch.rows_accepted} accepted, {batch.rows_rejected} "
+        f"rejected, {batch.intervals_written} interval rows stored"
+        + (" (already ingested: nothing stored again)" if batch.status == "duplicate" else "")
+    )
+    for rejection in batch.rejections[:20]:
+        print(f"  row {rejection['row']}: {rejection['reason']}")
+    if batch.report:
+        print(f"rejection report: {batch.report}")
+    return EXIT_OK if not batch.rows_rejected else EXIT_CHECK_FAILED
+
+
+def cmd_sla(args: argparse.Namespace) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    from django.core.exceptions import ValidationError
+
+    from civicpact.contracts.models import Contract
+    from civicpact.performance import services
+
+    if not Contract.objects.filter(pk=args.contract).exists():
+        raise UsageError(f"no contract has the id {args.contract}")
+    try:
+        index = Decimal(args.index) if args.index is not None else None
+    except InvalidOperation:
+        raise UsageError(f"--index {args.index!r} is not a number") from None
+    try:
+        statement = services.statement_compute(
+            actor=None, contract_id=args.contract, month=args.month, index_value=index
+        )
+        if args.issue:
+            from civicpact.accounts.models import User
+
+            admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+            if admin is None:
+                raise UsageError(
+                    "--issue needs an administrator account to record who issued it (civicpact createadmin)"
+                )
+            statement = services.statement_issue(actor=admin, statement_id=statement.pk)
+    except ValidationError as exc:
+        raise UsageError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+    except services.PerformanceError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "month": statement.month,
+                    "number": statement.number,
+                    "status": statement.status,
+                    "regime_version": statement.regime.number,
+                    **statement.figures,
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    figures = statement.figures
+    print(
+        f"Statement {statement.month} #{statement.number} ({statement.get_status_display()}), "
+        f"regime v{statement.regime.number}"
+    )
+    print(f"  monthly unitary charge  {figures['monthly_charge']:>16}")
+    print(f"  availability deductions {figures['availability_deductions']:>16}")
+    print(f"  KPI deductions          {figures['kpi_deductions']:>16}")
+    print(f"  cap                     {figures['cap_amount']:>16}{'  (applied)' if figures['capped'] else ''}")
+    print(f"  deductions applied      {figures['deductions_applied']:>16}")
+    print(f"  bonus                   {figures['bonus']:>16}")
+    print(f"  net payment             {figures['net_payment']:>16}")
+    print(f"  contract availability   {figures['contract_availability_percent'] or '—':>15}%")
+    return EXIT_OK
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "demo": cmd_demo,
@@ -501,6 +624,8 @@ COMMANDS = {
     "terms-check": cmd_terms_check,
     "vfm": cmd_vfm,
     "score": cmd_score,
+    "ingest": cmd_ingest,
+    "sla": cmd_sla,
 }
 
 
