@@ -12,6 +12,7 @@ urlpatterns = [
     path("appraisal/", include("civicpact.appraisal.urls")),
     path("tenders/", include("civicpact.tendering.urls")),
     path("contracts/", include("civicpact.contracts.urls")),
+    path("contracts/", include("civicpact.performance.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

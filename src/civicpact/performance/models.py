@@ -76,6 +76,9 @@ class IngestBatch(models.Model):
     rejections = models.JSONField(default=list, blank=True, help_text="The first rejections: row, reason.")
     report = models.CharField(max_length=255, blank=True, default="", help_text="The rejection report's path.")
     error = models.TextField(blank=True, default="", help_text="Why it failed.")
+    progress_done = models.PositiveBigIntegerField(default=0, help_text="Rows handled so far.")
+    progress_total = models.PositiveBigIntegerField(default=0, help_text="Rows to handle, once known.")
+    progress_message = models.CharField(max_length=300, blank=True, default="", help_text="The step under way.")
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who sent it."
     )

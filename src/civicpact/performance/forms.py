@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django import forms
+
+
+class RegimeForm(forms.Form):
+    number = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}),
+        label="The regime (YAML or JSON)",
+        help_text="Format 1: see docs/performance-regime.md and the example docs/examples/regime.yaml. Every error "
+        "names its field.",
+    )
+    text_format = forms.ChoiceField(choices=[("yaml", "YAML"), ("json", "JSON")], label="Written in")
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this version")
+
+
+class AssetsForm(forms.Form):
+    file = forms.FileField(label="Asset register (CSV: asset_id, asset_class, description)")
+
+
+class TelemetryForm(forms.Form):
+    file = forms.FileField(label="Telemetry file (CSV, NDJSON or Parquet)")
+    feed = forms.ChoiceField(
+        choices=[("samples", "Periodic samples"), ("changes", "Status changes")], label="What the rows are"
+    )
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", label="Month (YYYY-MM)")
+    index = forms.DecimalField(required=False, label="Price index of the month (indexed regimes only)")
+
+
+class DisputeForm(forms.Form):
+    line = forms.CharField(max_length=120, label="Line (asset id or KPI key)")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why you dispute it")

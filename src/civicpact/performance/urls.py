@@ -1,0 +1,22 @@
+from django.urls import path
+
+from civicpact.performance import views
+
+app_name = "performance"
+
+urlpatterns = [
+    path("<int:pk>/performance/", views.overview, name="overview"),
+    path("<int:pk>/performance/regime/", views.regime_edit, name="regime"),
+    path("<int:pk>/performance/assets/", views.assets_upload, name="assets"),
+    path("<int:pk>/performance/telemetry/", views.telemetry_upload, name="telemetry"),
+    path("<int:pk>/performance/batches/<int:batch_pk>/", views.batch_detail, name="batch"),
+    path("<int:pk>/performance/statements/", views.statement_compute, name="statement-compute"),
+    path("<int:pk>/performance/statements/<int:statement_pk>/", views.statement_detail, name="statement"),
+    path("<int:pk>/performance/statements/<int:statement_pk>/issue/", views.statement_issue, name="statement-issue"),
+    path("<int:pk>/performance/statements/<int:statement_pk>/disputes/", views.dispute_raise, name="dispute-raise"),
+    path(
+        "<int:pk>/performance/statements/<int:statement_pk>/disputes/<int:dispute_pk>/answer/",
+        views.dispute_answer,
+        name="dispute-answer",
+    ),
+]
