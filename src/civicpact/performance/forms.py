@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -18,12 +20,20 @@ class RegimeForm(forms.Form):
 class AssetsForm(forms.Form):
     file = forms.FileField(label="Asset register (CSV: asset_id, asset_class, description)")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "assets_%s")  # ids distinct from the telemetry form's on the same page
+        super().__init__(*args, **kwargs)
+
 
 class TelemetryForm(forms.Form):
     file = forms.FileField(label="Telemetry file (CSV, NDJSON or Parquet)")
     feed = forms.ChoiceField(
         choices=[("samples", "Periodic samples"), ("changes", "Status changes")], label="What the rows are"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "telemetry_%s")
+        super().__init__(*args, **kwargs)
 
 
 class MonthForm(forms.Form):
