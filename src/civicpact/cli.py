@@ -130,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     score.add_argument("file", help="JSON tender file ('-' for standard input)")
     score.add_argument("--json", action="store_true", help="print the ranking as JSON")
+    _add_performance_commands(sub)
+    sub.add_parser("worker", help="run the background task worker alone")
+    return parser
+
+
+def _add_performance_commands(sub: Any) -> None:
+    """ingest, ingest-mqtt and sla statement."""
     ingest = sub.add_parser(
         "ingest",
         help="ingest a telemetry file (CSV, NDJSON or Parquet) for a contract",
@@ -150,6 +157,18 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--format", choices=("csv", "ndjson", "parquet"), default=None, help="default: from the file name"
     )
+    mqtt = sub.add_parser(
+        "ingest-mqtt",
+        help="subscribe to telemetry over MQTT and ingest it",
+        description="Subscribe to civicpact/<contract>/telemetry on the MQTT broker; each batch of readings "
+        "(JSON objects, as in the NDJSON format) is ingested for the contract of its topic, all or nothing, "
+        "rejections logged. Stops on Ctrl-C or SIGTERM.",
+    )
+    mqtt.add_argument("--host", default=os.environ.get("CIVICPACT_MQTT_HOST", "127.0.0.1"), help="broker host")
+    mqtt.add_argument("--port", type=int, default=int(os.environ.get("CIVICPACT_MQTT_PORT", "1883")), help="port")
+    mqtt.add_argument("--topic", default="civicpact/+/telemetry", help="topic filter (default all contracts)")
+    mqtt.add_argument("--batch-size", type=int, default=500, help="readings per batch (default 500)")
+    mqtt.add_argument("--batch-seconds", type=float, default=5.0, help="seconds before a partial batch is ingested")
     sla = sub.add_parser("sla", help="SLA statements")
     sla_sub = sla.add_subparsers(dest="sla_command", metavar="SLA_COMMAND", required=True)
     statement = sla_sub.add_parser(
@@ -163,8 +182,6 @@ def _parser() -> argparse.ArgumentParser:
     statement.add_argument("--index", default=None, help="the price index of the month (indexed regimes)")
     statement.add_argument("--issue", action="store_true", help="issue (freeze) the statement after computing it")
     statement.add_argument("--json", action="store_true", help="print the statement as JSON")
-    sub.add_parser("worker", help="run the background task worker alone")
-    return parser
 
 
 def _print_progress(done: int, total: int, message: str) -> None:
@@ -551,6 +568,44 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK if not batch.rows_rejected else EXIT_CHECK_FAILED
 
 
+def cmd_ingest_mqtt(args: argparse.Namespace) -> int:
+    import threading
+
+    from civicpact.contracts.models import Contract
+    from civicpact.performance import ingest, mqtt, services
+
+    def on_batch(topic: str, readings: list[Any]) -> None:
+        contract_id = mqtt.contract_of_topic(topic)
+        if (
+            contract_id is None
+            or not contract_id.isdigit()
+            or not Contract.objects.filter(pk=int(contract_id)).exists()
+        ):
+            print(f"{topic}: no such contract; {len(readings)} reading(s) dropped", file=sys.stderr, flush=True)
+            return
+        batch = services.batch_create(actor=None, contract_id=int(contract_id), source="mqtt", filename=topic)
+        batch = services.batch_run(batch.pk, ingest.ObjectSource(readings, name=topic))
+        print(
+            f"{topic}: batch {batch.pk} {batch.status}: "
+            f"{batch.rows_accepted} accepted, {batch.rows_rejected} rejected",
+            flush=True,
+        )
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"listening on {args.host}:{args.port} to {args.topic}", flush=True)
+    mqtt.run(
+        on_batch,
+        stop=stop,
+        host=args.host,
+        port=args.port,
+        topic=args.topic,
+        batch_size=args.batch_size,
+        batch_seconds=args.batch_seconds,
+    )
+    return EXIT_OK
+
+
 def cmd_sla(args: argparse.Namespace) -> int:
     from decimal import Decimal, InvalidOperation
 
@@ -625,6 +680,7 @@ COMMANDS = {
     "vfm": cmd_vfm,
     "score": cmd_score,
     "ingest": cmd_ingest,
+    "ingest-mqtt": cmd_ingest_mqtt,
     "sla": cmd_sla,
 }
 

@@ -269,6 +269,7 @@ CIVICPACT_PUBLISH_BID_DETAILS = env_bool("CIVICPACT_PUBLISH_BID_DETAILS", defaul
 CIVICPACT_BID_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_BID_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Telemetry: interval rows as partitioned Parquet (contract=<id>/month=<YYYY-MM>/), and the rejection reports
 CIVICPACT_TELEMETRY_DIR = Path(env_str("CIVICPACT_TELEMETRY_DIR", str(DATA_DIR / "telemetry"))).resolve()
+CIVICPACT_TELEMETRY_BATCH_MAX_BYTES = env_int("CIVICPACT_TELEMETRY_BATCH_MAX_BYTES", 10 * 1024 * 1024)
 CIVICPACT_TENDER_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_TENDER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 # Where the public reaches this deployment: absolute links in published data (OCDS document urls)
 CIVICPACT_PUBLIC_URL = env_str("CIVICPACT_PUBLIC_URL", "http://127.0.0.1:8000")

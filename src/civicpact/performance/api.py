@@ -1,0 +1,95 @@
+"""Telemetry and statements through the API. The batch endpoint takes NDJSON (one reading per line) from the
+partner's systems with a bearer token; everything in a batch is stored or nothing, and the rejections come back
+with the reason per row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from civicpact.accounts import permissions
+from civicpact.contracts import selectors as contracts
+from civicpact.contracts.models import Contract
+from civicpact.performance import ingest, services
+from civicpact.performance.models import Statement
+
+router = Router(tags=["performance"])
+
+
+def _contract(request: HttpRequest, contract_id: int) -> Contract:
+    try:
+        return contracts.contract_get(actor=request.user, pk=contract_id)
+    except Contract.DoesNotExist:
+        raise Http404("No such contract.") from None
+
+
+class RejectionOut(Schema):
+    row: int
+    field: str
+    reason: str
+
+
+class BatchOut(Schema):
+    id: int
+    status: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    intervals_written: int
+    content_hash: str
+    rejections: list[RejectionOut]
+
+
+@router.post(
+    "/contracts/{contract_id}/telemetry",
+    response={200: BatchOut},
+    summary="Send a batch of readings (NDJSON body: one JSON object per line)",
+    openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
+def telemetry_batch(request: HttpRequest, contract_id: int, feed: str = "samples") -> Any:
+    contract = _contract(request, contract_id)
+    if feed not in ("samples", "changes"):
+        raise HttpError(422, "feed must be samples or changes")
+    body = request.body
+    limit = settings.CIVICPACT_TELEMETRY_BATCH_MAX_BYTES
+    if len(body) > limit:
+        raise HttpError(413, f"The batch is {len(body)} bytes, over {limit}: split it, or upload a file.")
+    try:
+        lines = [line for line in body.decode("utf-8").splitlines() if line.strip()]
+    except UnicodeDecodeError:
+        raise HttpError(422, "The body is not UTF-8 text: send NDJSON, one JSON object per line.") from None
+    if not lines:
+        raise HttpError(422, "The batch is empty: send at least one reading.")
+    batch = services.batch_create(
+        actor=permissions.signed_in_user(request), contract_id=contract.pk, source="http", filename="http-batch"
+    )
+    batch = services.batch_run(batch.pk, ingest.ObjectSource(lines, name="http-batch"), feed=feed)
+    if batch.status == "failed":
+        raise HttpError(422, batch.error)
+    return batch
+
+
+class StatementOut(Schema):
+    id: int
+    month: str
+    number: int
+    status: str
+    regime_version: int = Field(alias="regime.number")
+    monthly_charge: Decimal
+    deductions: Decimal
+    bonus: Decimal
+    net: Decimal
+    computed_at: datetime
+    issued_at: datetime | None
+    figures: dict[str, Any]
+
+
+@router.get("/contracts/{contract_id}/statements", response=list[StatementOut], summary="Payment statements")
+def statement_list(request: HttpRequest, contract_id: int) -> Any:
+    return list(Statement.objects.filter(contract=_contract(request, contract_id)).select_related("regime"))
