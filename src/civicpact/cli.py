@@ -571,25 +571,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_ingest_mqtt(args: argparse.Namespace) -> int:
     import threading
 
-    from civicpact.contracts.models import Contract
-    from civicpact.performance import ingest, mqtt, services
+    from civicpact.performance import mqtt, services
 
     def on_batch(topic: str, readings: list[Any]) -> None:
-        contract_id = mqtt.contract_of_topic(topic)
-        if (
-            contract_id is None
-            or not contract_id.isdigit()
-            or not Contract.objects.filter(pk=int(contract_id)).exists()
-        ):
-            print(f"{topic}: no such contract; {len(readings)} reading(s) dropped", file=sys.stderr, flush=True)
-            return
-        batch = services.batch_create(actor=None, contract_id=int(contract_id), source="mqtt", filename=topic)
-        batch = services.batch_run(batch.pk, ingest.ObjectSource(readings, name=topic))
-        print(
-            f"{topic}: batch {batch.pk} {batch.status}: "
-            f"{batch.rows_accepted} accepted, {batch.rows_rejected} rejected",
-            flush=True,
-        )
+        print(services.mqtt_batch(topic, readings), flush=True)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -56,3 +56,14 @@ def test_a_batch_over_the_size_limit_is_refused_with_413(client, settings, suppl
     response = post(client, metered, "x" * 200, raw)
     assert response.status_code == 413
     assert "split it" in response.json()["detail"]
+
+
+def test_an_mqtt_batch_goes_to_the_contract_its_topic_names(metered):  # noqa: F811
+    from civicpact.performance import services
+
+    _month, start = last_month()
+    reading = {"asset": "SL-0002", "timestamp": start.isoformat(), "status": "down"}
+    line = services.mqtt_batch(f"civicpact/{metered.pk}/telemetry", [reading, {"asset": "SL-0002"}])
+    assert line.endswith("done: 1 accepted, 1 rejected")
+    assert "no such contract" in services.mqtt_batch("civicpact/999999/telemetry", [reading])
+    assert "no such contract" in services.mqtt_batch("elsewhere/telemetry", [reading])

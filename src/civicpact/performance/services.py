@@ -267,6 +267,20 @@ def batch_run(
     return batch
 
 
+def mqtt_batch(topic: str, readings: list[Any]) -> str:
+    """Ingest one MQTT batch for the contract its topic names (civicpact/<contract>/telemetry); a line to log."""
+    from civicpact.performance.mqtt import contract_of_topic
+
+    contract_id = contract_of_topic(topic)
+    if contract_id is None or not contract_id.isdigit() or not Contract.objects.filter(pk=int(contract_id)).exists():
+        return f"{topic}: no such contract; {len(readings)} reading(s) dropped"
+    batch = batch_create(actor=None, contract_id=int(contract_id), source="mqtt", filename=topic)
+    batch = batch_run(batch.pk, telemetry.ObjectSource(readings, name=topic))
+    if batch.status == BatchStatus.FAILED:
+        return f"{topic}: batch {batch.pk} failed: {batch.error}"
+    return f"{topic}: batch {batch.pk} {batch.status}: {batch.rows_accepted} accepted, {batch.rows_rejected} rejected"
+
+
 # --- statements ------------------------------------------------------------------------------------------------------
 
 
