@@ -40,6 +40,12 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _telemetry_dir(settings: Any, tmp_path: Any) -> None:
+    """Each test's telemetry store is its own (the files outlive the database's rollback)."""
+    settings.CIVICPACT_TELEMETRY_DIR = tmp_path / "telemetry"
+
+
 @pytest.fixture
 def city(db: None) -> dict[str, int]:
     """The demo city of Port Aurelia, seeded through the real services."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -57,7 +58,25 @@ MODELS = (
 @pytest.fixture
 def demo(db: None) -> dict[str, int]:
     """The whole demo city, as `civicpact demo` seeds it (with its history)."""
-    return seed_demo_city()
+    return seed_demo_city(performance=False)
+
+
+def test_the_street_lighting_contract_has_three_months_of_statements_one_capped_and_a_dispute(db):
+    from civicpact.demo.performance import CONTRACT_TITLE
+    from civicpact.performance.models import IngestBatch, Statement
+
+    seed_demo_city()
+    statements = list(Statement.objects.filter(contract__versions__title=CONTRACT_TITLE).order_by("month"))
+    assert [s.status for s in statements] == ["issued", "issued", "draft"]
+    assert [s.figures["capped"] for s in statements] == [False, True, False]
+    assert statements[1].deductions == statements[1].monthly_charge * Decimal("0.20")
+    ratchet = next(a for a in statements[0].figures["assets"] if a["asset"] == "SL-00007")
+    assert [t["multiplier"] for t in ratchet["tiers"] if t["down"]] == ["1.0", "1.5", "2.0"]
+    assert statements[0].disputes.get().line == "SL-00007"
+    assert IngestBatch.objects.get().rows_rejected == 0
+    before = Statement.objects.count()
+    seed_demo_city()
+    assert Statement.objects.count() == before
 
 
 def counts() -> dict[str, int]:
@@ -139,7 +158,7 @@ def test_the_present_day_demo_is_unchanged(demo):
 
 def test_seeding_again_changes_nothing(demo):
     before = counts()
-    seed_demo_city()
+    seed_demo_city(performance=False)
     assert counts() == before
 
 

@@ -30,6 +30,7 @@ from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
 from civicpact.demo.clock import DemoClock
 from civicpact.demo.history import HISTORY
+from civicpact.demo.performance import seed_streetlight_contract
 from civicpact.demo.tendering import seed_flood_challenge
 from civicpact.pipeline import services as pipeline
 from civicpact.pipeline.models import Need, Project
@@ -651,7 +652,9 @@ def _no_mail() -> Iterator[None]:
         yield
 
 
-def seed_demo_city(progress: Progress = _no_progress, *, history: bool = True) -> dict[str, int]:
+def seed_demo_city(
+    progress: Progress = _no_progress, *, history: bool = True, performance: bool = True
+) -> dict[str, int]:
     """Create what is missing of the demo city; running it twice changes nothing the second time.
 
     `history` adds the tenders whose deadlines have passed (demo/history.py): the organisations, people and needs
@@ -707,13 +710,21 @@ def seed_demo_city(progress: Progress = _no_progress, *, history: bool = True) -
         setup(f"capabilities: {name}", lambda name=name: _capability(name))  # type: ignore[misc]
     for item in BIDDERS:
         setup(f"user: {item.username}", lambda item=item: _user(item))  # type: ignore[misc]
-    if history:
-        for label, story in HISTORY:
-            steps.append((label, lambda story=story: story(clock), _no_mail))  # type: ignore[misc]
-    steps.append(("projects and gate decisions", _projects, nullcontext))
-    steps.append(("a market sounding", _market_sounding, nullcontext))
-    steps.append(("the lighting project's structuring", _appraisal, nullcontext))
-    steps.append(("a flood early-warning challenge, published with a sealed bid", seed_flood_challenge, nullcontext))
+    steps.extend(
+        (label, lambda story=story: story(clock), _no_mail)  # type: ignore[misc]
+        for label, story in (HISTORY if history else ())
+    )
+    present = [
+        ("projects and gate decisions", _projects),
+        ("a market sounding", _market_sounding),
+        ("the lighting project's structuring", _appraisal),
+        ("a flood early-warning challenge, published with a sealed bid", seed_flood_challenge),
+    ]
+    if history and performance:  # the street-lighting contract's telemetry takes ~10 s: tests may leave it out
+        present.append(
+            ("a street-lighting contract with three months of telemetry and statements", seed_streetlight_contract)
+        )
+    steps.extend((label, step, nullcontext) for label, step in present)
 
     total = len(steps)
     for done, (label, step, when) in enumerate(steps):

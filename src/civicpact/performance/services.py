@@ -225,7 +225,12 @@ def batch_create(*, actor: User | None, contract_id: int, source: str, filename:
 
 
 def batch_run(
-    batch_id: int, source: telemetry.RowSource, *, feed: str = "samples", progress: Any = None
+    batch_id: int,
+    source: telemetry.RowSource,
+    *,
+    feed: str = "samples",
+    progress: Any = None,
+    until: datetime | None = None,
 ) -> IngestBatch:
     """Run an ingest for a batch record: all of its accepted rows are stored, or none; the rejections are kept
     (the first ones with the batch, all of them in a CSV report)."""
@@ -241,6 +246,7 @@ def batch_run(
             store=store_dir(),
             now=timezone.now(),
             feed=feed,
+            until=until,
             progress=progress,
             rejection_report=report,
         )

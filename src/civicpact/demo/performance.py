@@ -1,0 +1,182 @@
+"""Demo performance: the harbour district's street-lighting PPP (signed in 2024, entered directly), 2,000 lights,
+three months of generated telemetry ingested through the real ingest, and their payment statements.
+
+The telemetry is a feed of status changes (every light on at the start, then each outage as a down and an up),
+seeded so that the months show: outages fixed within the four-hour rectification period (no deduction), others
+beyond it, a degraded light ("unavailable but used"), a light that fails three times in a month (the ratchet),
+and a storm month whose deductions hit the 20% cap. The first two months' statements are issued (the partner
+disputes a line of the first); the last is a draft.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from civicpact.accounts.models import Organisation, User
+from civicpact.contracts import services as contracts
+from civicpact.contracts.models import Contract
+from civicpact.performance import ingest, services
+from civicpact.pipeline import services as pipeline
+
+CONTRACT_TITLE = "Harbour district street lighting (2024)"
+LIGHTS = 2_000
+REGIME = """
+format: 1
+currency: EUR
+unitary_charge:
+  annual: "2400000.00"
+measurement:
+  interval_minutes: 15
+  timezone: {tz}
+  missing_data: unavailable
+availability:
+  target_percent: "99.0"
+  rectification_minutes: 240
+  ubu_factor: "0.5"
+  ratchet: ["1.0", "1.5", "2.0"]
+  mode: share
+asset_classes:
+  - key: streetlight
+    name: Street light
+    weighting: "100"
+    service_hours:
+      - days: [mon, tue, wed, thu, fri, sat, sun]
+        from: "00:00"
+        to: "24:00"
+bonus:
+  threshold_percent: "99.9"
+  percent: "1.0"
+cap_percent: "20"
+"""
+
+
+def _months(today: date) -> list[date]:
+    """The first days of the three full months before this one."""
+    first = today.replace(day=1)
+    months = []
+    for _ in range(3):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(first)
+    return sorted(months)
+
+
+def _changes(months: list[date], zone: ZoneInfo) -> list[dict[str, str]]:
+    rng = random.Random(20261125)  # noqa: S311  (demo data, not secrets)
+    start = datetime.combine(months[0], datetime.min.time(), tzinfo=zone)
+    rows = [{"asset": f"SL-{n:05d}", "timestamp": start.isoformat(), "status": "up"} for n in range(1, LIGHTS + 1)]
+
+    def outage(asset: str, begin: datetime, quarters: int, status: str = "down") -> None:
+        rows.append({"asset": asset, "timestamp": begin.isoformat(), "status": status})
+        rows.append(
+            {"asset": asset, "timestamp": (begin + timedelta(minutes=15 * quarters)).isoformat(), "status": "up"}
+        )
+
+    for index, month in enumerate(months):
+        first = datetime.combine(month, datetime.min.time(), tzinfo=zone)
+        for n in rng.sample(range(1, LIGHTS + 1), 120):  # everyday faults: most fixed within 4 hours
+            begin = first + timedelta(days=rng.randint(1, 26), hours=rng.randint(0, 20))
+            outage(f"SL-{n:05d}", begin, rng.choice((4, 8, 12, 16, 16, 24, 40, 96)))
+        outage("SL-00042", first + timedelta(days=3, hours=18), 30, status="degraded")  # dim but lit
+        for day in (5, 12, 19):  # one light failing again and again: the ratchet
+            outage("SL-00007", first + timedelta(days=day, hours=22), 24)
+        if index == 1:  # the storm: most of the district dark for eight days, the month hits the cap
+            for n in range(1, 1_901):
+                outage(f"SL-{n:05d}", first + timedelta(days=14, hours=2), 8 * 96)
+    unique = {(r["asset"], r["timestamp"]): r for r in reversed(rows)}  # two faults drawn at one moment: keep one
+    return sorted(unique.values(), key=lambda r: (r["asset"], r["timestamp"]))
+
+
+def seed_streetlight_contract() -> None:
+    """Idempotent: nothing happens once the contract exists."""
+    if Contract.objects.filter(versions__title=CONTRACT_TITLE).exists():
+        return
+    officer = User.objects.get(username="officer")
+    manager = User.objects.get(username="manager")
+    supplier = User.objects.get(username="supplier")
+    lighting = Organisation.objects.get(name="Energy and Street Lighting")
+    partner = Organisation.objects.get(name="Lumen Grid")
+    need = pipeline.need_create(
+        actor=officer,
+        department=lighting,
+        title="Keep the harbour district's 2,000 street lights on",
+        problem_statement="Lights out for days after faults; no record of how long.",
+        outcomes_sought="Every light lit from dusk to dawn; faults fixed within four hours.",
+        indicative_budget=Decimal(24_000_000),
+        first_year=2024,
+        last_year=2033,
+        tags=["lighting", "availability"],
+    )
+    project = pipeline.project_create(
+        actor=officer,
+        title="Harbour district street lighting",
+        summary="An availability-based PPP signed in 2024, before CivicPact.",
+        lead_department=lighting,
+        need_ids=[need.pk],
+        budget_shares={lighting.pk: Decimal(24_000_000)},
+        planned_procurement_year=2024,
+        planned_start_year=2024,
+        duration_years=10,
+    )
+    contract = contracts.contract_create(
+        actor=manager,
+        project_id=project.pk,
+        parties=[{"organisation": lighting.pk, "role": "city"}, {"organisation": partner.pk, "role": "partner"}],
+        title=CONTRACT_TITLE,
+        description="Operate, maintain and renew 2,000 street lights, paid by availability.",
+        value=Decimal(24_000_000),
+        start_date=date(2024, 4, 1),
+        end_date=date(2034, 3, 31),
+        partnership_model="managed_services",
+        payment_mechanisms=["availability"],
+    )
+    signed = datetime(2024, 3, 15, 11, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    for party, name in ((lighting, "Helena Duarte, Mayor"), (partner, "Inês Carvalho, Managing director")):
+        contracts.contract_sign(
+            actor=manager,
+            contract_id=contract.pk,
+            number=1,
+            organisation_id=party.pk,
+            signatory_name=name,
+            signed_at=signed,
+        )
+    zone_name = settings.TIME_ZONE
+    services.regime_save(
+        actor=manager,
+        contract_id=contract.pk,
+        expected_number=0,
+        rationale="The contract's payment mechanism (schedule 6), as signed.",
+        text=REGIME.format(tz=zone_name),
+    )
+    services.assets_import(
+        actor=manager,
+        contract_id=contract.pk,
+        rows=[{"asset_id": f"SL-{n:05d}", "asset_class": "streetlight"} for n in range(1, LIGHTS + 1)],
+    )
+    _telemetry_and_statements(contract, manager, supplier, ZoneInfo(zone_name))
+
+
+def _telemetry_and_statements(contract: Contract, manager: User, supplier: User, zone: ZoneInfo) -> None:
+    months = _months(timezone.localdate())
+    until = datetime.combine((months[-1] + timedelta(days=32)).replace(day=1), datetime.min.time(), tzinfo=zone)
+    batch = services.batch_create(actor=supplier, contract_id=contract.pk, source="upload", filename="demo-changes")
+    services.batch_run(batch.pk, ingest.ObjectSource(_changes(months, zone), name="demo"), feed="changes", until=until)
+    statements: list[Any] = []
+    for month in months:
+        statements.append(
+            services.statement_compute(actor=manager, contract_id=contract.pk, month=month.strftime("%Y-%m"))
+        )
+    for statement in statements[:2]:
+        services.statement_issue(actor=manager, statement_id=statement.pk)
+    services.dispute_raise(
+        actor=supplier,
+        statement_id=statements[0].pk,
+        line="SL-00007",
+        reason="Two of the three faults were vandalism: relief events under schedule 6, not failures.",
+    )
