@@ -25,7 +25,7 @@ def sign_in_as(visitor, username, password=None):
 def fill_bid(page, approach, delivery, price):
     page.get_by_label("Approach and innovation").fill(approach)
     page.get_by_label("Delivery plan").fill(delivery)
-    page.get_by_label("Price").fill(price)
+    page.get_by_label("Price", exact=True).fill(price)
     page.get_by_role("button", name="Seal and submit").click()
 
 
@@ -71,11 +71,11 @@ def test_an_officer_publishes_two_suppliers_ask_and_bid_and_the_opening_is_recor
     expect(page.get_by_text("Your question is sent")).to_be_visible()
     page.get_by_label("Approach and innovation").fill("Adaptive dimming by measured traffic; open APIs.")
     page.get_by_label("Delivery plan").fill("District by district over 18 months.")
-    page.get_by_label("Price").fill("0")
+    page.get_by_label("Price", exact=True).fill("0")
     page.get_by_role("button", name="Seal and submit").click()
     expect(page.get_by_role("alert")).to_contain_text("greater than or equal to 0.01")
     visitor.check("bid-error")
-    page.get_by_label("Price").fill("14500000")
+    page.get_by_label("Price", exact=True).fill("14500000")
     page.get_by_role("button", name="Seal and submit").click()
     expect(page.get_by_text("Your bid (version 1) is sealed. Receipt:")).to_be_visible()
     visitor.check("bid-receipt")
