@@ -170,3 +170,31 @@ def test_the_command_line_ingests_reports_rejections_and_prints_the_statement(tm
     assert "net payment" in capsys.readouterr().out
     assert main(["sla", "statement", "--contract", str(metered.pk), "--month", "2026-13"]) == 2
     assert "is not a month" in capsys.readouterr().err
+
+
+def test_an_issued_statement_is_corrected_by_a_new_one_that_references_it(
+    client_for, tmp_path, manager, supplier, metered
+):
+    from civicpact.performance.ingest import open_source
+
+    month, start = last_month()
+    statement = services.statement_compute(actor=manager, contract_id=metered.pk, month=month)
+    with pytest.raises(services.PerformanceError, match="Only an issued statement"):
+        services.statement_correct(actor=manager, statement_id=statement.pk, reason="A draft is recomputed.")
+    services.statement_issue(actor=manager, statement_id=statement.pk)
+    path = telemetry_csv(tmp_path / "late.csv", start, down_quarters=6)  # late telemetry arrives
+    late = services.batch_create(actor=manager, contract_id=metered.pk, source="upload")
+    services.batch_run(late.pk, open_source(path))
+    with pytest.raises(ValidationError, match="Say why"):
+        services.statement_correct(actor=manager, statement_id=statement.pk, reason=" ")
+    with pytest.raises(PermissionDenied):
+        services.statement_correct(actor=supplier, statement_id=statement.pk, reason="Mine.")
+    correction = services.statement_correct(actor=manager, statement_id=statement.pk, reason="Late telemetry.")
+    assert (correction.number, correction.corrects_id, correction.status) == (2, statement.pk, "draft")
+    assert correction.net < statement.net
+    statement.refresh_from_db()
+    assert statement.status == "issued"
+    with pytest.raises(services.PerformanceError, match="already follows"):
+        services.statement_correct(actor=manager, statement_id=statement.pk, reason="Again.")
+    page = client_for(supplier).get(f"/contracts/{metered.pk}/performance/statements/{statement.pk}/").content.decode()
+    assert "Corrected by" in page

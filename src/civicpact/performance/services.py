@@ -350,21 +350,7 @@ def statement_compute(
             raise PerformanceError(
                 f"The statement for {month} is issued and frozen; a correction is a new statement that references it."
             )
-        counts = month_counts(contract, regime, month)
-        classes = {a.asset_id: a.asset_class for a in Asset.objects.filter(contract=contract).all()}
-        try:
-            figures = money.statement(regime_doc(regime), counts, classes, index_value=index_value)
-        except (money.StatementInputError, RegimeInputError) as exc:
-            raise ValidationError({exc.field: str(exc)}) from None
-        values = {
-            "regime": regime,
-            "figures": figures.as_dict(),
-            "monthly_charge": figures.monthly_charge,
-            "deductions": figures.deductions_applied,
-            "bonus": figures.bonus,
-            "net": figures.net_payment,
-            "computed_at": timezone.now(),
-        }
+        values = _computed(contract, month, index_value)
         if latest is None:
             statement = Statement.objects.create(contract=contract, month=month, number=1, **values)
         else:
@@ -376,6 +362,58 @@ def statement_compute(
             actor=actor, action="statement.compute", obj=contract, payload={"month": month, "net": str(statement.net)}
         )
         return statement
+
+
+def statement_correct(*, actor: User, statement_id: int, reason: str, index_value: Decimal | None = None) -> Statement:
+    """A correction of an issued statement: a new statement of the same month, recomputed from the telemetry now
+    stored with the latest regime, that references the one it corrects (which stays as issued)."""
+    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit correct statements.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the statement is corrected (e.g. an upheld dispute)."})
+    with transaction.atomic():
+        issued = Statement.objects.select_for_update().select_related("contract").get(pk=statement_id)
+        if issued.status != StatementStatus.ISSUED:
+            raise PerformanceError("Only an issued statement is corrected; a draft is simply recomputed.")
+        latest = Statement.objects.filter(contract=issued.contract, month=issued.month).order_by("-number").first()
+        if latest is not None and latest.pk != issued.pk:
+            raise PerformanceError(f"Statement #{latest.number} of {issued.month} already follows this one.")
+        correction = Statement.objects.create(
+            contract=issued.contract,
+            month=issued.month,
+            number=issued.number + 1,
+            corrects=issued,
+            reason=reason.strip(),
+            **_computed(issued.contract, issued.month, index_value),
+        )
+        audit_append(
+            actor=actor,
+            action="statement.correct",
+            obj=issued.contract,
+            payload={"month": issued.month, "corrects": issued.number, "reason": correction.reason},
+        )
+        return correction
+
+
+def _computed(contract: Contract, month: str, index_value: Decimal | None) -> dict[str, Any]:
+    """A statement's computed fields for the month, with the contract's latest regime."""
+    regime = latest_regime(contract)
+    if regime is None:
+        raise PerformanceError("The contract has no performance regime yet.")
+    counts = month_counts(contract, regime, month)
+    classes = {a.asset_id: a.asset_class for a in Asset.objects.filter(contract=contract)}
+    try:
+        figures = money.statement(regime_doc(regime), counts, classes, index_value=index_value)
+    except (money.StatementInputError, RegimeInputError) as exc:
+        raise ValidationError({exc.field: str(exc)}) from None
+    return {
+        "regime": regime,
+        "figures": figures.as_dict(),
+        "monthly_charge": figures.monthly_charge,
+        "deductions": figures.deductions_applied,
+        "bonus": figures.bonus,
+        "net": figures.net_payment,
+        "computed_at": timezone.now(),
+    }
 
 
 def statement_issue(*, actor: User, statement_id: int) -> Statement:

@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:pk>/performance/statements/", views.statement_compute, name="statement-compute"),
     path("<int:pk>/performance/statements/<int:statement_pk>/", views.statement_detail, name="statement"),
     path("<int:pk>/performance/statements/<int:statement_pk>/issue/", views.statement_issue, name="statement-issue"),
+    path(
+        "<int:pk>/performance/statements/<int:statement_pk>/correct/",
+        views.statement_correct,
+        name="statement-correct",
+    ),
     path("<int:pk>/performance/statements/<int:statement_pk>/disputes/", views.dispute_raise, name="dispute-raise"),
     path(
         "<int:pk>/performance/statements/<int:statement_pk>/disputes/<int:dispute_pk>/answer/",

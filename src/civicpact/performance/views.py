@@ -304,3 +304,21 @@ def dispute_answer(request: HttpRequest, pk: int, statement_pk: int, dispute_pk:
     else:
         messages.success(request, "The answer is recorded.")
     return redirect("performance:statement", pk=contract.pk, statement_pk=statement.pk)
+
+
+@login_required
+@require_POST
+def statement_correct(request: HttpRequest, pk: int, statement_pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    statement = _statement(contract, statement_pk)
+    try:
+        correction = services.statement_correct(
+            actor=permissions.signed_in_user(request), statement_id=statement.pk, reason=request.POST.get("reason", "")
+        )
+    except (ValidationError, services.PerformanceError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("performance:statement", pk=contract.pk, statement_pk=statement.pk)
+    messages.success(
+        request, f"Statement #{correction.number} corrects #{statement.number}; issue it when it is right."
+    )
+    return redirect("performance:statement", pk=contract.pk, statement_pk=correction.pk)
