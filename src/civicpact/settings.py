@@ -268,6 +268,14 @@ CIVICPACT_PUBLISH_BID_DETAILS = env_bool("CIVICPACT_PUBLISH_BID_DETAILS", defaul
 # The largest document a bid may attach, and how many (they are sealed with the bid).
 CIVICPACT_BID_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_BID_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Telemetry: interval rows as partitioned Parquet (contract=<id>/month=<YYYY-MM>/), and the rejection reports
+# Change control's delegation ladder: who may authorise a contract change, by the absolute change in value and
+# term (up to the first limits a contract manager, up to the second the PPP unit, above them the council)
+CIVICPACT_CHANGE_DELEGATION = {
+    "manager_amount": env_str("CIVICPACT_CHANGE_MANAGER_AMOUNT", "50000"),
+    "manager_days": env_int("CIVICPACT_CHANGE_MANAGER_DAYS", 30),
+    "unit_amount": env_str("CIVICPACT_CHANGE_UNIT_AMOUNT", "500000"),
+    "unit_days": env_int("CIVICPACT_CHANGE_UNIT_DAYS", 180),
+}
 CIVICPACT_TELEMETRY_DIR = Path(env_str("CIVICPACT_TELEMETRY_DIR", str(DATA_DIR / "telemetry"))).resolve()
 CIVICPACT_TELEMETRY_BATCH_MAX_BYTES = env_int("CIVICPACT_TELEMETRY_BATCH_MAX_BYTES", 10 * 1024 * 1024)
 CIVICPACT_TENDER_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_TENDER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)

@@ -114,3 +114,26 @@ def test_a_schedule_scaled_to_100_passes_and_its_payments_add_up_to_the_value_wi
 @pytest.mark.parametrize("kind", list(MilestoneKind))
 def test_every_kind_has_an_ocds_type(kind):
     assert milestone_ocds(kind)[0] == "delivery"
+
+
+@given(
+    st.decimals(-(10**9), 10**9, places=2),
+    st.integers(-5000, 5000),
+    st.decimals(0, 10**7, places=2),
+    st.integers(0, 3650),
+)
+def test_a_larger_change_never_needs_a_lower_rung(cost, days, more, extra):
+    from civicpact.domain.contracts import AUTHORITY_ORDER, required_authority
+
+    bigger_cost = cost + more if cost >= 0 else cost - more
+    bigger_days = days + extra if days >= 0 else days - extra
+    small, large = required_authority(cost, days), required_authority(bigger_cost, bigger_days)
+    assert AUTHORITY_ORDER.index(large) >= AUTHORITY_ORDER.index(small)
+
+
+def test_the_delegation_ladder_by_hand():
+    from civicpact.domain.contracts import Authority, required_authority
+
+    assert required_authority(Decimal(50_000), 30) == Authority.CONTRACT_MANAGER
+    assert required_authority(Decimal(-50_001), 0) == Authority.PPP_UNIT
+    assert required_authority(Decimal(0), 181) == Authority.COUNCIL

@@ -279,3 +279,58 @@ class Milestone(models.Model):
         if self.accepted is False:
             return "refused: to be reported again"
         return "planned"
+
+
+class ChangeStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested: its impact to be assessed"
+    ASSESSED = "assessed", "Assessed: awaiting authorisation"
+    AUTHORISED = "authorised", "Authorised: a new contract version awaits signatures"
+    REJECTED = "rejected", "Rejected"
+
+
+class ChangeRequest(models.Model):
+    """A change to a contract in force: requested, its impact on cost, time and risk assessed, authorised by the
+    level of the delegation ladder its size needs, and then a new contract version."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="changes", help_text="Contract.")
+    number = models.PositiveIntegerField(help_text="1, 2, 3… per contract.")
+    title = models.CharField(max_length=200, help_text="The change in a line.")
+    description = models.TextField(help_text="What changes and why.")
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who asked.")
+    requested_for = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", help_text="The party asking (city or partner)."
+    )
+    requested_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+    status = models.CharField(
+        max_length=20, choices=ChangeStatus.choices, default=ChangeStatus.REQUESTED, help_text="Where it is."
+    )
+    cost_change = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, help_text="Change in the contract's value (±)."
+    )
+    days_change = models.IntegerField(null=True, blank=True, help_text="Change in the term, in days (±).")
+    risk_impact = models.TextField(blank=True, default="", help_text="The impact on the risks and who bears them.")
+    authority = models.CharField(max_length=30, blank=True, default="", help_text="Who must authorise it.")
+    assessed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who assessed it."
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True, help_text="When.")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who decided."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, help_text="When.")
+    decision = models.TextField(blank=True, default="", help_text="The decision's reasons.")
+    version = models.ForeignKey(
+        ContractVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The contract version it became.",
+    )
+
+    class Meta:
+        ordering = ["contract", "-number"]
+        constraints = [models.UniqueConstraint(fields=["contract", "number"], name="change_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Change {self.number}: {self.title}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.contracts import views
+from civicpact.contracts import change_views, views
 
 app_name = "contracts"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("<int:pk>/milestones/", views.milestones_plan, name="milestones-plan"),
     path("<int:pk>/milestones/<int:milestone_pk>/report/", views.milestone_report, name="milestone-report"),
     path("<int:pk>/milestones/<int:milestone_pk>/decide/", views.milestone_decide, name="milestone-decide"),
+    path("<int:pk>/changes/", change_views.change_request, name="change-request"),
+    path("<int:pk>/changes/<int:number>/", change_views.change_detail, name="change-detail"),
+    path("<int:pk>/changes/<int:number>/assess/", change_views.change_assess, name="change-assess"),
+    path("<int:pk>/changes/<int:number>/decide/", change_views.change_decide, name="change-decide"),
 ]

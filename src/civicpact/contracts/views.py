@@ -123,6 +123,7 @@ def contract_context(request: HttpRequest, contract: Contract, **extra: Any) -> 
         "can_manage": manager,
         "blockers": blockers,
         "sign_forms": _sign_forms(request, contract, latest, extra.get("sign_form")),
+        "can_request_change": contract.status == ContractStatus.ACTIVE and (manager or _is_partner(request, latest)),
         "documents": list(contract.documents.all()),
         "milestones": list(contract.milestones.all()),
         "milestone_form": extra.get("milestone_form")

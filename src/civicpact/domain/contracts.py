@@ -228,3 +228,63 @@ def milestone_payment(value: Decimal, percent: Decimal | None) -> Decimal:
     if percent is None:
         return Decimal(0)
     return (value * percent / 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+# --- change control ------------------------------------------------------------------------------------------------
+
+
+class Authority(StrEnum):
+    """Who may authorise a change, by its impact: the delegation ladder."""
+
+    CONTRACT_MANAGER = "contract_manager"
+    PPP_UNIT = "ppp_unit"
+    COUNCIL = "council"
+
+
+AUTHORITY_LABELS = {
+    Authority.CONTRACT_MANAGER: "the contract manager",
+    Authority.PPP_UNIT: "the PPP unit",
+    Authority.COUNCIL: "the council (an administrator records its decision)",
+}
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """Up to `manager_amount` (and `manager_days`) a contract manager authorises; up to `unit_amount` (and
+    `unit_days`) the PPP unit; above either, the council. Amounts compare with the absolute change in value."""
+
+    manager_amount: Decimal = Decimal(50_000)
+    manager_days: int = 30
+    unit_amount: Decimal = Decimal(500_000)
+    unit_days: int = 180
+
+
+DEFAULT_DELEGATION = Delegation()
+
+
+def required_authority(
+    cost_change: Decimal, days_change: int, delegation: Delegation = DEFAULT_DELEGATION
+) -> Authority:
+    """The lowest level allowed to authorise a change of this size (value and term, up or down)."""
+    amount, days = abs(cost_change), abs(days_change)
+    if amount <= delegation.manager_amount and days <= delegation.manager_days:
+        return Authority.CONTRACT_MANAGER
+    if amount <= delegation.unit_amount and days <= delegation.unit_days:
+        return Authority.PPP_UNIT
+    return Authority.COUNCIL
+
+
+AUTHORITY_ORDER = (Authority.CONTRACT_MANAGER, Authority.PPP_UNIT, Authority.COUNCIL)
+
+
+def may_authorise(held: Authority, needed: Authority) -> bool:
+    return AUTHORITY_ORDER.index(held) >= AUTHORITY_ORDER.index(needed)
+
+
+def change_rationale(cost_change: Decimal, days_change: int) -> Rationale:
+    """The contract version's rationale for an authorised change: the term, else the price, else the scope."""
+    if days_change:
+        return Rationale.TIME_EXTENSION
+    if cost_change:
+        return Rationale.PRICE_CHANGE
+    return Rationale.SCOPE_CHANGE
