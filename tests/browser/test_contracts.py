@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from civicpact.contracts.models import Contract
 from tests.browser.test_tendering import sign_in_as
-from tests.contracts.test_contracts import awarded  # noqa: F401  (a fixture)
+from tests.contracts.test_contracts import awarded, legacy_terms, parking_project  # noqa: F401  (fixtures)
+from tests.contracts.test_milestones import live  # noqa: F401
 
 
 def test_the_partner_and_the_city_sign_the_awarded_contract_after_the_standstill(visitor, awarded):  # noqa: F811
@@ -39,3 +40,28 @@ def test_the_partner_and_the_city_sign_the_awarded_contract_after_the_standstill
         visitor.check("contract-in-force")
     contract.refresh_from_db()
     assert (contract.status, contract.in_force) == ("active", 1)
+
+
+def test_the_partner_requests_a_change_and_the_manager_assesses_and_authorises_it(visitor, live):  # noqa: F811
+    page = visitor.page
+    sign_in_as(visitor, "supplier")
+    visitor.visit(f"/contracts/{live.pk}/", "contract-in-force-partner")
+    page.get_by_text("Request a change").click()
+    page.get_by_label("The change in a line").fill("Add 40 lights on the new cycle path")
+    page.get_by_label("What changes and why").fill("The cycle path opens in spring; it needs lighting.")
+    page.get_by_role("button", name="Request the change").click()
+    expect(page.get_by_text("the contract manager assesses its impact")).to_be_visible()
+    visitor.check("change-requested")
+    url = page.url
+
+    sign_in_as(visitor, "manager")
+    page.goto(url)
+    page.get_by_label("Change in the contract's value (negative for a saving)").fill("36000")
+    page.get_by_label("Change in the term, in days (negative to shorten)").fill("0")
+    page.get_by_label("Impact on the risks").fill("The partner bears the new lights' availability risk.")
+    page.get_by_role("button", name="Record the assessment").click()
+    expect(page.get_by_text("the contract manager must authorise it")).to_be_visible()
+    page.get_by_label("Reasons").fill("Within the delegation; budget line 4.2.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("It became")).to_be_visible()
+    visitor.check("change-authorised")
