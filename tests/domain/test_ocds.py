@@ -100,3 +100,204 @@ def test_money_rounds_halves_up_to_the_cent():
     assert to_cents(Decimal("0.005")) == Decimal("0.01")
     assert to_cents(Decimal("-0.005")) == Decimal("-0.01")
     assert to_cents(Decimal("2.344")) == Decimal("2.34")
+
+
+# --- the performance regime: agreed metrics and an issued statement's implementation ---------------------------------
+
+
+def _issued(figures, *, statement_id="statement-7", number=1, corrects=None):
+    from tests.domain.test_performance_money import REGIME
+
+    return ocds.IssuedStatement(
+        statement_id=statement_id,
+        number=number,
+        month="2026-03",
+        issued=datetime(2026, 4, 2, 9, 30, tzinfo=UTC),
+        regime_version=3,
+        regime=REGIME,
+        figures=figures,
+        payer=ocds.ContractParty("org-1", "Energy and Street Lighting", ("buyer", "payer")),
+        payee=ocds.ContractParty("org-2", "Lumen Grid", ("payee", "privateParty", "supplier")),
+        corrects=corrects,
+    )
+
+
+def _capped_month():
+    """tests/domain/test_performance_money.py's month that hits the cap: gross 31,000.00, 20,000.00 applied."""
+    from civicpact.domain.performance.money import statement
+    from tests.domain.test_performance_money import MONTH, REGIME, REGISTER, counts, month
+
+    return statement(
+        REGIME,
+        month(
+            counts("L1", down=1440, events=1, deductible_down=(1440,)),
+            counts("S1", degraded=MONTH, events=2, rectified=1, deductible_degraded=(MONTH,)),
+        ),
+        REGISTER,
+        {"fix_time": 4},
+    ).as_dict()
+
+
+def test_an_issued_statement_publishes_its_net_payment_from_the_city_to_the_partner():
+    body = ocds.statement_implementation(_issued(_capped_month()))
+    assert body["transactions"] == [
+        {
+            "id": "statement-7",
+            "date": "2026-04-02T09:30:00.000Z",
+            "value": {"amount": 80000.0, "currency": "EUR"},
+            "payer": {"id": "org-1", "name": "Energy and Street Lighting"},
+            "payee": {"id": "org-2", "name": "Lumen Grid"},
+        }
+    ]
+    (report,) = body["documents"]
+    assert (report["id"], report["documentType"]) == ("statement-7", "financialProgressReport")
+    assert report["description"].startswith(
+        "Payment statement #1 for 2026-03, under performance regime version 3: unitary charge 100000.00 EUR, "
+        "deductions 20000.00 EUR (capped), bonus 0.00 EUR, net payment 80000.00 EUR."
+    )
+
+
+def test_the_failures_carry_their_events_and_penalties_and_the_cap_is_said():
+    body = ocds.statement_implementation(_issued(_capped_month()))
+    availability, kpi = body["performanceFailures"]
+    cap = " The month's deductions of 31000.00 EUR were capped at 20000.00 EUR: that much was deducted in all."
+    period = {"startDate": "2026-03-01T00:00:00.000Z", "endDate": "2026-03-31T22:59:59.999Z"}  # Lisbon, summer time
+    assert availability == {
+        "id": "2026-03-availability",
+        "period": period,
+        "category": "Availability",
+        "events": 2,  # L1's outage and S1's second one; S1's first was fixed within the rectification period
+        "penaltyContracted": availability["penaltyContracted"],
+        "penaltyImposed": "30000.00 EUR deducted from statement #1 for 2026-03 (regime version 3)." + cap,
+        "penaltyPaid": True,
+    }
+    assert "An outage fixed within 240 minutes costs nothing" in availability["penaltyContracted"]
+    assert "count 1.0, 1.5, 2.0 times" in availability["penaltyContracted"]
+    assert "capped at 20% of the unitary charge" in availability["penaltyContracted"]
+    assert kpi == {
+        "id": "2026-03-kpi-fix_time",
+        "period": period,
+        "category": "Fault fixed within 24 hours",
+        "events": 4,
+        "penaltyContracted": "250.00 EUR for each failure to meet the target (a fix within 24 hours).",
+        "penaltyImposed": "1000.00 EUR deducted from statement #1 for 2026-03 (regime version 3)." + cap,
+        "penaltyPaid": True,
+    }
+
+
+def test_the_months_availability_is_observed_against_the_target():
+    (metric,) = ocds.statement_implementation(_issued(_capped_month()))["metrics"]
+    actual, target = metric["observations"]
+    assert metric["id"] == "availability"
+    assert (actual["id"], actual["measure"], actual["notes"]) == (
+        "availability-2026-03",
+        50,
+        "Target 99.0% (regime version 3): not met.",
+    )
+    assert actual["unit"] == target["unit"] == {"name": "percent", "scheme": "UNCEFACT", "id": "P1"}
+    assert (target["id"], target["measure"], target["dimensions"]) == (
+        "availability-2026-03-target",
+        99,
+        {"observationType": "target"},
+    )
+
+
+def test_a_month_without_service_intervals_has_no_availability_figure():
+    figures = _capped_month() | {"contract_availability_percent": None}
+    (metric,) = ocds.statement_implementation(_issued(figures))["metrics"]
+    assert "measure" not in metric["observations"][0]
+    assert metric["observations"][0]["notes"].startswith("No service interval")
+
+
+def test_a_clean_month_discloses_each_category_with_no_penalty():
+    from civicpact.domain.performance.money import statement
+    from tests.domain.test_performance_money import REGIME, REGISTER, month
+
+    figures = statement(REGIME, month(), REGISTER).as_dict()
+    failures = ocds.statement_implementation(_issued(figures))["performanceFailures"]
+    assert [(f["id"], f["events"], f["penaltyImposed"]) for f in failures] == [
+        ("2026-03-availability", 0, "None."),
+        ("2026-03-kpi-fix_time", 0, "None."),
+    ]
+    assert not any("penaltyPaid" in f for f in failures)
+
+
+def test_the_same_statement_gives_the_same_ids_and_a_correction_its_own_transaction():
+    from decimal import Decimal
+
+    figures = _capped_month()
+    assert ocds.statement_implementation(_issued(figures)) == ocds.statement_implementation(_issued(figures))
+    corrected = ocds.CorrectedStatement("statement-7", 1, Decimal("81000.00"))
+    body = ocds.statement_implementation(_issued(figures, statement_id="statement-9", number=2, corrects=corrected))
+    (transaction,) = body["transactions"]
+    assert (transaction["id"], transaction["value"]["amount"]) == ("statement-9", -1000.0)
+    assert (
+        "It corrects statement #1 (statement-7), whose net payment was 81000.00 EUR"
+        in (body["documents"][0]["description"])
+    )
+    first = ocds.statement_implementation(_issued(figures))
+    # the month's observation and failures are revised by the correction, under the same ids
+    assert [f["id"] for f in body["performanceFailures"]] == [f["id"] for f in first["performanceFailures"]]
+    assert body["metrics"][0]["observations"][0]["id"] == first["metrics"][0]["observations"][0]["id"]
+
+
+@pytest.mark.parametrize(
+    ("month", "tz", "period"),
+    [
+        ("2026-03", "Europe/Lisbon", ("2026-03-01T00:00:00.000Z", "2026-03-31T22:59:59.999Z")),
+        ("2026-12", "UTC", ("2026-12-01T00:00:00.000Z", "2026-12-31T23:59:59.999Z")),
+        ("2026-01", "America/New_York", ("2026-01-01T05:00:00.000Z", "2026-02-01T04:59:59.999Z")),
+    ],
+)
+def test_a_months_period_is_in_the_regimes_local_time(month, tz, period):
+    assert ocds.month_period(month, tz) == {"startDate": period[0], "endDate": period[1]}
+
+
+def test_agreed_metrics_give_the_availability_and_kpi_targets_under_ids_that_a_new_version_revises():
+    from tests.domain.test_performance_money import REGIME
+
+    availability, kpi = ocds.agreed_metrics(REGIME, version=2)
+    assert availability["observations"][0] | {"notes": ""} == {
+        "id": "availability-target",
+        "measure": 99,
+        "unit": {"name": "percent", "scheme": "UNCEFACT", "id": "P1"},
+        "notes": "",
+    }
+    assert "Performance regime version 2" in availability["description"]
+    assert kpi["observations"][0] == {
+        "id": "kpi-fix_time-target",
+        "measure": 24,
+        "unit": {"name": "hours", "scheme": "UNCEFACT", "id": "HUR"},
+        "notes": "250.00 EUR deducted for each failure to meet the target.",
+    }
+    later = ocds.agreed_metrics(REGIME, version=3)
+    assert [m["id"] for m in later] == ["availability", "kpi-fix_time"]
+    sections = ocds.agreed_metrics_sections(REGIME, version=2, contract_id="contract-1", award_id="award-1")
+    assert sections["contracts"][0]["agreedMetrics"][0]["id"] == "availability"
+
+
+def test_the_statement_and_agreed_metrics_releases_pass_the_ppp_profile_schema():
+    from civicpact.ledger.validation import release_package_errors
+    from tests.domain.test_performance_money import REGIME
+
+    moment = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)
+    releases = [
+        ocds.build_release(
+            ocid="ocds-cvp0dm-1",
+            release_id="ocds-cvp0dm-1-00001",
+            date=moment,
+            tags=["contractUpdate"],
+            sections=ocds.agreed_metrics_sections(REGIME, version=3, contract_id="contract-1", award_id="award-1"),
+        ),
+        ocds.build_release(
+            ocid="ocds-cvp0dm-1",
+            release_id="ocds-cvp0dm-1-00002",
+            date=moment + timedelta(seconds=1),
+            tags=["implementation"],
+            sections=ocds.statement_sections(_issued(_capped_month()), contract_id="contract-1", award_id="award-1"),
+        ),
+    ]
+    package = ocds.release_package(
+        releases, uri="https://x.example/p.json", published_date=moment, publisher_name="City"
+    )
+    assert release_package_errors(package) == []

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from civicpact.domain.money import to_cents
+from civicpact.domain.performance.regime import Kpi, Regime
 
 OCDS_VERSION = "1.1"
 OCID_PREFIX_PATTERN = re.compile(r"^ocds-[a-z0-9]{6}$")
@@ -373,3 +375,311 @@ def contract_sections(notice: ContractNotice) -> dict[str, Any]:
             }
         ]
     return sections
+
+
+# --- the performance regime: agreed metrics, and what an issued payment statement publishes -------------------------
+
+PERCENT_UNIT: Mapping[str, str] = {"name": "percent", "scheme": "UNCEFACT", "id": "P1"}
+HOURS_UNIT: Mapping[str, str] = {"name": "hours", "scheme": "UNCEFACT", "id": "HUR"}
+SCORE_UNIT: Mapping[str, str] = {"name": "score"}
+AVAILABILITY_METRIC = "availability"  # the metric's id, in agreedMetrics and in implementation.metrics
+
+
+@dataclass(frozen=True)
+class CorrectedStatement:
+    """The issued statement a correction replaces (its id as published, its number and net payment)."""
+
+    statement_id: str
+    number: int
+    net_payment: Decimal
+
+
+@dataclass(frozen=True)
+class IssuedStatement:
+    """An issued payment statement, as its implementation release publishes it. Ids are derived from
+    `statement_id` (the transaction, the statement's document) or from the month (the metric observations and
+    performance failures, which a correction revises), so publishing the same statement twice gives the same ids."""
+
+    statement_id: str  # stable per statement, e.g. statement-<pk>
+    number: int  # 1; a correction of an issued statement 2, 3…
+    month: str  # YYYY-MM
+    issued: datetime
+    regime_version: int
+    regime: Regime  # the regime version the statement used
+    figures: Mapping[str, Any]  # money.Statement.as_dict(), as frozen with the issued statement
+    payer: ContractParty  # the city
+    payee: ContractParty  # the partner
+    corrects: CorrectedStatement | None = None
+
+
+def _number(value: Decimal) -> float | int:
+    """A JSON number for a measure: an integer when it is whole."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _text_amount(amount: Decimal, currency: str) -> str:
+    return f"{to_cents(amount):f} {currency}"
+
+
+def month_period(month: str, tz: str) -> dict[str, str]:
+    """An OCDS period for a month in the regime's local time: from its first midnight to its last millisecond."""
+    year, number = (int(part) for part in month.split("-"))
+    zone = ZoneInfo(tz)
+    start = datetime(year, number, 1, tzinfo=zone)
+    following = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
+    return {"startDate": format_date(start), "endDate": format_date(following - timedelta(milliseconds=1))}
+
+
+def _kpi_target(kpi: Kpi) -> str:
+    if kpi.kind == "response_time":
+        return f"a response within {kpi.target:f} hours"
+    if kpi.kind == "fix_time":
+        return f"a fix within {kpi.target:f} hours"
+    return f"a score of at least {kpi.target:f}"
+
+
+def _kpi_unit(kpi: Kpi) -> dict[str, str]:
+    return dict(SCORE_UNIT if kpi.kind == "periodic" else HOURS_UNIT)
+
+
+def _availability_rule(regime: Regime) -> str:
+    """The contracted availability deduction, in words (a performance failure's penaltyContracted)."""
+    availability, measurement = regime.availability, regime.measurement
+    if availability.mode == "rate":
+        base = f"{_text_amount(availability.rate or Decimal(0), regime.currency)} per unavailable service interval"
+    else:
+        weightings = ", ".join(f"{c.name} {c.weighting:f}%" for c in regime.asset_classes)
+        base = (
+            "each asset's share of the monthly unitary charge (its class's weighting, "
+            f"{weightings}, divided among the class's assets) for each unavailable service interval, "
+            "over its service intervals in the month"
+        )
+    parts = [
+        f"Deducted: {base} ({measurement.interval_minutes}-minute intervals).",
+        f"An outage fixed within {availability.rectification_minutes} minutes costs nothing; a longer one counts "
+        "from its start.",
+        f"An interval unavailable but used counts {availability.ubu_factor:f} of one.",
+    ]
+    if len(availability.multipliers) > 1:
+        ratchet = ", ".join(f"{m:f}" for m in availability.multipliers)
+        parts.append(f"An asset's 1st, 2nd, … deductible outages in the month count {ratchet} times.")
+    parts.append(f"The month's deductions are capped at {regime.cap_percent:f}% of the unitary charge.")
+    return " ".join(parts)
+
+
+def _imposed(amount: Decimal, events: int, figures: Mapping[str, Any], where: str) -> str:
+    """A performance failure's penaltyImposed: the category's deduction, and the cap when it applied."""
+    currency = str(figures["currency"])
+    if events == 0 and amount == 0:
+        return "None."
+    text = f"{_text_amount(amount, currency)} deducted from {where}."
+    if figures.get("capped"):
+        text += (
+            f" The month's deductions of {_text_amount(Decimal(figures['gross_deductions']), currency)} were capped "
+            f"at {_text_amount(Decimal(figures['cap_amount']), currency)}: that much was deducted in all."
+        )
+    return text
+
+
+def _failure(
+    *,
+    failure_id: str,
+    period: Mapping[str, str],
+    category: str,
+    events: int,
+    contracted: str,
+    amount: Decimal,
+    figures: Mapping[str, Any],
+    where: str,
+) -> dict[str, Any]:
+    """A performance failure disclosure: penaltyPaid is true when a deduction was withheld from the payment that
+    the same release publishes (left out when nothing was deducted)."""
+    failure: dict[str, Any] = {
+        "id": failure_id,
+        "period": dict(period),
+        "category": category,
+        "events": events,
+        "penaltyContracted": contracted,
+        "penaltyImposed": _imposed(amount, events, figures, where),
+    }
+    if amount > 0 and Decimal(figures["deductions_applied"]) > 0:
+        failure["penaltyPaid"] = True
+    return failure
+
+
+def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
+    """A contract's `implementation` for an issued payment statement: its transaction (the net payment from the
+    city to the partner; for a correction, the difference from the statement it corrects), the statement as a
+    financial progress report, the month's availability against the target (`metrics`), and the month's
+    performance failures with the penalties imposed (`performanceFailures`: availability and each KPI, every
+    category every month, so that a correction revises each of them)."""
+    figures, regime, month = statement.figures, statement.regime, statement.month
+    currency = str(figures["currency"])
+    net = Decimal(figures["net_payment"])
+    period = month_period(month, regime.measurement.timezone)
+    label = f"statement #{statement.number} for {month} (regime version {statement.regime_version})"
+    corrects = statement.corrects
+    amount = net if corrects is None else net - corrects.net_payment
+    transaction: dict[str, Any] = {
+        "id": statement.statement_id,
+        "date": format_date(statement.issued),
+        "value": money(amount, currency),
+        "payer": organisation_reference(statement.payer.party_id, statement.payer.name),
+        "payee": organisation_reference(statement.payee.party_id, statement.payee.name),
+    }
+    deductions = Decimal(figures["deductions_applied"])
+    summary = (
+        f"Payment statement #{statement.number} for {month}, under performance regime version "
+        f"{statement.regime_version}: unitary charge {_text_amount(Decimal(figures['monthly_charge']), currency)}, "
+        f"deductions {_text_amount(deductions, currency)}"
+        + (" (capped)" if figures.get("capped") else "")
+        + f", bonus {_text_amount(Decimal(figures['bonus']), currency)}, net payment {_text_amount(net, currency)}."
+    )
+    if corrects is not None:
+        summary += (
+            f" It corrects statement #{corrects.number} ({corrects.statement_id}), whose net payment was "
+            f"{_text_amount(corrects.net_payment, currency)}: its transaction {statement.statement_id} is the "
+            f"difference, {_text_amount(amount, currency)}."
+        )
+    report = document(
+        DocumentRef(
+            document_id=statement.statement_id,
+            document_type="financialProgressReport",
+            title=f"Payment statement {month} #{statement.number}",
+            date_published=statement.issued,
+            description=summary,
+        )
+    )
+    target = regime.availability.target_percent
+    percent = figures.get("contract_availability_percent")
+    actual: dict[str, Any] = {
+        "id": f"{AVAILABILITY_METRIC}-{month}",
+        "period": dict(period),
+        "dimensions": {"observationType": "actual"},
+    }
+    if percent is None:
+        actual["notes"] = "No service interval in the month: no availability figure."
+    else:
+        met = "met" if Decimal(percent) >= target else "not met"
+        actual |= {
+            "measure": _number(Decimal(percent)),
+            "unit": dict(PERCENT_UNIT),
+            "notes": f"Target {target:f}% (regime version {statement.regime_version}): {met}.",
+        }
+    metric = {
+        "id": AVAILABILITY_METRIC,
+        "title": "Availability",
+        "description": "Contract availability in the month: available service intervals over all service "
+        "intervals of the register's assets.",
+        "observations": [
+            actual,
+            {
+                "id": f"{AVAILABILITY_METRIC}-{month}-target",
+                "period": dict(period),
+                "dimensions": {"observationType": "target"},
+                "measure": _number(target),
+                "unit": dict(PERCENT_UNIT),
+            },
+        ],
+    }
+    events = sum(int(a["events"]) - int(a["rectified_events"]) for a in figures.get("assets", ()))
+    failures = [
+        _failure(
+            failure_id=f"{month}-{AVAILABILITY_METRIC}",
+            period=period,
+            category="Availability",
+            events=events,
+            contracted=_availability_rule(regime),
+            amount=Decimal(figures["availability_deductions"]),
+            figures=figures,
+            where=label,
+        )
+    ]
+    kpis = {k.key: k for k in regime.kpis}
+    for line in figures.get("kpis", ()):
+        kpi = kpis.get(str(line["kpi"]))
+        rule = (
+            f"{_text_amount(Decimal(line['deduction_per_failure']), currency)} for each failure to meet the target"
+            + (f" ({_kpi_target(kpi)})." if kpi is not None else ".")
+        )
+        failures.append(
+            _failure(
+                failure_id=f"{month}-kpi-{line['kpi']}",
+                period=period,
+                category=str(line["name"]),
+                events=int(line["failures"]),
+                contracted=rule,
+                amount=Decimal(line["deduction"]),
+                figures=figures,
+                where=label,
+            )
+        )
+    return {
+        "transactions": [transaction],
+        "documents": [report],
+        "metrics": [metric],
+        "performanceFailures": failures,
+    }
+
+
+def statement_sections(statement: IssuedStatement, *, contract_id: str, award_id: str) -> dict[str, Any]:
+    """parties (the payer and payee, with all their roles) and the contract's implementation for an issued
+    payment statement."""
+    return {
+        "parties": [
+            party(party_id=p.party_id, name=p.name, roles=p.roles) for p in (statement.payer, statement.payee)
+        ],
+        "contracts": [{"id": contract_id, "awardID": award_id, "implementation": statement_implementation(statement)}],
+    }
+
+
+def agreed_metrics(regime: Regime, *, version: int) -> list[dict[str, Any]]:
+    """A contract's agreedMetrics from its performance regime: the availability target and each KPI's target.
+    Ids do not depend on the version, so a new regime version revises the targets."""
+    measurement = regime.measurement
+    metrics: list[dict[str, Any]] = [
+        {
+            "id": AVAILABILITY_METRIC,
+            "title": "Availability",
+            "description": (
+                f"Contract availability in a month: the service intervals ({measurement.interval_minutes} "
+                f"minutes, within each asset class's service hours, {measurement.timezone} time) in which the "
+                f"assets were available, over all their service intervals. Performance regime version {version}."
+            ),
+            "observations": [
+                {
+                    "id": f"{AVAILABILITY_METRIC}-target",
+                    "measure": _number(regime.availability.target_percent),
+                    "unit": dict(PERCENT_UNIT),
+                    "notes": _availability_rule(regime),
+                }
+            ],
+        }
+    ]
+    for kpi in regime.kpis:
+        metrics.append(
+            {
+                "id": f"kpi-{kpi.key}",
+                "title": kpi.name,
+                "description": f"Target: {_kpi_target(kpi)}. Performance regime version {version}.",
+                "observations": [
+                    {
+                        "id": f"kpi-{kpi.key}-target",
+                        "measure": _number(kpi.target),
+                        "unit": _kpi_unit(kpi),
+                        "notes": f"{_text_amount(kpi.deduction_per_failure, regime.currency)} deducted for each "
+                        "failure to meet the target.",
+                    }
+                ],
+            }
+        )
+    return metrics
+
+
+def agreed_metrics_sections(regime: Regime, *, version: int, contract_id: str, award_id: str) -> dict[str, Any]:
+    """The contract's agreedMetrics, for a contractUpdate release when a regime version is saved."""
+    return {
+        "contracts": [
+            {"id": contract_id, "awardID": award_id, "agreedMetrics": agreed_metrics(regime, version=version)}
+        ]
+    }

@@ -32,6 +32,7 @@ from civicpact.domain.performance.regime import (
 )
 from civicpact.ledger.services import audit_append
 from civicpact.performance import ingest as telemetry
+from civicpact.performance import publication
 from civicpact.performance.models import (
     Asset,
     BatchStatus,
@@ -120,6 +121,8 @@ def regime_save(
             payload={"version": regime.number, "rationale": regime.rationale},
             public=contract.status == ContractStatus.ACTIVE,
         )
+        if contract.status == ContractStatus.ACTIVE:
+            publication.regime_release(actor, contract)
         return regime
 
 
@@ -431,6 +434,7 @@ def statement_issue(*, actor: User, statement_id: int) -> Statement:
             payload={"month": statement.month, "number": statement.number, "net": str(statement.net)},
             public=True,
         )
+        publication.statement_release(actor, statement)
         return statement
 
 
