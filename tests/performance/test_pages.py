@@ -38,6 +38,7 @@ def test_the_regime_page_saves_versions_names_errors_and_exports(client_for, man
 
 
 def test_an_upload_is_ingested_in_the_background_with_its_rejection_report(
+    flushable_ledger,  # the worker closes the connection: the test cannot sit in one transaction
     client_for,
     manager,
     supplier,
