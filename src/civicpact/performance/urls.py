@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.performance import views
+from civicpact.performance import report_views, views
 
 app_name = "performance"
 
@@ -23,5 +23,18 @@ urlpatterns = [
         "<int:pk>/performance/statements/<int:statement_pk>/disputes/<int:dispute_pk>/answer/",
         views.dispute_answer,
         name="dispute-answer",
+    ),
+]
+urlpatterns += [
+    path("<int:pk>/performance/dashboard/", report_views.dashboard, name="dashboard"),
+    path(
+        "<int:pk>/performance/statements/<int:statement_pk>/statement.pdf",
+        report_views.statement_pdf,
+        name="statement-pdf",
+    ),
+    path(
+        "<int:pk>/performance/statements/<int:statement_pk>/statement.xlsx",
+        report_views.statement_xlsx,
+        name="statement-xlsx",
     ),
 ]
