@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from civicpact.accounts import permissions
 from civicpact.contracts.models import Contract
+from civicpact.domain.contracts import PartyRole
 
 
 def contract_list(*, actor: Any) -> QuerySet[Contract]:
@@ -21,3 +22,9 @@ def contract_list(*, actor: Any) -> QuerySet[Contract]:
 def contract_get(*, actor: Any, pk: int) -> Contract:
     """Raises Contract.DoesNotExist for a contract the actor may not see (its existence does not leak)."""
     return contract_list(actor=actor).get(pk=pk)
+
+
+def is_partner(user: Any, contract: Contract) -> bool:
+    """Whether the user acts for the partner of the contract's latest version."""
+    own = {org.pk for org in permissions.supplier_organisations(user)}
+    return any(int(p["organisation"]) in own for p in contract.latest.parties if p["role"] == PartyRole.PARTNER)

@@ -3,7 +3,6 @@ new versions, signatures per party, documents, and the contract releases."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -25,6 +24,7 @@ from civicpact.contracts.models import (
     Milestone,
     Signature,
 )
+from civicpact.contracts.selectors import is_partner
 from civicpact.domain import ocds
 from civicpact.domain.contracts import (
     AMENDMENT_RATIONALES,
@@ -45,12 +45,13 @@ from civicpact.domain.contracts import (
     terms_errors,
     unsigned_parties,
 )
-from civicpact.ledger.services import audit_append, ocid_mint, release_append
+from civicpact.ledger.services import audit_append, release_append
 from civicpact.pipeline.models import Project
+from civicpact.pipeline.services import project_ocid
 from civicpact.tendering.evaluation import signature_blockers
 from civicpact.tendering.models import Award
 from civicpact.tendering.services import planning_link, process_ocid
-from civicpact.util import human_size
+from civicpact.util import upload_digest
 
 TERM_FIELDS = ("title", "description", "value", "start_date", "end_date", "partnership_model", "payment_mechanisms")
 
@@ -356,11 +357,7 @@ def contract_ocid(actor: User, contract: Contract) -> str:
     """An awarded contract belongs to its tender's contracting process; one entered directly to its project's."""
     if contract.award is not None:
         return process_ocid(actor, contract.award.tender)
-    project = contract.project
-    if not project.ocid:
-        project.ocid = ocid_mint(actor=actor, obj=project, local_id=f"project-{project.pk}").ocid
-        project.save(update_fields=["ocid"])
-    return str(project.ocid)
+    return project_ocid(actor=actor, project=contract.project)
 
 
 def _contract_release(actor: User, contract: Contract, *, tag: str) -> None:
@@ -406,18 +403,9 @@ def contract_document_attach(
     *, actor: User, contract_id: int, upload: UploadedFile, title: str, document_type: str
 ) -> ContractDocument:
     _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit attach documents.")
-    limit = settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES
-    size = upload.size or 0
-    if not size:
-        raise ValidationError({"file": "The file is empty."})
-    if size > limit:
-        raise ValidationError({"file": f"The file is {human_size(size)}, over the {human_size(limit)} limit."})
+    size, sha256 = upload_digest(upload, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
         document = ContractDocument(
             contract=contract,
             title=title.strip() or str(upload.name or "document")[:200],
@@ -425,7 +413,7 @@ def contract_document_attach(
             file=upload,
             content_type=(upload.content_type or "application/octet-stream")[:100],
             size=size,
-            sha256=digest.hexdigest(),
+            sha256=sha256,
             uploaded_by=actor,
         )
         document.full_clean()
@@ -510,10 +498,8 @@ def milestone_report(*, actor: User, milestone_id: int, actual_date: date) -> Mi
     with transaction.atomic():
         milestone = Milestone.objects.select_for_update().select_related("contract").get(pk=milestone_id)
         contract = milestone.contract
-        partners = {int(p["organisation"]) for p in contract.latest.parties if p["role"] == PartyRole.PARTNER}
         _require(
-            permissions.can_manage_contracts(actor)
-            or any(org.pk in partners for org in permissions.supplier_organisations(actor)),
+            permissions.can_manage_contracts(actor) or is_partner(actor, contract),
             "Only the partner or the contract's managers report a milestone achieved.",
         )
         if contract.status != ContractStatus.ACTIVE:

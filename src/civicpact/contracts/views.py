@@ -23,7 +23,7 @@ from civicpact.contracts.forms import (
 )
 from civicpact.contracts.models import Contract, ContractDocument, Milestone
 from civicpact.domain.contracts import ContractStatus
-from civicpact.util import add_errors
+from civicpact.util import run_with_form
 
 
 def _contract(request: HttpRequest, pk: int) -> Contract:
@@ -34,15 +34,7 @@ def _contract(request: HttpRequest, pk: int) -> Contract:
 
 
 def _save(form: Any, save: Any) -> int:
-    try:
-        save()
-    except ValidationError as exc:
-        add_errors(form, exc)
-        return 400
-    except services.ContractError as exc:
-        form.add_error(None, str(exc))
-        return 409
-    return 0
+    return run_with_form(form, save, (services.ContractError,))
 
 
 @login_required
@@ -115,6 +107,9 @@ def contract_context(request: HttpRequest, contract: Contract, **extra: Any) -> 
         from civicpact.tendering.evaluation import signature_blockers
 
         blockers = signature_blockers(contract.award.tender)
+    active_party = contract.status == ContractStatus.ACTIVE and (
+        manager or selectors.is_partner(request.user, contract)
+    )
     return {
         "contract": contract,
         "latest": latest,
@@ -123,7 +118,7 @@ def contract_context(request: HttpRequest, contract: Contract, **extra: Any) -> 
         "can_manage": manager,
         "blockers": blockers,
         "sign_forms": _sign_forms(request, contract, latest, extra.get("sign_form")),
-        "can_request_change": contract.status == ContractStatus.ACTIVE and (manager or _is_partner(request, latest)),
+        "can_request_change": active_party,
         "documents": list(contract.documents.all()),
         "milestones": list(contract.milestones.all()),
         "milestone_form": extra.get("milestone_form")
@@ -132,7 +127,7 @@ def contract_context(request: HttpRequest, contract: Contract, **extra: Any) -> 
             if manager and contract.status in (ContractStatus.DRAFT, ContractStatus.ACTIVE)
             else None
         ),
-        "can_report": contract.status == ContractStatus.ACTIVE and (manager or _is_partner(request, latest)),
+        "can_report": active_party,
         "document_form": extra.get("document_form") or (ContractDocumentForm() if manager else None),
     }
 
@@ -253,11 +248,6 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileRe
     return FileResponse(
         document.file.open("rb"), as_attachment=True, filename=name, content_type=document.content_type
     )
-
-
-def _is_partner(request: HttpRequest, version: Any) -> bool:
-    own = {org.pk for org in permissions.supplier_organisations(request.user)}
-    return any(int(p["organisation"]) in own for p in version.parties if p["role"] == "partner")
 
 
 @login_required

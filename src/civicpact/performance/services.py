@@ -21,7 +21,8 @@ from django.utils import timezone
 from civicpact.accounts import permissions
 from civicpact.accounts.models import User
 from civicpact.contracts.models import Contract
-from civicpact.domain.contracts import ContractStatus, PartyRole
+from civicpact.contracts.selectors import is_partner
+from civicpact.domain.contracts import ContractStatus
 from civicpact.domain.performance import calendar, money
 from civicpact.domain.performance.regime import Regime as RegimeDoc
 from civicpact.domain.performance.regime import (
@@ -58,11 +59,6 @@ def _require(allowed: bool, message: str) -> None:
 
 def store_dir() -> Path:
     return Path(settings.CIVICPACT_TELEMETRY_DIR)
-
-
-def is_partner(user: Any, contract: Contract) -> bool:
-    own = {org.pk for org in permissions.supplier_organisations(user)}
-    return any(int(p["organisation"]) in own for p in contract.latest.parties if p["role"] == PartyRole.PARTNER)
 
 
 # --- the regime ----------------------------------------------------------------------------------------------------
@@ -345,9 +341,6 @@ def statement_compute(
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         if contract.status != ContractStatus.ACTIVE:
             raise PerformanceError("Statements are for a contract in force.")
-        regime = latest_regime(contract)
-        if regime is None:
-            raise PerformanceError("The contract has no performance regime yet.")
         latest = Statement.objects.filter(contract=contract).filter(month=month).order_by("-number").first()
         if latest is not None and latest.status == StatementStatus.ISSUED:
             raise PerformanceError(

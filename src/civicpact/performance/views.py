@@ -21,7 +21,7 @@ from civicpact.domain.performance.regime import regime_from_mapping, regime_to_t
 from civicpact.performance import services
 from civicpact.performance.forms import AssetsForm, DisputeForm, MonthForm, RegimeForm, TelemetryForm
 from civicpact.performance.models import Asset, IngestBatch, Statement
-from civicpact.util import add_errors
+from civicpact.util import run_with_form
 
 
 def _contract(request: HttpRequest, pk: int) -> Contract:
@@ -37,20 +37,12 @@ def _manage(request: HttpRequest) -> None:
 
 
 def _run(request: HttpRequest, form: Any, call: Any) -> int:
-    try:
-        call()
-    except ValidationError as exc:
-        add_errors(form, exc)
-        return 400
-    except services.PerformanceError as exc:
-        form.add_error(None, str(exc))
-        return 409
-    return 0
+    return run_with_form(form, call, (services.PerformanceError,))
 
 
 def _context(request: HttpRequest, contract: Contract, **forms: Any) -> dict[str, Any]:
     manager = permissions.can_manage_contracts(request.user)
-    partner = services.is_partner(request.user, contract)
+    partner = contracts.is_partner(request.user, contract)
     regime = services.latest_regime(contract)
     return {
         "contract": contract,
@@ -233,7 +225,7 @@ def statement_detail(request: HttpRequest, pk: int, statement_pk: int, dispute_f
     contract = _contract(request, pk)
     statement = _statement(contract, statement_pk)
     assets = statement.figures.get("assets", [])
-    partner = services.is_partner(request.user, contract)
+    partner = contracts.is_partner(request.user, contract)
     context = {
         "contract": contract,
         "statement": statement,

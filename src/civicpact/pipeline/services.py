@@ -265,6 +265,14 @@ def _party_id(organisation_id: int) -> str:
     return f"org-{organisation_id}"
 
 
+def project_ocid(*, actor: User, project: Project) -> str:
+    """The project's ocid, minted on first use (its planning process; a first procedure continues it)."""
+    if not project.ocid:
+        project.ocid = ocid_mint(actor=actor, obj=project, local_id=f"project-{project.pk}").ocid
+        project.save(update_fields=["ocid"])
+    return str(project.ocid)
+
+
 def project_publish_planning(*, actor: User, project: Project) -> Release:
     """Publish the project's planning release (its first ocid on first approval)."""
     with transaction.atomic():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -34,6 +33,7 @@ from civicpact.domain.tendering import (
 )
 from civicpact.ledger.services import audit_append, ocid_mint, release_append
 from civicpact.pipeline.models import Project
+from civicpact.pipeline.services import project_ocid
 from civicpact.tendering import sealing
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, StaleTender, TenderingError
 from civicpact.tendering.models import (
@@ -49,7 +49,7 @@ from civicpact.tendering.models import (
     TenderDocument,
     TenderStatus,
 )
-from civicpact.util import human_size
+from civicpact.util import human_size, upload_digest
 
 TIMELINE_FIELDS = {
     "publication": "publication_date",
@@ -229,9 +229,7 @@ def process_ocid(actor: User, tender: Tender) -> str:
     if first.ocid:
         return first.ocid
     project = first.project
-    if not project.ocid:
-        project.ocid = ocid_mint(actor=actor, obj=project, local_id=f"project-{project.pk}").ocid
-        project.save(update_fields=["ocid"])
+    project_ocid(actor=actor, project=project)
     taken = Tender.objects.filter(project=project, ocid=project.ocid).exclude(pk=first.pk).exists()
     first.ocid = ocid_mint(actor=actor, obj=first, local_id=f"tender-{first.pk}").ocid if taken else project.ocid
     Tender.objects.filter(pk=first.pk).update(ocid=first.ocid)
@@ -730,12 +728,7 @@ def tender_document_attach(
     """Attach a document to a draft; to a published tender still open for bids only as an amendment (with its
     published rationale: bids made so far must be re-confirmed)."""
     _require(permissions.can_manage_tenders(actor), "Only the PPP unit attaches tender documents.")
-    limit = settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES
-    size = upload.size or 0
-    if not size:
-        raise ValidationError({"file": "The file is empty."})
-    if size > limit:
-        raise ValidationError({"file": f"The file is {human_size(size)}, over the {human_size(limit)} limit."})
+    size, sha256 = upload_digest(upload, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
         now = timezone.now()
@@ -744,10 +737,6 @@ def tender_document_attach(
             raise TenderingError("Documents are added to a draft, or to a tender still open for bids by amendment.")
         if amending and not rationale.strip():
             raise ValidationError({"rationale": "Say why the document is added; the amendment is published."})
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
         document = TenderDocument(
             tender=tender,
             title=title.strip() or str(upload.name or "document")[:200],
@@ -755,7 +744,7 @@ def tender_document_attach(
             file=upload,
             content_type=(upload.content_type or "application/octet-stream")[:100],
             size=size,
-            sha256=digest.hexdigest(),
+            sha256=sha256,
             uploaded_by=actor,
         )
         document.full_clean()

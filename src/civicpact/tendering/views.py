@@ -38,7 +38,7 @@ from civicpact.tendering.models import (
     TenderDocument,
     TenderStatus,
 )
-from civicpact.util import add_errors
+from civicpact.util import run_with_form
 
 
 def _tender(request: HttpRequest, pk: int) -> Tender:
@@ -50,15 +50,7 @@ def _tender(request: HttpRequest, pk: int) -> Tender:
 
 def _save(form: Any, save: Any) -> int:
     """Run a service, putting its errors on the form: 0 when saved, else the status to answer with."""
-    try:
-        save()
-    except ValidationError as exc:
-        add_errors(form, exc)
-        return 400
-    except TenderingError as exc:
-        form.add_error(None, str(exc))
-        return 409
-    return 0
+    return run_with_form(form, save, (TenderingError,))
 
 
 def tender_list(request: HttpRequest) -> HttpResponse:
