@@ -11,13 +11,15 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# The lock files pin every package with its hashes, so pip installs them as they are (--no-deps): resolving
+# extras again (weasyprint's fonttools[woff]) made pip 23 reach for an unpinned release and refuse.
 $(VENV)/.run-installed: requirements/lock.txt pyproject.toml | $(BIN)/python
-	$(PIP) install --require-hashes -r requirements/lock.txt
+	$(PIP) install --no-deps --require-hashes -r requirements/lock.txt
 	$(PIP) install --no-deps -e .
 	touch $@
 
 $(VENV)/.test-installed: requirements/test-lock.txt pyproject.toml | $(BIN)/python
-	$(PIP) install --require-hashes -r requirements/test-lock.txt
+	$(PIP) install --no-deps --require-hashes -r requirements/test-lock.txt
 	$(PIP) install --no-deps -e .
 	touch $@ $(VENV)/.run-installed
 
