@@ -48,8 +48,10 @@ check: $(VENV)/.test-installed
 	  CIVICPACT_BID_MASTER_KEY=$$(head -c32 /dev/urandom | base64) \
 	  ALLOWED_HOSTS=civicpact.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
+## unit: the tests, spread over the cores (PYTEST_PARALLEL= runs them in one process)
+PYTEST_PARALLEL ?= -n auto --dist worksteal
 unit: $(VENV)/.test-installed
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 ## test: set up and run the whole suite: lint, types, Django checks, unit, integration and browser tests
 test: $(VENV)/.test-installed browser-deps lint types check unit
