@@ -17,6 +17,7 @@ from django.utils import timezone
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, User
 from civicpact.appraisal.selectors import risk_allocation_list
+from civicpact.contracts.hooks import run_in_force_hooks
 from civicpact.contracts.models import (
     Contract,
     ContractDocument,
@@ -347,6 +348,7 @@ def contract_sign(
                 payload={"version": number, "title": version.title, "value": str(version.value)},
                 public=True,
             )
+            run_in_force_hooks(actor=actor, contract=contract, first=first)  # e.g. the regime's agreedMetrics
         return signature
 
 

@@ -546,6 +546,28 @@ def _failure(
     return failure
 
 
+def _kpi_observed(line: Mapping[str, Any], kpi: Kpi | None, month: str, period: Mapping[str, str]) -> dict[str, Any]:
+    """A KPI's metric in a statement's implementation (the same id as its agreed metric, `kpi-<key>`): the month's
+    number of failures to meet the target, as counted for the statement (its penalty is a performance failure)."""
+    failures = int(line["failures"])
+    target = f" ({_kpi_target(kpi)})" if kpi is not None else ""
+    return {
+        "id": f"kpi-{line['kpi']}",
+        "title": str(line["name"]),
+        "description": f"Failures to meet the target{target} in the month.",
+        "observations": [
+            {
+                "id": f"kpi-{line['kpi']}-{month}",
+                "period": dict(period),
+                "dimensions": {"observationType": "actual"},
+                "measure": failures,
+                "unit": {"name": "failures"},
+                "notes": "Target met every time." if failures == 0 else f"{failures} failure(s) to meet the target.",
+            }
+        ],
+    }
+
+
 def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
     """A contract's `implementation` for an issued payment statement: its transaction (the net payment from the
     city to the partner; for a correction, the difference from the statement it corrects), the statement as a
@@ -635,8 +657,10 @@ def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
         )
     ]
     kpis = {k.key: k for k in regime.kpis}
+    metrics = [metric]
     for line in figures.get("kpis", ()):
         kpi = kpis.get(str(line["kpi"]))
+        metrics.append(_kpi_observed(line, kpi, month, period))
         rule = (
             f"{_text_amount(Decimal(line['deduction_per_failure']), currency)} for each failure to meet the target"
             + (f" ({_kpi_target(kpi)})." if kpi is not None else ".")
@@ -656,7 +680,7 @@ def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
     return {
         "transactions": [transaction],
         "documents": [report],
-        "metrics": [metric],
+        "metrics": metrics,
         "performanceFailures": failures,
     }
 
