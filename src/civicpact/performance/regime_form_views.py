@@ -1,0 +1,152 @@
+"""The performance regime edited as a form (the YAML/JSON text area stays as the advanced editor): formsets for
+the ratchet tiers, asset classes, service windows and KPIs; rows are added with a submit button (no JavaScript
+needed); the document is saved through `services.regime_save`, whose errors land next to the field they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from civicpact.accounts import permissions
+from civicpact.performance import services
+from civicpact.performance.models import Regime
+from civicpact.performance.regime_form import (
+    ADD_LABELS,
+    FORMSETS,
+    ROW_LABELS,
+    RegimeForms,
+    place_error,
+    regime_document,
+    regime_forms,
+    regime_forms_with_row,
+    regime_initial,
+)
+from civicpact.performance.views import _contract
+
+SECTION_TITLES = {
+    "ratchet": (
+        "Ratchet tiers",
+        "Multipliers of an asset's 1st, 2nd, 3rd and later deductible outages in a month. "
+        "None: one tier, multiplier 1.",
+    ),
+    "classes": (
+        "Asset classes",
+        "Each class's weighting is its share of the monthly charge, in percent: the weightings add up to exactly 100.",
+    ),
+    "windows": (
+        "Service windows",
+        "When each asset class must be available, in local time. Hours across midnight are two windows "
+        "(to 24:00, then from 00:00 the next day).",
+    ),
+    "kpis": ("Key performance indicators", "Each failure to meet a KPI's target deducts a fixed amount."),
+}
+
+
+def _starter(number: int) -> dict[str, Any]:
+    """A new regime's form: the deployment's currency and time zone, the common defaults, the amounts to fill."""
+    return {
+        "main": {
+            "number": number,
+            "currency": settings.CIVICPACT_CURRENCY,
+            "interval_minutes": 15,
+            "timezone": settings.TIME_ZONE,
+            "missing_data": "unavailable",
+            "mode": "share",
+            "rectification_minutes": 0,
+            "ubu_factor": "0.5",
+        },
+        "windows": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "24:00"}],
+    }
+
+
+def _save(request: HttpRequest, contract_id: int, pages: RegimeForms) -> bool:
+    """Validate the forms, build the document and save it; False with the errors on the forms."""
+    if not pages.is_valid():
+        return False
+    document = regime_document(pages)
+    if document is None:
+        return False
+    try:
+        services.regime_save(
+            actor=permissions.signed_in_user(request),
+            contract_id=contract_id,
+            expected_number=pages.main.cleaned_data["number"],
+            rationale=pages.main.cleaned_data["rationale"],
+            document=document,
+        )
+    except ValidationError as exc:
+        for path, errors in exc.message_dict.items():
+            for message in errors:
+                place_error(pages, path, message)
+        return False
+    except services.PerformanceError as exc:
+        pages.main.add_error(None, str(exc))
+        return False
+    return True
+
+
+def _summary(pages: RegimeForms) -> list[tuple[str, str]]:
+    """Every error once, for the summary at the top: (the id of the field or row to jump to, the message)."""
+    out = [("regime-form", str(e)) for e in pages.main.non_field_errors()]
+    out += [
+        (f"id_{name}", f"{pages.main[name].label}: {e}")
+        for name, errors in pages.main.errors.items()
+        if name != "__all__"
+        for e in errors
+    ]
+    for prefix, formset in pages.formsets.items():
+        out += [(f"{prefix}-rows", str(e)) for e in formset.non_form_errors()]
+        for index, form in enumerate(formset.forms):
+            for name, errors in form.errors.items():
+                anchor = f"{prefix}-{index}" if name == "__all__" else f"id_{prefix}-{index}-{name}"
+                label = "" if name == "__all__" else f"{form[name].label}: "
+                out += [(anchor, f"{ROW_LABELS[prefix]} {index + 1}: {label}{e}") for e in errors]
+    return out
+
+
+@login_required
+def regime_form(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    if not permissions.can_manage_contracts(request.user):
+        raise PermissionDenied("Only contract managers and the PPP unit set the regime.")
+    regime = services.latest_regime(contract)
+    number = regime.number if regime else 0
+    status = 200
+    if request.method == "POST":
+        added = request.POST.get("add", "")
+        if added in FORMSETS:
+            pages = regime_forms_with_row(request.POST, added)
+        else:
+            pages = regime_forms(request.POST)
+            if _save(request, contract.pk, pages):
+                messages.success(request, "The new version of the regime is saved; statements say which one they use.")
+                return redirect("performance:regime-form", pk=contract.pk)
+            status = 409 if any("changed by someone else" in str(e) for e in pages.main.non_field_errors()) else 400
+    else:
+        initial = regime_initial(regime.document, number=number) if regime else _starter(number)
+        pages = regime_forms(initial=initial)
+    context = {
+        "contract": contract,
+        "regime": regime,
+        "main": pages.main,
+        "sections": [
+            {
+                "prefix": prefix,
+                "formset": formset,
+                "title": SECTION_TITLES[prefix][0],
+                "help": SECTION_TITLES[prefix][1],
+                "row_label": ROW_LABELS[prefix],
+                "add_label": ADD_LABELS[prefix],
+            }
+            for prefix, formset in pages.formsets.items()
+        ],
+        "versions": Regime.objects.filter(contract=contract).select_related("created_by").order_by("-number"),
+        "summary": _summary(pages) if request.method == "POST" and "add" not in request.POST else [],
+    }
+    return render(request, "performance/regime_form.html", context, status=status)
