@@ -25,13 +25,9 @@ from django.forms import BaseFormSet, formset_factory
 from civicpact.domain.performance.regime import DAYS, FORMAT, INTERVALS, MISSING_DATA, MODES
 
 DAY_LABELS = dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
-KPI_KIND_LABELS = {"response_time": "Response time (hours)", "fix_time": "Fix time (hours)", "periodic": "Periodic"}
-MISSING_LABELS = {
-    "unavailable": "Unavailable (priced as down)",
-    "available": "Available (neither up nor priced)",
-    "excluded": "Excluded from the month's intervals",
-}
-MODE_LABELS = {"share": "Share of the asset's part of the charge", "rate": "Fixed rate per interval"}
+KPI_KIND_LABELS = {"response_time": "Response time", "fix_time": "Fix time", "periodic": "Periodic score"}
+MISSING_LABELS = {"unavailable": "Unavailable", "available": "Available", "excluded": "Excluded"}
+MODE_LABELS = {"share": "Share", "rate": "Rate"}
 
 
 def _decimal(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
@@ -65,7 +61,9 @@ class RegimeMainForm(forms.Form):
         label="Time zone", help_text="An IANA name such as Europe/Lisbon: service hours are in its local time."
     )
     missing_data = forms.ChoiceField(
-        choices=[(m, MISSING_LABELS[m]) for m in MISSING_DATA], label="An interval without data counts as"
+        choices=[(m, MISSING_LABELS[m]) for m in MISSING_DATA],
+        label="An interval without data is",
+        help_text="Unavailable: priced as down; available: neither up nor priced; excluded: not counted.",
     )
     target_percent = _decimal("Availability target (%)", help_text="At most 3 decimals, e.g. 99.5.")
     rectification_minutes = forms.IntegerField(
@@ -76,7 +74,11 @@ class RegimeMainForm(forms.Form):
     ubu_factor = _decimal(
         '"Unavailable but used" factor', help_text="0 to 1: what a degraded interval costs, as a share of one down."
     )
-    mode = forms.ChoiceField(choices=[(m, MODE_LABELS[m]) for m in MODES], label="Availability deduction")
+    mode = forms.ChoiceField(
+        choices=[(m, MODE_LABELS[m]) for m in MODES],
+        label="Deduction mode",
+        help_text="Share: of the asset's part of the charge; rate: a fixed amount per interval.",
+    )
     rate = _decimal("Rate per interval", required=False, help_text="Rate mode only: the amount per interval.")
     bonus_threshold_percent = _decimal(
         "Bonus: availability threshold (%)", required=False, help_text="Leave both bonus fields empty: no bonus."
@@ -99,13 +101,13 @@ class RegimeMainForm(forms.Form):
 
 
 class RatchetForm(forms.Form):
-    multiplier = _decimal("Multiplier", help_text="At least 1; never lower than the tier before.")
+    multiplier = _decimal("Multiplier")
 
 
 class AssetClassForm(forms.Form):
-    key = forms.CharField(max_length=64, label="Key", help_text="As in the asset register, e.g. streetlight.")
-    name = forms.CharField(required=False, label="Name", help_text="Empty: the key.")
-    weighting = _decimal("Weighting (%)", help_text="The classes add up to 100.")
+    key = forms.CharField(max_length=64, label="Key")
+    name = forms.CharField(required=False, label="Name")
+    weighting = _decimal("Weighting (%)")
 
 
 class ServiceWindowForm(forms.Form):
@@ -117,18 +119,15 @@ class ServiceWindowForm(forms.Form):
         max_length=5, label="From (HH:MM)", widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5})
     )
     end = forms.CharField(
-        max_length=5,
-        label="To (HH:MM)",
-        help_text='"24:00" is midnight at the end of the day.',
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5}),
+        max_length=5, label="To (HH:MM)", widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5})
     )
 
 
 class KpiForm(forms.Form):
-    key = forms.CharField(max_length=64, label="Key", help_text="e.g. fix_time.")
-    name = forms.CharField(required=False, label="Name", help_text="Empty: the key.")
+    key = forms.CharField(max_length=64, label="Key")
+    name = forms.CharField(required=False, label="Name")
     kind = forms.ChoiceField(choices=[("", "Choose…"), *KPI_KIND_LABELS.items()], label="Kind")
-    target = _decimal("Target", help_text="Hours; for a periodic KPI, the score to reach.")
+    target = _decimal("Target")
     deduction_per_failure = _decimal("Deduction per failure")
 
 
@@ -138,7 +137,7 @@ class RowFormSet(BaseFormSet):  # type: ignore[type-arg]
     def add_fields(self, form: Any, index: Any) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove this row when saving"
+            form.fields["DELETE"].label = "Remove this row"
 
     def kept(self) -> list[tuple[int, dict[str, Any]]]:
         rows = []

@@ -32,19 +32,24 @@ from civicpact.performance.views import _contract
 SECTION_TITLES = {
     "ratchet": (
         "Ratchet tiers",
-        "Multipliers of an asset's 1st, 2nd, 3rd and later deductible outages in a month. "
-        "None: one tier, multiplier 1.",
+        "Multipliers of an asset's 1st, 2nd, 3rd and later deductible outages in a month: each at least 1 and "
+        "never lower than the tier before. No tier: one tier, multiplier 1.",
     ),
     "classes": (
         "Asset classes",
-        "Each class's weighting is its share of the monthly charge, in percent: the weightings add up to exactly 100.",
+        "The key is what the asset register names; the name is shown (empty: the key). A class's weighting is its "
+        "share of the monthly charge in percent: the weightings add up to exactly 100.",
     ),
     "windows": (
         "Service windows",
-        "When each asset class must be available, in local time. Hours across midnight are two windows "
-        "(to 24:00, then from 00:00 the next day).",
+        "When each asset class (by its key) must be available, in local time, on the measurement interval's grid. "
+        '"24:00" is midnight at the end of the day; hours across midnight are two windows.',
     ),
-    "kpis": ("Key performance indicators", "Each failure to meet a KPI's target deducts a fixed amount."),
+    "kpis": (
+        "Key performance indicators",
+        "The target is in hours for a response or fix time, the score to reach for a periodic KPI; each failure "
+        "to meet it deducts the amount given. The name is shown (empty: the key).",
+    ),
 }
 
 
