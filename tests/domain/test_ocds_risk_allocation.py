@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ def codes(name):
 
 
 def risk(**change):
-    fields = {
+    fields: dict[str, Any] = {
         "risk_id": "risk-1",
         "category": RiskCategory.DATA_PROTECTION,
         "category_label": "Data protection",

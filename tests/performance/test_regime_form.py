@@ -23,7 +23,7 @@ from tests.performance.test_statements import REGIME, metered  # noqa: F401
 def posted(pages: RegimeForms) -> dict[str, Any]:
     """What a browser sends back for the forms as rendered, unchanged: every field's shown value by its name."""
     data: dict[str, Any] = {}
-    forms = [pages.main]
+    forms: list[Any] = [pages.main]
     for formset in pages.formsets.values():
         forms += [formset.management_form, *formset.forms]
     for form in forms:

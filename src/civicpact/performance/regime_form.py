@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
@@ -150,7 +150,7 @@ class RowFormSet(BaseFormSet):  # type: ignore[type-arg]
 
 
 def _formset(form: type[forms.Form]) -> type[RowFormSet]:
-    return formset_factory(form, formset=RowFormSet, extra=1, can_delete=True)
+    return cast(type[RowFormSet], formset_factory(form, formset=RowFormSet, extra=1, can_delete=True))
 
 
 RatchetFormSet = _formset(RatchetForm)
