@@ -121,6 +121,9 @@ def test_the_domains_refusals_land_next_to_the_field_they_name(client_for, manag
         section = next(s for s in response.context["sections"] if s["prefix"] == where[0])
         errors = [m for messages in section["formset"].forms[where[1]].errors.values() for m in messages]
     assert words in " ".join(errors)
+    html = response.content.decode()
+    assert response.context["summary"]
+    assert all(f'id="{anchor}"' in html for anchor, _ in response.context["summary"])  # the summary's links land
     assert Regime.objects.filter(contract=metered).count() == 1
 
 

@@ -373,7 +373,7 @@ ROW_FIELDS: Mapping[str, Mapping[str, str]] = {
     },
     "windows": {"days": "days", "from": "start", "to": "end"},
 }
-_ROW = re.compile(r"(asset_classes|kpis|availability\.ratchet)\[(\d+)\](?:\.(\w+))?(.*)")
+_ROW = re.compile(r"(asset_classes|kpis|availability\.ratchet)\[(\d+)\](?:\.(\w+))?.*")
 _WINDOW = re.compile(r"asset_classes\[(\d+)\]\.service_hours\[(\d+)\](?:\.(\w+))?")
 
 
@@ -391,7 +391,7 @@ def place_error(forms_: RegimeForms, path: str, message: str) -> None:
     if path in MAIN_FIELDS:
         forms_.main.add_error(MAIN_FIELDS[path], message)
         return
-    window = _WINDOW.fullmatch(path) or _WINDOW.match(path)
+    window = _WINDOW.match(path)
     if window:
         index = forms_.windows.get((int(window.group(1)), int(window.group(2))))
         if index is not None:

@@ -70,13 +70,14 @@ def _starter(number: int) -> dict[str, Any]:
     }
 
 
-def _save(request: HttpRequest, contract_id: int, pages: RegimeForms) -> bool:
-    """Validate the forms, build the document and save it; False with the errors on the forms."""
+def _save(request: HttpRequest, contract_id: int, pages: RegimeForms) -> int:
+    """Validate the forms, build the document and save it: 0 when saved; else 400 (invalid: the errors are on the
+    forms) or 409 (a newer version was saved meanwhile: who and when, on the whole form)."""
     if not pages.is_valid():
-        return False
+        return 400
     document = regime_document(pages)
     if document is None:
-        return False
+        return 400
     try:
         services.regime_save(
             actor=permissions.signed_in_user(request),
@@ -89,18 +90,18 @@ def _save(request: HttpRequest, contract_id: int, pages: RegimeForms) -> bool:
         for path, errors in exc.message_dict.items():
             for message in errors:
                 place_error(pages, path, message)
-        return False
+        return 400
     except services.PerformanceError as exc:
         pages.main.add_error(None, str(exc))
-        return False
-    return True
+        return 409
+    return 0
 
 
 def _summary(pages: RegimeForms) -> list[tuple[str, str]]:
     """Every error once, for the summary at the top: (the id of the field or row to jump to, the message)."""
     out = [("regime-form", str(e)) for e in pages.main.non_field_errors()]
     out += [
-        (f"id_{name}", f"{pages.main[name].label}: {e}")
+        (pages.main[name].id_for_label or "regime-form", f"{pages.main[name].label}: {e}")
         for name, errors in pages.main.errors.items()
         if name != "__all__"
         for e in errors
@@ -109,7 +110,8 @@ def _summary(pages: RegimeForms) -> list[tuple[str, str]]:
         out += [(f"{prefix}-rows", str(e)) for e in formset.non_form_errors()]
         for index, form in enumerate(formset.forms):
             for name, errors in form.errors.items():
-                anchor = f"{prefix}-{index}" if name == "__all__" else f"id_{prefix}-{index}-{name}"
+                row = f"{prefix}-{index}"
+                anchor = row if name == "__all__" else (form[name].id_for_label or row)
                 label = "" if name == "__all__" else f"{form[name].label}: "
                 out += [(anchor, f"{ROW_LABELS[prefix]} {index + 1}: {label}{e}") for e in errors]
     return out
@@ -129,10 +131,10 @@ def regime_form(request: HttpRequest, pk: int) -> HttpResponse:
             pages = regime_forms_with_row(request.POST, added)
         else:
             pages = regime_forms(request.POST)
-            if _save(request, contract.pk, pages):
+            status = _save(request, contract.pk, pages)
+            if not status:
                 messages.success(request, "The new version of the regime is saved; statements say which one they use.")
                 return redirect("performance:regime-form", pk=contract.pk)
-            status = 409 if any("changed by someone else" in str(e) for e in pages.main.non_field_errors()) else 400
     else:
         initial = regime_initial(regime.document, number=number) if regime else _starter(number)
         pages = regime_forms(initial=initial)
@@ -152,6 +154,6 @@ def regime_form(request: HttpRequest, pk: int) -> HttpResponse:
             for prefix, formset in pages.formsets.items()
         ],
         "versions": Regime.objects.filter(contract=contract).select_related("created_by").order_by("-number"),
-        "summary": _summary(pages) if request.method == "POST" and "add" not in request.POST else [],
+        "summary": _summary(pages) if status != 200 else [],
     }
     return render(request, "performance/regime_form.html", context, status=status)
