@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from civicpact.demo.seed import DEMO_PASSWORD
 from civicpact.performance.models import Regime
 from tests.browser.test_tendering import sign_in_as
 from tests.contracts.test_contracts import legacy_terms, parking_project  # noqa: F401
@@ -62,3 +63,26 @@ def test_the_manager_fixes_the_weightings_adds_a_kpi_and_saves_a_new_version(vis
             "deduction_per_failure": "250.00",
         }
     ]
+
+
+def test_rows_are_added_with_javascript_turned_off(browser, live_server, flushable_ledger, metered):  # noqa: F811
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(live_server.url + "/accounts/login/")
+        page.get_by_label("Username").fill("manager")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{live_server.url}/contracts/{metered.pk}/performance/regime/form/")
+        expect(row(page, "KPI 2")).to_have_count(0)
+        page.get_by_role("button", name="Add a KPI").click()
+        row(page, "KPI 2").get_by_label("Key").fill("fix_time")
+        page.get_by_role("button", name="Add an asset class").click()
+        expect(row(page, "Asset class 4")).to_be_visible()
+        # what was typed is kept (the empty rows are not: the filled KPI comes first, then one empty row)
+        expect(row(page, "KPI 1").get_by_label("Key")).to_have_value("fix_time")
+        expect(row(page, "KPI 2").get_by_label("Key")).to_have_value("")
+        assert Regime.objects.filter(contract=metered).count() == 1
+    finally:
+        context.close()
