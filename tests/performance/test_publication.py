@@ -166,6 +166,19 @@ def test_a_kpi_of_the_regime_is_disclosed_every_month_even_without_failures(mana
         "None.",
     )
     assert kpi["penaltyContracted"] == "250.00 EUR for each failure to meet the target (a fix within 24 hours)."
+    availability, observed = body["metrics"]
+    assert availability["id"] == "availability"
+    assert observed["id"] == "kpi-fix_time"
+    assert observed["observations"] == [
+        {
+            "id": f"kpi-fix_time-{month}",
+            "period": availability["observations"][0]["period"],
+            "dimensions": {"observationType": "actual"},
+            "measure": 0,
+            "unit": {"name": "failures"},
+            "notes": "Target met every time.",
+        }
+    ]
     assert "regime version 2" in body["documents"][0]["description"]
     assert package_errors(metered.project.ocid) == []
 
@@ -184,3 +197,62 @@ def test_a_regime_for_a_draft_contract_publishes_nothing(manager, parking_projec
     releases = Release.objects.count()
     services.regime_save(actor=manager, contract_id=contract.pk, expected_number=0, rationale="Initial.", text=REGIME)
     assert Release.objects.count() == releases
+
+
+# --- the regime comes into force with the contract -----------------------------------------------------------------
+
+
+def sign_all(manager, contract, number=1):
+    for party in contract.versions.get(number=number).parties:
+        contract_services.contract_sign(
+            actor=manager,
+            contract_id=contract.pk,
+            number=number,
+            organisation_id=int(party["organisation"]),
+            signatory_name="S",
+        )
+
+
+def test_signing_a_draft_contract_with_a_regime_publishes_its_agreed_metrics(manager, parking_project):  # noqa: F811
+    contract = contract_services.contract_create(actor=manager, project_id=parking_project.pk, **legacy_terms())
+    services.regime_save(
+        actor=manager, contract_id=contract.pk, expected_number=0, rationale="Initial.", text=KPI_REGIME
+    )
+    sign_all(manager, contract)
+    contract.refresh_from_db()
+    ocid = contract.project.ocid
+    tags = [r.tags for r in Release.objects.filter(ocid=ocid).order_by("date")]
+    assert tags[-2:] == [["contract"], ["contractUpdate"]]
+    (published,) = latest(ocid).body["contracts"]
+    assert published["id"] == f"contract-{contract.pk}"
+    assert [m["id"] for m in published["agreedMetrics"]] == ["availability", "kpi-fix_time"]
+    assert published["agreedMetrics"][0]["observations"][0]["measure"] == 99.5
+    assert "Performance regime version 1" in published["agreedMetrics"][0]["description"]
+    assert package_errors(ocid) == []
+
+
+def test_an_amendment_coming_into_force_does_not_publish_the_same_agreed_metrics_again(
+    manager,
+    metered,  # noqa: F811
+):
+    ocid = metered.project.ocid
+    assert sum(r.tags == ["contractUpdate"] for r in Release.objects.filter(ocid=ocid)) == 1
+    contract_services.contract_amend(
+        actor=manager,
+        contract_id=metered.pk,
+        expected_version=1,
+        rationale="correction",
+        details="Value corrected.",
+        value=Decimal("1100000"),
+    )
+    sign_all(manager, metered, number=2)
+    assert latest(ocid).tags == ["contractAmendment"]
+    assert sum(r.tags == ["contractUpdate"] for r in Release.objects.filter(ocid=ocid)) == 1
+    assert package_errors(ocid) == []
+
+
+def test_a_draft_contract_without_a_regime_publishes_only_the_contract(manager, parking_project):  # noqa: F811
+    contract = contract_services.contract_create(actor=manager, project_id=parking_project.pk, **legacy_terms())
+    sign_all(manager, contract)
+    contract.refresh_from_db()
+    assert latest(contract.project.ocid).tags == ["contract"]

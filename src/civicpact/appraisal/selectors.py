@@ -32,6 +32,7 @@ from civicpact.domain.affordability import (
 from civicpact.domain.affordability import commitment_register as roll_up
 from civicpact.domain.cba import CbaResult, cost_benefit_from_mapping
 from civicpact.domain.finance import FinanceInputError
+from civicpact.domain.ocds import AllocatedRisk
 from civicpact.pipeline.models import Project
 
 IMPACT_THRESHOLDS = (Decimal(10_000), Decimal(100_000), Decimal(500_000), Decimal(2_000_000))
@@ -109,6 +110,23 @@ def risk_rows(*, register: RiskRegister) -> list[RiskRow]:
             )
         )
     return rows
+
+
+def risk_allocation_list(*, project: Project) -> tuple[AllocatedRisk, ...]:
+    """The project's risk register as a contract allocates it (for the contract's OCDS riskAllocation), in the
+    register's order; empty when the project has no register. One query."""
+    return tuple(
+        AllocatedRisk(
+            risk_id=f"risk-{risk.pk}",
+            category=risk_math.RiskCategory(risk.category),
+            category_label=risk.get_category_display(),
+            title=risk.title,
+            description=risk.description,
+            share_transferred=risk.share_transferred,
+            reason=risk.allocation_reason,
+        )
+        for risk in Risk.objects.filter(register__project=project)
+    )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, User
+from civicpact.appraisal.selectors import risk_allocation_list
+from civicpact.contracts.hooks import run_in_force_hooks
 from civicpact.contracts.models import (
     Contract,
     ContractDocument,
@@ -346,6 +348,7 @@ def contract_sign(
                 payload={"version": number, "title": version.title, "value": str(version.value)},
                 public=True,
             )
+            run_in_force_hooks(actor=actor, contract=contract, first=first)  # e.g. the regime's agreedMetrics
         return signature
 
 
@@ -394,6 +397,7 @@ def _contract_release(actor: User, contract: Contract, *, tag: str) -> None:
         signatories=tuple(f"org-{p.organisation_id}" for p in version.party_list()),
         amendments=amendments,
         direct_award_date=_signed_on(first) if contract.entered_directly else None,
+        risks=risk_allocation_list(project=contract.project),
     )
     sections = ocds.contract_sections(notice) | (planning_link(contract.award.tender) if contract.award else {})
     release_append(actor=actor, ocid=ocid, tags=[tag], sections=sections)

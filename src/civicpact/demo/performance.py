@@ -20,8 +20,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from civicpact.accounts.models import Organisation, User
+from civicpact.appraisal import selectors as appraisal_selectors
+from civicpact.appraisal import services as appraisal
 from civicpact.contracts import services as contracts
 from civicpact.contracts.models import Contract
+from civicpact.domain.risks import RiskCategory, library_risk
 from civicpact.performance import ingest, services
 from civicpact.pipeline import services as pipeline
 
@@ -124,6 +127,7 @@ def seed_streetlight_contract() -> None:
         planned_start_year=2024,
         duration_years=10,
     )
+    _risks(officer, project)
     contract = contracts.contract_create(
         actor=manager,
         project_id=project.pk,
@@ -160,6 +164,50 @@ def seed_streetlight_contract() -> None:
         rows=[{"asset_id": f"SL-{n:05d}", "asset_class": "streetlight"} for n in range(1, LIGHTS + 1)],
     )
     _telemetry_and_statements(contract, manager, supplier, ZoneInfo(zone_name))
+
+
+# The contract's risk allocation, as signed (published with the contract as OCDS riskAllocation).
+HARBOUR_RISKS = (
+    ("availability_performance", "Lights out", 1.0, "Paid on availability: each light out costs the partner."),
+    (
+        "technology_obsolescence",
+        "LED drivers unsupported",
+        0.8,
+        "The partner renews; the city pays for new standards.",
+    ),
+    ("vendor_lock_in", "Control system lock-in", 0.3, "The city owns the data; the interfaces are open standards."),
+    (
+        "regulatory_change_in_law",
+        "Change in lighting law",
+        0.0,
+        "Compensated by the city under the change-in-law clause.",
+    ),
+)
+
+
+def _risks(officer: User, project: Any) -> None:
+    for category, title, share, reason in HARBOUR_RISKS:
+        library = library_risk(RiskCategory(category))
+        appraisal.risk_save(
+            actor=officer,
+            project_id=project.pk,
+            expected_version=appraisal_selectors.risk_register(project=project).version,
+            category=category,
+            title=title,
+            description=library.description,
+            probability=0.1,
+            cost_min=Decimal(10_000),
+            cost_most_likely=Decimal(50_000),
+            cost_max=Decimal(200_000),
+            distribution="pert",
+            once=False,
+            timing_year=1,
+            first_year=1,
+            last_year=10,
+            share_transferred=share,
+            allocation_reason=reason,
+            owner="Energy and Street Lighting",
+        )
 
 
 def _telemetry_and_statements(contract: Contract, manager: User, supplier: User, zone: ZoneInfo) -> None:

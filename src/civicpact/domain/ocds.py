@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from civicpact.domain.money import to_cents
 from civicpact.domain.performance.regime import Kpi, Regime
+from civicpact.domain.risks import RiskCategory, ocds_allocation, ocds_category
 
 OCDS_VERSION = "1.1"
 OCID_PREFIX_PATTERN = re.compile(r"^ocds-[a-z0-9]{6}$")
@@ -331,6 +332,42 @@ class ContractNotice:
     signatories: tuple[str, ...] = ()  # party ids
     amendments: tuple[AmendmentNote, ...] = ()
     direct_award_date: datetime | None = None  # a contract entered directly: publish the award it rests on
+    risks: tuple[AllocatedRisk, ...] = ()  # the project's risk register, published as riskAllocation
+
+
+@dataclass(frozen=True)
+class AllocatedRisk:
+    """A risk of the project's register as the contract allocates it. We keep our own (finer) category and the
+    private party's share; `risk_allocation` maps both to the profile's codelists."""
+
+    risk_id: str  # stable per risk, e.g. risk-<pk>
+    category: RiskCategory
+    category_label: str  # our category's name, kept in the notes where the OCDS code is coarser
+    title: str
+    description: str
+    share_transferred: float  # 0..1: the share of the cost borne by the private party
+    reason: str  # why this allocation
+
+
+def risk_allocation(risks: Iterable[AllocatedRisk]) -> list[dict[str, Any]]:
+    """The contract's `riskAllocation` (risk allocation extension): the category from the riskCategory codelist
+    (`domain.risks.ocds_category`), the allocation from the closed riskAllocation codelist (`ocds_allocation`: the
+    party bearing the larger share, `undefined` for an even split), and notes with the exact split, our own category
+    and the reason. Empty texts are left out (the extension's strings have a minimum length of 1)."""
+    out = []
+    for risk in risks:
+        allocation, split = ocds_allocation(risk.share_transferred)
+        description = ": ".join(part.strip() for part in (risk.title, risk.description) if part.strip())
+        notes = " ".join(
+            part for part in (split, f"Register category: {risk.category_label}.", risk.reason.strip()) if part
+        )
+        entry: dict[str, Any] = {"id": risk.risk_id, "category": ocds_category(risk.category)}
+        if description:
+            entry["description"] = description
+        entry["allocation"] = allocation
+        entry["notes"] = notes
+        out.append(entry)
+    return out
 
 
 def _day(day: date) -> str:
@@ -358,6 +395,8 @@ def contract_sections(notice: ContractNotice) -> dict[str, Any]:
             {"id": a.amendment_id, "date": format_date(a.date), "rationale": a.rationale, "description": a.description}
             for a in notice.amendments
         ]
+    if notice.risks:  # the extension's array has at least one item
+        contract["riskAllocation"] = risk_allocation(notice.risks)
     sections: dict[str, Any] = {
         "parties": [party(party_id=p.party_id, name=p.name, roles=p.roles) for p in notice.parties],
         "contracts": [contract],
@@ -507,6 +546,28 @@ def _failure(
     return failure
 
 
+def _kpi_observed(line: Mapping[str, Any], kpi: Kpi | None, month: str, period: Mapping[str, str]) -> dict[str, Any]:
+    """A KPI's metric in a statement's implementation (the same id as its agreed metric, `kpi-<key>`): the month's
+    number of failures to meet the target, as counted for the statement (its penalty is a performance failure)."""
+    failures = int(line["failures"])
+    target = f" ({_kpi_target(kpi)})" if kpi is not None else ""
+    return {
+        "id": f"kpi-{line['kpi']}",
+        "title": str(line["name"]),
+        "description": f"Failures to meet the target{target} in the month.",
+        "observations": [
+            {
+                "id": f"kpi-{line['kpi']}-{month}",
+                "period": dict(period),
+                "dimensions": {"observationType": "actual"},
+                "measure": failures,
+                "unit": {"name": "failures"},
+                "notes": "Target met every time." if failures == 0 else f"{failures} failure(s) to meet the target.",
+            }
+        ],
+    }
+
+
 def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
     """A contract's `implementation` for an issued payment statement: its transaction (the net payment from the
     city to the partner; for a correction, the difference from the statement it corrects), the statement as a
@@ -596,8 +657,10 @@ def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
         )
     ]
     kpis = {k.key: k for k in regime.kpis}
+    metrics = [metric]
     for line in figures.get("kpis", ()):
         kpi = kpis.get(str(line["kpi"]))
+        metrics.append(_kpi_observed(line, kpi, month, period))
         rule = (
             f"{_text_amount(Decimal(line['deduction_per_failure']), currency)} for each failure to meet the target"
             + (f" ({_kpi_target(kpi)})." if kpi is not None else ".")
@@ -617,7 +680,7 @@ def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
     return {
         "transactions": [transaction],
         "documents": [report],
-        "metrics": [metric],
+        "metrics": metrics,
         "performanceFailures": failures,
     }
 

@@ -6,3 +6,9 @@ class PerformanceConfig(AppConfig):
     name = "civicpact.performance"
     label = "performance"
     verbose_name = "Performance"
+
+    def ready(self) -> None:
+        from civicpact.contracts.hooks import register_in_force_hook
+        from civicpact.performance.publication import regime_in_force
+
+        register_in_force_hook(regime_in_force)

@@ -6,6 +6,7 @@ transaction, so a release exists exactly when the change does (docs/performance-
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from civicpact.accounts.models import User
 from civicpact.contracts.models import Contract
@@ -14,6 +15,7 @@ from civicpact.domain import ocds
 from civicpact.domain.contracts import ContractStatus, PartyRole, ocds_roles
 from civicpact.domain.performance.regime import regime_from_mapping
 from civicpact.ledger.models import Release
+from civicpact.ledger.selectors import release_list
 from civicpact.ledger.services import release_append
 from civicpact.performance.models import Regime, Statement, StatementStatus
 
@@ -75,10 +77,22 @@ def statement_release(actor: User, statement: Statement) -> Release | None:
     return release_append(actor=actor, ocid=contract_ocid(actor, contract), tags=["implementation"], sections=sections)
 
 
-def regime_release(actor: User, contract: Contract) -> Release | None:
+def _published_metrics(ocid: str, contract_id: str) -> list[Any] | None:
+    """The agreedMetrics of the contract's latest release that has them (None when none has)."""
+    for release in release_list(ocid=ocid).order_by("-date").iterator():
+        if "contractUpdate" not in release.tags:
+            continue
+        for published in release.body.get("contracts", ()):
+            if published.get("id") == contract_id and "agreedMetrics" in published:
+                return list(published["agreedMetrics"])
+    return None
+
+
+def regime_release(actor: User, contract: Contract, *, unless_published: bool = False) -> Release | None:
     """A contractUpdate release with the contract's agreedMetrics from its latest regime version, for a contract
     in force (a draft contract's terms are not public yet: None). Not a contractAmendment: the regime is the
-    contract's schedule as managed, not a formal amendment of its terms."""
+    contract's schedule as managed, not a formal amendment of its terms. With `unless_published`, nothing is
+    published when the contract's latest published agreedMetrics are already these (None)."""
     if contract.status != ContractStatus.ACTIVE or contract.current is None:
         return None
     regime = Regime.objects.filter(contract=contract).order_by("-number").first()
@@ -90,4 +104,14 @@ def regime_release(actor: User, contract: Contract) -> Release | None:
         contract_id=contract.ocds_id,
         award_id=_award_id(contract),
     )
-    return release_append(actor=actor, ocid=contract_ocid(actor, contract), tags=["contractUpdate"], sections=sections)
+    ocid = contract_ocid(actor, contract)
+    if unless_published and _published_metrics(ocid, contract.ocds_id) == sections["contracts"][0]["agreedMetrics"]:
+        return None
+    return release_append(actor=actor, ocid=ocid, tags=["contractUpdate"], sections=sections)
+
+
+def regime_in_force(*, actor: User, contract: Contract, first: bool) -> None:
+    """The contracts app's "in force" hook (registered in PerformanceConfig.ready): a regime saved while the
+    contract was a draft is published once the contract comes into force; a regime already published (saved on
+    the contract in force, or an amendment coming into force later) is not published again."""
+    regime_release(actor, contract, unless_published=True)

@@ -72,6 +72,19 @@ def latest_regime(contract: Contract) -> Regime | None:
     return Regime.objects.filter(contract=contract).order_by("-number").first()
 
 
+def _stale_regime_message(contract: Contract, seen: int) -> str:
+    """Who saved the version the editor did not see, and when (in the deployment's time zone)."""
+    latest = Regime.objects.filter(contract=contract).select_related("created_by").order_by("-number").first()
+    if latest is None:  # pragma: no cover - versions are never deleted
+        return "The regime was changed by someone else after you opened it; reload and redo."
+    who = latest.created_by.get_full_name() or latest.created_by.get_username()
+    when = timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"The regime was changed by someone else after you opened it (version {seen}): version {latest.number} "
+        f"was saved by {who} on {when}. Reload the page to see it, then redo your changes."
+    )
+
+
 def regime_save(
     *,
     actor: User,
@@ -95,7 +108,7 @@ def regime_save(
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         current = Regime.objects.filter(contract=contract).aggregate(top=Max("number"))["top"] or 0
         if current != expected_number:
-            raise PerformanceError("The regime was changed by someone else after you opened it; reload and redo.")
+            raise PerformanceError(_stale_regime_message(contract, expected_number))
         classes = {c.key for c in parsed.asset_classes}
         orphans = sorted(set(Asset.objects.filter(contract=contract).values_list("asset_class", flat=True)) - classes)
         if orphans:

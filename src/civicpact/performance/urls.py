@@ -38,3 +38,9 @@ urlpatterns += [
         name="statement-xlsx",
     ),
 ]
+
+from civicpact.performance import regime_form_views  # noqa: E402  (appended: the regime as a form)
+
+urlpatterns += [
+    path("<int:pk>/performance/regime/form/", regime_form_views.regime_form, name="regime-form"),
+]
