@@ -129,7 +129,7 @@ def test_check_incident_names_each_bad_field():
     assert check_incident(KPIS, incident("1", at(3), None, at(4)), now) == {
         "fixed_at": "Record the response before the fix"
     }
-    naive = Incident("1", datetime(2026, 10, 3), fix_kpi="fix")  # noqa: DTZ001
+    naive = Incident("1", datetime(2026, 10, 3), fix_kpi="fix")
     assert "time zone" in check_incident(KPIS, naive, now)["reported_at"]
 
 

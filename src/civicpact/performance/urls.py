@@ -38,3 +38,36 @@ urlpatterns += [
         name="statement-xlsx",
     ),
 ]
+# incidents, periodic KPI scores and remediation plans (docs/incidents.md)
+from civicpact.performance import incident_views  # noqa: E402
+
+urlpatterns += [
+    path("<int:pk>/performance/incidents/", incident_views.incident_list, name="incidents"),
+    path("<int:pk>/performance/incidents/new/", incident_views.incident_report, name="incident-report"),
+    path("<int:pk>/performance/incidents/<int:incident_pk>/", incident_views.incident_detail, name="incident"),
+    path(
+        "<int:pk>/performance/incidents/<int:incident_pk>/respond/",
+        incident_views.incident_step,
+        {"action": "respond"},
+        name="incident-respond",
+    ),
+    path(
+        "<int:pk>/performance/incidents/<int:incident_pk>/fix/",
+        incident_views.incident_step,
+        {"action": "fix"},
+        name="incident-fix",
+    ),
+    path(
+        "<int:pk>/performance/incidents/<int:incident_pk>/correct/",
+        incident_views.incident_correct,
+        name="incident-correct",
+    ),
+    path("<int:pk>/performance/scores/", incident_views.score_list, name="scores"),
+    path("<int:pk>/performance/remediation/", incident_views.plan_list, name="plans"),
+    path("<int:pk>/performance/remediation/<int:plan_pk>/", incident_views.plan_detail, name="plan"),
+    path(
+        "<int:pk>/performance/remediation/<int:plan_pk>/<slug:action>/",
+        incident_views.plan_step,
+        name="plan-step",
+    ),
+]
