@@ -223,7 +223,7 @@ def incident_step(request: HttpRequest, pk: int, incident_pk: int, action: str) 
         keyword = "responded_at" if action == "respond" else "fixed_at"
         status = _run(
             form,
-            lambda: call(  # type: ignore[operator]
+            lambda: call(
                 actor=permissions.signed_in_user(request),
                 incident_id=incident.pk,
                 expected_version=form.cleaned_data["version"],
