@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -47,12 +48,24 @@ KPIS = [
         "deduction_per_failure": "1000.00",
     },
 ]
-# (day of the month, hour, asset, who reports, ticket, hours to the response, hours to the fix, what)
+
+
+class Story(NamedTuple):
+    day: int  # of the month
+    hour: float  # reported at
+    asset: str
+    who: str  # reports it: manager or supplier
+    ticket: str  # the helpdesk's, if it came through the helpdesk
+    respond: float  # hours to the response
+    fix: float  # hours to the fix
+    what: str
+
+
 STORIES = [
-    (4, 19.25, "SL-00042", "manager", "", 0.75, 11, "Dim light at the ferry terminal steps; a resident called."),
-    (9, 22.5, "SL-00007", "supplier", "", 1, 31, "Column SL-00007 dark again; a driver board to replace."),
-    (17, 6, "SL-01210", "manager", "HD-2291", 3.5, 20, "Three lights out on Quay Street (helpdesk ticket)."),
-    (23, 14, "SL-00310", "supplier", "", 0.5, 2, "Lamp head hanging loose after the wind; made safe."),
+    Story(4, 19.25, "SL-00042", "manager", "", 0.75, 11, "Dim light at the ferry terminal steps; a resident called."),
+    Story(9, 22.5, "SL-00007", "supplier", "", 1, 31, "Column SL-00007 dark again; a driver board to replace."),
+    Story(17, 6, "SL-01210", "manager", "HD-2291", 3.5, 20, "Three lights out on Quay Street (helpdesk ticket)."),
+    Story(23, 14, "SL-00310", "supplier", "", 0.5, 2, "Lamp head hanging loose after the wind; made safe."),
 ]
 
 
@@ -67,7 +80,7 @@ def seed_streetlight_incidents() -> None:
     zone = ZoneInfo(settings.TIME_ZONE)
     first = datetime.combine(month, datetime.min.time(), tzinfo=zone)
     people = {"manager": manager, "supplier": supplier}
-    made = [_story(contract, first, people, *story) for story in STORIES]
+    made = [_story(contract, first, people, story) for story in STORIES]
     key = month.strftime("%Y-%m")
     incidents.periodic_score_record(
         actor=manager,
@@ -112,41 +125,29 @@ def _add_kpis(contract: Contract, manager: User) -> None:
     )
 
 
-def _story(
-    contract: Contract,
-    first: datetime,
-    people: dict[str, User],
-    day: int,
-    hour: float,
-    asset: str,
-    who: str,
-    ticket: str,
-    respond: float,
-    fix: float,
-    what: str,
-) -> Incident:
-    reported = first + timedelta(days=day - 1, hours=hour)
+def _story(contract: Contract, first: datetime, people: dict[str, User], story: Story) -> Incident:
+    reported = first + timedelta(days=story.day - 1, hours=story.hour)
     incident = incidents.incident_report(
-        actor=people[who],
+        actor=people[story.who],
         contract_id=contract.pk,
-        description=what,
+        description=story.what,
         reported_at=reported,
         response_kpi="response",
         fix_kpi="fix",
-        asset_id=asset,
-        reference=ticket,
-        source="helpdesk" if ticket else "",
-        priority="urgent" if "safe" in what else "normal",
+        asset_id=story.asset,
+        reference=story.ticket,
+        source="helpdesk" if story.ticket else "",
+        priority="urgent" if "safe" in story.what else "normal",
     )
     incident = incidents.incident_respond(
         actor=people["supplier"],
         incident_id=incident.pk,
         expected_version=incident.version,
-        responded_at=reported + timedelta(hours=respond),
+        responded_at=reported + timedelta(hours=story.respond),
     )
     return incidents.incident_fix(
         actor=people["supplier"],
         incident_id=incident.pk,
         expected_version=incident.version,
-        fixed_at=reported + timedelta(hours=fix),
+        fixed_at=reported + timedelta(hours=story.fix),
     )
