@@ -469,3 +469,23 @@ def test_a_helpdesk_system_posts_incidents_with_a_token_and_the_partner_records_
     client.force_login(second_supplier, backend="django.contrib.auth.backends.ModelBackend")
     assert api(client, "get", f"/contracts/{kpis.pk}/incidents").status_code == 404
     assert api(client, "post", f"/contracts/{kpis.pk}/incidents", body | {"reference": "X"}).status_code == 404
+
+
+def test_the_scores_page_records_a_score_and_revises_it_from_the_version_read(client_for, manager, auditor, kpis):
+    url = f"/contracts/{kpis.pk}/performance/scores/"
+    month = last_month()[0]
+    score = {"version": 0, "kpi": "satisfaction", "month": month, "score": "3.5", "source": "Survey"}
+    assert client_for(manager).post(url, score).status_code == 302
+    assert client_for(manager).post(url, score | {"score": "3.9"}).status_code == 409
+    revising = client_for(manager).get(url, {"kpi": "satisfaction", "month": month}).content.decode()
+    assert 'name="version" value="1"' in revising
+    assert client_for(manager).post(url, score | {"version": 1, "score": "4.2"}).status_code == 302
+    page = client_for(auditor).get(url).content.decode()
+    assert "target met" in page
+    assert "Record the score" not in page
+    assert client_for(auditor).post(url, score).status_code == 403
+    assert "kpi" in field_error(
+        lambda: incidents.periodic_score_record(
+            actor=manager, contract_id=kpis.pk, kpi="nope", month=month, score=Decimal(1), source="x"
+        )
+    )

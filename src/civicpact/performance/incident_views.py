@@ -40,6 +40,14 @@ PLAN_STEPS = {  # action -> (button, label of the text), for the partner and for
     "follow_up": ("Record the follow-up", "Follow-up"),
     "closed": ("Close the plan", "How the remedy was checked"),
 }
+PLAN_DONE = {
+    "submission": "Your plan is submitted; the city accepts or rejects it.",
+    "progress": "Your progress note is recorded.",
+    "accepted": "The plan is accepted; the partner reports its progress here.",
+    "rejected": "The plan is rejected; the partner reads your reasons and resubmits.",
+    "follow_up": "The follow-up is recorded.",
+    "closed": "The plan is closed.",
+}
 
 
 def _contract(request: HttpRequest, pk: int) -> Contract:
@@ -267,6 +275,16 @@ def incident_correct(request: HttpRequest, pk: int, incident_pk: int) -> HttpRes
 # --- periodic KPI scores ------------------------------------------------------------------------------------------
 
 
+def _revising(contract: Contract, request: HttpRequest) -> dict[str, Any]:
+    """The form's initial values to revise a recorded score (?kpi=…&month=…), with the version read."""
+    record = PeriodicScore.objects.filter(
+        contract=contract, kpi=request.GET.get("kpi", ""), month=request.GET.get("month", "")
+    ).first()
+    if record is None:
+        return {"version": 0}
+    return {"version": record.version, "kpi": record.kpi, "month": record.month, "score": record.score, "source": ""}
+
+
 @login_required
 def score_list(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
@@ -275,7 +293,7 @@ def score_list(request: HttpRequest, pk: int) -> HttpResponse:
     periodic = [k for k in kpis if k.kind == "periodic"]
     form = None
     if manager and periodic:
-        form = ScoreForm(request.POST or None, kpis=kpis)
+        form = ScoreForm(request.POST or None, kpis=kpis, initial=_revising(contract, request))
     status = 200
     if request.method == "POST":
         if form is None:
@@ -415,6 +433,6 @@ def plan_step(request: HttpRequest, pk: int, plan_pk: int, action: str) -> HttpR
             ),
         )
         if not status:
-            messages.success(request, f"Recorded: {PLAN_STEPS[action][0].lower()}.")
+            messages.success(request, PLAN_DONE[action])
             return redirect("performance:plan", pk=contract.pk, plan_pk=plan.pk)
     return plan_detail(request, pk, plan_pk, failed=form, status=status)
