@@ -489,3 +489,27 @@ def test_the_scores_page_records_a_score_and_revises_it_from_the_version_read(cl
             actor=manager, contract_id=kpis.pk, kpi="nope", month=month, score=Decimal(1), source="x"
         )
     )
+
+
+def test_the_api_list_and_the_plans_page_read_a_fixed_number_of_queries(
+    client_for, manager, kpis, django_assert_max_num_queries
+):
+    for days in range(1, 6):
+        incident = report(kpis, manager, days=days, asset_id="SL-0001")
+        incidents.remediation_raise(
+            actor=manager,
+            contract_id=kpis.pk,
+            title=f"Plan {days}",
+            actions="Act.",
+            deadline=timezone.localdate(),
+            incident_id=incident.pk,
+        )
+    client = client_for(manager)
+    with django_assert_max_num_queries(12):
+        listed = api(client, "get", f"/contracts/{kpis.pk}/incidents")
+    assert listed.json()["count"] == 5
+    assert listed.json()["items"][0]["asset"] == "SL-0001"
+    with django_assert_max_num_queries(12):
+        assert api(client, "get", f"/contracts/{kpis.pk}/remediation-plans").json()["count"] == 5
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/contracts/{kpis.pk}/performance/remediation/").status_code == 200
