@@ -377,6 +377,9 @@ def test_a_statement_kpi_line_drills_down_to_the_incidents_it_counted(client_for
     fine = report(kpis, manager, days=6)
     respond_and_fix(fine, supplier, respond_after=timedelta(hours=1), fix_after=timedelta(hours=3))
     statement = services.statement_compute(actor=manager, contract_id=kpis.pk, month=last_month()[0])
+    detail = client_for(supplier).get(f"/contracts/{kpis.pk}/performance/incidents/{late.pk}/").content.decode()
+    assert f"failed: counts in {last_month()[0]}" in detail
+    assert detail.count("badge ok") == 1  # the response was on time
     page = client_for(supplier).get(f"/contracts/{kpis.pk}/performance/statements/{statement.pk}/").content.decode()
     link = f"/contracts/{kpis.pk}/performance/incidents/?statement={statement.pk}&amp;kpi=fix"
     assert link in page

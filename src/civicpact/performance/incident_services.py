@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -240,6 +241,25 @@ def incident_correct(
             },
         )
         return correction
+
+
+def incident_verdicts(incident: Incident, as_of: datetime) -> list[dict[str, Any]]:
+    """Each KPI measuring the incident: its deadline, whether the incident met it, failed it or is pending, and the
+    month (in the regime's time zone) a failure counts in."""
+    regime = latest_regime(incident.contract)
+    if regime is None:
+        return []
+    doc = regime_doc(regime)
+    zone, kpis = ZoneInfo(doc.measurement.timezone), doc.kpis
+    verdicts = []
+    for kpi in kpis:
+        if kpi.key not in (incident.response_kpi, incident.fix_kpi) or kpi.kind not in rules.INCIDENT_KINDS:
+            continue
+        judged = rules.judge(kpi, _as_domain(incident), as_of)
+        state = "pending" if judged is None else ("failed" if judged.failed else "met")
+        due = rules.deadline(incident.reported_at, kpi.target)
+        verdicts.append({"kpi": kpi, "deadline": due, "state": state, "month": due.astimezone(zone).strftime("%Y-%m")})
+    return verdicts
 
 
 # --- reads --------------------------------------------------------------------------------------------------------

@@ -202,11 +202,10 @@ def incident_detail(request: HttpRequest, pk: int, incident_pk: int, status: int
     correction = forms.get("correction_form")
     if correction is None and roles["can_manage"]:
         correction = CorrectionForm(initial={"version": incident.version})
-    kpis = {k.key: k for k in _kpis(contract)}
     context = {
         "contract": contract,
         "incident": incident,
-        "kpis": [kpis[k] for k in (incident.response_kpi, incident.fix_kpi) if k in kpis],
+        "verdicts": services.incident_verdicts(incident, timezone.now()),
         "corrections": incident.corrections.select_related("corrected_by"),
         "plans": incident.plans.all(),
         "step_form": step,
