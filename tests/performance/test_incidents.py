@@ -277,6 +277,17 @@ def test_only_the_partner_records_steps_and_the_city_changes_a_time_only_by_an_a
         )
     with pytest.raises(PermissionDenied):
         report(kpis, auditor)
+    open_one = report(kpis, manager, days=6)
+    assert "field" in field_error(
+        lambda: incidents.incident_correct(
+            actor=manager,
+            incident_id=open_one.pk,
+            expected_version=1,
+            field="responded_at",
+            value=open_one.reported_at,
+            reason="x",
+        )
+    )
     was = fixed.fixed_at
     correction = incidents.incident_correct(
         actor=manager,
@@ -363,6 +374,11 @@ def test_the_pages_let_the_manager_and_partner_act_and_refuse_everyone_else(
     assert client_for(supplier).post(f"{base}remediation/", {}).status_code == 403
     responded = client_for(supplier).post(f"{detail}respond/", {"version": 1, "at": reported})
     assert responded.status_code == 302
+    before = (start() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    wrong = {"version": 2, "field": "responded_at", "value": before, "reason": "Call log shows it."}
+    refused = client_for(manager).post(f"{detail}correct/", wrong)
+    assert refused.status_code == 400
+    assert "cannot come before the incident was reported" in refused.content.decode()
     stale = client_for(supplier).post(f"{detail}fix/", {"version": 1, "at": reported})
     assert stale.status_code == 409
     assert "changed by" in stale.content.decode()

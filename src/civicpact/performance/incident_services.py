@@ -214,11 +214,13 @@ def incident_correct(
         incident = Incident.objects.select_for_update().select_related("contract", "updated_by").get(pk=incident_id)
         _stale(incident, expected_version, "incident", incident.updated_by, incident.updated_at)
         old = getattr(incident, field)
+        if old is None:
+            raise ValidationError(
+                {"field": "Nothing is recorded there yet: the partner records the response and fix."}
+            )
         if old == value:
             raise ValidationError({"value": "This is the time already recorded."})
         setattr(incident, field, value)
-        if old is None:
-            setattr(incident, field.replace("_at", "_by"), actor)
         try:
             _check(_kpis(incident.contract), incident, fields=TIMES)
         except ValidationError as exc:
@@ -235,7 +237,7 @@ def incident_correct(
             obj=incident,
             payload={
                 "field": field,
-                "old": old.isoformat() if old else None,
+                "old": old.isoformat(),
                 "new": value.isoformat(),
                 "reason": correction.reason,
             },
