@@ -532,3 +532,20 @@ def test_the_api_list_and_the_plans_page_read_a_fixed_number_of_queries(
         assert api(client, "get", f"/contracts/{kpis.pk}/remediation-plans").json()["count"] == 5
     with django_assert_max_num_queries(14):
         assert client.get(f"/contracts/{kpis.pk}/performance/remediation/").status_code == 200
+
+
+def test_the_statement_spreadsheet_and_pdf_show_the_kpi_failures_and_deductions(client_for, manager, supplier, kpis):
+    import io
+
+    from openpyxl import load_workbook
+
+    late = report(kpis, manager)
+    respond_and_fix(late, supplier, respond_after=timedelta(hours=1), fix_after=timedelta(hours=30))
+    statement = services.statement_compute(actor=manager, contract_id=kpis.pk, month=last_month()[0])
+    base = f"/contracts/{kpis.pk}/performance/statements/{statement.pk}/"
+    book = load_workbook(io.BytesIO(client_for(supplier).get(f"{base}statement.xlsx").content))
+    rows = {row[0]: row for row in book["KPIs"].iter_rows(min_row=2, values_only=True)}
+    assert rows["fix"][2:] == (1, Decimal("250.00"), Decimal("250.00"))
+    assert rows["response"][2] == 0
+    pdf = client_for(supplier).get(f"{base}statement.pdf")
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
