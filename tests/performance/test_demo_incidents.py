@@ -11,7 +11,9 @@ from civicpact.ledger.models import AuditEvent
 from civicpact.performance.models import Incident, RemediationPlan, Statement
 
 
-def test_the_demo_draft_month_counts_its_incidents_and_score_and_seeding_again_changes_nothing(city):
+def test_the_demo_draft_month_counts_its_incidents_and_score_and_seeding_again_changes_nothing(
+    city, client_for, manager
+):
     seed_streetlight_contract()
     issued_before = {s.pk: s.figures for s in Statement.objects.filter(status="issued")}
     seed_streetlight_incidents()
@@ -23,6 +25,9 @@ def test_the_demo_draft_month_counts_its_incidents_and_score_and_seeding_again_c
     assert lines == {"response": (1, "150.00"), "fix": (1, "250.00"), "satisfaction": (1, "1000.00")}
     assert Decimal(statements[2].figures["kpi_deductions"]) == Decimal("1400.00")
     assert RemediationPlan.objects.get().status == "submitted"
+    contract = statements[2].contract
+    dashboard = client_for(manager).get(f"/contracts/{contract.pk}/performance/dashboard/").content.decode()
+    assert "Residents&#x27; satisfaction" in dashboard or "Residents' satisfaction" in dashboard
     counts = (Incident.objects.count(), AuditEvent.objects.count(), Statement.objects.count())
     seed_streetlight_incidents()
     seed_streetlight_contract()

@@ -485,6 +485,8 @@ def test_a_helpdesk_system_posts_incidents_with_a_token_and_the_partner_records_
     listed = api(client, "get", f"/contracts/{kpis.pk}/incidents?state=open")
     assert listed.json()["count"] == 1
     assert api(client, "get", f"/contracts/{kpis.pk}/remediation-plans").json() == {"items": [], "count": 0}
+    client.logout()
+    assert api(client, "get", f"/contracts/{kpis.pk}/incidents").status_code == 401
     client.force_login(second_supplier, backend="django.contrib.auth.backends.ModelBackend")
     assert api(client, "get", f"/contracts/{kpis.pk}/incidents").status_code == 404
     assert api(client, "post", f"/contracts/{kpis.pk}/incidents", body | {"reference": "X"}).status_code == 404
