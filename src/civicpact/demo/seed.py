@@ -30,6 +30,7 @@ from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
 from civicpact.demo.clock import DemoClock
 from civicpact.demo.history import HISTORY
+from civicpact.demo.incidents import seed_streetlight_incidents
 from civicpact.demo.performance import seed_streetlight_contract
 from civicpact.demo.tendering import seed_flood_challenge
 from civicpact.pipeline import services as pipeline
@@ -723,6 +724,9 @@ def seed_demo_city(
     if history and performance:  # the street-lighting contract's telemetry takes ~10 s: tests may leave it out
         present.append(
             ("a street-lighting contract with three months of telemetry and statements", seed_streetlight_contract)
+        )
+        present.append(
+            ("the street lighting's incidents, a KPI score and a remediation plan", seed_streetlight_incidents)
         )
     steps.extend((label, step, nullcontext) for label, step in present)
 

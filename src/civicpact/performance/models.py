@@ -163,3 +163,185 @@ class StatementDispute(models.Model):
 
     def __str__(self) -> str:
         return f"Dispute of {self.line} on {self.statement_id}"
+
+
+# --- incidents, periodic scores, remediation plans (docs/incidents.md) -----------------------------------------------
+
+
+class IncidentPriority(models.TextChoices):
+    URGENT = "urgent", "Urgent (safety)"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+    LOW = "low", "Low"
+
+
+class IncidentSource(models.TextChoices):
+    CITY = "city", "Reported by the city"
+    PARTNER = "partner", "Reported by the partner"
+    HELPDESK = "helpdesk", "Posted by a helpdesk system (API)"
+
+
+class Incident(models.Model):
+    """A fault or request on a contract, measured by a response-time and/or a fix-time KPI of the regime. The
+    partner records the response and the fix; the city changes a recorded time only by a correction."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="incidents", help_text="Contract.")
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents", help_text="Asset, if one."
+    )
+    response_kpi = models.CharField(max_length=64, blank=True, default="", help_text="A response_time KPI's key.")
+    fix_kpi = models.CharField(max_length=64, blank=True, default="", help_text="A fix_time KPI's key.")
+    priority = models.CharField(
+        max_length=10, choices=IncidentPriority.choices, default=IncidentPriority.NORMAL, help_text="Priority."
+    )
+    description = models.TextField(help_text="What is wrong, where.")
+    reference = models.CharField(
+        max_length=100, blank=True, default="", help_text="The helpdesk's ticket number, unique per contract."
+    )
+    source = models.CharField(max_length=10, choices=IncidentSource.choices, help_text="Who reported it.")
+    reported_at = models.DateTimeField(help_text="When it was reported: the KPIs' clocks start here.")
+    reported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who recorded it.")
+    responded_at = models.DateTimeField(null=True, blank=True, help_text="When the partner responded.")
+    responded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who recorded it."
+    )
+    fixed_at = models.DateTimeField(null=True, blank=True, help_text="When the partner fixed it.")
+    fixed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Who recorded it."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Counts up with every change (stale edits refused).")
+    updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who changed it last.")
+    updated_at = models.DateTimeField(help_text="When it last changed.")
+
+    class Meta:
+        ordering = ["contract", "-reported_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(response_kpi="") | ~Q(fix_kpi=""), name="incident_has_a_kpi"),
+            models.CheckConstraint(
+                condition=Q(responded_at__isnull=True) | Q(responded_at__gte=models.F("reported_at")),
+                name="incident_responded_after_reported",
+            ),
+            models.CheckConstraint(
+                condition=Q(fixed_at__isnull=True)
+                | (Q(responded_at__isnull=False) & Q(fixed_at__gte=models.F("responded_at"))),
+                name="incident_fixed_after_responded",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "reference"], condition=~Q(reference=""), name="incident_reference_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Incident {self.pk} of {self.contract_id}"
+
+    @property
+    def state(self) -> str:
+        """open (waiting for a response), responded (waiting for the fix) or fixed."""
+        if self.fixed_at is not None:
+            return "fixed"
+        return "responded" if self.responded_at is not None else "open"
+
+
+class IncidentCorrection(AppendOnlyModel):
+    """The city changes a recorded time of an incident: what it was, what it is, why, who and when."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="corrections", help_text="Incident.")
+    field = models.CharField(max_length=20, help_text="reported_at, responded_at or fixed_at.")
+    old_value = models.DateTimeField(null=True, blank=True, help_text="The time before.")
+    new_value = models.DateTimeField(help_text="The time after.")
+    reason = models.TextField(help_text="Why the city corrects it (the evidence).")
+    corrected_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who corrected it.")
+    corrected_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["incident", "corrected_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Correction of {self.field} on {self.incident_id}"
+
+
+class PeriodicScore(models.Model):
+    """A periodic KPI's score for a month (a survey, an inspection), recorded by the city with its source; a
+    score below the KPI's target is one failure in the month's statement."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="scores", help_text="Contract.")
+    kpi = models.CharField(max_length=64, help_text="A periodic KPI's key.")
+    month = models.CharField(max_length=7, help_text="YYYY-MM.")
+    score = models.DecimalField(max_digits=12, decimal_places=3, help_text="The score measured.")
+    source = models.TextField(help_text="Where the score comes from (survey, sample size, inspection).")
+    version = models.PositiveIntegerField(default=1, help_text="Counts up with every change (stale edits refused).")
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who recorded it.")
+    recorded_at = models.DateTimeField(help_text="When it was last recorded.")
+
+    class Meta:
+        ordering = ["contract", "-month", "kpi"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "kpi", "month"], name="score_unique_per_kpi_month"),
+            models.CheckConstraint(condition=Q(month__regex=r"^\d{4}-(0[1-9]|1[0-2])$"), name="score_month_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.month}: {self.score}"
+
+
+class RemediationStatus(models.TextChoices):
+    RAISED = "raised", "Raised: waiting for the partner's plan"
+    SUBMITTED = "submitted", "Submitted: waiting for the city's decision"
+    ACCEPTED = "accepted", "Accepted: under way"
+    REJECTED = "rejected", "Rejected: the partner resubmits"
+    CLOSED = "closed", "Closed: done and followed up"
+
+
+class RemediationPlan(models.Model):
+    """The city asks the partner to remedy a failure (an incident, a KPI, a statement month); the partner submits
+    its plan and reports progress; the city accepts or rejects it with reasons and closes it after follow-up."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="remediation_plans", help_text="Contract."
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="plans", help_text="The incident."
+    )
+    kpi = models.CharField(max_length=64, blank=True, default="", help_text="The KPI failed, if one.")
+    month = models.CharField(max_length=7, blank=True, default="", help_text="The statement month, YYYY-MM.")
+    title = models.CharField(max_length=200, help_text="The failure to remedy, in a line.")
+    actions = models.TextField(help_text="What the city requires to be done.")
+    deadline = models.DateField(help_text="By when it must be done.")
+    status = models.CharField(
+        max_length=20, choices=RemediationStatus.choices, default=RemediationStatus.RAISED, help_text="Where it is."
+    )
+    plan = models.TextField(blank=True, default="", help_text="The partner's plan, as last submitted.")
+    decision_reason = models.TextField(blank=True, default="", help_text="The city's reasons for its decision.")
+    version = models.PositiveIntegerField(default=1, help_text="Counts up with every change (stale edits refused).")
+    raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who raised it.")
+    raised_at = models.DateTimeField(help_text="When.")
+    updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who changed it last.")
+    updated_at = models.DateTimeField(help_text="When it last changed.")
+
+    class Meta:
+        ordering = ["contract", "-raised_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month="") | Q(month__regex=r"^\d{4}-(0[1-9]|1[0-2])$"), name="plan_month_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Remediation plan {self.pk} of {self.contract_id}"
+
+
+class RemediationNote(AppendOnlyModel):
+    """A step in a plan's history: the partner's submissions and progress notes, the city's decisions and
+    follow-up."""
+
+    plan = models.ForeignKey(RemediationPlan, on_delete=models.PROTECT, related_name="notes", help_text="Plan.")
+    kind = models.CharField(max_length=20, help_text="submission, progress, accepted, rejected, follow_up, closed.")
+    text = models.TextField(help_text="What was said.")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["plan", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on plan {self.plan_id}"

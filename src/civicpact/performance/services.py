@@ -408,15 +408,22 @@ def _computed(contract: Contract, month: str, index_value: Decimal | None) -> di
     regime = latest_regime(contract)
     if regime is None:
         raise PerformanceError("The contract has no performance regime yet.")
+    from civicpact.performance.incident_services import month_failures
+
     counts = month_counts(contract, regime, month)
     classes = {a.asset_id: a.asset_class for a in Asset.objects.filter(contract=contract)}
+    kpi = month_failures(contract, regime, month, timezone.now())
     try:
-        figures = money.statement(regime_doc(regime), counts, classes, index_value=index_value)
+        figures = money.statement(
+            regime_doc(regime), counts, classes, index_value=index_value, kpi_failures=kpi.counts
+        )
     except (money.StatementInputError, RegimeInputError) as exc:
         raise ValidationError({exc.field: str(exc)}) from None
     return {
         "regime": regime,
-        "figures": figures.as_dict(),
+        # what the KPI lines counted, frozen with an issued statement: the incidents failing each response or
+        # fix time KPI, and the periodic scores (docs/incidents.md)
+        "figures": figures.as_dict() | {"kpi_sources": {"incidents": kpi.incidents, "scores": kpi.scores}},
         "monthly_charge": figures.monthly_charge,
         "deductions": figures.deductions_applied,
         "bonus": figures.bonus,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.performance import report_views, views
+from civicpact.performance import incident_views, regime_form_views, report_views, views
 
 app_name = "performance"
 
@@ -39,8 +39,37 @@ urlpatterns += [
     ),
 ]
 
-from civicpact.performance import regime_form_views  # noqa: E402  (appended: the regime as a form)
-
-urlpatterns += [
+urlpatterns += [  # the regime as a form
     path("<int:pk>/performance/regime/form/", regime_form_views.regime_form, name="regime-form"),
+]
+
+urlpatterns += [  # incidents, periodic KPI scores and remediation plans (docs/incidents.md)
+    path("<int:pk>/performance/incidents/", incident_views.incident_list, name="incidents"),
+    path("<int:pk>/performance/incidents/new/", incident_views.incident_report, name="incident-report"),
+    path("<int:pk>/performance/incidents/<int:incident_pk>/", incident_views.incident_detail, name="incident"),
+    path(
+        "<int:pk>/performance/incidents/<int:incident_pk>/respond/",
+        incident_views.incident_step,
+        {"action": "respond"},
+        name="incident-respond",
+    ),
+    path(
+        "<int:pk>/performance/incidents/<int:incident_pk>/fix/",
+        incident_views.incident_step,
+        {"action": "fix"},
+        name="incident-fix",
+    ),
+    path(
+        "<int:pk>/performance/incidents/<int:incident_pk>/correct/",
+        incident_views.incident_correct,
+        name="incident-correct",
+    ),
+    path("<int:pk>/performance/scores/", incident_views.score_list, name="scores"),
+    path("<int:pk>/performance/remediation/", incident_views.plan_list, name="plans"),
+    path("<int:pk>/performance/remediation/<int:plan_pk>/", incident_views.plan_detail, name="plan"),
+    path(
+        "<int:pk>/performance/remediation/<int:plan_pk>/<slug:action>/",
+        incident_views.plan_step,
+        name="plan-step",
+    ),
 ]
