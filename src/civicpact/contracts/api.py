@@ -408,6 +408,24 @@ def dispute_failure(request: HttpRequest, contract_id: int, number: int, payload
     )
 
 
+@router.post(
+    "/contracts/{contract_id}/disputes/{number}/discussion",
+    response=DisputeOut,
+    summary="Link the governance meeting that discussed it",
+)
+def dispute_discuss(request: HttpRequest, contract_id: int, number: int, payload: DisputeStepIn) -> Any:
+    dispute = _dispute_of(request, contract_id, number)
+    return _call(
+        lambda: governance.dispute_discuss(
+            actor=permissions.signed_in_user(request),
+            dispute_id=dispute.pk,
+            expected_version=payload.version,
+            meeting_id=payload.meeting_id,
+            note=payload.note,
+        )
+    )
+
+
 @router.post("/contracts/{contract_id}/disputes/{number}/escalation", response=DisputeOut, summary="Escalate")
 def dispute_escalate(request: HttpRequest, contract_id: int, number: int, payload: EscalationIn) -> Any:
     dispute = _dispute_of(request, contract_id, number)

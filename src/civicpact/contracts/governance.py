@@ -258,6 +258,30 @@ def dispute_escalate(
         return dispute
 
 
+def dispute_discuss(
+    *, actor: User, dispute_id: int, expected_version: int | None, meeting_id: int | None, note: str
+) -> Dispute:
+    """Link the dispute to the governance meeting that discussed it (at the steering committee, typically)."""
+    _manager_only(actor, "link a dispute to a meeting")
+    _required(note=note)
+    with transaction.atomic():
+        dispute = _locked_dispute(actor, dispute_id, expected_version)
+        _open(dispute)
+        meeting = _meeting_of(dispute.contract, meeting_id)
+        if meeting is None or not meeting.held:
+            raise ValidationError({"meeting": "Choose the meeting held that discussed the dispute."})
+        _touch(dispute, actor)
+        _save(dispute)
+        _step(dispute, DisputeStep.Kind.DISCUSSED, actor=actor, note=note, meeting=meeting)
+        audit_append(
+            actor=actor,
+            action="contract.dispute_discuss",
+            obj=dispute.contract,
+            payload={"dispute": dispute.number, "meeting": meeting.pk, "note": note.strip()},
+        )
+        return dispute
+
+
 def _resolve(dispute: Dispute, *, actor: User, outcome: str, agreed_by: str, meeting: Meeting | None) -> None:
     _open(dispute)
     dispute.status, dispute.outcome, dispute.agreed_by = DisputeStatus.RESOLVED, outcome.strip(), agreed_by.strip()

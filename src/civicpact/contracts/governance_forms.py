@@ -46,6 +46,15 @@ class FailureForm(VersionForm):
         self.fields["meeting"].choices = [("", "—"), *meetings]  # type: ignore[attr-defined]
 
 
+class DiscussForm(VersionForm):
+    meeting = forms.TypedChoiceField(coerce=int, label="The meeting that discussed it")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What the meeting said")
+
+    def __init__(self, *args: Any, meetings: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].choices = meetings  # type: ignore[attr-defined]
+
+
 class EscalateForm(VersionForm):
     level = forms.ChoiceField(choices=[(lv.value, LEVEL_LABELS[lv]) for lv in LADDER], label="Escalate to")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it is escalated")

@@ -21,6 +21,7 @@ from civicpact.contracts.governance_forms import (
     BodyForm,
     DecisionForm,
     DecisionStatusForm,
+    DiscussForm,
     DisputeRaiseForm,
     EscalateForm,
     ExitItemForm,
@@ -208,11 +209,11 @@ def _dispute(contract: Contract, number: int) -> Dispute:
     return dispute
 
 
-def _meeting_choices(contract: Contract) -> list[tuple[int, str]]:
-    return [
-        (m.pk, f"{m.body.name}, {m.date:%d %b %Y}")
-        for m in Meeting.objects.filter(body__contract=contract).select_related("body").order_by("-date")
-    ]
+def _meeting_choices(contract: Contract, *, held_only: bool = False) -> list[tuple[int, str]]:
+    meetings = Meeting.objects.filter(body__contract=contract).select_related("body").order_by("-date")
+    if held_only:
+        meetings = meetings.filter(held=True)
+    return [(m.pk, f"{m.body.name}, {m.date:%d %b %Y}") for m in meetings]
 
 
 def ladder(dispute: Dispute, today: Any) -> list[dict[str, Any]]:
@@ -246,6 +247,7 @@ def _dispute_page(
     is_open = dispute.status == DisputeStatus.OPEN
     acting = roles["can_act"] and is_open
     meetings = _meeting_choices(contract)
+    held = _meeting_choices(contract, held_only=True)
     initial = {"version": dispute.version}
     above = rules.next_level(Level(dispute.level))
     withdraw = acting and _party_of(request.user, contract) == dispute.raised_for_id
@@ -262,6 +264,12 @@ def _dispute_page(
         or (
             FailureForm(initial=initial, meetings=meetings, prefix="failure")
             if acting and not dispute.failed_to_agree
+            else None
+        ),
+        "discuss_form": forms.get("discuss_form")
+        or (
+            DiscussForm(initial=initial, meetings=held, prefix="discuss")
+            if acting and roles["can_manage"] and held
             else None
         ),
         "escalate_form": forms.get("escalate_form")
@@ -300,6 +308,13 @@ def dispute_act(request: HttpRequest, pk: int, number: int, action: str) -> Http
                 actor=actor, dispute_id=dispute.pk, expected_version=d["version"], note=d["note"], meeting_id=d["meeting"]
             ),
             "The failure to agree is recorded: either party may now escalate the dispute.",
+        ),
+        "discuss": (
+            DiscussForm(request.POST, meetings=meetings, prefix="discuss"),
+            lambda d: governance.dispute_discuss(
+                actor=actor, dispute_id=dispute.pk, expected_version=d["version"], meeting_id=d["meeting"], note=d["note"]
+            ),
+            "The dispute is linked to the meeting that discussed it.",
         ),
         "escalate": (
             EscalateForm(request.POST, prefix="escalate"),

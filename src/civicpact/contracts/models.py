@@ -416,6 +416,7 @@ class DisputeStep(AppendOnlyModel):
         RAISED = "raised", "Raised"
         FAILED = "failed_to_agree", "Failure to agree recorded"
         ESCALATED = "escalated", "Escalated"
+        DISCUSSED = "discussed", "Discussed at a governance meeting"
         RESOLVED = "resolved", "Resolved"
         WITHDRAWN = "withdrawn", "Withdrawn"
 

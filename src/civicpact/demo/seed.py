@@ -30,6 +30,7 @@ from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
 from civicpact.demo.clock import DemoClock
 from civicpact.demo.history import HISTORY
+from civicpact.demo.governance import seed_governance
 from civicpact.demo.performance import seed_streetlight_contract
 from civicpact.demo.tendering import seed_flood_challenge
 from civicpact.pipeline import services as pipeline
@@ -724,6 +725,7 @@ def seed_demo_city(
         present.append(
             ("a street-lighting contract with three months of telemetry and statements", seed_streetlight_contract)
         )
+        present.append(("the street-lighting contract's governance", seed_governance))
     steps.extend((label, step, nullcontext) for label, step in present)
 
     total = len(steps)
