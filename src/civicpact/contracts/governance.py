@@ -547,7 +547,7 @@ def decision_add(
                 dispute,
                 actor=actor,
                 outcome=decision.text,
-                agreed_by=f"{meeting.body.name}, {meeting.date.isoformat()}" + (f" ({attendees})" if attendees else ""),
+                agreed_by=f"{meeting.body.name}, meeting of {meeting.date:%d %b %Y}" + (f" ({attendees})" if attendees else ""),
                 meeting=meeting,
             )
         return decision
