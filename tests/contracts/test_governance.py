@@ -14,7 +14,8 @@ from django.utils import timezone
 from civicpact.contracts import governance
 from civicpact.contracts.models import Contract, DisputeStep
 from civicpact.ledger.models import AuditEvent
-from tests.contracts.test_contracts import legacy_terms, parking_project  # noqa: F401
+from civicpact.ledger.models import Release
+from tests.contracts.test_contracts import legacy_terms, package_errors, parking_project  # noqa: F401
 from tests.contracts.test_milestones import live  # noqa: F401
 
 TODAY = timezone.localdate()
@@ -241,6 +242,11 @@ def test_the_exit_plan_covers_the_standard_categories_and_completes_when_all_are
         governance.exit_item_update(actor=manager, item_id=item.pk, expected_version=item.version, status="accepted")
     plan.refresh_from_db()
     assert governance.exit_progress(plan, TODAY).complete
+    release = Release.objects.filter(tags=["implementation"]).latest("pk")
+    document = release.body["contracts"][0]["implementation"]["documents"][0]
+    assert document["documentType"] == "handover"
+    assert "Staff: Agree which staff transfer" in document["description"]
+    assert package_errors(release.ocid) == []
 
 
 def test_the_partner_updates_only_the_exit_items_it_owns(manager, supplier, live):  # noqa: F811

@@ -189,3 +189,22 @@ def test_an_exit_plan_is_complete_exactly_when_nothing_is_left_to_accept(rows):
     progress = exit_progress([item(c, s) for c, s in rows], TODAY)
     assert progress.complete == (bool(rows) and all(s is ExitItemStatus.ACCEPTED for _, s in rows))
     assert set(progress.missing_categories) == set(ExitCategory) - {c for c, _ in rows}
+
+
+def test_a_completed_exit_plan_is_published_as_a_handover_document():
+    from datetime import UTC, datetime
+
+    from civicpact.domain.governance import handover_sections
+
+    when = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+    sections = handover_sections(
+        contract_id="contract-7",
+        award_id="award-direct-7",
+        completed=when,
+        items=[(ExitCategory.DATA, "Return the data", when)],
+    )
+    contract = sections["contracts"][0]
+    assert (contract["id"], contract["awardID"]) == ("contract-7", "award-direct-7")
+    document = contract["implementation"]["documents"][0]
+    assert (document["documentType"], document["datePublished"]) == ("handover", "2026-12-06T10:00:00.000Z")
+    assert document["description"] == "Data returned in open formats: Return the data (accepted 2026-12-06)"

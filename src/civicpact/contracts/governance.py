@@ -37,7 +37,7 @@ from civicpact.contracts.models import (
     Versioned,
 )
 from civicpact.contracts.selectors import is_partner
-from civicpact.contracts.services import ContractError, contract_amend
+from civicpact.contracts.services import ContractError, contract_amend, contract_ocid
 from civicpact.domain import governance as rules
 from civicpact.domain.contracts import ContractStatus, PartyRole, Rationale
 from civicpact.domain.governance import (
@@ -49,7 +49,7 @@ from civicpact.domain.governance import (
     ExitItemStatus,
     Level,
 )
-from civicpact.ledger.services import audit_append
+from civicpact.ledger.services import audit_append, release_append
 from civicpact.util import upload_digest
 
 
@@ -762,7 +762,31 @@ def exit_item_update(
             obj=contract,
             payload={"item": item.title, "status": new.value, "evidence_sha256": item.evidence_sha256},
         )
+        if new == ExitItemStatus.ACCEPTED:
+            _publish_if_complete(actor, item.plan)
         return item
+
+
+def _publish_if_complete(actor: User, plan: ExitPlan) -> None:
+    """Once the city has accepted every item, the completed hand-back is published (an `implementation` release
+    with a `handover` document) and audited as public."""
+    items = list(plan.items.all())
+    if not rules.exit_progress(
+        [rules.ExitItem(ExitCategory(i.category), ExitItemStatus(i.status), i.due_date) for i in items],
+        timezone.localdate(),
+    ).complete:
+        return
+    contract = plan.contract
+    sections = rules.handover_sections(
+        contract_id=contract.ocds_id,
+        award_id=f"award-{contract.award_id}" if contract.award_id else f"award-direct-{contract.pk}",
+        completed=timezone.now(),
+        items=[(ExitCategory(i.category), i.title, i.updated_at) for i in items],
+    )
+    release_append(actor=actor, ocid=contract_ocid(actor, contract), tags=["implementation"], sections=sections)
+    audit_append(
+        actor=actor, action="contract.exit_plan_complete", obj=contract, payload={"items": len(items)}, public=True
+    )
 
 
 # --- reads -------------------------------------------------------------------------------------------------------------

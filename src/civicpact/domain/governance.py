@@ -13,8 +13,11 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+from civicpact.domain.ocds import format_date
 
 # --- disputes ------------------------------------------------------------------------------------------------------
 
@@ -283,3 +286,24 @@ def exit_progress(items: Sequence[ExitItem], today: date) -> ExitProgress:
         overdue=sum(1 for i in items if i.status is not ExitItemStatus.ACCEPTED and today > i.due),
         complete=bool(items) and accepted == len(items),
     )
+
+
+def handover_sections(
+    *,
+    contract_id: str,
+    award_id: str,
+    completed: datetime,
+    items: Sequence[tuple[ExitCategory, str, datetime]],
+) -> dict[str, Any]:
+    """The OCDS sections of the release that publishes a completed exit plan: the contract's implementation gets a
+    document of the PPP profile's `handover` type ("reporting on handover of assets back to the state") that lists
+    each item with the day the city accepted it. Disputes and the plan's working notes stay private."""
+    lines = [f"{EXIT_CATEGORY_LABELS[category]}: {title} (accepted {when.date().isoformat()})" for category, title, when in items]
+    document = {
+        "id": f"{contract_id}-handover",
+        "documentType": "handover",
+        "title": "Exit and hand-back plan: every item accepted by the city",
+        "description": "; ".join(lines),
+        "datePublished": format_date(completed),
+    }
+    return {"contracts": [{"id": contract_id, "awardID": award_id, "implementation": {"documents": [document]}}]}
