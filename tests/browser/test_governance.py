@@ -53,7 +53,9 @@ def test_a_dispute_climbs_to_the_steering_committee_and_a_meeting_resolves_it(vi
     page.get_by_label("Decision", exact=True).fill("Two faults are relief events; the deduction is recomputed.")
     page.get_by_label("Owner (who carries it out)").fill("Marco Manager")
     page.get_by_label("Due by").fill(today)
-    page.get_by_label("It resolves the dispute").select_option(label="1. Deduction for SL-00007 in March (steering committee)")
+    page.get_by_label("It resolves the dispute").select_option(
+        label="1. Deduction for SL-00007 in March (steering committee)"
+    )
     page.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_text("the dispute is resolved")).to_be_visible()
     visitor.check("meeting-with-decision")

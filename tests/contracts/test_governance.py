@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from civicpact.contracts import governance
 from civicpact.contracts.models import Contract, DisputeStep
-from civicpact.ledger.models import AuditEvent
-from civicpact.ledger.models import Release
+from civicpact.ledger.models import AuditEvent, Release
 from tests.contracts.test_contracts import legacy_terms, package_errors, parking_project  # noqa: F401
 from tests.contracts.test_milestones import live  # noqa: F401
 
@@ -41,7 +40,10 @@ def steering(manager, live):  # noqa: F811
         kind="executive_steering",
         name="Executive steering committee",
         cadence="quarterly",
-        members=[{"name": "Helena Duarte", "organisation": "City"}, {"name": "Inês Carvalho", "organisation": "Lumen"}],
+        members=[
+            {"name": "Helena Duarte", "organisation": "City"},
+            {"name": "Inês Carvalho", "organisation": "Lumen"},
+        ],
         established=TODAY - timedelta(days=200),
     )
 
@@ -184,7 +186,9 @@ def test_a_meeting_in_the_future_cannot_be_marked_held(manager, steering):
         governance.meeting_create(
             actor=manager, body_id=steering.pk, date=TODAY + timedelta(days=2), held=True, minutes="Text."
         )
-    scheduled = governance.meeting_create(actor=manager, body_id=steering.pk, date=TODAY + timedelta(days=2), held=False)
+    scheduled = governance.meeting_create(
+        actor=manager, body_id=steering.pk, date=TODAY + timedelta(days=2), held=False
+    )
     with pytest.raises(ValidationError, match="future date"):
         governance.meeting_record(actor=manager, meeting_id=scheduled.pk, expected_version=1, minutes="Text.")
 

@@ -24,7 +24,11 @@ def api(live):  # noqa: F811
 
 
 def test_a_dispute_is_raised_escalated_and_resolved_by_a_meeting_decision(
-    client_for, manager, supplier, api, steering  # noqa: F811
+    client_for,
+    manager,
+    supplier,
+    api,
+    steering,  # noqa: F811
 ):
     partner, city = client_for(supplier), client_for(manager)
     raised = post(partner, f"{api}/disputes", {"subject": "Deduction", "description": "Vandalism.", "amount": "900"})
@@ -65,7 +69,9 @@ def test_bad_meetings_and_decisions_are_refused_naming_the_field(client_for, man
     future = (TODAY + timedelta(days=5)).isoformat()
     held = post(city, f"{api}/meetings", {"body_id": steering.pk, "date": future, "held": True, "minutes": "X"})
     assert (held.status_code, held.json()["errors"][0]["field"]) == (422, "date")
-    meeting = post(city, f"{api}/meetings", {"body_id": steering.pk, "date": TODAY.isoformat(), "held": True, "minutes": "X"})
+    meeting = post(
+        city, f"{api}/meetings", {"body_id": steering.pk, "date": TODAY.isoformat(), "held": True, "minutes": "X"}
+    )
     ownerless = post(city, f"{api}/meetings/{meeting.json()['id']}/decisions", {"text": "Do.", "owner": " "})
     assert ownerless.status_code == 422
     assert {e["field"] for e in ownerless.json()["errors"]} == {"owner", "due_date"}
@@ -92,13 +98,20 @@ def test_the_exit_plan_is_started_and_its_items_updated_by_their_owner(client_fo
     assert stale.status_code == 409
 
 
-def test_an_extension_before_the_current_end_is_refused_and_a_later_one_is_a_new_version(client_for, manager, live, api):  # noqa: F811
+def test_an_extension_before_the_current_end_is_refused_and_a_later_one_is_a_new_version(
+    client_for,
+    manager,
+    live,  # noqa: F811
+    api,
+):
     city = client_for(manager)
     end = live.latest.end_date
     early = post(city, f"{api}/extension", {"version": 1, "new_end_date": end.isoformat(), "reasons": "More."})
     assert (early.status_code, early.json()["errors"][0]["field"]) == (422, "new_end_date")
     later = post(
-        city, f"{api}/extension", {"version": 1, "new_end_date": (end + timedelta(days=90)).isoformat(), "reasons": "More."}
+        city,
+        f"{api}/extension",
+        {"version": 1, "new_end_date": (end + timedelta(days=90)).isoformat(), "reasons": "More."},
     )
     assert later.status_code == 201
     assert later.json()["contract_version"] == 2
@@ -125,7 +138,9 @@ def test_the_public_gets_401(citizen, api):
     assert citizen.get(f"{api}/disputes").status_code == 401
 
 
-def test_the_dispute_list_reads_in_a_bounded_number_of_queries(client_for, supplier, api, django_assert_max_num_queries):
+def test_the_dispute_list_reads_in_a_bounded_number_of_queries(
+    client_for, supplier, api, django_assert_max_num_queries
+):
     client = client_for(supplier)
     for n in range(3):
         post(client, f"{api}/disputes", {"subject": f"S{n}", "description": "D"})

@@ -178,7 +178,9 @@ def test_the_contract_page_shows_the_days_left_and_links_governance_for_its_read
     assert f"/contracts/{live.pk}/governance/" not in client_for(lead).get(f"/contracts/{live.pk}/").content.decode()
 
 
-def test_the_governance_page_reads_in_a_bounded_number_of_queries(client_for, manager, story, django_assert_max_num_queries):
+def test_the_governance_page_reads_in_a_bounded_number_of_queries(
+    client_for, manager, story, django_assert_max_num_queries
+):
     client = client_for(manager)
     with django_assert_max_num_queries(40):
         assert client.get(f"/contracts/{story['contract'].pk}/governance/").status_code == 200

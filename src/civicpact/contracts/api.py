@@ -474,7 +474,9 @@ class MemberIn(Schema):
 
 
 class BodyIn(Schema):
-    kind: str = Field(description="executive_steering, operational_management, technical_oversight, financial_oversight")
+    kind: str = Field(
+        description="executive_steering, operational_management, technical_oversight, financial_oversight"
+    )
     name: str
     cadence: str = Field(description="monthly, bimonthly, quarterly, half_yearly, yearly")
     members: list[MemberIn] = []
@@ -535,7 +537,7 @@ class MeetingIn(Schema):
     attendees: list[str] = []
 
 
-class DecisionIn(Schema):
+class MeetingDecisionIn(Schema):
     text: str
     owner: str
     due_date: date | None = None
@@ -605,7 +607,7 @@ def decision_list(request: HttpRequest, contract_id: int, meeting_id: int) -> An
     response={201: DecisionOut},
     summary="Record a decision (one naming a dispute resolves it)",
 )
-def decision_add(request: HttpRequest, contract_id: int, meeting_id: int, payload: DecisionIn) -> Status[Any]:
+def decision_add(request: HttpRequest, contract_id: int, meeting_id: int, payload: MeetingDecisionIn) -> Status[Any]:
     contract = _governed(request, contract_id)
     meeting = _meeting_of(contract, meeting_id)
     dispute_id = None
@@ -706,7 +708,9 @@ def exit_plan_put(request: HttpRequest, contract_id: int, payload: ExitPlanIn) -
     contract = _governed(request, contract_id)
     actor = permissions.signed_in_user(request)
     if governance.exit_plan_of(contract) is None:
-        governance.exit_plan_start(actor=actor, contract_id=contract.pk, summary=payload.summary, due_date=payload.due_date)
+        governance.exit_plan_start(
+            actor=actor, contract_id=contract.pk, summary=payload.summary, due_date=payload.due_date
+        )
     else:
         _call(
             lambda: governance.exit_plan_update(
@@ -719,7 +723,9 @@ def exit_plan_put(request: HttpRequest, contract_id: int, payload: ExitPlanIn) -
 @router.post("/contracts/{contract_id}/exit-plan/items", response={201: ExitItemOut}, summary="Add an exit item")
 def exit_item_add(request: HttpRequest, contract_id: int, payload: ExitItemIn) -> Status[Any]:
     contract = _governed(request, contract_id)
-    item = governance.exit_item_add(actor=permissions.signed_in_user(request), contract_id=contract.pk, **payload.dict())
+    item = governance.exit_item_add(
+        actor=permissions.signed_in_user(request), contract_id=contract.pk, **payload.dict()
+    )
     return Status(201, item)
 
 

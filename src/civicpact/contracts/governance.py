@@ -127,7 +127,9 @@ def _step(dispute: Dispute, kind: str, *, actor: User, note: str = "", meeting: 
 
 
 def _locked_dispute(actor: User, dispute_id: int, expected_version: int | None) -> Dispute:
-    dispute = Dispute.objects.select_for_update(of=("self",)).select_related("contract", "updated_by").get(pk=dispute_id)
+    dispute = (
+        Dispute.objects.select_for_update(of=("self",)).select_related("contract", "updated_by").get(pk=dispute_id)
+    )
     if not _may_act(actor, dispute.contract):
         raise PermissionDenied("Only the contract's managers and its partner act on its disputes.")
     _check_version(dispute, expected_version, f"Dispute {dispute.number}")
@@ -342,7 +344,7 @@ def dispute_withdraw(*, actor: User, dispute_id: int, expected_version: int | No
         return dispute
 
 
-# --- governance bodies, meetings, decisions ---------------------------------------------------------------------------
+# --- governance bodies, meetings, decisions --------------------------------------------------------------------------
 
 
 def _choice(enum: Any, raw: Any, field: str) -> Any:
@@ -380,7 +382,9 @@ def body_create(
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
-            raise ValidationError({"contract": "Governance bodies are set up for a contract being signed or in force."})
+            raise ValidationError(
+                {"contract": "Governance bodies are set up for a contract being signed or in force."}
+            )
         if GovernanceBody.objects.filter(contract=contract, name=name.strip()).exists():
             raise ValidationError({"name": "This contract already has a body with this name."})
         body = GovernanceBody(
@@ -471,8 +475,10 @@ def meeting_record(
     """A scheduled meeting took place: its minutes (text and/or a document) and attendees."""
     _manager_only(actor, "record governance meetings")
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("body__contract", "updated_by").get(
-            pk=meeting_id
+        meeting = (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("body__contract", "updated_by")
+            .get(pk=meeting_id)
         )
         _check_version(meeting, expected_version, "The meeting")
         _held_check(meeting.date, minutes, document)
@@ -547,7 +553,8 @@ def decision_add(
                 dispute,
                 actor=actor,
                 outcome=decision.text,
-                agreed_by=f"{meeting.body.name}, meeting of {meeting.date:%d %b %Y}" + (f" ({attendees})" if attendees else ""),
+                agreed_by=f"{meeting.body.name}, meeting of {meeting.date:%d %b %Y}"
+                + (f" ({attendees})" if attendees else ""),
                 meeting=meeting,
             )
         return decision
@@ -557,8 +564,10 @@ def decision_update(*, actor: User, decision_id: int, expected_version: int | No
     _manager_only(actor, "update decisions")
     new = _choice(DecisionStatus, status, "status")
     with transaction.atomic():
-        decision = Decision.objects.select_for_update(of=("self",)).select_related("meeting__body__contract", "updated_by").get(
-            pk=decision_id
+        decision = (
+            Decision.objects.select_for_update(of=("self",))
+            .select_related("meeting__body__contract", "updated_by")
+            .get(pk=decision_id)
         )
         _check_version(decision, expected_version, "The decision")
         decision.status = new
@@ -656,7 +665,12 @@ def exit_plan_start(*, actor: User, contract_id: int, summary: str = "", due_dat
             raise ValidationError({"contract": "This contract's exit plan is already started."})
         now, due = timezone.now(), due_date or contract.latest.end_date
         plan = ExitPlan(
-            contract=contract, summary=summary.strip(), started_by=actor, started_at=now, updated_by=actor, updated_at=now
+            contract=contract,
+            summary=summary.strip(),
+            started_by=actor,
+            started_at=now,
+            updated_by=actor,
+            updated_at=now,
         )
         _save(plan)
         for category, title in DEFAULT_EXIT_ITEMS:
@@ -678,7 +692,11 @@ def exit_plan_start(*, actor: User, contract_id: int, summary: str = "", due_dat
 def exit_plan_update(*, actor: User, contract_id: int, expected_version: int | None, summary: str) -> ExitPlan:
     _manager_only(actor, "edit the exit plan")
     with transaction.atomic():
-        plan = ExitPlan.objects.select_for_update(of=("self",)).select_related("contract", "updated_by").get(contract_id=contract_id)
+        plan = (
+            ExitPlan.objects.select_for_update(of=("self",))
+            .select_related("contract", "updated_by")
+            .get(contract_id=contract_id)
+        )
         _check_version(plan, expected_version, "The exit plan")
         plan.summary = summary.strip()
         _touch(plan, actor)
@@ -698,7 +716,12 @@ def exit_item_add(
     if due_date is None:
         raise ValidationError({"due_date": "Give the date it is due by (YYYY-MM-DD)."})
     with transaction.atomic():
-        plan = ExitPlan.objects.select_for_update(of=("self",)).select_related("contract").filter(contract_id=contract_id).first()
+        plan = (
+            ExitPlan.objects.select_for_update(of=("self",))
+            .select_related("contract")
+            .filter(contract_id=contract_id)
+            .first()
+        )
         if plan is None:
             raise ValidationError({"contract": "Start the exit plan first."})
         item = ExitItem(
@@ -734,7 +757,11 @@ def exit_item_update(
     accepts an item or returns it to be done again."""
     new = _choice(ExitItemStatus, status, "status")
     with transaction.atomic():
-        item = ExitItem.objects.select_for_update(of=("self",)).select_related("plan__contract", "updated_by").get(pk=item_id)
+        item = (
+            ExitItem.objects.select_for_update(of=("self",))
+            .select_related("plan__contract", "updated_by")
+            .get(pk=item_id)
+        )
         contract = item.plan.contract
         manager = permissions.can_manage_contracts(actor)
         if not manager and not (item.owner_party == PartyRole.PARTNER and is_partner(actor, contract)):
@@ -789,7 +816,7 @@ def _publish_if_complete(actor: User, plan: ExitPlan) -> None:
     )
 
 
-# --- reads -------------------------------------------------------------------------------------------------------------
+# --- reads -----------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

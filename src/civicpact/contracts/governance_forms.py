@@ -130,9 +130,7 @@ class DecisionForm(forms.Form):
     due_date = forms.DateField(
         widget=DateInput(), label="Due by", error_messages={"required": "Give the date it is due by."}
     )
-    dispute = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="It resolves the dispute"
-    )
+    dispute = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="It resolves the dispute")
 
     def __init__(self, *args: Any, disputes: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)

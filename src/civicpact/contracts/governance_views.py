@@ -95,8 +95,7 @@ def _page(request: HttpRequest, contract: Contract, status: int = 200, **forms: 
             if manager and contract.status == ContractStatus.ACTIVE
             else None
         ),
-        "exit_form": forms.get("exit_form")
-        or (ExitStartForm() if manager and data["exit_plan"] is None else None),
+        "exit_form": forms.get("exit_form") or (ExitStartForm() if manager and data["exit_plan"] is None else None),
     }
     return render(request, "contracts/governance.html", context, status=status)
 
@@ -273,9 +272,7 @@ def _dispute_page(
             else None
         ),
         "escalate_form": forms.get("escalate_form")
-        or (
-            EscalateForm(initial=initial | {"level": above.value}, prefix="escalate") if acting and above else None
-        ),
+        or (EscalateForm(initial=initial | {"level": above.value}, prefix="escalate") if acting and above else None),
         "resolve_form": forms.get("resolve_form")
         or (
             ResolveForm(initial=initial, meetings=meetings, prefix="resolve")
@@ -305,14 +302,22 @@ def dispute_act(request: HttpRequest, pk: int, number: int, action: str) -> Http
         "failure": (
             FailureForm(request.POST, meetings=meetings, prefix="failure"),
             lambda d: governance.dispute_record_failure(
-                actor=actor, dispute_id=dispute.pk, expected_version=d["version"], note=d["note"], meeting_id=d["meeting"]
+                actor=actor,
+                dispute_id=dispute.pk,
+                expected_version=d["version"],
+                note=d["note"],
+                meeting_id=d["meeting"],
             ),
             "The failure to agree is recorded: either party may now escalate the dispute.",
         ),
         "discuss": (
             DiscussForm(request.POST, meetings=meetings, prefix="discuss"),
             lambda d: governance.dispute_discuss(
-                actor=actor, dispute_id=dispute.pk, expected_version=d["version"], meeting_id=d["meeting"], note=d["note"]
+                actor=actor,
+                dispute_id=dispute.pk,
+                expected_version=d["version"],
+                meeting_id=d["meeting"],
+                note=d["note"],
             ),
             "The dispute is linked to the meeting that discussed it.",
         ),
@@ -355,7 +360,7 @@ def dispute_act(request: HttpRequest, pk: int, number: int, action: str) -> Http
     return _dispute_page(request, contract, number, status, **{f"{action}_form": form})
 
 
-# --- a meeting --------------------------------------------------------------------------------------------------------
+# --- a meeting -------------------------------------------------------------------------------------------------------
 
 
 def _meeting(contract: Contract, meeting_pk: int) -> Meeting:
@@ -552,9 +557,7 @@ def _exit_page(request: HttpRequest, contract: Contract, status: int = 200, **fo
         "progress": data["exit_progress"],
         "missing": [EXIT_CATEGORY_LABELS[c] for c in data["exit_progress"].missing_categories],
         "today": data["today"],
-        "rows": [
-            (item, manager or (partner and item.owner_party == PartyRole.PARTNER)) for item in items
-        ],
+        "rows": [(item, manager or (partner and item.owner_party == PartyRole.PARTNER)) for item in items],
         "can_manage": manager,
         "item_form": forms.get("item_form") or (ExitItemForm() if manager else None),
     }

@@ -36,9 +36,7 @@ urlpatterns += [
         name="dispute-act",
     ),
     path("<int:pk>/governance/bodies/", governance_views.body_create, name="body-create"),
-    path(
-        "<int:pk>/governance/bodies/<int:body_pk>/meetings/", governance_views.meeting_create, name="meeting-create"
-    ),
+    path("<int:pk>/governance/bodies/<int:body_pk>/meetings/", governance_views.meeting_create, name="meeting-create"),
     path("<int:pk>/governance/meetings/<int:meeting_pk>/", governance_views.meeting_detail, name="meeting-detail"),
     path(
         "<int:pk>/governance/meetings/<int:meeting_pk>/record/",

@@ -29,8 +29,8 @@ from civicpact.accounts.models import (
 from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
 from civicpact.demo.clock import DemoClock
-from civicpact.demo.history import HISTORY
 from civicpact.demo.governance import seed_governance
+from civicpact.demo.history import HISTORY
 from civicpact.demo.performance import seed_streetlight_contract
 from civicpact.demo.tendering import seed_flood_challenge
 from civicpact.pipeline import services as pipeline

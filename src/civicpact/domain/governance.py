@@ -112,7 +112,7 @@ def escalation_refusal(
     return None
 
 
-# --- governance bodies and meetings -----------------------------------------------------------------------------------
+# --- governance bodies and meetings ----------------------------------------------------------------------------------
 
 
 class BodyKind(StrEnum):
@@ -298,7 +298,10 @@ def handover_sections(
     """The OCDS sections of the release that publishes a completed exit plan: the contract's implementation gets a
     document of the PPP profile's `handover` type ("reporting on handover of assets back to the state") that lists
     each item with the day the city accepted it. Disputes and the plan's working notes stay private."""
-    lines = [f"{EXIT_CATEGORY_LABELS[category]}: {title} (accepted {when.date().isoformat()})" for category, title, when in items]
+    lines = [
+        f"{EXIT_CATEGORY_LABELS[category]}: {title} (accepted {when.date().isoformat()})"
+        for category, title, when in items
+    ]
     document = {
         "id": f"{contract_id}-handover",
         "documentType": "handover",
