@@ -154,7 +154,7 @@ def test_a_body_that_just_met_is_never_overdue(cadence, held):
 
 
 def test_a_meeting_in_the_future_cannot_be_marked_held():
-    assert "future" in meeting_refusal(held=True, on=TODAY + timedelta(days=1), today=TODAY)
+    assert "future" in str(meeting_refusal(held=True, on=TODAY + timedelta(days=1), today=TODAY))
     assert meeting_refusal(held=False, on=TODAY + timedelta(days=1), today=TODAY) is None
     assert meeting_refusal(held=True, on=TODAY, today=TODAY) is None
 
@@ -167,7 +167,7 @@ def test_days_left_and_nearing_the_end():
 
 
 def test_an_extension_must_end_after_the_current_end():
-    assert "after the current end" in extension_refusal(current_end=TODAY, new_end=TODAY)
+    assert "after the current end" in str(extension_refusal(current_end=TODAY, new_end=TODAY))
     assert extension_refusal(current_end=TODAY, new_end=TODAY + timedelta(days=1)) is None
 
 

@@ -272,6 +272,7 @@ def milestone_decide(request: HttpRequest, contract_id: int, milestone_id: int, 
 # others; a stale `version` is refused with 409 naming who changed the row and when.
 
 from django.core.exceptions import ValidationError  # noqa: E402
+from django.db.models import QuerySet  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from civicpact.contracts import governance  # noqa: E402
@@ -557,7 +558,7 @@ def body_create(request: HttpRequest, contract_id: int, payload: BodyIn) -> Stat
     return Status(201, body)
 
 
-def _meetings(contract: Contract) -> Any:
+def _meetings(contract: Contract) -> QuerySet[Meeting]:
     return (
         Meeting.objects.filter(body__contract=contract)
         .select_related("body")

@@ -413,7 +413,7 @@ def _attendees(raw: Iterable[Any]) -> list[str]:
 def _attach_minutes(meeting: Meeting, document: UploadedFile | None) -> None:
     if document is not None:
         _, meeting.minutes_sha256 = upload_digest(document, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
-        meeting.minutes_document = document  # type: ignore[assignment]
+        meeting.minutes_document = document
 
 
 def _held_check(on: date, minutes: str, document: UploadedFile | None) -> None:
@@ -778,7 +778,7 @@ def exit_item_update(
             item.evidence = evidence.strip()
         if document is not None:
             _, item.evidence_sha256 = upload_digest(document, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
-            item.evidence_document = document  # type: ignore[assignment]
+            item.evidence_document = document
         if manager and city_note.strip():
             item.city_note = city_note.strip()
         _touch(item, actor)

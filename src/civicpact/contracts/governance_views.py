@@ -249,7 +249,7 @@ def _dispute_page(
     held = _meeting_choices(contract, held_only=True)
     initial = {"version": dispute.version}
     above = rules.next_level(Level(dispute.level))
-    withdraw = acting and _party_of(request.user, contract) == dispute.raised_for_id
+    withdraw = acting and _party_of(permissions.signed_in_user(request), contract) == dispute.raised_for_id
     today = timezone.localdate()
     context = {
         "contract": contract,
