@@ -53,3 +53,17 @@ def test_the_demo_governance_is_seeded_once(parking_project):  # noqa: F811
     before = [m.objects.count() for m in (GovernanceBody, Meeting, Decision, Dispute, DisputeStep, ExitItem)]
     seed_governance()
     assert [m.objects.count() for m in (GovernanceBody, Meeting, Decision, Dispute, DisputeStep, ExitItem)] == before
+
+
+def test_the_demo_governance_pages_render_for_the_manager_and_the_partner(parking_project, client_for):  # noqa: F811
+    contract = harbour_contract(parking_project)
+    seed_governance()
+    base = f"/contracts/{contract.pk}/governance/"
+    pages = [base, f"{base}disputes/1/", f"{base}exit-plan/"]
+    pages += [f"{base}meetings/{m.pk}/" for m in Meeting.objects.filter(body__contract=contract)]
+    for username in ("manager", "supplier"):
+        client = client_for(User.objects.get(username=username))
+        for page in pages:
+            response = client.get(page)
+            assert response.status_code == 200, (username, page)
+    assert "Discussed at a governance meeting" in client.get(f"{base}disputes/1/").content.decode()

@@ -146,3 +146,20 @@ def test_the_dispute_list_reads_in_a_bounded_number_of_queries(
         post(client, f"{api}/disputes", {"subject": f"S{n}", "description": "D"})
     with django_assert_max_num_queries(15):
         assert len(client.get(f"{api}/disputes").json()) == 3
+
+
+def test_bodies_are_set_up_by_the_citys_managers_and_read_by_the_partner(client_for, manager, supplier, auditor, api):
+    body = {
+        "kind": "technical_oversight",
+        "name": "Technical board",
+        "cadence": "monthly",
+        "members": [{"name": "Ana Lopes", "organisation": "City IT"}],
+    }
+    assert post(client_for(auditor), f"{api}/governance-bodies", body).status_code == 403
+    assert post(client_for(supplier), f"{api}/governance-bodies", body).status_code == 403
+    created = post(client_for(manager), f"{api}/governance-bodies", body)
+    assert created.status_code == 201
+    assert created.json()["members"] == [{"name": "Ana Lopes", "organisation": "City IT"}]
+    bad = post(client_for(manager), f"{api}/governance-bodies", {**body, "name": "Other", "cadence": "weekly"})
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "cadence")
+    assert [b["name"] for b in client_for(supplier).get(f"{api}/governance-bodies").json()] == ["Technical board"]
