@@ -184,3 +184,35 @@ def test_the_governance_page_reads_in_a_bounded_number_of_queries(
     client = client_for(manager)
     with django_assert_max_num_queries(40):
         assert client.get(f"/contracts/{story['contract'].pk}/governance/").status_code == 200
+
+
+def test_the_minutes_document_is_kept_with_its_digest_and_read_only_by_governance_readers(
+    client_for,
+    manager,
+    lead,
+    second_supplier,
+    steering,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+
+    body = steering.pk
+    client = client_for(manager)
+    response = client.post(
+        f"/contracts/{steering.contract_id}/governance/bodies/{body}/meetings/",
+        {
+            f"b{body}-date": TODAY.isoformat(),
+            f"b{body}-held": "on",
+            f"b{body}-document": SimpleUploadedFile("minutes.txt", b"Minutes of the meeting.", "text/plain"),
+        },
+    )
+    assert response.status_code == 302
+    meeting = steering.meetings.get()
+    assert len(meeting.minutes_sha256) == 64
+    url = f"/contracts/{steering.contract_id}/governance/meetings/{meeting.pk}/minutes/"
+    assert b"".join(client.get(url).streaming_content) == b"Minutes of the meeting."
+    assert client_for(lead).get(url).status_code == 403
+    assert client_for(second_supplier).get(url).status_code == 404

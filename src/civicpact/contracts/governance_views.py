@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -630,3 +630,23 @@ def exit_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 return redirect("contracts:exit-plan", pk=contract.pk)
     context = {"contract": contract, "item": item, "form": form}
     return render(request, "contracts/exit_item.html", context, status=status)
+
+
+def _file_response(field: Any) -> FileResponse:
+    if not field:
+        raise Http404("No document is attached.")
+    return FileResponse(field.open("rb"), as_attachment=True, filename=field.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def meeting_document(request: HttpRequest, pk: int, meeting_pk: int) -> FileResponse:
+    return _file_response(_meeting(_readable(request, pk), meeting_pk).minutes_document)
+
+
+@login_required
+def exit_item_document(request: HttpRequest, pk: int, item_pk: int) -> FileResponse:
+    contract = _readable(request, pk)
+    item = ExitItem.objects.filter(pk=item_pk, plan__contract=contract).first()
+    if item is None:
+        raise Http404("No such exit plan item.")
+    return _file_response(item.evidence_document)

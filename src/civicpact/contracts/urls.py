@@ -58,4 +58,14 @@ urlpatterns += [
     path("<int:pk>/governance/exit-plan/start/", governance_views.exit_plan_start, name="exit-plan-start"),
     path("<int:pk>/governance/exit-plan/items/", governance_views.exit_item_add, name="exit-item-add"),
     path("<int:pk>/governance/exit-plan/items/<int:item_pk>/", governance_views.exit_item, name="exit-item"),
+    path(
+        "<int:pk>/governance/meetings/<int:meeting_pk>/minutes/",
+        governance_views.meeting_document,
+        name="meeting-document",
+    ),
+    path(
+        "<int:pk>/governance/exit-plan/items/<int:item_pk>/evidence/",
+        governance_views.exit_item_document,
+        name="exit-item-document",
+    ),
 ]
