@@ -276,6 +276,13 @@ CIVICPACT_CHANGE_DELEGATION = {
     "unit_amount": env_str("CIVICPACT_CHANGE_UNIT_AMOUNT", "500000"),
     "unit_days": env_int("CIVICPACT_CHANGE_UNIT_DAYS", 180),
 }
+# Dispute escalation ladder: days each rung has to settle a dispute before either party may escalate it
+CIVICPACT_DISPUTE_DAYS = {
+    "operational": env_int("CIVICPACT_DISPUTE_DAYS_OPERATIONAL", 14),
+    "steering_committee": env_int("CIVICPACT_DISPUTE_DAYS_STEERING", 30),
+    "expert_determination": env_int("CIVICPACT_DISPUTE_DAYS_EXPERT", 60),
+    "arbitration": env_int("CIVICPACT_DISPUTE_DAYS_ARBITRATION", 180),
+}
 CIVICPACT_TELEMETRY_DIR = Path(env_str("CIVICPACT_TELEMETRY_DIR", str(DATA_DIR / "telemetry"))).resolve()
 CIVICPACT_TELEMETRY_BATCH_MAX_BYTES = env_int("CIVICPACT_TELEMETRY_BATCH_MAX_BYTES", 10 * 1024 * 1024)
 CIVICPACT_TENDER_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_TENDER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)

@@ -208,3 +208,10 @@ def can_manage_contracts(user: Any) -> bool:
 def can_view_all_contracts(user: Any) -> bool:
     """City staff read every contract; a partner reads its own (see contracts.selectors)."""
     return is_city_staff(user)
+
+
+def can_read_governance(user: Any) -> bool:
+    """Disputes, governance meetings and the end of the term are not public: the city's contract managers, the PPP
+    unit, auditors and administrators read every contract's; a partner reads its own contracts' (checked through
+    the contracts' selectors); other city staff do not."""
+    return can_manage_contracts(user) or has_role(user, Role.AUDITOR)

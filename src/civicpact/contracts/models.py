@@ -26,6 +26,22 @@ from civicpact.domain.contracts import (
     Rationale,
     Terms,
 )
+from civicpact.domain.governance import (
+    BODY_LABELS,
+    CADENCE_LABELS,
+    DECISION_STATUS_LABELS,
+    DISPUTE_STATUS_LABELS,
+    EXIT_CATEGORY_LABELS,
+    EXIT_STATUS_LABELS,
+    LEVEL_LABELS,
+    BodyKind,
+    Cadence,
+    DecisionStatus,
+    DisputeStatus,
+    ExitCategory,
+    ExitItemStatus,
+    Level,
+)
 from civicpact.domain.structuring import MODEL_LABELS, PartnershipModel
 from civicpact.ledger.models import AppendOnlyModel
 from civicpact.pipeline.models import Project
@@ -334,3 +350,243 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Change {self.number}: {self.title}"
+
+
+# --- governance: disputes, bodies and meetings, the end of the term (contracts/governance.py) ------------------------
+
+
+class Versioned(models.Model):
+    """Optimistic locking: a write based on an older `version` is refused, naming who changed it and when."""
+
+    version = models.PositiveIntegerField(default=1, help_text="Incremented on every change (optimistic locking).")
+    updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who changed it last.")
+    updated_at = models.DateTimeField(help_text="When it was last changed.")
+
+    class Meta:
+        abstract = True
+
+
+class Dispute(Versioned):
+    """A contract dispute raised by the city or the partner, climbing the escalation ladder one rung at a time."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes", help_text="Contract.")
+    number = models.PositiveIntegerField(help_text="1, 2, 3… per contract.")
+    subject = models.CharField(max_length=200, help_text="The dispute in a line.")
+    description = models.TextField(help_text="What is disputed and why.")
+    amount = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, help_text="The amount in question, if any."
+    )
+    clause = models.CharField(max_length=200, blank=True, default="", help_text="The clause in question, if any.")
+    raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who raised it.")
+    raised_for = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", help_text="The party that raised it."
+    )
+    raised_at = models.DateTimeField(help_text="When.")
+    level = models.CharField(
+        max_length=30, choices=[(lv.value, LEVEL_LABELS[lv]) for lv in Level], help_text="The rung it is at."
+    )
+    level_reached = models.DateField(help_text="The day it reached its rung.")
+    deadline = models.DateField(help_text="The last day its rung has to settle it.")
+    failed_to_agree = models.BooleanField(default=False, help_text="Its rung recorded a failure to agree.")
+    status = models.CharField(
+        max_length=20,
+        choices=[(s.value, DISPUTE_STATUS_LABELS[s]) for s in DisputeStatus],
+        default=DisputeStatus.OPEN,
+        help_text="Open, resolved or withdrawn.",
+    )
+    outcome = models.TextField(blank=True, default="", help_text="What was agreed or determined.")
+    agreed_by = models.CharField(max_length=300, blank=True, default="", help_text="Who agreed or determined it.")
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or withdrawn.")
+
+    class Meta:
+        ordering = ["contract", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="dispute_number_unique"),
+            models.CheckConstraint(condition=Q(deadline__gte=models.F("level_reached")), name="dispute_deadline_ok"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.number}: {self.subject}"
+
+
+class DisputeStep(AppendOnlyModel):
+    """One step of a dispute's history: raised, failure to agree, escalated, resolved, withdrawn (append-only)."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", "Raised"
+        FAILED = "failed_to_agree", "Failure to agree recorded"
+        ESCALATED = "escalated", "Escalated"
+        DISCUSSED = "discussed", "Discussed at a governance meeting"
+        RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="steps", help_text="Dispute.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, help_text="What happened.")
+    level = models.CharField(
+        max_length=30, choices=[(lv.value, LEVEL_LABELS[lv]) for lv in Level], help_text="The rung, after the step."
+    )
+    deadline = models.DateField(null=True, blank=True, help_text="The rung's deadline, after the step.")
+    note = models.TextField(blank=True, default="", help_text="Why, or what was agreed.")
+    meeting = models.ForeignKey(
+        "Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispute_steps",
+        help_text="The governance meeting that discussed it.",
+    )
+    party = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", help_text="For which party.")
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who recorded it.")
+    at = models.DateTimeField(help_text="When.")
+
+    class Meta:
+        ordering = ["dispute", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.level})"
+
+
+class GovernanceBody(models.Model):
+    """A governance body of a contract (executive steering, operational management, technical or financial
+    oversight): its cadence and its members."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="bodies", help_text="Contract.")
+    kind = models.CharField(
+        max_length=30, choices=[(k.value, BODY_LABELS[k]) for k in BodyKind], help_text="Which body."
+    )
+    name = models.CharField(max_length=200, help_text="Its name.")
+    cadence = models.CharField(
+        max_length=20, choices=[(c.value, CADENCE_LABELS[c]) for c in Cadence], help_text="How often it meets."
+    )
+    members = models.JSONField(default=list, blank=True, help_text="[{name, organisation}] of its members.")
+    established = models.DateField(help_text="When it was set up (the first meeting is due one period later).")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who set it up.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When.")
+
+    class Meta:
+        ordering = ["contract", "kind", "pk"]
+        constraints = [models.UniqueConstraint(fields=["contract", "name"], name="body_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Meeting(Versioned):
+    """A meeting of a governance body: scheduled, then held with minutes, attendees and decisions."""
+
+    body = models.ForeignKey(GovernanceBody, on_delete=models.PROTECT, related_name="meetings", help_text="Body.")
+    date = models.DateField(help_text="When it is (or was) held.")
+    held = models.BooleanField(default=False, help_text="It took place (minutes recorded).")
+    agenda = models.TextField(blank=True, default="", help_text="What it is to discuss.")
+    minutes = models.TextField(blank=True, default="", help_text="The minutes, as text.")
+    minutes_document = models.FileField(
+        upload_to="governance/%Y/%m/", blank=True, default="", help_text="The minutes, as a document."
+    )
+    minutes_sha256 = models.CharField(max_length=64, blank=True, default="", help_text="SHA-256 of the document.")
+    attendees = models.JSONField(default=list, blank=True, help_text="Who attended, one entry each.")
+
+    class Meta:
+        ordering = ["body", "-date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.body} on {self.date.isoformat()}"
+
+
+class Decision(Versioned):
+    """A decision taken at a meeting: an owner, a due date and a status; it may resolve a dispute."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="decisions", help_text="Meeting.")
+    text = models.TextField(help_text="What was decided.")
+    owner = models.CharField(max_length=200, help_text="Who carries it out (a person or an organisation).")
+    due_date = models.DateField(help_text="By when.")
+    status = models.CharField(
+        max_length=20,
+        choices=[(s.value, DECISION_STATUS_LABELS[s]) for s in DecisionStatus],
+        default=DecisionStatus.OPEN,
+        help_text="Open, done or cancelled.",
+    )
+    dispute = models.ForeignKey(
+        Dispute,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        help_text="The dispute it resolves, if any.",
+    )
+
+    class Meta:
+        ordering = ["meeting", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ExtensionDecision(AppendOnlyModel):
+    """The city's decision to extend the term: it became a contract version (time extension) to be signed."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="extensions", help_text="Contract.")
+    previous_end = models.DateField(help_text="The end of the term before the extension.")
+    new_end = models.DateField(help_text="The new end of the term.")
+    reasons = models.TextField(help_text="Why the city extends the term.")
+    contract_version = models.ForeignKey(
+        ContractVersion, on_delete=models.PROTECT, related_name="+", help_text="The version it became."
+    )
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who decided.")
+    decided_at = models.DateTimeField(help_text="When.")
+
+    class Meta:
+        ordering = ["contract", "decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_end__gt=models.F("previous_end")), name="extension_ends_later")
+        ]
+
+    def __str__(self) -> str:
+        return f"Extension to {self.new_end.isoformat()}"
+
+
+class ExitPlan(Versioned):
+    """The exit and hand-back plan at the end of the term: complete when the city has accepted every item."""
+
+    contract = models.OneToOneField(
+        Contract, on_delete=models.PROTECT, related_name="exit_plan", help_text="Contract."
+    )
+    summary = models.TextField(blank=True, default="", help_text="The approach to the hand-back.")
+    started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", help_text="Who started it.")
+    started_at = models.DateTimeField(help_text="When.")
+
+    def __str__(self) -> str:
+        return f"Exit plan of {self.contract_id}"
+
+
+class ExitItem(Versioned):
+    """An item of the exit plan, in a standard category, owned by the city or the partner."""
+
+    plan = models.ForeignKey(ExitPlan, on_delete=models.PROTECT, related_name="items", help_text="Exit plan.")
+    category = models.CharField(
+        max_length=20, choices=[(c.value, EXIT_CATEGORY_LABELS[c]) for c in ExitCategory], help_text="Category."
+    )
+    title = models.CharField(max_length=200, help_text="What is to be handed back or done.")
+    owner_party = models.CharField(
+        max_length=20,
+        choices=[(PartyRole.CITY.value, "The city"), (PartyRole.PARTNER.value, "The partner")],
+        help_text="Which party owns it.",
+    )
+    due_date = models.DateField(help_text="By when.")
+    status = models.CharField(
+        max_length=20,
+        choices=[(s.value, EXIT_STATUS_LABELS[s]) for s in ExitItemStatus],
+        default=ExitItemStatus.PLANNED,
+        help_text="Where it is.",
+    )
+    evidence = models.TextField(blank=True, default="", help_text="Evidence that it is done (a note).")
+    evidence_document = models.FileField(
+        upload_to="governance/%Y/%m/", blank=True, default="", help_text="Evidence as a document."
+    )
+    evidence_sha256 = models.CharField(max_length=64, blank=True, default="", help_text="SHA-256 of the document.")
+    city_note = models.TextField(blank=True, default="", help_text="The city's note on acceptance or return.")
+
+    class Meta:
+        ordering = ["plan", "due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
-from civicpact.contracts import selectors, services
+from civicpact.contracts import governance, selectors, services
 from civicpact.contracts.forms import (
     AmendForm,
     ContractDocumentForm,
@@ -23,6 +24,7 @@ from civicpact.contracts.forms import (
 )
 from civicpact.contracts.models import Contract, ContractDocument, Milestone
 from civicpact.domain.contracts import ContractStatus
+from civicpact.domain.governance import days_left
 from civicpact.util import run_with_form
 
 
@@ -129,6 +131,8 @@ def contract_context(request: HttpRequest, contract: Contract, **extra: Any) -> 
         ),
         "can_report": active_party,
         "document_form": extra.get("document_form") or (ContractDocumentForm() if manager else None),
+        "days_left": days_left(latest.end_date, timezone.localdate()),
+        "can_read_governance": governance.can_read(request.user, contract),
     }
 
 

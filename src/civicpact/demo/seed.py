@@ -29,6 +29,7 @@ from civicpact.accounts.models import (
 from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
 from civicpact.demo.clock import DemoClock
+from civicpact.demo.governance import seed_governance
 from civicpact.demo.history import HISTORY
 from civicpact.demo.incidents import seed_streetlight_incidents
 from civicpact.demo.performance import seed_streetlight_contract
@@ -728,6 +729,7 @@ def seed_demo_city(
         present.append(
             ("the street lighting's incidents, a KPI score and a remediation plan", seed_streetlight_incidents)
         )
+        present.append(("the street-lighting contract's governance", seed_governance))
     steps.extend((label, step, nullcontext) for label, step in present)
 
     total = len(steps)
