@@ -32,3 +32,33 @@ class AssetCounts:
         """Unavailable service intervals (missing ones included only where the regime counts them as failed:
         the engine already folds them into events; here they are reported separately)."""
         return self.down_slots + self.degraded_slots
+
+
+@dataclass(frozen=True)
+class OutageEvent:
+    """One outage event of an asset in a month (a maximal run of consecutive failed slots), as the engine counts
+    it: its slots by kind and its ratchet tier (None: no longer than the rectification period, it costs nothing)."""
+
+    first_slot: int
+    slot_count: int
+    down: int
+    degraded: int
+    missing: int
+    tier: int | None
+
+    @property
+    def last_slot(self) -> int:
+        return self.first_slot + self.slot_count - 1
+
+    @property
+    def rectified(self) -> bool:
+        return self.tier is None
+
+
+@dataclass(frozen=True)
+class AssetMonthRows:
+    """One asset's month for its drill-down: the counts, the events they are made of, and the rows (slot, state)."""
+
+    counts: AssetCounts
+    events: tuple[OutageEvent, ...]
+    states: tuple[tuple[int, int], ...]
