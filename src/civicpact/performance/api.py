@@ -93,3 +93,113 @@ class StatementOut(Schema):
 @router.get("/contracts/{contract_id}/statements", response=list[StatementOut], summary="Payment statements")
 def statement_list(request: HttpRequest, contract_id: int) -> Any:
     return list(Statement.objects.filter(contract=_contract(request, contract_id)).select_related("regime"))
+
+
+# --- the drill-down: a statement line's asset, down to its outage events ---------------------------------------------
+
+
+class EventOut(Schema):
+    number: int
+    first_slot: int
+    last_slot: int
+    start: datetime  # the regime's local time, with its offset
+    end: datetime
+    slots: int
+    down: int
+    degraded: int
+    missing: int
+    rectified: bool
+    tier: int | None  # 0: the ratchet's first tier; None: fixed within the rectification period
+    multiplier: Decimal | None
+
+
+class TierOut(Schema):
+    tier: int
+    multiplier: Decimal
+    events: int
+    down: int
+    degraded: int
+    missing: int
+
+
+class AssetDrilldownOut(Schema):
+    contract: int
+    statement: int
+    month: str
+    regime_version: int
+    asset: str
+    asset_class: str
+    timezone: str
+    interval_minutes: int
+    service_slots: int
+    up_slots: int
+    down_slots: int
+    degraded_slots: int
+    missing_slots: int
+    events: list[EventOut]
+    rectified_events: int
+    deductible_events: int
+    tiers: list[TierOut]
+    line: dict[str, Any] | None  # the money line recomputed from these events
+    statement_line: dict[str, Any] | None  # the statement's line for the asset
+    matches_statement: bool  # False: the telemetry stored now is not what the statement was computed from
+    milliseconds: float
+
+
+@router.get(
+    "/contracts/{contract_id}/statements/{statement_id}/assets/{asset_id}",
+    response=AssetDrilldownOut,
+    summary="A statement line's asset, down to the outage events that make its counts and deduction",
+)
+def statement_asset(request: HttpRequest, contract_id: int, statement_id: int, asset_id: str) -> Any:
+    from civicpact.performance.drilldown import DrilldownError, asset_month
+
+    contract = _contract(request, contract_id)
+    statement = Statement.objects.filter(contract=contract, pk=statement_id).select_related("regime").first()
+    if statement is None:
+        raise Http404("No such statement.")
+    try:
+        d = asset_month(
+            contract=contract, asset_id=asset_id, month=statement.month, regime=statement.regime, statement=statement
+        )
+    except DrilldownError as exc:
+        raise Http404(str(exc)) from None
+    return {
+        "contract": contract.pk,
+        "statement": statement.pk,
+        "month": d.month,
+        "regime_version": d.regime.number,
+        "asset": d.asset.asset_id,
+        "asset_class": d.asset.asset_class,
+        "timezone": d.doc.measurement.timezone,
+        "interval_minutes": d.doc.measurement.interval_minutes,
+        "service_slots": d.counts.service_slots,
+        "up_slots": d.counts.up_slots,
+        "down_slots": d.counts.down_slots,
+        "degraded_slots": d.counts.degraded_slots,
+        "missing_slots": d.counts.missing_slots,
+        "events": [
+            {
+                "number": e.number,
+                "first_slot": e.event.first_slot,
+                "last_slot": e.event.last_slot,
+                "start": e.start,
+                "end": e.end,
+                "slots": e.event.slot_count,
+                "down": e.event.down,
+                "degraded": e.event.degraded,
+                "missing": e.event.missing,
+                "rectified": e.event.rectified,
+                "tier": e.event.tier,
+                "multiplier": e.multiplier,
+            }
+            for e in d.events
+        ],
+        "rectified_events": d.rectified,
+        "deductible_events": d.deductible,
+        "tiers": d.tiers,
+        "line": d.line,
+        "statement_line": d.statement_line,
+        "matches_statement": d.matches,
+        "milliseconds": round(d.milliseconds, 3),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.performance import report_views, views
+from civicpact.performance import drilldown_views, report_views, views
 
 app_name = "performance"
 
@@ -36,5 +36,17 @@ urlpatterns += [
         "<int:pk>/performance/statements/<int:statement_pk>/statement.xlsx",
         report_views.statement_xlsx,
         name="statement-xlsx",
+    ),
+]
+urlpatterns += [
+    path(
+        "<int:pk>/performance/statements/<int:statement_pk>/assets/<str:asset_id>/",
+        drilldown_views.statement_asset,
+        name="statement-asset",
+    ),
+    path(
+        "<int:pk>/performance/months/<str:month>/assets/<str:asset_id>/",
+        drilldown_views.month_asset,
+        name="month-asset",
     ),
 ]
