@@ -203,3 +203,49 @@ def statement_asset(request: HttpRequest, contract_id: int, statement_id: int, a
         "matches_statement": d.matches,
         "milliseconds": round(d.milliseconds, 3),
     }
+
+
+# --- a supplier's performance record ------------------------------------------------------------------------------
+
+
+class RecordFiguresOut(Schema):
+    months: int
+    availability_percent: Decimal | None = Field(alias="availability_shown")
+    target_percent: Decimal | None = Field(alias="target_shown")
+    months_below_target: int = Field(alias="below_target")
+    deductions: Decimal
+    charge: Decimal
+    deductions_percent_of_charge: Decimal | None = Field(alias="deductions_percent")
+    months_at_cap: int = Field(alias="capped")
+    kpi_failures: int
+    disputes_raised: int
+    disputes_upheld: int
+
+
+class ContractRecordOut(Schema):
+    contract: int = Field(alias="contract_id")
+    title: str
+    status: str
+    figures: RecordFiguresOut
+
+
+class SupplierRecordOut(Schema):
+    organisation: int = Field(alias="organisation.pk")
+    name: str = Field(alias="organisation.name")
+    totals: RecordFiguresOut
+    contracts: list[ContractRecordOut]
+
+
+@router.get(
+    "/suppliers/{organisation_id}/record",
+    response=SupplierRecordOut,
+    summary="A supplier's performance record across the contracts where it is the partner",
+)
+def supplier_record(request: HttpRequest, organisation_id: int) -> Any:
+    from civicpact.accounts.models import Organisation
+    from civicpact.performance.selectors import supplier_record as record
+
+    try:
+        return record(actor=request.user, organisation_id=organisation_id)
+    except Organisation.DoesNotExist:
+        raise Http404("No such supplier.") from None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.performance import drilldown_views, report_views, views
+from civicpact.performance import drilldown_views, record_views, report_views, views
 
 app_name = "performance"
 
@@ -49,4 +49,7 @@ urlpatterns += [
         drilldown_views.month_asset,
         name="month-asset",
     ),
+]
+urlpatterns += [
+    path("suppliers/<int:organisation_pk>/performance/", record_views.record, name="supplier-record"),
 ]
