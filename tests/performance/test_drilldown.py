@@ -167,3 +167,27 @@ def test_other_suppliers_and_the_public_get_nothing(client_for, second_supplier,
 def test_a_statement_of_another_contract_is_not_found_through_this_one(client_for, manager, stated):
     url = f"/contracts/{stated.contract_id}/performance/statements/{stated.pk + 1000}/assets/SL-0001/"
     assert client_for(manager).get(url).status_code == 404
+
+
+def test_every_line_with_an_event_in_the_demos_generated_month_drills_down_to_it(city):
+    """The demo's generated month (2,000 lights, 122 with outages): each line with an event, and a sample of the
+    others, is exactly the line recomputed from its drill-down's events."""
+    from civicpact.contracts.models import Contract
+    from civicpact.demo.performance import CONTRACT_TITLE, seed_streetlight_contract
+
+    seed_streetlight_contract()
+    contract = Contract.objects.get(versions__title=CONTRACT_TITLE)
+    first = Statement.objects.filter(contract=contract).order_by("month").first()
+    assert first is not None
+    lines = first.figures["assets"]
+    chosen = [a for a in lines if a["events"]] + lines[::250]
+    assert len(chosen) > 100
+    for line in chosen:
+        drilled = asset_month(
+            contract=contract, asset_id=line["asset"], month=first.month, regime=first.regime, statement=first
+        )
+        assert drilled.line == line, line["asset"]
+        assert len(drilled.events) == line["events"]
+        assert sum(t["down"] + t["degraded"] + t["missing"] for t in drilled.tiers) == sum(
+            t["down"] + t["degraded"] + t["missing"] for t in line["tiers"]
+        )
