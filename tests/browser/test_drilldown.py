@@ -31,7 +31,7 @@ def test_the_manager_follows_a_statement_line_of_the_demo_month_to_its_events(vi
     page.get_by_role("link", name="SL-00007", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("SL-00007")
     expect(page.get_by_text("These events add up exactly to the statement's line for SL-00007.")).to_be_visible()
-    expect(page.get_by_role("cell", name="tier 3 (×2.0)")).to_be_visible()  # the third fault of the month
+    expect(page.get_by_role("cell", name="tier 3 (\u00d72.0)")).to_be_visible()  # the third fault of the month
     expect(page.get_by_role("img", name="each service interval by day")).to_be_visible()
     visitor.check("drilldown-asset-ratchet")
 
@@ -42,7 +42,9 @@ def test_the_manager_follows_a_statement_line_of_the_demo_month_to_its_events(vi
     page.get_by_text("The heat map's figures").click()
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="SL-00007", exact=True))
     row.get_by_role("link").nth(6).click()  # day 6: the morning after the first fault began
-    expect(page).to_have_url(f"{visitor.base_url}/contracts/{contract.pk}/performance/statements/{first.pk}/assets/SL-00007/#day-6")
+    expect(page).to_have_url(
+        f"{visitor.base_url}/contracts/{contract.pk}/performance/statements/{first.pk}/assets/SL-00007/#day-6"
+    )
     expect(page.locator("#day-6")).to_be_in_viewport()
     visitor.check("drilldown-asset-from-heat-map")
 
@@ -51,7 +53,7 @@ def test_an_evaluator_sees_a_bidders_performance_record_on_the_scoring_page(visi
     seed_streetlight_contract()
     bidders = [bid.supplier_id for bid in evaluation.current_bids(opened)]
     evaluation.conflicts_declare(
-        actor=evaluator, tender_id=opened.pk, declarations={pk: (False, "") for pk in bidders}
+        actor=evaluator, tender_id=opened.pk, declarations=dict.fromkeys(bidders, (False, ""))
     )
     page = visitor.page
     sign_in_as(visitor, "evaluator")

@@ -3,6 +3,7 @@ exactly to the counts the statement is made of: on the hand-made month and on ra
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +31,7 @@ def assert_events_add_up(events: Sequence[OutageEvent], counts: AssetCounts, tie
     for event in events:
         assert event.slot_count == event.down + event.degraded + event.missing
     # events are disjoint, in slot order, and never touch (touching runs are one event)
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.first_slot > before.last_slot + 1
     # every down or degraded row is in an event
     assert sum(e.down for e in events) == counts.down_slots
@@ -94,9 +95,7 @@ def test_the_events_query_is_the_counts_query_without_its_aggregation():
     tiers=st.integers(1, 4),
     mode=st.sampled_from(MODES),
 )
-def test_on_random_months_every_assets_events_add_up_to_the_statements_counts(
-    month, rectification_slots, tiers, mode
-):
+def test_on_random_months_every_assets_events_add_up_to_the_statements_counts(month, rectification_slots, tiers, mode):
     register, rows = month
     rules: dict[str, Any] = {"rectification_slots": rectification_slots, "tiers": tiers, "missing_data": mode}
     with tempfile.TemporaryDirectory() as directory:

@@ -20,8 +20,18 @@ from tests.contracts.test_milestones import live  # noqa: F401
 from tests.performance.test_statements import metered  # noqa: F401
 
 
-def statement(contract: Any, month: str, *, availability: str | None, deductions: str, capped: bool = False,
-              failures: tuple[int, ...] = (), number: int = 1, status: str = "issued", corrects: Any = None) -> Any:
+def statement(
+    contract: Any,
+    month: str,
+    *,
+    availability: str | None,
+    deductions: str,
+    capped: bool = False,
+    failures: tuple[int, ...] = (),
+    number: int = 1,
+    status: str = "issued",
+    corrects: Any = None,
+) -> Any:
     charge = Decimal("100000.00")
     return Statement.objects.create(
         contract=contract,
@@ -50,15 +60,18 @@ def history(metered, supplier):  # noqa: F811
     February 90% corrected to 92% (the correction counts, with its one KPI failure); March 99.5%; April a draft."""
     statement(metered, "2026-01", availability="98.500", deductions="1500.00", capped=True, failures=(2, 1))
     february = statement(metered, "2026-02", availability="90.000", deductions="20000.00", capped=True, failures=(5,))
-    statement(metered, "2026-02", availability="92.000", deductions="15000.00", failures=(1,), number=2,
-              corrects=february)
+    statement(
+        metered, "2026-02", availability="92.000", deductions="15000.00", failures=(1,), number=2, corrects=february
+    )
     statement(metered, "2026-03", availability="99.500", deductions="0.00")
     statement(metered, "2026-04", availability="10.000", deductions="20000.00", capped=True, status="draft")
     january = Statement.objects.get(contract=metered, month="2026-01")
-    StatementDispute.objects.create(statement=january, line="SL-0001", reason="x", raised_by=supplier,
-                                    status=DisputeStatus.REJECTED)
-    StatementDispute.objects.create(statement=february, line="SL-0002", reason="y", raised_by=supplier,
-                                    status=DisputeStatus.UPHELD)
+    StatementDispute.objects.create(
+        statement=january, line="SL-0001", reason="x", raised_by=supplier, status=DisputeStatus.REJECTED
+    )
+    StatementDispute.objects.create(
+        statement=february, line="SL-0002", reason="y", raised_by=supplier, status=DisputeStatus.UPHELD
+    )
     return metered
 
 
@@ -122,8 +135,9 @@ def test_city_staff_and_the_supplier_itself_see_the_record(request, client_for, 
 
 
 def test_other_suppliers_and_the_public_get_a_404(client_for, citizen, second_supplier, other_supplier, history):
-    resident = accounts.user_create(actor=None, username="resident", password="a-long-enough-password-2026",
-                                    validate=False)
+    resident = accounts.user_create(
+        actor=None, username="resident", password="a-long-enough-password-2026", validate=False
+    )
     for user in (second_supplier, other_supplier, resident):
         assert client_for(user).get(f"/contracts/suppliers/{lumen().pk}/performance/").status_code == 404
         assert client_for(user).get(f"/api/v1/performance/suppliers/{lumen().pk}/record").status_code == 404
@@ -142,7 +156,9 @@ def declare(user: Any, tender: Any, conflict_with: int | None = None) -> None:
     evaluation.conflicts_declare(
         actor=user,
         tender_id=tender.pk,
-        declarations={pk: (pk == conflict_with, "My brother runs it." if pk == conflict_with else "") for pk in bidders},
+        declarations={
+            pk: (pk == conflict_with, "My brother runs it." if pk == conflict_with else "") for pk in bidders
+        },
     )
 
 

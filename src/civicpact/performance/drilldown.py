@@ -61,7 +61,7 @@ class EventRow:
 
     @property
     def tier_label(self) -> str:
-        return "—" if self.event.tier is None else f"tier {self.event.tier + 1} (×{self.multiplier})"
+        return "—" if self.event.tier is None else f"tier {self.event.tier + 1} (\u00d7{self.multiplier})"
 
 
 @dataclass(frozen=True)
@@ -163,9 +163,7 @@ def _calendar(doc: RegimeDoc, asset_class: str, month: str) -> calendar.MonthCal
     )
 
 
-def _line(
-    doc: RegimeDoc, counts: AssetCounts, contract: Contract, index_value: str | None
-) -> dict[str, Any] | None:
+def _line(doc: RegimeDoc, counts: AssetCounts, contract: Contract, index_value: str | None) -> dict[str, Any] | None:
     """The asset's money line from its counts, with the whole register's sizes (the share depends on n_c)."""
     classes = dict(Asset.objects.filter(contract=contract).values_list("asset_id", "asset_class"))
     try:
@@ -318,7 +316,9 @@ def _availability_key(line: Mapping[str, Any]) -> tuple[Decimal, str]:
     return (Decimal(value) if value is not None else Decimal(-1), line["asset"])
 
 
-def asset_lines(statement: Statement, *, sort: str = "deduction", query: str = "", page: int | str = 1) -> dict[str, Any]:
+def asset_lines(
+    statement: Statement, *, sort: str = "deduction", query: str = "", page: int | str = 1
+) -> dict[str, Any]:
     """The statement's asset lines, filtered by asset id or class (`query`, case-insensitive) and sorted, a page
     at a time: the table the contract-level figures link to."""
     lines: list[dict[str, Any]] = list(statement.figures.get("assets", []))

@@ -41,7 +41,14 @@ from civicpact.contracts.models import Contract, ContractVersion
 from civicpact.domain.contracts import PartyRole
 from civicpact.performance.models import DisputeStatus, Regime, Statement, StatementDispute, StatementStatus
 
-PERCENT = DecimalField(max_digits=9, decimal_places=3)
+PERCENT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=3)
+# {column}: the compiled figures column (its parameters stay bound)
+SQLITE_KPI_FAILURES = (
+    "(SELECT coalesce(sum(json_extract(k.value, '$.failures')), 0) FROM json_each({column}, '$.kpis') AS k)"
+)
+POSTGRESQL_KPI_FAILURES = (
+    "(SELECT coalesce(sum((k ->> 'failures')::integer), 0) FROM jsonb_array_elements(({column}) -> 'kpis') AS k)"
+)
 
 
 class KpiFailures(Func):
@@ -50,7 +57,9 @@ class KpiFailures(Func):
 
     output_field = IntegerField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # pragma: no cover - other vendors
+    def as_sql(  # pragma: no cover - other vendors
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, *args: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
         raise NotSupportedError("KPI failures are summed on SQLite and PostgreSQL only.")
 
     def _argument(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
@@ -59,18 +68,13 @@ class KpiFailures(Func):
 
     def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = self._argument(compiler, connection)
-        text = f"(SELECT coalesce(sum(json_extract(k.value, '$.failures')), 0) FROM json_each({sql}, '$.kpis') AS k)"
-        return text, params
+        return SQLITE_KPI_FAILURES.replace("{column}", sql), params
 
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
         sql, params = self._argument(compiler, connection)
-        text = (
-            "(SELECT coalesce(sum((k ->> 'failures')::integer), 0) "
-            f"FROM jsonb_array_elements(({sql}) -> 'kpis') AS k)"
-        )
-        return text, params
+        return POSTGRESQL_KPI_FAILURES.replace("{column}", sql), params
 
 
 def partner_contracts(organisation_id: int) -> QuerySet[Contract]:
