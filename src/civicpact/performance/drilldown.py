@@ -34,7 +34,7 @@ MISSING = 3
 # the strip's colours (SVG presentation attributes, so they hold under CSP and in a PDF); figures in the table
 STRIP_FILLS = {0: "#dbe7f3", 1: "#a4161a", 2: "#f08c00", MISSING: "#5c6670"}
 STRIP_LABELS = {0: "up", 1: "down", 2: "unavailable but used", MISSING: "missing data"}
-CELL_W, ROW_H, LABEL_W, TOP = 6, 12, 34, 30
+CELL_W, ROW_H, LABEL_W, TOP = 6, 14, 34, 30
 ASSET_PAGE = 50
 SORTS = {
     "deduction": "deduction, highest first",
@@ -292,7 +292,7 @@ def strip(
     legend, x = [], float(LABEL_W)
     for state, fill in STRIP_FILLS.items():
         legend.append((x, fill, STRIP_LABELS[state]))
-        x += 24 + len(STRIP_LABELS[state]) * 6.2
+        x += 30 + len(STRIP_LABELS[state]) * 7.6  # the labels are 13px (the page's chart font)
     legend.append((x, "#ffffff", "outside service hours"))
     return Strip(
         width=int(max(LABEL_W + columns * CELL_W + 10, x + 140)),
