@@ -181,3 +181,9 @@ def test_a_conflicted_evaluator_sees_no_bidder_and_no_record(client_for, committ
 def test_before_the_opening_the_scoring_page_shows_nothing(client_for, evaluator, tender, history):
     response = client_for(evaluator).get(f"/tenders/{tender.pk}/evaluate/", follow=True)
     assert "performance record" not in response.content.decode().lower()
+
+
+def test_the_contracts_performance_page_links_to_its_partners_record(client_for, manager, supplier, metered):  # noqa: F811
+    link = f'href="/contracts/suppliers/{lumen().pk}/performance/"'
+    assert link in client_for(manager).get(f"/contracts/{metered.pk}/performance/").content.decode()
+    assert link in client_for(supplier).get(f"/contracts/{metered.pk}/performance/").content.decode()

@@ -56,6 +56,10 @@ def _context(request: HttpRequest, contract: Contract, **forms: Any) -> dict[str
         "telemetry_form": forms.get("telemetry_form")
         or (TelemetryForm() if (manager or partner) and regime else None),
         "month_form": forms.get("month_form") or (MonthForm() if manager and regime else None),
+        # the partner's performance record: for city staff and the partner itself (not a guarantor)
+        "partners": [p for p in contract.latest.parties if p["role"] == "partner"]
+        if partner or permissions.can_view_all_contracts(request.user)
+        else [],
     }
 
 
