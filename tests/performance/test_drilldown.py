@@ -207,3 +207,17 @@ def test_every_line_with_an_event_in_the_demos_generated_month_drills_down_to_it
         assert sum(t["down"] + t["degraded"] + t["missing"] for t in drilled.tiers) == sum(
             t["down"] + t["degraded"] + t["missing"] for t in line["tiers"]
         )
+
+
+@pytest.mark.parametrize(("month", "day", "intervals"), [(3, 29, 92), (10, 25, 100), (10, 24, 96)])
+def test_the_strip_gives_a_daylight_saving_day_its_own_number_of_intervals(month, day, intervals):
+    from civicpact.domain.performance.calendar import MonthCalendar
+    from civicpact.performance.drilldown import strip
+
+    month_calendar = MonthCalendar.build(2026, month, tz="Europe/Lisbon", interval_minutes=15)
+    states = dict.fromkeys(range(month_calendar.slots), 0)
+    drawn = strip(month_calendar, states, ())
+    row = next(d for d in drawn.days if d.day == day)
+    assert (row.service, row.up) == (intervals, intervals)
+    assert sum(d.service for d in drawn.days) == month_calendar.slots
+    assert max(r.x + r.width for r in drawn.runs) >= drawn.label_width + intervals * drawn.cell_width
