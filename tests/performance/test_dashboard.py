@@ -99,7 +99,7 @@ def test_the_heat_map_gives_each_asset_the_share_of_each_day_that_was_up(client_
         Decimal("0.001"), rounding="ROUND_DOWN"
     )
     html = response.content.decode()
-    assert "<td>93.7</td>" in html  # the data table (in percent)
+    assert '#day-4">93.7</a></td>' in html  # the data table (in percent), each figure a link to the drill-down
     assert "All 4 assets are shown." in html
 
     regime = services.latest_regime(contract)

@@ -6,13 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from civicpact.accounts import permissions
-from civicpact.contracts import selectors, services
-from civicpact.contracts.models import Contract, ContractVersion
+from civicpact.contracts import governance, selectors, services
+from civicpact.contracts.models import Contract, ContractVersion, Decision, Dispute, ExitPlan, GovernanceBody, Meeting
 from civicpact.pipeline.models import Project
 
 router = Router(tags=["contracts"])
@@ -270,13 +273,6 @@ def milestone_decide(request: HttpRequest, contract_id: int, milestone_id: int, 
 # --- governance: disputes, meetings and decisions, the exit plan (contracts/governance.py) ---------------------------
 # Not public: the contract's managers, its partner and auditors read; 404 for another partner's contract, 403 for
 # others; a stale `version` is refused with 409 naming who changed the row and when.
-
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.db.models import QuerySet  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from civicpact.contracts import governance  # noqa: E402
-from civicpact.contracts.models import Decision, Dispute, ExitPlan, GovernanceBody, Meeting  # noqa: E402
 
 
 def _governed(request: HttpRequest, contract_id: int) -> Contract:

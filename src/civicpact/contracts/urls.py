@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicpact.contracts import change_views, views
+from civicpact.contracts import change_views, governance_views, views
 
 app_name = "contracts"
 
@@ -24,7 +24,6 @@ urlpatterns = [
 
 # Governance: disputes on the escalation ladder, bodies and meetings, the end of the term (appended, so that the
 # routes above stay as they are).
-from civicpact.contracts import governance_views  # noqa: E402
 
 urlpatterns += [
     path("<int:pk>/governance/", governance_views.governance_page, name="governance"),

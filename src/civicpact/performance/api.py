@@ -4,20 +4,21 @@ with the reason per row."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
 
 from civicpact.accounts import permissions
 from civicpact.contracts import selectors as contracts
 from civicpact.contracts.models import Contract
-from civicpact.performance import ingest, services
-from civicpact.performance.models import Statement
+from civicpact.performance import incident_services, ingest, services
+from civicpact.performance.models import Incident, RemediationPlan, Statement
 
 router = Router(tags=["performance"])
 
@@ -96,14 +97,6 @@ def statement_list(request: HttpRequest, contract_id: int) -> Any:
 
 
 # --- incidents and remediation plans (docs/incidents.md) ---------------------------------------------------------
-
-from datetime import date  # noqa: E402
-
-from ninja import Status  # noqa: E402
-from ninja.pagination import PageNumberPagination, paginate  # noqa: E402
-
-from civicpact.performance import incident_services  # noqa: E402
-from civicpact.performance.models import Incident, RemediationPlan  # noqa: E402
 
 
 def _refusal(call: Any) -> Any:
@@ -230,3 +223,159 @@ def plan_list(request: HttpRequest, contract_id: int) -> Any:
 def _plan_out(plan: RemediationPlan) -> RemediationPlan:
     plan.overdue = incident_services.plan_overdue(plan)  # type: ignore[attr-defined]
     return plan
+
+
+# --- the drill-down: a statement line's asset, down to its outage events ---------------------------------------------
+
+
+class EventOut(Schema):
+    number: int
+    first_slot: int
+    last_slot: int
+    start: datetime  # the regime's local time, with its offset
+    end: datetime
+    slots: int
+    down: int
+    degraded: int
+    missing: int
+    rectified: bool
+    tier: int | None  # 0: the ratchet's first tier; None: fixed within the rectification period
+    multiplier: Decimal | None
+
+
+class TierOut(Schema):
+    tier: int
+    multiplier: Decimal
+    events: int
+    down: int
+    degraded: int
+    missing: int
+
+
+class AssetDrilldownOut(Schema):
+    contract: int
+    statement: int
+    month: str
+    regime_version: int
+    asset: str
+    asset_class: str
+    timezone: str
+    interval_minutes: int
+    service_slots: int
+    up_slots: int
+    down_slots: int
+    degraded_slots: int
+    missing_slots: int
+    events: list[EventOut]
+    rectified_events: int
+    deductible_events: int
+    tiers: list[TierOut]
+    line: dict[str, Any] | None  # the money line recomputed from these events
+    statement_line: dict[str, Any] | None  # the statement's line for the asset
+    matches_statement: bool  # False: the telemetry stored now is not what the statement was computed from
+    milliseconds: float
+
+
+@router.get(
+    "/contracts/{contract_id}/statements/{statement_id}/assets/{asset_id}",
+    response=AssetDrilldownOut,
+    summary="A statement line's asset, down to the outage events that make its counts and deduction",
+)
+def statement_asset(request: HttpRequest, contract_id: int, statement_id: int, asset_id: str) -> Any:
+    from civicpact.performance.drilldown import DrilldownError, asset_month
+
+    contract = _contract(request, contract_id)
+    statement = Statement.objects.filter(contract=contract, pk=statement_id).select_related("regime").first()
+    if statement is None:
+        raise Http404("No such statement.")
+    try:
+        d = asset_month(
+            contract=contract, asset_id=asset_id, month=statement.month, regime=statement.regime, statement=statement
+        )
+    except DrilldownError as exc:
+        raise Http404(str(exc)) from None
+    return {
+        "contract": contract.pk,
+        "statement": statement.pk,
+        "month": d.month,
+        "regime_version": d.regime.number,
+        "asset": d.asset.asset_id,
+        "asset_class": d.asset.asset_class,
+        "timezone": d.doc.measurement.timezone,
+        "interval_minutes": d.doc.measurement.interval_minutes,
+        "service_slots": d.counts.service_slots,
+        "up_slots": d.counts.up_slots,
+        "down_slots": d.counts.down_slots,
+        "degraded_slots": d.counts.degraded_slots,
+        "missing_slots": d.counts.missing_slots,
+        "events": [
+            {
+                "number": e.number,
+                "first_slot": e.event.first_slot,
+                "last_slot": e.event.last_slot,
+                "start": e.start,
+                "end": e.end,
+                "slots": e.event.slot_count,
+                "down": e.event.down,
+                "degraded": e.event.degraded,
+                "missing": e.event.missing,
+                "rectified": e.event.rectified,
+                "tier": e.event.tier,
+                "multiplier": e.multiplier,
+            }
+            for e in d.events
+        ],
+        "rectified_events": d.rectified,
+        "deductible_events": d.deductible,
+        "tiers": d.tiers,
+        "line": d.line,
+        "statement_line": d.statement_line,
+        "matches_statement": d.matches,
+        "milliseconds": round(d.milliseconds, 3),
+    }
+
+
+# --- a supplier's performance record ------------------------------------------------------------------------------
+
+
+class RecordFiguresOut(Schema):
+    months: int
+    availability_percent: Decimal | None = Field(alias="availability_shown")
+    target_percent: Decimal | None = Field(alias="target_shown")
+    months_below_target: int = Field(alias="below_target")
+    deductions: Decimal
+    charge: Decimal
+    deductions_percent_of_charge: Decimal | None = Field(alias="deductions_percent")
+    months_at_cap: int = Field(alias="capped")
+    kpi_failures: int
+    disputes_raised: int
+    disputes_upheld: int
+
+
+class ContractRecordOut(Schema):
+    contract: int = Field(alias="contract_id")
+    title: str
+    status: str
+    figures: RecordFiguresOut
+
+
+class SupplierRecordOut(Schema):
+    organisation: int = Field(alias="organisation.pk")
+    name: str = Field(alias="organisation.name")
+    totals: RecordFiguresOut
+    contracts: list[ContractRecordOut]
+
+
+@router.get(
+    "/suppliers/{organisation_id}/record",
+    response=SupplierRecordOut,
+    summary="A supplier's performance record across the contracts where it is the partner",
+)
+def supplier_record(request: HttpRequest, organisation_id: int) -> Any:
+    from civicpact.accounts.models import Organisation
+    from civicpact.performance.selectors import supplier_record as record
+
+    try:
+        return record(actor=request.user, organisation_id=organisation_id)
+    except Organisation.DoesNotExist:
+        raise Http404("No such supplier.") from None

@@ -21,6 +21,7 @@ rows of assets that are not in the register are ignored.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,10 +33,12 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
 from psycopg import sql
 
-from civicpact.domain.performance.counts import AssetCounts
+from civicpact.domain.performance.counts import AssetCounts, AssetMonthRows, OutageEvent, counts_from_events
 from civicpact.domain.performance.reference import check_parameters
 
-SLA_SQL = """
+# the outage events, one row each (`ranked`): the statement's counts below and an asset's drill-down
+# (`events_sql`) select from the same text, so the drill-down lists exactly the events the statement counted
+EVENTS_SQL = """
 WITH
 -- rows per asset (any state): the asset column only
 totals AS MATERIALIZED (
@@ -108,7 +111,7 @@ events AS (
 ),
 -- an event longer than the rectification period is deductible; the k-th one goes to tier min(k, T) - 1
 ranked AS (
-    SELECT asset, slot_count, down, degraded, missing,
+    SELECT asset, first_slot, slot_count, down, degraded, missing,
            CASE WHEN slot_count > {rectification_slots} THEN
                least(
                    row_number() OVER (PARTITION BY asset, slot_count > {rectification_slots} ORDER BY first_slot),
@@ -116,7 +119,12 @@ ranked AS (
                ) - 1
            END AS tier
     FROM events
-),
+)"""
+
+# the statement's counts: the events aggregated per asset, joined to the rows' totals
+SLA_SQL = (
+    EVENTS_SQL  # noqa: S608 - static text; sla_sql fills its placeholders with checked integers and names
+    + """,
 per_asset AS (
     SELECT asset,
            count(*) AS events,
@@ -137,6 +145,7 @@ LEFT JOIN totals AS t ON t.asset = g.asset
 LEFT JOIN failed_totals AS f ON f.asset = g.asset
 LEFT JOIN per_asset AS p ON p.asset = g.asset
 """
+)
 
 KINDS = ("down", "degraded", "missing")
 
@@ -168,6 +177,91 @@ def sla_sql(*, rows: str, register: str, rectification_slots: int, tiers: int, m
         tier_sums=tier_sums,
         tier_columns=tier_columns,
     )
+
+
+def events_sql(*, rows: str, register: str, rectification_slots: int, tiers: int, missing_data: str) -> str:
+    """The outage events themselves, one row each, from the text the counts come from (`EVENTS_SQL`): asset,
+    first slot, length in slots, its down, degraded and missing slots, and its ratchet tier (NULL: rectified)."""
+    check_parameters({}, rectification_slots=rectification_slots, tiers=tiers, missing_data=missing_data)
+    return (
+        EVENTS_SQL.format(
+            rows=rows,
+            register=register,
+            rectification_slots=int(rectification_slots),
+            tiers=int(tiers),
+            missing_failed="TRUE" if missing_data == "unavailable" else "FALSE",
+        )
+        + """
+SELECT CAST(asset AS BIGINT), CAST(first_slot AS BIGINT), CAST(slot_count AS BIGINT), CAST(down AS BIGINT),
+       CAST(degraded AS BIGINT), CAST(missing AS BIGINT), CAST(tier AS BIGINT)
+FROM ranked
+ORDER BY asset, first_slot
+"""
+    )
+
+
+@functools.cache
+def _shared_database() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB for the process's drill-downs: opening a database costs tens of milliseconds, a cursor
+    on it (its own connection, with its own temporary tables, safe to use from another thread) next to nothing."""
+    return duckdb.connect(":memory:", config={"threads": 1})
+
+
+def asset_month_duckdb(
+    parquet_glob: str,
+    *,
+    asset: str,
+    number: int,
+    service_slots: int,
+    rectification_slots: int,
+    tiers: int,
+    missing_data: str,
+) -> AssetMonthRows:
+    """One asset's month from the month's Parquet files: its outage events, its rows (slot, state) and the counts
+    they make. The asset's rows are read once, with the filter pushed down into the Parquet scan (row groups of other
+    assets are skipped by their statistics); the events are the engine's own SQL (`EVENTS_SQL`) on those rows, and
+    the counts are their sums (`counts_from_events`, the engine's `per_asset` aggregation; tests hold both equal to
+    `month_counts_duckdb` on hand-made and random months)."""
+    check_parameters(
+        {asset: (number, service_slots)},
+        rectification_slots=rectification_slots,
+        tiers=tiers,
+        missing_data=missing_data,
+    )
+    with _shared_database().cursor() as con:
+        files = sorted(
+            path
+            for (path,) in con.execute("SELECT file FROM glob($1)", [parquet_glob]).fetchall()
+            if not os.path.basename(path).startswith(".")
+        )
+        if files:
+            con.execute(
+                "CREATE TEMP TABLE asset_rows AS SELECT asset, slot, state "
+                "FROM read_parquet($1, hive_partitioning = false) WHERE asset = $2",
+                [files, number],
+            )
+        else:  # a month without rows
+            con.execute("CREATE TEMP TABLE asset_rows (asset INTEGER, slot INTEGER, state TINYINT)")
+        register = f"(SELECT {int(number)} AS asset, {int(service_slots)} AS slots)"
+        query = events_sql(
+            rows="asset_rows",
+            register=register,
+            rectification_slots=rectification_slots,
+            tiers=tiers,
+            missing_data=missing_data,
+        )
+        events = tuple(
+            OutageEvent(first, length, down, degraded, missing, tier)
+            for _asset, first, length, down, degraded, missing, tier in con.execute(query).fetchall()
+        )
+        states = tuple(
+            (int(slot), int(state))
+            for slot, state in con.execute("SELECT slot, state FROM asset_rows ORDER BY slot").fetchall()
+        )
+    counts = counts_from_events(
+        asset=asset, service_slots=service_slots, states=states, events=events, tiers=tiers, missing_data=missing_data
+    )
+    return AssetMonthRows(counts=counts, events=events, states=states)
 
 
 def _assemble(

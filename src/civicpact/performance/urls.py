@@ -1,6 +1,13 @@
 from django.urls import path
 
-from civicpact.performance import incident_views, regime_form_views, report_views, views
+from civicpact.performance import (
+    drilldown_views,
+    incident_views,
+    record_views,
+    regime_form_views,
+    report_views,
+    views,
+)
 
 app_name = "performance"
 
@@ -72,4 +79,20 @@ urlpatterns += [  # incidents, periodic KPI scores and remediation plans (docs/i
         incident_views.plan_step,
         name="plan-step",
     ),
+]
+
+urlpatterns += [  # the drill-down (docs/performance-regime.md)
+    path(
+        "<int:pk>/performance/statements/<int:statement_pk>/assets/<str:asset_id>/",
+        drilldown_views.statement_asset,
+        name="statement-asset",
+    ),
+    path(
+        "<int:pk>/performance/months/<str:month>/assets/<str:asset_id>/",
+        drilldown_views.month_asset,
+        name="month-asset",
+    ),
+]
+urlpatterns += [
+    path("suppliers/<int:organisation_pk>/performance/", record_views.record, name="supplier-record"),
 ]

@@ -18,7 +18,7 @@ from civicpact.accounts import permissions
 from civicpact.contracts import selectors as contracts
 from civicpact.contracts.models import Contract
 from civicpact.domain.performance.regime import regime_from_mapping, regime_to_text
-from civicpact.performance import services
+from civicpact.performance import drilldown, services
 from civicpact.performance.forms import AssetsForm, DisputeForm, MonthForm, RegimeForm, TelemetryForm
 from civicpact.performance.models import Asset, IngestBatch, Statement
 from civicpact.util import run_with_form
@@ -56,6 +56,10 @@ def _context(request: HttpRequest, contract: Contract, **forms: Any) -> dict[str
         "telemetry_form": forms.get("telemetry_form")
         or (TelemetryForm() if (manager or partner) and regime else None),
         "month_form": forms.get("month_form") or (MonthForm() if manager and regime else None),
+        # the partner's performance record: for city staff and the partner itself (not a guarantor)
+        "partners": [p for p in contract.latest.parties if p["role"] == "partner"]
+        if partner or permissions.can_view_all_contracts(request.user)
+        else [],
     }
 
 
@@ -235,6 +239,12 @@ def statement_detail(request: HttpRequest, pk: int, statement_pk: int, dispute_f
         "disputes": statement.disputes.all(),
         "can_manage": permissions.can_manage_contracts(request.user),
         "dispute_form": dispute_form or (DisputeForm() if partner and statement.status == "issued" else None),
+        "table": drilldown.asset_lines(
+            statement,
+            sort=request.GET.get("sort", "deduction"),
+            query=request.GET.get("q", ""),
+            page=request.GET.get("page", 1),
+        ),
     }
     return render(request, "performance/statement.html", context, status=400 if dispute_form else 200)
 

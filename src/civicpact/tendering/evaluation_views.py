@@ -19,6 +19,7 @@ from civicpact.accounts import permissions
 from civicpact.accounts.models import Role, User
 from civicpact.domain.evaluation import swiss_outcome
 from civicpact.domain.tendering import Stage, ends_in_award
+from civicpact.performance import selectors as performance_records
 from civicpact.tendering import evaluation, services
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import OPENED_ONWARDS, Score, SwissRule, TenderStatus
@@ -266,6 +267,11 @@ def _score(request: HttpRequest, tender: Any, seat: Any) -> HttpResponse:
         "bids": [(bid, services.bid_contents(actor=actor, bid=bid)) for bid in bids],
         "leaves": leaves,
         "moderation": evaluation.moderation_rows(tender) if seat.submitted_at else None,
+        # after the opening, to an evaluator without a conflict (a conflict recuses: no scoresheet at all): each
+        # bidder's performance record on earlier contracts (ARCHITECTURE.md's named exception to the import rule)
+        "records": performance_records.supplier_summaries(
+            actor=actor, organisation_ids=[bid.supplier_id for bid in bids]
+        ),
     }
     return render(request, "tendering/evaluate.html", context, status=status)
 

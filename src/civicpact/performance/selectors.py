@@ -1,0 +1,270 @@
+"""Reads of the performance app that other apps may use: a supplier's performance record across its contracts.
+
+The tendering app reads this module (and only this one) to show evaluators each bidder's record after the opening:
+the one exception to the lifecycle's import direction that ARCHITECTURE.md names, kept by the import-linter
+contract in pyproject.toml.
+
+A month counts once: the latest issued statement of each contract and month (an issued correction replaces the
+statement it corrects; drafts are not a record). Everything is aggregated in SQL (a handful of queries, whatever
+the number of contracts or months).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import NotSupportedError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.sql.compiler import SQLCompiler
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import Organisation, OrganisationKind
+from civicpact.contracts.models import Contract, ContractVersion
+from civicpact.domain.contracts import PartyRole
+from civicpact.performance.models import DisputeStatus, Regime, Statement, StatementDispute, StatementStatus
+
+PERCENT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=3)
+# {column}: the compiled figures column (its parameters stay bound)
+SQLITE_KPI_FAILURES = (
+    "(SELECT coalesce(sum(json_extract(k.value, '$.failures')), 0) FROM json_each({column}, '$.kpis') AS k)"
+)
+POSTGRESQL_KPI_FAILURES = (
+    "(SELECT coalesce(sum((k ->> 'failures')::integer), 0) FROM jsonb_array_elements(({column}) -> 'kpis') AS k)"
+)
+
+
+class KpiFailures(Func):
+    """The sum of `failures` over a statement's KPI lines (`figures.kpis`, a JSON array), in SQL: one expression
+    per database vendor (SQLite's json_each, PostgreSQL's jsonb_array_elements)."""
+
+    output_field = IntegerField()
+
+    def as_sql(  # pragma: no cover - other vendors
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, *args: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        raise NotSupportedError("KPI failures are summed on SQLite and PostgreSQL only.")
+
+    def _argument(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return sql, list(params)
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = self._argument(compiler, connection)
+        return SQLITE_KPI_FAILURES.replace("{column}", sql), params
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        sql, params = self._argument(compiler, connection)
+        return POSTGRESQL_KPI_FAILURES.replace("{column}", sql), params
+
+
+def partner_contracts(organisation_id: int) -> QuerySet[Contract]:
+    """The contracts whose latest version has the organisation as its partner."""
+    return Contract.objects.filter(
+        party_links__organisation_id=organisation_id, party_links__role=PartyRole.PARTNER
+    ).distinct()
+
+
+def record_statements(organisation_ids: list[int]) -> QuerySet[Statement]:
+    """The months of record: the latest issued statement of each month of the organisations' partner contracts."""
+    replaced = Statement.objects.filter(corrects=OuterRef("pk"), status=StatementStatus.ISSUED)
+    return Statement.objects.filter(
+        status=StatementStatus.ISSUED,
+        contract__party_links__organisation_id__in=organisation_ids,
+        contract__party_links__role=PartyRole.PARTNER,
+    ).exclude(Exists(replaced))
+
+
+def partner_disputes(organisation_ids: list[int]) -> QuerySet[StatementDispute]:
+    """The statement-line disputes on the organisations' partner contracts (only the partner raises them)."""
+    return StatementDispute.objects.filter(
+        statement__contract__party_links__organisation_id__in=organisation_ids,
+        statement__contract__party_links__role=PartyRole.PARTNER,
+    )
+
+
+def _statement_aggregates() -> dict[str, Any]:
+    return {
+        "months": Count("pk"),
+        "availability": Avg("availability_value", output_field=PERCENT),
+        "target": Avg("target_value", output_field=PERCENT),
+        "below_target": Count("pk", filter=Q(availability_value__lt=F("target_value"))),
+        "deductions": Coalesce(Sum("deductions"), Decimal(0)),
+        "charge": Coalesce(Sum("monthly_charge"), Decimal(0)),
+        "capped": Count("pk", filter=Q(figures__capped=True)),
+        "kpi_failures": Coalesce(Sum(KpiFailures("figures")), 0),
+    }
+
+
+def _annotated(statements: QuerySet[Statement]) -> QuerySet[Statement]:
+    """Each statement's availability and the target of its regime version, as decimals read from the JSON."""
+    target = Regime.objects.filter(pk=OuterRef("regime_id")).annotate(
+        value=Cast(KT("document__availability__target_percent"), PERCENT)
+    )
+    return statements.annotate(
+        availability_value=Cast(KT("figures__contract_availability_percent"), PERCENT),
+        target_value=Subquery(target.values("value")[:1], output_field=PERCENT),
+    )
+
+
+def _dispute_aggregates() -> dict[str, Any]:
+    return {"raised": Count("pk"), "upheld": Count("pk", filter=Q(status=DisputeStatus.UPHELD))}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A record's figures, for one contract or for all of them."""
+
+    months: int  # months with an issued statement
+    availability: Decimal | None  # the months' mean contract availability, percent (None: no month with a figure)
+    target: Decimal | None  # the mean availability target of those months, percent
+    below_target: int  # months under their target
+    deductions: Decimal  # the deductions applied, summed
+    charge: Decimal  # the monthly unitary charges, summed
+    capped: int  # months whose deductions hit the cap
+    kpi_failures: int  # failures of the other KPIs (response, fix times, periodic), summed
+    disputes_raised: int  # statement lines the supplier disputed
+    disputes_upheld: int
+
+    @property
+    def deductions_percent(self) -> Decimal | None:
+        """Deductions as a percentage of the charge, to 0.01."""
+        if not self.charge:
+            return None
+        return (self.deductions * 100 / self.charge).quantize(Decimal("0.01"))
+
+    @property
+    def availability_shown(self) -> Decimal | None:
+        return None if self.availability is None else Decimal(self.availability).quantize(Decimal("0.001"))
+
+    @property
+    def target_shown(self) -> Decimal | None:
+        return None if self.target is None else Decimal(self.target).quantize(Decimal("0.001"))
+
+
+EMPTY: dict[str, Any] = {
+    "months": 0,
+    "availability": None,
+    "target": None,
+    "below_target": 0,
+    "deductions": Decimal("0.00"),
+    "charge": Decimal("0.00"),
+    "capped": 0,
+    "kpi_failures": 0,
+}
+
+
+def _figures(statements: dict[str, Any] | None, disputes: dict[str, Any] | None) -> Figures:
+    values = {**EMPTY, **(statements or {})}
+    return Figures(
+        months=int(values["months"]),
+        availability=values["availability"],
+        target=values["target"],
+        below_target=int(values["below_target"]),
+        deductions=Decimal(values["deductions"]),
+        charge=Decimal(values["charge"]),
+        capped=int(values["capped"]),
+        kpi_failures=int(values["kpi_failures"]),
+        disputes_raised=int((disputes or {}).get("raised", 0)),
+        disputes_upheld=int((disputes or {}).get("upheld", 0)),
+    )
+
+
+@dataclass(frozen=True)
+class ContractRecord:
+    contract_id: int
+    title: str
+    status: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class SupplierRecord:
+    organisation: Organisation
+    contracts: tuple[ContractRecord, ...]  # every contract where it is the partner, newest first
+    totals: Figures
+
+
+def can_view_record(actor: Any, organisation: Organisation) -> bool:
+    """City staff (who read every contract and statement) and the supplier's own users."""
+    if permissions.can_view_all_contracts(actor):
+        return True
+    return any(org.pk == organisation.pk for org in permissions.supplier_organisations(actor))
+
+
+def _visible_organisation(actor: Any, organisation_id: int) -> Organisation:
+    organisation = Organisation.objects.filter(pk=organisation_id, kind=OrganisationKind.SUPPLIER).first()
+    if organisation is None or not can_view_record(actor, organisation):
+        raise Organisation.DoesNotExist("No such supplier.")
+    return organisation
+
+
+def supplier_record(*, actor: Any, organisation_id: int) -> SupplierRecord:
+    """A supplier's performance record across every contract where it is the partner: per contract and in all.
+    Raises Organisation.DoesNotExist when the actor may not see it (other suppliers, the public): its existence
+    does not leak. Six queries (seven with the actor's memberships), whatever the number of contracts and months."""
+    organisation = _visible_organisation(actor, organisation_id)
+    title = ContractVersion.objects.filter(contract=OuterRef("pk")).order_by("-number").values("title")[:1]
+    contracts = list(
+        partner_contracts(organisation.pk).annotate(title=Subquery(title)).values("pk", "title", "status")
+    )
+    statements = _annotated(record_statements([organisation.pk]))
+    disputes = partner_disputes([organisation.pk])
+    per_contract = {row["contract"]: row for row in statements.values("contract").annotate(**_statement_aggregates())}
+    disputes_per_contract = {
+        row["statement__contract"]: row
+        for row in disputes.values("statement__contract").annotate(**_dispute_aggregates())
+    }
+    totals = _figures(
+        statements.aggregate(**_statement_aggregates()),
+        disputes.aggregate(**_dispute_aggregates()),
+    )
+    return SupplierRecord(
+        organisation=organisation,
+        contracts=tuple(
+            ContractRecord(
+                contract_id=c["pk"],
+                title=c["title"] or f"Contract {c['pk']}",
+                status=c["status"],
+                figures=_figures(per_contract.get(c["pk"]), disputes_per_contract.get(c["pk"])),
+            )
+            for c in contracts
+        ),
+        totals=totals,
+    )
+
+
+def supplier_summaries(*, actor: Any, organisation_ids: list[int]) -> dict[int, Figures]:
+    """Each organisation's record in all (no per-contract rows), for a list of bidders: two queries for any number.
+    Only for city staff; anyone else gets an empty mapping."""
+    if not permissions.can_view_all_contracts(actor) or not organisation_ids:
+        return {}
+    by_partner = "contract__party_links__organisation_id"
+    statements = _annotated(record_statements(organisation_ids)).values(by_partner).annotate(**_statement_aggregates())
+    per_org = {row[by_partner]: row for row in statements}
+    disputes = (
+        partner_disputes(organisation_ids)
+        .values("statement__contract__party_links__organisation_id")
+        .annotate(**_dispute_aggregates())
+    )
+    disputes_per_org = {row["statement__contract__party_links__organisation_id"]: row for row in disputes}
+    return {pk: _figures(per_org.get(pk), disputes_per_org.get(pk)) for pk in organisation_ids}
