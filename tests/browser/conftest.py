@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from civicpact.demo.seed import DEMO_PASSWORD
@@ -80,6 +81,17 @@ class Visitor:
         assert response is not None
         assert response.status < 400, f"{path} answered {response.status}"
         self.check(name)
+        return self.page
+
+    def run_jobs(self) -> Page:
+        """Run the queued background jobs, then come back to the page.
+
+        The live server shares the test's in-memory SQLite connection, so a page's progress polls must not run on
+        it while the worker writes from the test's thread (the two can deadlock): the tab steps away meanwhile."""
+        path = self.page.url.removeprefix(self.base_url)
+        self.page.goto("about:blank")
+        call_command("db_worker", batch=True, verbosity=0)
+        self.page.goto(self.base_url + path)
         return self.page
 
     def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> None:

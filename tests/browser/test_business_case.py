@@ -4,7 +4,6 @@ XLSX, and reproduces the same numbers from the CLI; an auditor reads the city's 
 import json
 from pathlib import Path
 
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from civicpact.appraisal.models import VfmRun
@@ -26,7 +25,7 @@ def test_an_analyst_runs_the_business_case_and_reads_the_charts(visitor):
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.locator("progress")).to_be_visible()
     visitor.check("business-case-run-queued")
-    call_command("db_worker", batch=True, verbosity=0)
+    visitor.run_jobs()
     expect(page.locator("#progress [role=status]")).to_contain_text("done", timeout=10_000)
     page.get_by_role("link", name="See the results").click()
     expect(page.get_by_text("of 20,000 simulated futures")).to_be_visible()
@@ -72,7 +71,7 @@ def test_an_analyst_builds_the_case_downloads_the_report_and_reproduces_it_from_
     page.get_by_role("spinbutton", name="Iterations").fill("20000")
     page.get_by_role("spinbutton", name="Random seed").fill("42")
     page.get_by_role("button", name="Run", exact=True).click()
-    call_command("db_worker", batch=True, verbosity=0)
+    visitor.run_jobs()
     expect(page.locator("#progress [role=status]")).to_contain_text("done", timeout=10_000)
     page.get_by_role("link", name="See the results").click()
     shown = page.get_by_role("heading", name="Value for money:").inner_text()

@@ -1,6 +1,5 @@
 """The skeleton's journeys: supplier registration and verification, tokens, the demo job's progress."""
 
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 
@@ -67,7 +66,7 @@ def test_the_administrator_watches_the_demo_job_progress(visitor):
     page.get_by_role("button", name="Load or top up the demo city").click()
     expect(page.locator("progress")).to_be_visible()
     visitor.check("job-queued")
-    call_command("db_worker", batch=True, verbosity=0)
+    page = visitor.run_jobs()
     expect(page.locator("#progress [role=status]")).to_contain_text("successful", timeout=10_000)
     visitor.check("job-finished")
     assert page.locator("progress").get_attribute("value") == page.locator("progress").get_attribute("max")

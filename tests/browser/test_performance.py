@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.test_tendering import sign_in_as
@@ -31,7 +30,7 @@ def test_the_manager_loads_telemetry_issues_the_statement_and_the_partner_disput
     page.get_by_label("Telemetry file (CSV, NDJSON or Parquet)").set_input_files(str(path))
     page.get_by_role("button", name="Send the file").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Queued")
-    call_command("db_worker", batch=True, verbosity=0)
+    visitor.run_jobs()
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Done")
     expect(page.get_by_role("cell", name="8", exact=True).first).to_be_visible()
