@@ -21,6 +21,7 @@ from civicpact.ledger.api import router as ledger_router
 from civicpact.performance.api import router as performance_router
 from civicpact.pipeline.api import router as pipeline_router
 from civicpact.tendering.api import router as tendering_router
+from civicpact.transparency.api import router as transparency_router
 
 api = NinjaAPI(
     title="CivicPact API",
@@ -95,3 +96,4 @@ api.add_router("/appraisal/", appraisal_router)
 api.add_router("/tendering/", tendering_router)
 api.add_router("/contracts/", contracts_router)
 api.add_router("/performance/", performance_router)
+api.add_router("/ocds/", transparency_router)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "civicpact.tendering",
     "civicpact.contracts",
     "civicpact.performance",
+    "civicpact.transparency",
     "civicpact.web",
     "django.contrib.admin",
     "django.contrib.auth",
