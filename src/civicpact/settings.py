@@ -292,6 +292,26 @@ CIVICPACT_PUBLIC_URL = env_str("CIVICPACT_PUBLIC_URL", "http://127.0.0.1:8000")
 CIVICPACT_BID_DOCUMENTS_MAX = env_int("CIVICPACT_BID_DOCUMENTS_MAX", 5)
 # Monte Carlo iterations one business-case run may ask for (the domain's hard cap is 5,000,000).
 CIVICPACT_MAX_ITERATIONS = min(env_int("CIVICPACT_MAX_ITERATIONS", 2_000_000), 5_000_000)
+# Red flags (docs/red-flags.md): the indicators' thresholds. Fences left empty are computed from the quartiles as
+# Cardinal does, over at least MIN_SAMPLE values; decimals are read as text.
+CIVICPACT_RED_FLAGS = {
+    "competitive_methods": env_list("CIVICPACT_RED_FLAGS_COMPETITIVE_METHODS", ["open", "selective"]),
+    "r003_days": env_int("CIVICPACT_RED_FLAGS_R003_DAYS", 15),
+    "r024_threshold": env_str("CIVICPACT_RED_FLAGS_R024_THRESHOLD", ""),
+    "r025_percentile": env_int("CIVICPACT_RED_FLAGS_R025_PERCENTILE", 75),
+    "r025_threshold": env_str("CIVICPACT_RED_FLAGS_R025_THRESHOLD", ""),
+    "r035_threshold": env_int("CIVICPACT_RED_FLAGS_R035_THRESHOLD", 1),
+    "r038_threshold": env_str("CIVICPACT_RED_FLAGS_R038_THRESHOLD", ""),
+    "r038_minimum_submitted_bids": env_int("CIVICPACT_RED_FLAGS_R038_MINIMUM_SUBMITTED_BIDS", 2),
+    "r038_minimum_contracting_processes": env_int("CIVICPACT_RED_FLAGS_R038_MINIMUM_CONTRACTING_PROCESSES", 2),
+    "r058_threshold": env_str("CIVICPACT_RED_FLAGS_R058_THRESHOLD", ""),
+    "minimum_sample": env_int("CIVICPACT_RED_FLAGS_MIN_SAMPLE", 8),
+    "amendments_count": env_int("CIVICPACT_RED_FLAGS_AMENDMENTS", 3),
+    "amendments_months": env_int("CIVICPACT_RED_FLAGS_AMENDMENT_MONTHS", 6),
+    "capped_months": env_int("CIVICPACT_RED_FLAGS_CAPPED_MONTHS", 3),
+    "unsolicited_markers": env_list("CIVICPACT_RED_FLAGS_UNSOLICITED_MARKERS", ["unsolicited", "swiss challenge"]),
+    "value_growth": env_str("CIVICPACT_RED_FLAGS_VALUE_GROWTH", "0.10"),
+}
 
 LOGGING = {
     "version": 1,
