@@ -121,7 +121,7 @@ def test_the_summary_page_reads_the_releases_in_a_few_queries(amended, citizen, 
 
 def test_the_api_serves_the_public_summary(amended, citizen):
     body = citizen.get("/api/v1/ocds/red-flags").json()
-    assert set(body) == {"processes_checked", "indicators", "flagged_processes", "organisation_findings"}
+    assert set(body) == {"as_of", "processes_checked", "indicators", "flagged_processes", "organisation_findings"}
     codes = {flag["code"] for process in body["flagged_processes"] for flag in process["flags"]}
     assert {"PPP01", "PPP04"} <= codes
     assert {i["code"] for i in body["indicators"]} >= {"R003", "R018", "R024", "R035", "R036", "R038", "PPP02"}
@@ -146,3 +146,18 @@ def test_the_evidence_page_reads_the_links_in_one_query_whatever_the_findings(
     client = client_for(auditor)
     with django_assert_max_num_queries(9):
         client.get(EVIDENCE)
+
+
+def test_the_fences_are_told_in_words():
+    report = Report(
+        fences={
+            "R024": {"fence": 0.02, "fixed": 1.0},
+            "R058": {"q1": 0.1, "q3": 0.2, "fence": 0.35, "values": 9.0},
+            "R038.buyer": {"values": 2.0, "minimum_sample": 8.0},
+        }
+    )
+    assert redflags.fence_rows(report) == [
+        ("R024", "fixed at 0.0200"),
+        ("R038.buyer", "not computed: 2 value(s), at least 8 needed"),
+        ("R058", "0.3500, from Q1 0.1000 and Q3 0.2000 over 9 values"),
+    ]

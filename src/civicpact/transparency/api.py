@@ -9,6 +9,8 @@ router = Router(tags=["ocds"])
 
 
 # --- red flags (issue 7, part 8) -------------------------------------------------------------------------------------
+from datetime import datetime  # noqa: E402
+
 from django.http import HttpRequest  # noqa: E402
 from ninja import Schema  # noqa: E402
 
@@ -39,6 +41,7 @@ class FlaggedProcessOut(Schema):
 
 
 class RedFlagSummaryOut(Schema):
+    as_of: datetime | None  # the latest published release the summary covers
     processes_checked: int
     indicators: list[RedFlagIndicatorOut]
     flagged_processes: list[FlaggedProcessOut]

@@ -36,7 +36,7 @@ def red_flag_evidence(request: HttpRequest) -> HttpResponse:
         {
             "evidence": redflags.red_flag_evidence(report),
             "summary": redflags.red_flag_summary(report),
-            "fences": sorted(report.fences.items()),
+            "fences": redflags.fence_rows(report),
             "thresholds": redflags.thresholds(),
         },
     )

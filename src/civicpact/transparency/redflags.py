@@ -161,6 +161,7 @@ def red_flag_evidence(report: Report | None = None) -> list[Evidence]:
 def red_flag_summary(report: Report | None = None) -> dict[str, Any]:
     """Counts per indicator and the flagged processes, from published data only, naming no tenderer."""
     report = report or red_flag_report()
+    as_of = Release.objects.aggregate(latest=Max("date"))["latest"]
     by_code = report.by_code()
     indicators = [
         {
@@ -191,8 +192,24 @@ def red_flag_summary(report: Report | None = None) -> dict[str, Any]:
         )
     organisations = sum(1 for f in report.findings if f.subject != "process")
     return {
+        "as_of": as_of,
         "processes_checked": report.processes,
         "indicators": indicators,
         "flagged_processes": list(processes.values()),
         "organisation_findings": organisations,
     }
+
+
+def fence_rows(report: Report) -> list[tuple[str, str]]:
+    """Each outlier indicator's fence in words, for the evidence page."""
+    rows = []
+    for code, meta in sorted(report.fences.items()):
+        if "fixed" in meta:
+            text = f"fixed at {meta['fence']:.4f}"
+        elif "fence" in meta:
+            quartiles = f"Q1 {meta['q1']:.4f} and Q3 {meta['q3']:.4f}"
+            text = f"{meta['fence']:.4f}, from {quartiles} over {int(meta['values'])} values"
+        else:
+            text = f"not computed: {int(meta['values'])} value(s), at least {int(meta['minimum_sample'])} needed"
+        rows.append((code, text))
+    return rows
