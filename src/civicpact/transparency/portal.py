@@ -1,10 +1,10 @@
 """Reads for the public portal (/open/): only what is published.
 
 Everything shown comes from the OCDS releases in the ledger (`ledger.Release`), compiled per contracting process with
-ocdsmerge (`records.compile_release`), so a draft, a sealed bid, an evaluator's note, an internal risk note or a dispute
-can never appear: they are never released. The one exception is the partnership model and the payment mechanisms of a
-contract, which the PPP profile has no field for: they are read from the contract's version *in force* (signed by every
-party), never from a draft version.
+ocdsmerge (`records.compile_release`), so a draft, a sealed bid, an evaluator's note, an internal risk note or a
+dispute can never appear: they are never released. The one exception is the partnership model and the payment
+mechanisms of a contract, which the PPP profile has no field for: they are read from the contract's version *in
+force* (signed by every party), never from a draft version.
 
 A list page reads every release in one query and compiles each process's record in memory: the demo city's and a
 city's few hundred processes compile in milliseconds; a national publisher would keep a summary table filled at
