@@ -14,6 +14,7 @@ from civicpact.contracts.models import Contract
 from civicpact.demo.performance import CONTRACT_TITLE, seed_streetlight_contract
 from civicpact.ledger.models import Release
 from civicpact.transparency import portal
+from civicpact.transparency.portal_views import PAGE_SIZE
 from tests.tendering.fixtures import SECRET_ANSWER, SECRET_PRICE
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,9 @@ def test_the_home_page_is_open_to_anyone_with_counts_and_a_search_box(city: Any,
     assert response.status_code == 200
     html = response.content.decode()
     assert 'role="search"' in html
-    assert "Projects" in html and "Tenders" in html and "Suppliers" in html
+    assert "Projects" in html
+    assert "Tenders" in html
+    assert "Suppliers" in html
     assert "/api/v1/ocds/bulk/releases.json" in html
     assert "Data last updated" in html
 
@@ -66,14 +69,8 @@ def test_every_list_is_open_to_anyone_and_says_when_its_data_was_updated(
 
 def test_the_project_list_shows_every_published_process(city: Any, citizen: Client) -> None:
     html = citizen.get("/open/projects/").content.decode()
-    for process in portal.process_list()[: portal_views_page_size()]:
+    for process in portal.process_list()[:PAGE_SIZE]:
         assert f"/open/projects/{process.ocid}/" in html
-
-
-def portal_views_page_size() -> int:
-    from civicpact.transparency.portal_views import PAGE_SIZE
-
-    return PAGE_SIZE
 
 
 def test_a_search_finds_by_words_and_a_filter_narrows_by_status(city: Any, citizen: Client) -> None:
@@ -106,18 +103,26 @@ def test_the_contract_page_tells_the_whole_story_of_the_street_lighting(lighting
     assert response.status_code == 200
     html = response.content.decode()
     assert CONTRACT_TITLE in html
-    assert "Managed services" in html and "Availability payments" in html  # the terms in force
+    assert "Managed services" in html
+    assert "Availability payments" in html
     assert "10 years" in html
-    assert "Who carries which risk" in html and "Change in lighting law" in html
-    assert "The partner (private party)" in html and "The city (public authority)" in html
-    assert '<svg font-family="sans-serif"' in html and "Availability against target by month" in html
-    months = portal.performance_months(portal.process_get(ocid=url.split("/")[3]).contract(lighting.ocds_id))  # type: ignore[union-attr]
+    assert "Who carries which risk" in html
+    assert "Change in lighting law" in html
+    assert "The partner (private party)" in html
+    assert "The city (public authority)" in html
+    assert '<svg font-family="sans-serif"' in html
+    assert "Availability against target by month" in html
+    process = portal.process_get(ocid=url.split("/")[3])
+    assert process is not None
+    months = portal.performance_months(process.contract(lighting.ocds_id) or {})
     assert len(months) == 2  # the two issued statements; the third month's statement is a draft
     for month in months:
         assert f'<th scope="row">{month.month}</th>' in html
     assert "capped at" in html  # the storm month's deductions hit the cap
-    assert "Payments made" in html and "Lumen Grid" in html
-    assert "Timeline of published releases" in html and "Contract signed" in html
+    assert "Payments made" in html
+    assert "Lumen Grid" in html
+    assert "Timeline of published releases" in html
+    assert "Contract signed" in html
     assert f"/api/v1/ocds/records/{url.split('/')[3]}" in html
     assert "Data last updated" in html
 

@@ -238,7 +238,8 @@ class Process:
 
 def _group(rows: Iterable[tuple[str, Json]]) -> list[Process]:
     processes: list[Process] = []
-    ocid, bodies = None, []
+    ocid: str | None = None
+    bodies: list[Json] = []
     for row_ocid, body in rows:
         if row_ocid != ocid and bodies:
             processes.append(Process(ocid or "", tuple(bodies), records.compile_release(bodies)))
@@ -361,6 +362,10 @@ def suppliers(processes: Sequence[Process]) -> list[Supplier]:
 # --- the timeline of releases -----------------------------------------------------------------------------------
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _tender_words(tender: Mapping[str, Any]) -> list[str]:
     out = []
     if tender.get("title"):
@@ -382,9 +387,9 @@ def _contract_words(contract: Mapping[str, Any], tags: Sequence[str]) -> list[st
         when = f", signed {signed:%d %B %Y}" if signed else ""
         out.append(f"Contract “{contract['title']}” for {money(contract.get('value'))}{when}.")
     if contract.get("riskAllocation"):
-        out.append(f"Risk allocation of {len(contract['riskAllocation'])} risks.")
+        out.append(f"Risk allocation: {_count(len(contract['riskAllocation']), 'risk')}.")
     if contract.get("agreedMetrics"):
-        out.append(f"Performance regime: {len(contract['agreedMetrics'])} agreed measures.")
+        out.append(f"Performance regime: {_count(len(contract['agreedMetrics']), 'agreed measure')}.")
     out.extend(f"Amendment: {a.get('description') or a.get('rationale')}" for a in contract.get("amendments", ()))
     implementation = contract.get("implementation") or {}
     for t in implementation.get("transactions", ()):
@@ -395,7 +400,7 @@ def _contract_words(contract: Mapping[str, Any], tags: Sequence[str]) -> list[st
                 out.append(f"Availability {o.get('measure')}% in {str((o.get('period') or {}).get('startDate'))[:7]}.")
     failures = implementation.get("performanceFailures", ())
     if failures:
-        out.append(f"{sum(int(f.get('events', 0)) for f in failures)} performance failure(s) reported.")
+        out.append(f"{_count(sum(int(f.get('events', 0)) for f in failures), 'performance failure')} reported.")
     out.extend(f"Milestone met: {m.get('title')}." for m in implementation.get("milestones", ()) if m.get("title"))
     return out
 
@@ -655,8 +660,8 @@ def availability_chart(months: Sequence[Month]) -> charts.YearColumns | None:
         height=280,
     )
     top, plot_h = max([*values, *targets]) or 1.0, chart.height - 50.0
-    ticks = [v for v in (0.0, 25.0, 50.0, 75.0) if v < top - 10] + [top]
-    y_labels = tuple((14 + (top - v) / top * plot_h, f"{v:g}%") for v in ticks)
+    ticks = [(v, f"{v:g}%") for v in (0.0, 25.0, 50.0, 75.0) if v < top - 10] + [(top, f"{top:.1f}%")]
+    y_labels = tuple((14 + (top - v) / top * plot_h, text) for v, text in ticks)
     return replace(_months_axis(chart, [m.month for m in shown]), y_labels=y_labels)
 
 
