@@ -89,6 +89,17 @@ RISK_CATEGORY_LABELS = {
     "residualValue": "Residual value",
     "other": "Other",
 }
+ROLE_LABELS = {
+    "buyer": "buyer",
+    "payer": "payer",
+    "payee": "payee",
+    "procuringEntity": "procuring entity",
+    "privateParty": "private partner",
+    "supplier": "supplier",
+    "tenderer": "bidder",
+    "funder": "funder",
+    "interestedParty": "interested party",
+}
 SUPPLIER_ROLES = {"supplier", "tenderer", "privateParty"}
 PUBLIC_CONTRACT_STATES = (ContractStatus.ACTIVE, ContractStatus.TERMINATED, ContractStatus.EXPIRED)
 DATA_IP_MARKERS = re.compile(r"\b(data|intellectual property|IP|licen[cs]e|lock[- ]in|open standards?)\b", re.I)
@@ -375,7 +386,7 @@ def _tender_words(tender: Mapping[str, Any]) -> list[str]:
     if end:
         out.append(f"Bids due by {end:%d %B %Y}.")
     if tender.get("numberOfTenderers") is not None:
-        out.append(f"{tender['numberOfTenderers']} bid(s) received.")
+        out.append(f"{_count(int(tender['numberOfTenderers']), 'bid')} received.")
     out.extend(f"Amended: {a.get('description') or a.get('rationale')}" for a in tender.get("amendments", ()))
     return out
 
@@ -622,6 +633,37 @@ def performance_months(contract: Mapping[str, Any]) -> list[Month]:
             entry = month(p.month)
             entry.deductions, entry.paid, entry.currency = p.deductions, p.amount, p.currency
     return [months[k] for k in sorted(months)]
+
+
+def party_rows(process: Process, contract: Mapping[str, Any]) -> list[tuple[Json, str]]:
+    """The contract's signatories (else every party of the process), each with its roles in words."""
+    ids = [str(p.get("id")) for p in contract.get("signatories", ())]
+    parties = [process.parties[i] for i in ids if i in process.parties] or list(process.parties.values())
+    return [(p, ", ".join(ROLE_LABELS.get(r, r) for r in p.get("roles", ()))) for p in parties]
+
+
+@dataclass(frozen=True)
+class Record:
+    """A supplier's contract and its published months."""
+
+    process: Process
+    contract: Json
+    months: list[Month]
+
+    @property
+    def below_target(self) -> list[str]:
+        return [m.month for m in self.months if m.met is False]
+
+    @property
+    def deductions(self) -> str:
+        shown = [m for m in self.months if m.deductions is not None]
+        if not shown:
+            return "—"
+        return money({"amount": sum(m.deductions or Decimal(0) for m in shown), "currency": shown[0].currency})
+
+
+def supplier_record(supplier: Supplier) -> list[Record]:
+    return [Record(p, c, performance_months(c)) for p, c in supplier.contracts]
 
 
 def milestones(contract: Mapping[str, Any]) -> list[Json]:

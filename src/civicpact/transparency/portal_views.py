@@ -211,15 +211,12 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
     if contract is None:
         raise Http404("No such contract was published in this contracting process.")
     months = portal.performance_months(contract)
-    parties = [
-        process.parties[str(p["id"])] for p in contract.get("signatories", ()) if str(p["id"]) in process.parties
-    ]
     context = {
         "process": process,
         "contract": contract,
         "award": process.award(contract.get("awardID")),
         "suppliers": process.suppliers_of(contract),
-        "parties": parties or list(process.parties.values()),
+        "parties": portal.party_rows(process, contract),
         "terms": portal.contract_terms(contract_id=contract_id),
         "duration": portal.duration(contract.get("period")),
         "risks": portal.risks(contract),
@@ -245,13 +242,10 @@ def supplier_detail(request: HttpRequest, party_id: str) -> HttpResponse:
     supplier = next((s for s in portal.suppliers(processes) if s.party_id == party_id), None)
     if supplier is None:
         raise Http404("No supplier with this identifier was published.")
-    performance = [
-        (process, contract, portal.performance_months(contract)) for process, contract in supplier.contracts
-    ]
     involved = {p.ocid for p, _ in supplier.awards} | {p.ocid for p, _ in supplier.contracts}
     context = {
         "supplier": supplier,
-        "performance": performance,
+        "performance": portal.supplier_record(supplier),
         "updated": portal.last_updated([p for p in processes if p.ocid in involved]) or portal.last_updated(processes),
         "record_urls": sorted((ocid, record_url(ocid)) for ocid in involved),
         "data_url": BULK_URL,
