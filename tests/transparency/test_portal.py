@@ -89,7 +89,7 @@ def test_an_unpublished_ocid_is_not_found(city: Any, citizen: Client) -> None:
     assert citizen.get("/open/suppliers/org-999999/").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/open/", *LIST_PAGES])
+@pytest.mark.parametrize("path", ["/open/", "/open/search/?q=lighting", *LIST_PAGES])
 def test_a_list_page_reads_the_releases_in_one_query_however_many_there_are(
     city: Any, citizen: Client, path: str, django_assert_num_queries: Any
 ) -> None:
@@ -131,8 +131,10 @@ def test_the_contract_page_reads_a_bounded_number_of_queries(
     lighting: Contract, citizen: Client, django_assert_max_num_queries: Any
 ) -> None:
     url = _contract_url(lighting)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(2):  # its releases, and the terms of the version in force
         assert citizen.get(url).status_code == 200
+    with django_assert_max_num_queries(1):
+        assert citizen.get(f"/open/projects/{url.split('/')[3]}/").status_code == 200
 
 
 def test_the_project_and_supplier_pages_link_the_contract(lighting: Contract, citizen: Client) -> None:
