@@ -8,14 +8,17 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
+from civicpact.accounts.models import Organisation
 from civicpact.contracts import governance
 from civicpact.contracts import services as contracts
 from civicpact.contracts.models import Contract
 from civicpact.demo.performance import CONTRACT_TITLE, seed_streetlight_contract
 from civicpact.ledger.models import Release
+from civicpact.pipeline import services as pipeline
+from civicpact.tendering import services as tendering
 from civicpact.transparency import portal
 from civicpact.transparency.portal_views import PAGE_SIZE
-from tests.tendering.fixtures import SECRET_ANSWER, SECRET_PRICE
+from tests.tendering.fixtures import SECRET_ANSWER, SECRET_PRICE, tender_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +84,16 @@ def test_a_search_finds_by_words_and_a_filter_narrows_by_status(city: Any, citiz
     assert escape(str(tenders[0].item["title"])) in html
     assert "No tender matches" in citizen.get("/open/tenders/", {"q": "qwertyuiop"}).content.decode()
     assert "No tender matches" in citizen.get("/open/tenders/", {"status": "nonesuch"}).content.decode()
+
+
+def test_a_long_list_is_paginated(city: Any, citizen: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("civicpact.transparency.portal_views.PAGE_SIZE", 1)
+    first = citizen.get("/open/projects/").content.decode()
+    assert "Page 1 of" in first
+    assert 'rel="next"' in first
+    second = citizen.get("/open/projects/", {"page": 2}).content.decode()
+    assert 'rel="prev"' in second
+    assert second.count("/open/projects/ocds-") == 1
 
 
 def test_an_unpublished_ocid_is_not_found(city: Any, citizen: Client) -> None:
@@ -151,10 +164,22 @@ def test_the_project_and_supplier_pages_link_the_contract(lighting: Contract, ci
 
 
 def test_nothing_unpublished_appears_on_any_portal_page(
-    lighting: Contract, opened: Any, manager: Any, citizen: Client
+    lighting: Contract, opened: Any, manager: Any, officer: Any, citizen: Client
 ) -> None:
-    """Plant a secret in a draft contract version, a dispute and (through the `opened` fixture) sealed bids, then
-    read every page of the portal."""
+    """Plant a secret in a draft contract version, a dispute, a draft tender, a department's need and (through the
+    `opened` fixture) sealed bids, then read every page of the portal."""
+    tendering.tender_create(
+        actor=officer, project_id=opened.project_id, **tender_fields(title=SECRET, description=SECRET)
+    )
+    pipeline.need_create(
+        actor=officer,
+        department=Organisation.objects.get(name="Energy and Street Lighting"),
+        title=SECRET,
+        problem_statement=SECRET,
+        outcomes_sought=SECRET,
+        first_year=2027,
+        last_year=2030,
+    )
     contracts.contract_amend(
         actor=manager,
         contract_id=lighting.pk,
