@@ -1,17 +1,24 @@
-"""The public transparency portal (no login) under /open/."""
+"""The public transparency portal (no login) under /open/: the portal's pages (portal_views.py) and the red flags
+(redflag_views.py)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from civicpact.transparency import portal_views, redflag_views
 
 app_name = "transparency"
 
-urlpatterns: list[URLPattern | URLResolver] = []
-
-# Red flags (issue 7, part 8): the public summary and the auditors' evidence.
-from django.urls import path  # noqa: E402
-
-from civicpact.transparency import redflag_views  # noqa: E402
-
-urlpatterns += [
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", portal_views.home, name="home"),
+    path("search/", portal_views.search, name="search"),
+    path("projects/", portal_views.project_list, name="project-list"),
+    path("projects/<str:ocid>/", portal_views.project_detail, name="project-detail"),
+    path("tenders/", portal_views.tender_list, name="tender-list"),
+    path("awards/", portal_views.award_list, name="award-list"),
+    path("contracts/", portal_views.contract_list, name="contract-list"),
+    path("contracts/<str:ocid>/<str:contract_id>/", portal_views.contract_detail, name="contract-detail"),
+    path("suppliers/", portal_views.supplier_list, name="supplier-list"),
+    path("suppliers/<str:party_id>/", portal_views.supplier_detail, name="supplier-detail"),
+    # red flags (issue 7, part 8): the public summary and the auditors' evidence
     path("red-flags/", redflag_views.red_flag_summary, name="red-flags"),
     path("red-flags/evidence/", redflag_views.red_flag_evidence, name="red-flags-evidence"),
 ]
