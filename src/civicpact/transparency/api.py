@@ -6,3 +6,7 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["ocds"])
+
+from civicpact.transparency.data_api import router as data_router  # noqa: E402
+
+router.add_router("", data_router)
