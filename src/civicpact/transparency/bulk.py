@@ -14,6 +14,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -106,18 +107,23 @@ def meta_rows(package: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _flatten(package_path: Path, output_format: str, output_name: Path) -> None:
+    """flattentool's flatten over the PPP profile's patched schema. Its notes about schema fields it skips (objects
+    without properties, such as `parties/details`) are warnings, silenced as libcoveocds silences them."""
     from flattentool import flatten
+    from flattentool.exceptions import FlattenToolWarning
 
-    flatten(
-        str(package_path),
-        schema=str(schema_path()),
-        output_name=str(output_name),
-        output_format=output_format,
-        main_sheet_name=MAIN_SHEET,
-        root_list_path="releases",
-        root_id="ocid",
-        remove_empty_schema_columns=True,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=FlattenToolWarning)
+        flatten(
+            str(package_path),
+            schema=str(schema_path()),
+            output_name=str(output_name),
+            output_format=output_format,
+            main_sheet_name=MAIN_SHEET,
+            root_list_path="releases",
+            root_id="ocid",
+            remove_empty_schema_columns=True,
+        )
 
 
 def flatten_xlsx(package_path: Path) -> bytes:
