@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -31,8 +32,9 @@ def assert_clean(report: validate.Report) -> None:
 
 
 @pytest.fixture
-def example() -> dict:
-    return json.loads(VALID_EXAMPLE.read_text(encoding="utf-8"))
+def example() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(VALID_EXAMPLE.read_text(encoding="utf-8"))
+    return data
 
 
 def test_the_declared_extensions_are_exactly_the_mirrored_ones(settings):

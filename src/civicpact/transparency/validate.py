@@ -214,7 +214,8 @@ def _release_report(data: dict[str, Any], *, package_type: str) -> Report:
     result = _libcove(data)
     extensions = result.get("extensions") or {}
     fields = result.get("additional_fields") or []
-    releases = data.get("releases") if isinstance(data.get("releases"), list) else []
+    found = data.get("releases")
+    releases: list[Any] = found if isinstance(found, list) else []
     return Report(
         package_type=package_type,
         releases=len(releases),
