@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
 import json
+import warnings
 import zipfile
 
 import pytest
