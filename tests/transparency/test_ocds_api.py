@@ -153,3 +153,19 @@ def test_an_unknown_ocid_is_404(city, citizen):
     response = citizen.get(f"{API}/records/ocds-cvp0dm-unknown")
     assert response.status_code == 404
     assert "ocds-cvp0dm-unknown" in response.json()["detail"]
+
+
+def test_the_ocds_endpoints_are_in_the_openapi_document(db, citizen):
+    paths = citizen.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/ocds/releases",
+        "/api/v1/ocds/releases/{release_id}",
+        "/api/v1/ocds/records",
+        "/api/v1/ocds/records/{ocid}",
+        "/api/v1/ocds/bulk/releases.json",
+        "/api/v1/ocds/bulk/releases.xlsx",
+        "/api/v1/ocds/bulk/releases-csv.zip",
+    ):
+        assert path in paths
+    parameters = {p["name"] for p in paths["/api/v1/ocds/releases"]["get"]["parameters"]}
+    assert parameters == {"page", "since", "ocid"}
