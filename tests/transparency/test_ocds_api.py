@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 import pytest
 
 from civicpact.domain import ocds
@@ -169,3 +171,11 @@ def test_the_ocds_endpoints_are_in_the_openapi_document(db, citizen):
         assert path in paths
     parameters = {p["name"] for p in paths["/api/v1/ocds/releases"]["get"]["parameters"]}
     assert parameters == {"page", "since", "ocid"}
+
+
+def test_since_reads_an_offset_even_with_an_unescaped_plus(city, citizen):
+    latest = Release.objects.order_by("-date").first()
+    local = latest.date.astimezone(timezone(timedelta(hours=2))).isoformat()
+    assert "+02:00" in local
+    unescaped = f"{API}/releases?since={local}"  # the "+" arrives as a space
+    assert [r["id"] for r in citizen.get(unescaped).json()["releases"]] == [latest.release_id]

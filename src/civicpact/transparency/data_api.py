@@ -46,11 +46,12 @@ def _since(value: str) -> datetime | None:
     """An ISO 8601 date (midnight UTC) or date-time (UTC unless it carries an offset); None when empty."""
     if not value:
         return None
+    text = value.strip().replace("Z", "+00:00").replace(" ", "+")  # an unescaped "+" in a query string is a space
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError("must be an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)") from None
-    if len(value) == len("2026-01-31"):
+    if len(text) == len("2026-01-31"):
         return datetime.combine(moment.date(), time.min, tzinfo=UTC)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 

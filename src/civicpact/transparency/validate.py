@@ -17,6 +17,7 @@ same metadata (codelists, extensions, additional fields, the additional checks),
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import mimetypes
@@ -279,11 +280,7 @@ def _record_report(data: dict[str, Any]) -> Report:
     ]
     as_releases = {k: v for k, v in data.items() if k not in {"records", "packages", "links"}} | {"releases": embedded}
     report = _release_report(as_releases, package_type="record package")
-    return Report(
-        **{k: v for k, v in report.__dict__.items() if k not in {"ocids", "records_errors"}},
-        ocids=len(records),
-        records_errors=_records_errors(data),
-    )
+    return dataclasses.replace(report, ocids=len(records), records_errors=_records_errors(data))
 
 
 def validate_package(data: Any) -> Report:
