@@ -713,6 +713,8 @@ def _ocds_validate(path: str, *, as_json: bool) -> int:
         report = validate.validate_package(data)
     except validate.NotAPackage as exc:
         raise UsageError(f"{path}: {exc}") from None
+    except validate.OCDSDirMissing as exc:
+        raise UsageError(str(exc)) from None
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
     else:

@@ -13,7 +13,7 @@ import requests
 from civicpact.cli import main
 from civicpact.demo.seed import seed_demo_city
 from civicpact.domain import ocds
-from civicpact.transparency import bulk, validate
+from civicpact.transparency import bulk, packages, selectors, validate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 VALID_EXAMPLE = EXAMPLES / "ocds-release-package.json"
@@ -62,6 +62,10 @@ def test_the_full_demo_export_with_contracts_and_statements_validates(db):
     assert {"contract", "implementation"} <= tags
     report = validate.validate_package(package)
     assert_clean(report)
+    records = selectors.record_page(page=1, size=1000).items
+    record_report = validate.validate_package(packages.record_package(records, uri=packages.bulk_uri()))
+    assert_clean(record_report)
+    assert record_report.ocids == len({r["ocid"] for r in package["releases"]})
 
 
 @pytest.mark.django_db
@@ -193,3 +197,9 @@ def test_export_writes_everything_published_and_it_validates(city, tmp_path, cap
     assert sorted(r["id"] for r in package["releases"]) == sorted(Release.objects.values_list("release_id", flat=True))
     assert set(package) == {"uri", "version", "extensions", "publishedDate", "publisher", "license", "releases"}
     assert main(["ocds", "validate", str(out)]) == 0
+
+
+def test_validate_is_bad_usage_without_the_ocds_schemas(settings, tmp_path, capsys):
+    settings.CIVICPACT_OCDS_DIR = str(tmp_path)
+    assert main(["ocds", "validate", str(VALID_EXAMPLE)]) == 2
+    assert "CIVICPACT_OCDS_DIR" in capsys.readouterr().err

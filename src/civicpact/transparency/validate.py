@@ -181,11 +181,14 @@ def standard_zip(ocds_dir: str) -> bytes:
     return _zip_folder(root, top=f"standard-{STANDARD_TAG}")
 
 
-@cache
 def _mount(ocds_dir: str) -> None:
-    """Route ocdsextensionregistry's session through the local mirror (configuration of its session, once)."""
+    """Route ocdsextensionregistry's session through the local mirror (configuration of its session; mounted again
+    only when the mirror changes, e.g. a test pointing CIVICPACT_OCDS_DIR elsewhere)."""
     from ocdsextensionregistry import util
 
+    current = util.session.get_adapter(RAW_GITHUB)
+    if isinstance(current, LocalOCDSAdapter) and current.ocds_dir == Path(ocds_dir):
+        return
     adapter = LocalOCDSAdapter(Path(ocds_dir))
     for prefix in ("https://", "http://"):
         util.session.mount(prefix, adapter)
@@ -198,8 +201,9 @@ def _libcove(data: dict[str, Any]) -> dict[str, Any]:
     from libcoveocds.config import LibCoveOCDSConfig
 
     ocds_dir = settings.CIVICPACT_OCDS_DIR
+    zipped = standard_zip(ocds_dir)  # raises OCDSDirMissing before anything is mounted
     _mount(ocds_dir)
-    config = LibCoveOCDSConfig({"standard_zip": standard_zip(ocds_dir), "context": "api"})
+    config = LibCoveOCDSConfig({"standard_zip": zipped, "context": "api"})
     with tempfile.TemporaryDirectory(prefix="civicpact-cove-") as out:
         result: dict[str, Any] = ocds_json_output(
             out, None, None, convert=False, json_data=data, lib_cove_ocds_config=config, record_pkg=False
