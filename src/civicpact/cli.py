@@ -131,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("file", help="JSON tender file ('-' for standard input)")
     score.add_argument("--json", action="store_true", help="print the ranking as JSON")
     _add_performance_commands(sub)
+    _add_ocds_commands(sub)
     sub.add_parser("worker", help="run the background task worker alone")
     return parser
 
@@ -652,6 +653,75 @@ def cmd_sla(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_ocds_commands(sub: Any) -> None:
+    """ocds export and ocds validate (docs/ocds.md)."""
+    ocds = sub.add_parser("ocds", help="export and validate Open Contracting (OCDS) data")
+    ocds_sub = ocds.add_subparsers(dest="ocds_command", metavar="OCDS_COMMAND", required=True)
+    export = ocds_sub.add_parser(
+        "export",
+        help="write everything published as one OCDS release package",
+        description="Write a release package of every published release, with this deployment's package "
+        "metadata (publisher, license, publication policy, the PPP profile's 14 extensions) and nothing else.",
+    )
+    export.add_argument("--out", required=True, help="the file to write ('-' for standard output)")
+    validate = ocds_sub.add_parser(
+        "validate",
+        help="validate an OCDS release or record package with libcoveocds, offline",
+        description="Validate an OCDS 1.1 release or record package (the format is OCDS itself; example: "
+        "docs/examples/ocds-release-package.json) with libcoveocds against the standard and the declared "
+        "extensions read from CIVICPACT_OCDS_DIR, without network access. Exit 0 when it is valid, 1 when it has "
+        "schema errors, values outside closed codelists or extensions that cannot be applied, 2 when the file "
+        "cannot be read or is not a package.",
+    )
+    validate.add_argument("file", help="the package (JSON; '-' for standard input)")
+    validate.add_argument("--json", action="store_true", help="print the full report as JSON")
+
+
+def cmd_ocds(args: argparse.Namespace) -> int:
+    if args.ocds_command == "export":
+        return _ocds_export(args.out)
+    return _ocds_validate(args.file, as_json=args.json)
+
+
+def _ocds_export(out: str) -> int:
+    from civicpact.transparency import bulk
+
+    text = json.dumps(bulk.export_package(), ensure_ascii=False, indent=2) + "\n"
+    if out == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    return EXIT_OK
+
+
+def _ocds_validate(path: str, *, as_json: bool) -> int:
+    from civicpact.transparency import validate
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    try:
+        report = validate.validate_package(data)
+    except validate.NotAPackage as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    except validate.OCDSDirMissing as exc:
+        raise UsageError(str(exc)) from None
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print("\n".join(validate.report_lines(report, name=path)))
+    return EXIT_OK if report.is_valid else EXIT_CHECK_FAILED
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "demo": cmd_demo,
@@ -667,6 +737,7 @@ COMMANDS = {
     "ingest": cmd_ingest,
     "ingest-mqtt": cmd_ingest_mqtt,
     "sla": cmd_sla,
+    "ocds": cmd_ocds,
 }
 
 

@@ -319,3 +319,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("CIVICPACT_LOG_LEVEL", "WARNING")},
 }
+
+# OCDS package metadata (transparency/packages.py, docs/ocds.md): the publisher's identity, the data's licence and
+# publication policy. Empty values are left out of the packages.
+CIVICPACT_PUBLISHER_URI = env_str("CIVICPACT_PUBLISHER_URI", "")
+CIVICPACT_PUBLISHER_SCHEME = env_str("CIVICPACT_PUBLISHER_SCHEME", "")
+CIVICPACT_PUBLISHER_UID = env_str("CIVICPACT_PUBLISHER_UID", "")
+CIVICPACT_OCDS_LICENSE = env_str("CIVICPACT_OCDS_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
+CIVICPACT_OCDS_PUBLICATION_POLICY = env_str("CIVICPACT_OCDS_PUBLICATION_POLICY", "")
+# Page size of the OCDS API's release and record lists (?page=N), at most 1000.
+CIVICPACT_OCDS_PAGE_SIZE = min(env_int("CIVICPACT_OCDS_PAGE_SIZE", 100), 1000)

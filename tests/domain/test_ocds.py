@@ -195,11 +195,16 @@ def test_the_months_availability_is_observed_against_the_target():
         "Target 99.0% (regime version 3): not met.",
     )
     assert actual["unit"] == target["unit"] == {"name": "percent", "scheme": "UNCEFACT", "id": "P1"}
-    assert (target["id"], target["measure"], target["dimensions"]) == (
+    assert (target["id"], target["measure"], target["notes"]) == (
         "availability-2026-03-target",
         99,
-        {"observationType": "target"},
+        "The target in force (regime version 3), not an observation.",
     )
+
+
+def test_observations_carry_no_dimensions_since_validators_report_them_as_additional_fields():
+    metrics = ocds.statement_implementation(_issued(_capped_month()))["metrics"]
+    assert not [o for m in metrics for o in m["observations"] if "dimensions" in o]
 
 
 def test_a_month_without_service_intervals_has_no_availability_figure():

@@ -173,7 +173,6 @@ def test_a_kpi_of_the_regime_is_disclosed_every_month_even_without_failures(mana
         {
             "id": f"kpi-fix_time-{month}",
             "period": availability["observations"][0]["period"],
-            "dimensions": {"observationType": "actual"},
             "measure": 0,
             "unit": {"name": "failures"},
             "notes": "Target met every time.",

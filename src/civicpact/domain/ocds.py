@@ -559,7 +559,6 @@ def _kpi_observed(line: Mapping[str, Any], kpi: Kpi | None, month: str, period: 
             {
                 "id": f"kpi-{line['kpi']}-{month}",
                 "period": dict(period),
-                "dimensions": {"observationType": "actual"},
                 "measure": failures,
                 "unit": {"name": "failures"},
                 "notes": "Target met every time." if failures == 0 else f"{failures} failure(s) to meet the target.",
@@ -616,7 +615,6 @@ def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
     actual: dict[str, Any] = {
         "id": f"{AVAILABILITY_METRIC}-{month}",
         "period": dict(period),
-        "dimensions": {"observationType": "actual"},
     }
     if percent is None:
         actual["notes"] = "No service interval in the month: no availability figure."
@@ -637,9 +635,9 @@ def statement_implementation(statement: IssuedStatement) -> dict[str, Any]:
             {
                 "id": f"{AVAILABILITY_METRIC}-{month}-target",
                 "period": dict(period),
-                "dimensions": {"observationType": "target"},
                 "measure": _number(target),
                 "unit": dict(PERCENT_UNIT),
+                "notes": f"The target in force (regime version {statement.regime_version}), not an observation.",
             },
         ],
     }

@@ -3,19 +3,19 @@ published."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from civicpact.accounts.auth import PUBLIC
+from civicpact.transparency import redflags
+from civicpact.transparency.data_api import router as data_router
 
 router = Router(tags=["ocds"])
 
 
 # --- red flags (issue 7, part 8) -------------------------------------------------------------------------------------
-from datetime import datetime  # noqa: E402
-
-from django.http import HttpRequest  # noqa: E402
-from ninja import Schema  # noqa: E402
-
-from civicpact.accounts.auth import PUBLIC  # noqa: E402
-from civicpact.transparency import redflags  # noqa: E402
 
 
 class RedFlagIndicatorOut(Schema):
@@ -56,3 +56,6 @@ class RedFlagSummaryOut(Schema):
 )
 def red_flag_summary(request: HttpRequest) -> dict[str, object]:
     return redflags.red_flag_summary()
+
+
+router.add_router("", data_router)
