@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
         "chain is intact, 1 naming the first broken event otherwise.",
     )
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    verify.add_argument(
+        "--file",
+        default="",
+        metavar="EXPORT",
+        help="verify a downloaded public export (/audit/export.json) offline instead of the database; "
+        "exit 2 when the file is unreadable (docs/audit-export.md)",
+    )
     sub.add_parser(
         "rotate-bid-keys",
         help="rewrap every tender's bid key under the current master key",
@@ -216,7 +223,14 @@ def cmd_rotate_bid_keys(_args: argparse.Namespace) -> int:
 
 
 def cmd_verify_audit(args: argparse.Namespace) -> int:
+    from civicpact.cli_transparency import FileProblem, verify_audit_file
     from civicpact.ledger.selectors import audit_chain_verify
+
+    if args.file:
+        try:
+            return verify_audit_file(args.file, as_json=args.json)
+        except FileProblem as exc:
+            raise UsageError(str(exc)) from None
 
     verdict = audit_chain_verify()
     if args.json:

@@ -1,0 +1,63 @@
+"""The transparency commands of `civicpact`: `verify-audit --file EXPORT` and `ocds import FILE`.
+
+Kept apart from cli.py so that the command module only wires them in. Exit codes as everywhere: 0 ok, 1 the data
+fails the check, 2 bad usage or an unreadable file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class FileProblem(Exception):
+    """The file cannot be used at all: one line saying what to fix, exit code 2."""
+
+
+def _read_json(path: str) -> Any:
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise FileProblem(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except UnicodeDecodeError:
+        raise FileProblem(f"{path} is not UTF-8 text: save the JSON as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise FileProblem(f"{path} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+
+
+def verify_audit_file(path: str, *, as_json: bool) -> int:
+    """Verify an audit export offline (no database): 0 intact, 1 naming the first broken event, 2 unreadable."""
+    from civicpact.domain.audit_export import ExportFormatError, verify_export
+
+    try:
+        verdict = verify_export(_read_json(path))
+    except ExportFormatError as exc:
+        raise FileProblem(f"{path} is not a CivicPact audit export: {exc}") from None
+    chain = verdict.chain
+    if as_json:
+        print(  # noqa: T201
+            json.dumps(
+                {
+                    "ok": chain.ok,
+                    "events_checked": chain.events_checked,
+                    "first_broken_seq": chain.first_broken_seq,
+                    "reason": chain.reason,
+                    "head": {"seq": verdict.head_seq, "hash": verdict.head_hash},
+                }
+            )
+        )
+    elif chain.ok:
+        print(f"audit export intact: {chain.events_checked} events verified")  # noqa: T201
+        print(f"head: event #{verdict.head_seq}, hash {verdict.head_hash} (compare it with one you noted earlier)")  # noqa: T201
+    else:
+        print(  # noqa: T201
+            f"audit export BROKEN at event #{chain.first_broken_seq}: {chain.reason} "
+            f"({chain.events_checked} events before it are intact)"
+        )
+    return EXIT_OK if chain.ok else EXIT_CHECK_FAILED
