@@ -138,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("file", help="JSON tender file ('-' for standard input)")
     score.add_argument("--json", action="store_true", help="print the ranking as JSON")
     _add_performance_commands(sub)
+    from civicpact.cli_transparency import add_ocds_commands
+
+    add_ocds_commands(sub)
     sub.add_parser("worker", help="run the background task worker alone")
     return parser
 
@@ -695,6 +698,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # a malformed environment variable, read by the settings
         print(f"civicpact {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def cmd_ocds(args: argparse.Namespace) -> int:
+    from civicpact.cli_transparency import FileProblem
+    from civicpact.cli_transparency import cmd_ocds as run
+
+    try:
+        return run(args)
+    except FileProblem as exc:
+        raise UsageError(str(exc)) from None
+
+
+COMMANDS["ocds"] = cmd_ocds
 
 
 if __name__ == "__main__":

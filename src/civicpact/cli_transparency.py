@@ -61,3 +61,47 @@ def verify_audit_file(path: str, *, as_json: bool) -> int:
             f"({chain.events_checked} events before it are intact)"
         )
     return EXIT_OK if chain.ok else EXIT_CHECK_FAILED
+
+
+def add_ocds_commands(sub: Any) -> None:
+    """`civicpact ocds import FILE` (other `ocds` sub-commands join the same group)."""
+    ocds = sub.add_parser("ocds", help="OCDS data: import another publisher's package")
+    ocds_sub = ocds.add_subparsers(dest="ocds_command", metavar="OCDS_COMMAND", required=True)
+    importer = ocds_sub.add_parser(
+        "import",
+        help="import an OCDS release or record package from another system into the public portal",
+        description="Check an OCDS 1.1 release or record package (schema of the OCDS for PPPs profile, declared "
+        "extensions, duplicate ocids and release ids, clashes with data already imported or published here) and "
+        "import it whole, or nothing. Imported data keeps its own publisher, ocids and ids and never enters this "
+        "publisher's packages. Importing the same file again stores nothing new. Exit 0 imported (or already "
+        "imported), 1 refused with a report naming each problem, 2 the file cannot be read (docs/ocds-import.md).",
+    )
+    importer.add_argument("file", help="the package (JSON)")
+    importer.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def cmd_ocds(args: argparse.Namespace) -> int:
+    if args.ocds_command == "import":
+        return ocds_import_file(args.file, as_json=args.json)
+    raise FileProblem(f"unknown ocds command {args.ocds_command!r}")
+
+
+def ocds_import_file(path: str, *, as_json: bool) -> int:
+    from civicpact.transparency.imports import package_import
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise FileProblem(f"cannot read {path}: {exc.strerror}") from None
+    report = package_import(actor=None, data=data, file_name=Path(path).name)
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))  # noqa: T201
+    elif report.already_imported:
+        print(f"{path}: already imported (package #{report.package_id_text()}); nothing stored again")  # noqa: T201
+    elif report.ok:
+        print(f"{path}: imported {report.release_count} release(s) as package #{report.package_id_text()}")  # noqa: T201
+    else:
+        print(f"{path}: refused, nothing imported; {len(report.problems)} problem(s):")  # noqa: T201
+        for problem in report.problems:
+            print(f"  {problem['path']}: {problem['message']}")  # noqa: T201
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED

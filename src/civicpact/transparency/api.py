@@ -6,3 +6,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["ocds"])
+
+# Imported OCDS data (docs/ocds-import.md): GET/POST /imports, GET /imported/{ocid}.
+from civicpact.transparency.import_api import add_import_operations  # noqa: E402
+
+add_import_operations(router)
