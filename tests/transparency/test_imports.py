@@ -238,7 +238,8 @@ def test_the_public_list_page_and_api_show_imported_records(citizen, django_asse
     assert "Harbour district LED street lighting" in page
     assert 'href="/open/imported/ocds-h1st0r-2019-017/"' in page
     assert "Waterfront public Wi-Fi" in page
-    packages = citizen.get("/api/v1/ocds/imports").json()
+    with django_assert_max_num_queries(2):
+        packages = citizen.get("/api/v1/ocds/imports").json()
     assert {p["release_total"] for p in packages} == {3}
 
 
