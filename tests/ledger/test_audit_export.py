@@ -259,3 +259,15 @@ def test_the_documented_example_follows_the_schema_and_verifies(capsys):
 def test_a_real_export_follows_the_schema():
     small_chain()
     assert schema_errors(audit_export_document()) == []
+
+
+def test_making_a_public_event_private_behind_the_triggers_back_breaks_the_chain(capsys):
+    """Format 2 hashes `public`: hiding a public event from the export by relabelling it is caught."""
+    from tests.ledger.test_audit_chain import disable_triggers_as_owner
+
+    small_chain()
+    disable_triggers_as_owner()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_auditevent SET public = %s WHERE seq = 3", [False])
+    assert main(["verify-audit"]) == 1
+    assert "BROKEN at event #3: hash does not match" in capsys.readouterr().out
