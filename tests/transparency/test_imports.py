@@ -265,3 +265,17 @@ def test_a_compiled_only_record_shows_its_compiled_release():
     assert record is not None
     assert record["releases"] == []
     assert record["compiledRelease"]["planning"]["project"]["title"] == "Waterfront public Wi-Fi"
+
+
+def test_a_package_of_many_processes_imports_whole():
+    package = load(RELEASES)
+    template = package["releases"][2]
+    package["releases"] = [
+        {**template, "ocid": f"ocds-h1st0r-bulk-{n:05d}", "id": f"bulk-{n:05d}"} for n in range(1200)
+    ]
+    report = package_import(actor=None, data=as_bytes(package))
+    assert report.ok, report.problems[:3]
+    assert ImportedRelease.objects.count() == 1200
+    again = load(RELEASES)
+    again["releases"] = package["releases"][1199:]
+    assert any("already imported" in p["message"] for p in package_import(actor=None, data=as_bytes(again)).problems)

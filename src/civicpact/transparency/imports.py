@@ -34,6 +34,7 @@ from civicpact.transparency.models import ImportedPackage, ImportedRelease, Pack
 
 MAX_PROBLEMS = 200
 MAX_MESSAGE = 300
+LOOKUP_BATCH = 500
 CORE_SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
 # Where each declared extension URL is found offline: the URL prefix and its folder under CIVICPACT_OCDS_DIR.
 EXTENSION_MIRRORS = {
@@ -204,7 +205,7 @@ def _check_identifiers(package: dict[str, Any], report: ImportReport) -> None:
     for path, row in rows:
         key = (row["ocid"], row["release_id"])
         seen[key] += 1
-        if seen[key] == 2:  # report a duplicate once, where it is first repeated
+        if seen[key] == 2 and all(key):  # once per duplicate; a missing ocid or id is the schema's to report
             report.add(f"{path}/id", f"release id {key[1]!r} appears more than once for ocid {key[0]!r}")
         if row["date"] is None:
             report.add(f"{path}/date", "not an ISO 8601 date-time with a time zone")
@@ -217,9 +218,13 @@ def _check_identifiers(package: dict[str, Any], report: ImportReport) -> None:
 
 
 def _check_against_stored(rows: list[tuple[str, dict[str, Any]]], report: ImportReport) -> None:
-    ocids = {row["ocid"] for _, row in rows}
-    own = set(Ocid.objects.filter(ocid__in=ocids).values_list("ocid", flat=True))
-    stored = set(ImportedRelease.objects.filter(ocid__in=ocids).values_list("ocid", "release_id"))
+    ocids = sorted({row["ocid"] for _, row in rows})
+    own: set[str] = set()
+    stored: set[tuple[str, str]] = set()
+    for start in range(0, len(ocids), LOOKUP_BATCH):  # within every database's limit on query parameters
+        batch = ocids[start : start + LOOKUP_BATCH]
+        own.update(Ocid.objects.filter(ocid__in=batch).values_list("ocid", flat=True))
+        stored.update(ImportedRelease.objects.filter(ocid__in=batch).values_list("ocid", "release_id"))
     imported_ocids = {ocid for ocid, _ in stored}
     reported: set[str] = set()
     for path, row in rows:
