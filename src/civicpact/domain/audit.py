@@ -16,7 +16,6 @@ GENESIS_HASH = "0" * 64
 # 2: the link holds `public` and a salted digest of {actor, action, object} instead, so a private event's
 # link can be published without its actor or object (docs/audit-export.md).
 LINK_V1, LINK_V2 = 1, 2
-CURRENT_LINK_VERSION = LINK_V2
 
 
 def payload_digest(salt: str, payload: Any) -> str:
