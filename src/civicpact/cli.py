@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from civicpact.cli_transparency import FileProblem, add_import_parser, ocds_import_file, verify_audit_file
+
 if TYPE_CHECKING:
     from civicpact.domain.evaluation import Ranking, Scheme
 
@@ -85,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         "chain is intact, 1 naming the first broken event otherwise.",
     )
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    verify.add_argument(
+        "--file",
+        default="",
+        metavar="EXPORT",
+        help="verify a downloaded public export (/audit/export.json) offline instead of the database; "
+        "exit 2 when the file is unreadable (docs/audit-export.md)",
+    )
     sub.add_parser(
         "rotate-bid-keys",
         help="rewrap every tender's bid key under the current master key",
@@ -218,6 +227,12 @@ def cmd_rotate_bid_keys(_args: argparse.Namespace) -> int:
 
 def cmd_verify_audit(args: argparse.Namespace) -> int:
     from civicpact.ledger.selectors import audit_chain_verify
+
+    if args.file:
+        try:
+            return verify_audit_file(args.file, as_json=args.json)
+        except FileProblem as exc:
+            raise UsageError(str(exc)) from None
 
     verdict = audit_chain_verify()
     if args.json:
@@ -655,7 +670,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
 def _add_ocds_commands(sub: Any) -> None:
     """ocds export and ocds validate (docs/ocds.md)."""
-    ocds = sub.add_parser("ocds", help="export and validate Open Contracting (OCDS) data")
+    ocds = sub.add_parser("ocds", help="export, validate and import Open Contracting (OCDS) data")
     ocds_sub = ocds.add_subparsers(dest="ocds_command", metavar="OCDS_COMMAND", required=True)
     export = ocds_sub.add_parser(
         "export",
@@ -675,11 +690,17 @@ def _add_ocds_commands(sub: Any) -> None:
     )
     validate.add_argument("file", help="the package (JSON; '-' for standard input)")
     validate.add_argument("--json", action="store_true", help="print the full report as JSON")
+    add_import_parser(ocds_sub)
 
 
 def cmd_ocds(args: argparse.Namespace) -> int:
     if args.ocds_command == "export":
         return _ocds_export(args.out)
+    if args.ocds_command == "import":
+        try:
+            return ocds_import_file(args.file, as_json=args.json)
+        except FileProblem as exc:
+            raise UsageError(str(exc)) from None
     return _ocds_validate(args.file, as_json=args.json)
 
 

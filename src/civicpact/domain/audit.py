@@ -12,10 +12,21 @@ import rfc8785
 
 GENESIS_HASH = "0" * 64
 
+# Link formats. 1: the link holds actor, action and object in clear (every event before format 2).
+# 2: the link holds `public` and a salted digest of {actor, action, object} instead, so a private event's
+# link can be published without its actor or object (docs/audit-export.md).
+LINK_V1, LINK_V2 = 1, 2
+
 
 def payload_digest(salt: str, payload: Any) -> str:
     """sha256(salt + canonical JSON of the payload); the salt keeps private payloads unguessable."""
     return hashlib.sha256(salt.encode("utf-8") + rfc8785.dumps(payload)).hexdigest()
+
+
+def subject_digest(salt: str, *, actor: str, action: str, object: str) -> str:
+    """sha256(salt + canonical JSON of {actor, action, object}): who did what to what, hidden for private events."""
+    subject = {"actor": actor, "action": action, "object": object}
+    return hashlib.sha256(salt.encode("utf-8") + rfc8785.dumps(subject)).hexdigest()
 
 
 def format_time(moment: datetime) -> str:
@@ -26,7 +37,11 @@ def format_time(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class ChainLink:
-    """What one event contributes to the chain."""
+    """What one event contributes to the chain.
+
+    Format 1 hashes actor, action and object; format 2 hashes `public` and `subject_digest` instead (a private
+    event's actor, action and object are then empty in an export, and only the digest is known).
+    """
 
     seq: int
     time: datetime
@@ -34,8 +49,24 @@ class ChainLink:
     action: str
     object: str
     payload_digest: str
+    version: int = LINK_V1
+    public: bool = False
+    subject_digest: str = ""
 
     def canonical(self) -> bytes:
+        if self.version == LINK_V2:
+            return rfc8785.dumps(
+                {
+                    "v": LINK_V2,
+                    "seq": self.seq,
+                    "time": format_time(self.time),
+                    "public": self.public,
+                    "subject_digest": self.subject_digest,
+                    "payload_digest": self.payload_digest,
+                }
+            )
+        if self.version != LINK_V1:
+            raise ValueError(f"unknown link format {self.version}")
         return rfc8785.dumps(
             {
                 "seq": self.seq,
@@ -54,8 +85,11 @@ def link_hash(previous_hash: str, link: ChainLink) -> str:
 
 @dataclass(frozen=True)
 class StoredEvent:
+    """An event as stored, or as exported: `salt` is None when the payload (and, in format 2, the subject) is
+    withheld, and then only the link's digests can be chained."""
+
     link: ChainLink
-    salt: str
+    salt: str | None
     payload: Any
     hash: str
 
@@ -76,12 +110,34 @@ def verify_chain(events: Iterable[StoredEvent]) -> ChainVerdict:
     for event in events:
         seq = event.link.seq
         if seq != expected_seq:
-            return ChainVerdict(False, checked, seq, f"sequence jumps from {expected_seq - 1} to {seq}")
-        if payload_digest(event.salt, event.payload) != event.link.payload_digest:
-            return ChainVerdict(False, checked, seq, "payload does not match its digest")
+            return ChainVerdict(False, checked, seq, _sequence_problem(expected_seq, seq))
+        problem = _content_problem(event)
+        if problem:
+            return ChainVerdict(False, checked, seq, problem)
         if link_hash(previous, event.link) != event.hash:
             return ChainVerdict(False, checked, seq, "hash does not match the event and its predecessor")
         previous = event.hash
         expected_seq += 1
         checked += 1
     return ChainVerdict(True, checked)
+
+
+def _sequence_problem(expected: int, seq: int) -> str:
+    if seq > expected:
+        missing = f"#{expected}" if seq == expected + 1 else f"#{expected} to #{seq - 1}"
+        return f"sequence jumps from {expected - 1} to {seq}: event {missing} removed or moved"
+    return f"event #{seq} comes after #{expected - 1}: events reordered or repeated"
+
+
+def _content_problem(event: StoredEvent) -> str:
+    """What is wrong with the event's own digests, when its salt is known; empty when nothing is."""
+    if event.salt is None:
+        return ""
+    link = event.link
+    if payload_digest(event.salt, event.payload) != link.payload_digest:
+        return "payload does not match its digest"
+    if link.version == LINK_V2 and link.subject_digest != subject_digest(
+        event.salt, actor=link.actor, action=link.action, object=link.object
+    ):
+        return "actor, action or object does not match the subject digest"
+    return ""

@@ -57,3 +57,15 @@ def verify(request: HttpRequest) -> Any:
     if not permissions.can_view_private_audit(request.user):
         raise PermissionDenied("Only auditors and administrators may run a full verification.")
     return selectors.audit_chain_verify()
+
+
+@router.get(
+    "/export",
+    auth=PUBLIC,
+    summary="The public export of the whole chain (docs/audit-export.md): every link, public payloads, streamed",
+    response={200: dict[str, Any]},
+)
+def export(request: HttpRequest) -> Any:
+    from civicpact.ledger.export_views import export_response
+
+    return export_response()

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
-from civicpact.domain.audit import ChainLink, StoredEvent
+from civicpact.domain.audit import LINK_V1, LINK_V2, ChainLink, StoredEvent, subject_digest
 from civicpact.ledger.exceptions import AppendOnlyViolation
 
 
@@ -61,6 +61,12 @@ class AuditEvent(AppendOnlyModel):
     salt = models.CharField(max_length=64, help_text="Random salt of the payload digest.")
     payload_digest = models.CharField(max_length=64, help_text="sha256(salt + canonical payload).")
     hash = models.CharField(max_length=64, unique=True, help_text="sha256(previous hash + canonical link).")
+    link_version = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="2: the link hashes `public` and a salted digest of actor, action and object "
+        "(docs/audit-export.md); empty for events hashed before format 2 (actor, action and object in clear).",
+    )
 
     objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -71,6 +77,7 @@ class AuditEvent(AppendOnlyModel):
         return f"#{self.seq} {self.action} {self.object_ref}"
 
     def as_stored_event(self) -> StoredEvent:
+        version = self.link_version or LINK_V1
         return StoredEvent(
             link=ChainLink(
                 seq=self.seq,
@@ -79,6 +86,13 @@ class AuditEvent(AppendOnlyModel):
                 action=self.action,
                 object=self.object_ref,
                 payload_digest=self.payload_digest,
+                version=version,
+                public=self.public,
+                subject_digest=(
+                    subject_digest(self.salt, actor=self.actor_label, action=self.action, object=self.object_ref)
+                    if version == LINK_V2
+                    else ""
+                ),
             ),
             salt=self.salt,
             payload=self.payload,

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from civicpact.domain import ocds
-from civicpact.domain.audit import GENESIS_HASH, ChainLink, link_hash, payload_digest
+from civicpact.domain.audit import GENESIS_HASH, LINK_V2, ChainLink, link_hash, payload_digest, subject_digest
 from civicpact.ledger.exceptions import ReleaseOrderError
 from civicpact.ledger.models import AuditEvent, ChainHead, Ocid, Release
 
@@ -61,13 +61,17 @@ def audit_append(
         head = _locked_head()
         body = _json_normalised(payload or {})
         salt = secrets.token_hex(16)
+        label, ref = actor_label(actor), object_ref(obj)
         link = ChainLink(
             seq=head.seq + 1,
             time=timezone.now(),
-            actor=actor_label(actor),
+            actor=label,
             action=action,
-            object=object_ref(obj),
+            object=ref,
             payload_digest=payload_digest(salt, body),
+            version=LINK_V2,
+            public=public,
+            subject_digest=subject_digest(salt, actor=label, action=action, object=ref),
         )
         event = AuditEvent(
             seq=link.seq,
@@ -81,6 +85,7 @@ def audit_append(
             salt=salt,
             payload_digest=link.payload_digest,
             hash=link_hash(head.hash, link),
+            link_version=LINK_V2,
         )
         event.full_clean()
         event.save(force_insert=True)

@@ -8,3 +8,11 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit-list"),
     path("audit/verify/", views.audit_verify, name="audit-verify"),
 ]
+
+# The public export of the chain and a page to check one (docs/audit-export.md).
+from civicpact.ledger import export_views  # noqa: E402
+
+urlpatterns += [
+    path("audit/export.json", export_views.audit_export, name="audit-export"),
+    path("audit/check/", export_views.audit_export_check, name="audit-export-check"),
+]

@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from civicpact.accounts.auth import PUBLIC
 from civicpact.transparency import redflags
 from civicpact.transparency.data_api import router as data_router
+from civicpact.transparency.import_api import add_import_operations
 
 router = Router(tags=["ocds"])
 
@@ -59,3 +60,4 @@ def red_flag_summary(request: HttpRequest) -> dict[str, object]:
 
 
 router.add_router("", data_router)
+add_import_operations(router)  # imported OCDS data (docs/ocds-import.md): GET/POST /imports, GET /imported/{ocid}

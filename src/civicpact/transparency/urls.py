@@ -3,7 +3,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from civicpact.transparency import portal_views, redflag_views
+from civicpact.transparency import import_views, portal_views, redflag_views
 
 app_name = "transparency"
 
@@ -21,4 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # red flags (issue 7, part 8): the public summary and the auditors' evidence
     path("red-flags/", redflag_views.red_flag_summary, name="red-flags"),
     path("red-flags/evidence/", redflag_views.red_flag_evidence, name="red-flags-evidence"),
+    # imported OCDS data (docs/ocds-import.md)
+    path("imported/", import_views.imported_list, name="imported-list"),
+    path("imported/upload/", import_views.imported_upload, name="imported-upload"),
+    path("imported/<str:ocid>/", import_views.imported_detail, name="imported-detail"),
 ]
