@@ -11,13 +11,8 @@ from civicpact.transparency import portal
 def _month(month: str, actual: float, target: float = 99.0) -> list[dict[str, Any]]:
     period = {"startDate": f"{month}-01T00:00:00.000Z", "endDate": f"{month}-28T23:59:59.999Z"}
     return [
-        {
-            "id": f"availability-{month}",
-            "period": period,
-            "dimensions": {"observationType": "actual"},
-            "measure": actual,
-        },
-        {"id": f"a-{month}-t", "period": period, "dimensions": {"observationType": "target"}, "measure": target},
+        {"id": f"availability-{month}", "period": period, "measure": actual},
+        {"id": f"availability-{month}-target", "period": period, "measure": target},
     ]
 
 

@@ -407,7 +407,7 @@ def _contract_words(contract: Mapping[str, Any], tags: Sequence[str]) -> list[st
         out.append(f"Payment of {money(t.get('value'))} to {(t.get('payee') or {}).get('name', 'the partner')}.")
     for metric in implementation.get("metrics", ()):
         for o in metric.get("observations", ()):
-            if (o.get("dimensions") or {}).get("observationType") == "actual" and metric.get("id") == "availability":
+            if observation_kind(o) == "actual" and metric.get("id") == "availability":
                 out.append(f"Availability {o.get('measure')}% in {str((o.get('period') or {}).get('startDate'))[:7]}.")
     failures = implementation.get("performanceFailures", ())
     if failures:
@@ -602,6 +602,13 @@ class Month:
         return sum(f.events for f in self.failures)
 
 
+def observation_kind(observation: Mapping[str, Any]) -> str:
+    """'target' for the target in force that a statement publishes beside the month's figure (its id ends in
+    '-target'; the metrics extension's dimensions are free-form, so the kind is not published as a field), else
+    'actual'."""
+    return "target" if str(observation.get("id", "")).endswith("-target") else "actual"
+
+
 def performance_months(contract: Mapping[str, Any]) -> list[Month]:
     """Availability against target, deductions, payments and failures by month, from the published implementation
     (a later statement for the same month replaces the earlier one)."""
@@ -616,7 +623,7 @@ def performance_months(contract: Mapping[str, Any]) -> list[Month]:
             key = str((o.get("period") or {}).get("startDate", ""))[:7]
             if not key or o.get("measure") is None:
                 continue
-            kind = (o.get("dimensions") or {}).get("observationType")
+            kind = observation_kind(o)
             if metric.get("id") == "availability":
                 if kind == "actual":
                     month(key).availability = Decimal(str(o["measure"]))
