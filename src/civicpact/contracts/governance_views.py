@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.contracts import governance
-from civicpact.contracts.changes import _party_of
+from civicpact.contracts.changes import AboveAuthority, _party_of
 from civicpact.contracts.governance_forms import (
     BodyForm,
     DecisionForm,
@@ -54,6 +54,15 @@ def _readable(request: HttpRequest, pk: int) -> Contract:
 
 def _run(form: Any, call: Callable[[], object]) -> int:
     return run_with_form(form, call, (ContractError,))
+
+
+def _run_within_authority(form: Any, call: Callable[[], object]) -> int:
+    """As `_run`; a lower rung of the delegation ladder is told on the form who must decide (403)."""
+    try:
+        return _run(form, call)
+    except AboveAuthority as exc:
+        form.add_error(None, str(exc))
+        return 403
 
 
 def _roles(request: HttpRequest, contract: Contract) -> dict[str, bool]:
@@ -503,7 +512,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         data = form.cleaned_data
-        status = _run(
+        status = _run_within_authority(
             form,
             lambda: governance.extension_decide(
                 actor=permissions.signed_in_user(request),

@@ -4,6 +4,7 @@ completion is published."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import User
+from civicpact.contracts.changes import authority_check, authority_needed
 from civicpact.contracts.governance.shared import (
     _amount,
     _check_version,
@@ -32,7 +34,7 @@ from civicpact.contracts.models import (
 from civicpact.contracts.selectors import is_partner
 from civicpact.contracts.services import contract_amend, contract_ocid
 from civicpact.domain import governance as rules
-from civicpact.domain.contracts import ContractStatus, PartyRole, Rationale
+from civicpact.domain.contracts import AUTHORITY_LABELS, ContractStatus, PartyRole, Rationale
 from civicpact.domain.governance import (
     ExitCategory,
     ExitItemStatus,
@@ -51,7 +53,10 @@ def extension_decide(
     value: Any = None,
 ) -> ExtensionDecision:
     """The city extends the term: a new contract version (rationale: time extension) with the new end date (and
-    value, if it changes), in force once the parties sign it as usual."""
+    value, if it changes), in force once the parties sign it as usual. Who may decide it is change control's
+    delegation ladder, by the days added and the change in value: a contract manager within the first limits, the
+    PPP unit within the second, else the council (an administrator records its decision); a lower rung is refused
+    (`AboveAuthority`, 403) naming who must decide."""
     _manager_only(actor, "decide an extension")
     _required(reasons=reasons)
     if new_end_date is None:
@@ -68,12 +73,17 @@ def extension_decide(
         money = _amount(value)
         if money is not None and money != latest.value:
             fields["value"] = money
+        needed = authority_needed(
+            Decimal(fields.get("value", latest.value)) - latest.value, (new_end_date - latest.end_date).days
+        )
+        authority_check(actor=actor, needed=needed, what="This extension")
         version = contract_amend(
             actor=actor,
             contract_id=contract.pk,
             expected_version=expected_version,
             rationale=Rationale.TIME_EXTENSION,
-            details=f"Extension of the term to {new_end_date.isoformat()}, decided by the city: {reasons.strip()}",
+            details=f"Extension of the term to {new_end_date.isoformat()}, authorised by {AUTHORITY_LABELS[needed]}: "
+            f"{reasons.strip()}",
             **fields,
         )
         decision = ExtensionDecision(
@@ -91,7 +101,12 @@ def extension_decide(
             actor=actor,
             action="contract.extension_decide",
             obj=contract,
-            payload={"new_end": new_end_date.isoformat(), "version": version.number, "reasons": decision.reasons},
+            payload={
+                "new_end": new_end_date.isoformat(),
+                "version": version.number,
+                "reasons": decision.reasons,
+                "authority": needed.value,
+            },
             public=True,
         )
         return decision
