@@ -493,8 +493,14 @@ class RecordFiguresOut(Schema):
     deductions_percent_of_charge: Decimal | None = Field(alias="deductions_percent")
     months_at_cap: int = Field(alias="capped")
     kpi_failures: int
-    disputes_raised: int
+    disputes_raised: int = Field(description="Statement lines the supplier disputed")
     disputes_upheld: int
+    contract_disputes: int = Field(description="Contract disputes on the escalation ladder, raised by either party")
+    contract_disputes_escalated: int = Field(description="Of which reached expert determination or arbitration")
+    contract_disputes_resolved: int
+    remediation_plans: int = Field(alias="plans_raised", description="Remediation plans the city raised")
+    remediation_plans_rejected: int = Field(alias="plans_rejected", description="Rejected at least once")
+    remediation_plans_overdue: int = Field(alias="plans_overdue", description="Past their deadline, not closed")
 
 
 class ContractRecordOut(Schema):
