@@ -172,7 +172,9 @@ def test_an_extension_above_the_managers_limits_says_on_the_form_who_must_decide
         {"version": contract.version, "new_end_date": new_end.isoformat(), "reasons": "More."},
     )
     assert response.status_code == 403
-    assert "must be authorised by the council" in response.content.decode()
+    page = response.content.decode()
+    assert "must be authorised by the council" in page
+    assert "up to 30 days and 50,000 a contract manager, up to 180 days and 500,000 the PPP unit" in page
 
 
 def test_an_exit_plan_on_a_void_contract_is_refused_on_the_form(client_for, manager, live):  # noqa: F811

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.contracts import governance
-from civicpact.contracts.changes import AboveAuthority, _party_of
+from civicpact.contracts.changes import AboveAuthority, _party_of, delegation
 from civicpact.contracts.governance_forms import (
     BodyForm,
     DecisionForm,
@@ -88,6 +88,7 @@ def _page(request: HttpRequest, contract: Contract, status: int = 200, **forms: 
         **roles,
         **data,
         "days_ago": -data["days_left"],
+        "delegation": delegation(),
         "raise_form": forms.get("raise_form") or (DisputeRaiseForm() if roles["can_act"] else None),
         "body_form": forms.get("body_form") or (BodyForm() if manager else None),
         "body_rows": [
