@@ -149,18 +149,14 @@ def _plan_aggregates() -> dict[str, Any]:
     }
 
 
-def _governance(rows: QuerySet[Any], key: str) -> dict[int, dict[str, Any]]:
-    return {row[key]: row for row in rows}
+def _by(rows: QuerySet[Any], key: str) -> dict[int, dict[str, Any]]:
+    """Grouped aggregate rows, by the contract's or the organisation's id."""
+    return {row.pop(key): row for row in rows}
 
 
 def _summed(rows: dict[int, dict[str, Any]]) -> dict[str, int]:
     """The totals of per-contract counts: exact, since each dispute or plan belongs to one contract."""
-    totals: dict[str, int] = {}
-    for row in rows.values():
-        for name, value in row.items():
-            if isinstance(value, int) and name in ("raised", "escalated", "resolved", "rejected", "overdue"):
-                totals[name] = totals.get(name, 0) + value
-    return totals
+    return {name: sum(row[name] for row in rows.values()) for name in next(iter(rows.values()), {})}
 
 
 def _statement_aggregates() -> dict[str, Any]:
@@ -315,11 +311,11 @@ def supplier_record(*, actor: Any, organisation_id: int) -> SupplierRecord:
         row["statement__contract"]: row
         for row in disputes.values("statement__contract").annotate(**_dispute_aggregates())
     }
-    ladder = _governance(
+    ladder = _by(
         partner_contract_disputes([organisation.pk]).values("contract").annotate(**_contract_dispute_aggregates()),
         "contract",
     )
-    plans = _governance(partner_plans([organisation.pk]).values("contract").annotate(**_plan_aggregates()), "contract")
+    plans = _by(partner_plans([organisation.pk]).values("contract").annotate(**_plan_aggregates()), "contract")
     totals = _figures(
         statements.aggregate(**_statement_aggregates()),
         disputes.aggregate(**_dispute_aggregates()),
@@ -361,11 +357,11 @@ def supplier_summaries(*, actor: Any, organisation_ids: list[int]) -> dict[int, 
         .annotate(**_dispute_aggregates())
     )
     disputes_per_org = {row["statement__contract__party_links__organisation_id"]: row for row in disputes}
-    ladder = _governance(
+    ladder = _by(
         partner_contract_disputes(organisation_ids).values(by_partner).annotate(**_contract_dispute_aggregates()),
         by_partner,
     )
-    plans = _governance(partner_plans(organisation_ids).values(by_partner).annotate(**_plan_aggregates()), by_partner)
+    plans = _by(partner_plans(organisation_ids).values(by_partner).annotate(**_plan_aggregates()), by_partner)
     return {
         pk: _figures(per_org.get(pk), disputes_per_org.get(pk), ladder.get(pk), plans.get(pk))
         for pk in organisation_ids
