@@ -209,24 +209,61 @@ def test_the_next_meeting_is_due_from_the_last_held_and_overdue_bodies_are_flagg
     assert row.next_due > TODAY
 
 
+def extended(actor, contract, days, value=None):
+    return governance.extension_decide(
+        actor=actor,
+        contract_id=contract.pk,
+        expected_version=contract.version,
+        new_end_date=contract.latest.end_date + timedelta(days=days),
+        reasons="The partner performs well; the market is thin.",
+        value=value,
+    )
+
+
 def test_an_extension_becomes_a_time_extension_version_to_sign(manager, live):  # noqa: F811
     end = live.latest.end_date
     with pytest.raises(ValidationError, match="after the current end"):
         governance.extension_decide(
             actor=manager, contract_id=live.pk, expected_version=1, new_end_date=end, reasons="More years."
         )
-    decision = governance.extension_decide(
-        actor=manager,
-        contract_id=live.pk,
-        expected_version=1,
-        new_end_date=end + timedelta(days=365),
-        reasons="The partner performs well; the market is thin.",
-    )
+    decision = extended(manager, live, 30)  # within a contract manager's limits (30 days, 50,000)
     assert decision.contract_version.number == 2
     assert decision.contract_version.rationale == "time_extension"
-    assert decision.contract_version.end_date == end + timedelta(days=365)
+    assert decision.contract_version.end_date == end + timedelta(days=30)
+    assert "authorised by the contract manager" in decision.contract_version.details
     live.refresh_from_db()
     assert live.in_force == 1  # until every party signs version 2
+
+
+def test_a_manager_is_refused_an_extension_above_the_limits_naming_who_must_decide(manager, live):  # noqa: F811
+    with pytest.raises(PermissionDenied, match="must be authorised by the PPP unit"):
+        extended(manager, live, 31)
+    with pytest.raises(PermissionDenied, match="must be authorised by the council"):
+        extended(manager, live, 10, value="1600000")  # +600,000: above the PPP unit's 500,000
+    assert not live.extensions.exists()
+    assert live.versions.count() == 1
+
+
+def test_the_ppp_unit_extends_within_its_limits_and_is_refused_above(officer, live):  # noqa: F811
+    decision = extended(officer, live, 180, value="1400000")
+    assert "authorised by the PPP unit" in decision.contract_version.details
+    assert decision.contract_version.value == Decimal("1400000")
+    live.refresh_from_db()
+    with pytest.raises(PermissionDenied, match="must be authorised by the council"):
+        extended(officer, live, 181)
+
+
+def test_a_large_extension_is_the_councils_decision_recorded_by_an_administrator(admin_user, live):  # noqa: F811
+    decision = extended(admin_user, live, 730, value="1600000")
+    assert "authorised by the council" in decision.contract_version.details
+    event = AuditEvent.objects.filter(action="contract.extension_decide").get()
+    assert event.payload["authority"] == "council"
+
+
+def test_the_extension_limits_are_the_change_delegation_settings(settings, manager, live):  # noqa: F811
+    settings.CIVICPACT_CHANGE_DELEGATION = {**settings.CIVICPACT_CHANGE_DELEGATION, "manager_days": 400}
+    decision = extended(manager, live, 365)
+    assert decision.new_end == decision.previous_end + timedelta(days=365)
 
 
 def test_the_exit_plan_covers_the_standard_categories_and_completes_when_all_are_accepted(manager, supplier, live):  # noqa: F811

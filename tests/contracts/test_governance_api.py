@@ -111,10 +111,24 @@ def test_an_extension_before_the_current_end_is_refused_and_a_later_one_is_a_new
     later = post(
         city,
         f"{api}/extension",
-        {"version": 1, "new_end_date": (end + timedelta(days=90)).isoformat(), "reasons": "More."},
+        {"version": 1, "new_end_date": (end + timedelta(days=30)).isoformat(), "reasons": "More."},
     )
     assert later.status_code == 201
     assert later.json()["contract_version"] == 2
+
+
+def test_an_extension_above_the_managers_limits_is_refused_naming_the_ppp_unit(
+    client_for,
+    manager,
+    officer,
+    live,  # noqa: F811
+    api,
+):
+    payload = {"version": 1, "new_end_date": (live.latest.end_date + timedelta(days=90)).isoformat(), "reasons": "X"}
+    refused = post(client_for(manager), f"{api}/extension", payload)
+    assert refused.status_code == 403
+    assert "must be authorised by the PPP unit" in refused.json()["detail"]
+    assert post(client_for(officer), f"{api}/extension", payload).status_code == 201
 
 
 @pytest.mark.parametrize(

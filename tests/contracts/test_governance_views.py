@@ -164,6 +164,19 @@ def test_bad_meeting_decision_extension_input_is_shown_on_the_fields(client_for,
     assert "must end after the current end" in early.content.decode()
 
 
+def test_an_extension_above_the_managers_limits_says_on_the_form_who_must_decide(client_for, manager, story):
+    contract = story["contract"]
+    new_end = contract.latest.end_date + timedelta(days=400)
+    response = client_for(manager).post(
+        f"/contracts/{contract.pk}/governance/extension/",
+        {"version": contract.version, "new_end_date": new_end.isoformat(), "reasons": "More."},
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "must be authorised by the council" in page
+    assert "up to 30 days and 50,000 a contract manager, up to 180 days and 500,000 the PPP unit" in page
+
+
 def test_an_exit_plan_on_a_void_contract_is_refused_on_the_form(client_for, manager, live):  # noqa: F811
     Contract.objects.filter(pk=live.pk).update(status="void")
     response = client_for(manager).post(f"/contracts/{live.pk}/governance/exit-plan/start/", {"summary": "Go."})

@@ -536,6 +536,126 @@ def test_the_api_list_and_the_plans_page_read_a_fixed_number_of_queries(
         assert client.get(f"/contracts/{kpis.pk}/performance/remediation/").status_code == 200
 
 
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def test_a_remediation_plan_is_raised_and_taken_to_closed_through_the_api(client, manager, supplier, kpis):
+    plans = f"/contracts/{kpis.pk}/remediation-plans"
+    incident = report(kpis, manager)
+    deadline = (timezone.localdate() + timedelta(days=30)).isoformat()
+    body = {"title": "Late fix", "actions": "Stock spares.", "deadline": deadline, "incident": incident.pk}
+    raised = api(login(client, manager), "post", plans, body | {"kpi": "fix"})
+    assert raised.status_code == 201, raised.content
+    plan = raised.json()
+    assert (plan["status"], plan["version"], plan["incident"], plan["overdue"]) == ("raised", 1, incident.pk, False)
+    url = f"{plans}/{plan['id']}"
+    submitted = api(login(client, supplier), "post", f"{url}/submission", {"version": 1, "text": "Ten spares."})
+    assert (submitted.status_code, submitted.json()["status"], submitted.json()["plan"]) == (
+        200,
+        "submitted",
+        "Ten spares.",
+    )
+    assert api(client, "post", f"{url}/progress", {"version": 2, "text": "Five in stock."}).json()["version"] == 3
+    login(client, manager)
+    undecided = api(client, "post", f"{url}/decision", {"version": 3, "text": "Hm."})
+    assert (undecided.status_code, undecided.json()["errors"][0]["field"]) == (422, "accept")
+    rejected = api(client, "post", f"{url}/decision", {"version": 3, "text": "Too few.", "accept": False})
+    assert (rejected.json()["status"], rejected.json()["decision_reason"]) == ("rejected", "Too few.")
+    api(login(client, supplier), "post", f"{url}/submission", {"version": 4, "text": "Forty spares."})
+    login(client, manager)
+    api(client, "post", f"{url}/decision", {"version": 5, "text": "Good.", "accept": True})
+    assert api(client, "post", f"{url}/follow-up", {"version": 6, "text": "Visited."}).json()["status"] == "accepted"
+    closed = api(client, "post", f"{url}/closure", {"version": 7, "text": "Depot inspected."})
+    assert (closed.status_code, closed.json()["status"]) == (200, "closed")
+    assert api(client, "get", url).json()["version"] == 8
+
+
+def test_the_plan_api_refuses_stale_versions_wrong_hands_bad_fields_and_steps_out_of_turn(
+    client, manager, supplier, auditor, kpis
+):
+    plans = f"/contracts/{kpis.pk}/remediation-plans"
+    past = (timezone.localdate() - timedelta(days=1)).isoformat()
+    bad = api(login(client, manager), "post", plans, {"title": "", "actions": "A.", "deadline": past})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"title", "deadline"}
+    body = {"title": "Late fix", "actions": "A.", "deadline": timezone.localdate().isoformat()}
+    plan_id = api(client, "post", plans, body).json()["id"]
+    url = f"{plans}/{plan_id}"
+    out_of_turn = api(client, "post", f"{url}/closure", {"version": 1, "text": "Done."})
+    assert out_of_turn.status_code == 409
+    assert "cannot take this step" in out_of_turn.json()["detail"]
+    assert api(client, "post", f"{url}/submission", {"version": 1, "text": "x"}).status_code == 403
+    assert api(client, "post", f"{url}/approval", {"version": 1, "text": "x"}).status_code == 404
+    login(client, supplier)
+    assert api(client, "post", plans, body).status_code == 403
+    stale = api(client, "post", f"{url}/submission", {"version": 0, "text": "Ten spares."})
+    assert stale.status_code == 409
+    assert "changed by" in stale.json()["detail"]
+    assert api(client, "post", f"{url}/decision", {"version": 1, "text": "ok", "accept": True}).status_code == 403
+    login(client, auditor)
+    assert api(client, "get", url).status_code == 200
+    assert api(client, "post", plans, body).status_code == 403
+    assert api(client, "post", f"{url}/follow-up", {"version": 1, "text": "x"}).status_code == 403
+
+
+def test_another_partner_gets_404_for_the_plans_and_scores_of_a_contract_not_its_own(
+    client, manager, second_supplier, kpis
+):
+    body = {"title": "Late fix", "actions": "A.", "deadline": timezone.localdate().isoformat()}
+    plan = api(login(client, manager), "post", f"/contracts/{kpis.pk}/remediation-plans", body).json()
+    login(client, second_supplier)
+    base = f"/contracts/{kpis.pk}"
+    assert api(client, "get", f"{base}/remediation-plans/{plan['id']}").status_code == 404
+    step = {"version": 1, "text": "Ours now."}
+    assert api(client, "post", f"{base}/remediation-plans/{plan['id']}/submission", step).status_code == 404
+    assert api(client, "post", f"{base}/remediation-plans", body).status_code == 404
+    assert api(client, "get", f"{base}/scores").status_code == 404
+    score = {"kpi": "satisfaction", "month": last_month()[0], "score": "4.5", "source": "Survey"}
+    assert api(client, "post", f"{base}/scores", score).status_code == 404
+    client.logout()
+    assert api(client, "get", f"{base}/scores").status_code == 401
+
+
+def test_a_periodic_score_is_recorded_and_revised_through_the_api_from_the_version_read(
+    client, manager, supplier, kpis
+):
+    scores = f"/contracts/{kpis.pk}/scores"
+    month = last_month()[0]
+    body = {"kpi": "satisfaction", "month": month, "score": "3.5", "source": "Survey of 400 residents"}
+    created = api(login(client, manager), "post", scores, body)
+    assert created.status_code == 201, created.content
+    assert (created.json()["version"], created.json()["score"]) == (1, "3.500")
+    assert api(client, "post", scores, body | {"score": "3.9"}).status_code == 409  # version 0: a new month's
+    revised = api(client, "post", scores, body | {"score": "4.2", "version": 1})
+    assert (revised.status_code, revised.json()["version"], revised.json()["score"]) == (200, 2, "4.200")
+    stale = api(client, "post", scores, body | {"score": "4.4", "version": 1})
+    assert stale.status_code == 409
+    assert "changed by" in stale.json()["detail"]
+    wrong = api(client, "post", scores, body | {"kpi": "fix"})
+    assert (wrong.status_code, wrong.json()["errors"][0]["field"]) == (422, "kpi")
+    bad_month = api(client, "post", scores, body | {"month": "2026-13"})
+    assert (bad_month.status_code, bad_month.json()["errors"][0]["field"]) == (422, "month")
+    login(client, supplier)
+    listed = api(client, "get", f"{scores}?kpi=satisfaction&month={month}")
+    assert [(s["kpi"], s["score"], s["version"]) for s in listed.json()] == [("satisfaction", "4.200", 2)]
+    assert listed.json()[0]["recorded_by"] == str(manager)
+    assert api(client, "post", scores, body | {"version": 2}).status_code == 403
+
+
+def test_the_scores_api_reads_a_fixed_number_of_queries(client, manager, kpis, django_assert_num_queries):
+    for month in ("2026-01", "2026-02", "2026-03", "2026-04"):
+        incidents.periodic_score_record(
+            actor=manager, contract_id=kpis.pk, kpi="satisfaction", month=month, score=Decimal(4), source="Survey"
+        )
+    login(client, manager)
+    api(client, "get", f"/contracts/{kpis.pk}/scores")  # warm the session and the user
+    with django_assert_num_queries(5):
+        listed = api(client, "get", f"/contracts/{kpis.pk}/scores")
+    assert [s["month"] for s in listed.json()] == ["2026-04", "2026-03", "2026-02", "2026-01"]
+
+
 def test_the_statement_spreadsheet_and_pdf_show_the_kpi_failures_and_deductions(client_for, manager, supplier, kpis):
     import io
 

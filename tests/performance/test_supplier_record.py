@@ -4,6 +4,7 @@ bidder's record on their scoring page after the opening — unless they are recu
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,9 @@ from django.utils import timezone
 
 from civicpact.accounts import services as accounts
 from civicpact.accounts.models import Organisation
-from civicpact.performance.models import DisputeStatus, Regime, Statement, StatementDispute
+from civicpact.contracts import governance
+from civicpact.performance import incident_services
+from civicpact.performance.models import DisputeStatus, Regime, RemediationPlan, Statement, StatementDispute
 from civicpact.performance.selectors import supplier_record, supplier_summaries
 from civicpact.tendering import evaluation
 from tests.contracts.test_contracts import legacy_terms, parking_project  # noqa: F401
@@ -75,13 +78,71 @@ def history(metered, supplier):  # noqa: F811
     return metered
 
 
+def dispute(actor: Any, contract: Any, subject: str) -> Any:
+    return governance.dispute_raise(
+        actor=actor, contract_id=contract.pk, subject=subject, description="The parties disagree."
+    )
+
+
+def climb(actor: Any, raised: Any, rungs: int) -> Any:
+    for _ in range(rungs):
+        version = raised.version
+        governance.dispute_record_failure(actor=actor, dispute_id=raised.pk, expected_version=version, note="No.")
+        raised = governance.dispute_escalate(
+            actor=actor, dispute_id=raised.pk, expected_version=version + 1, reason="Failed to agree."
+        )
+    return raised
+
+
+def remediation(manager: Any, contract: Any, title: str, *, days: int = 30) -> Any:
+    return incident_services.remediation_raise(
+        actor=manager,
+        contract_id=contract.pk,
+        title=title,
+        actions="Remedy it.",
+        deadline=timezone.localdate() + timedelta(days=days),
+    )
+
+
+@pytest.fixture
+def governed(history, manager, supplier):
+    """On top of `history`: three contract disputes — settled at the operational rung, taken to expert
+    determination and still open, withdrawn — and three remediation plans — rejected once, then accepted and
+    closed after its deadline; overdue (its deadline passed, only raised); in time."""
+    settled = dispute(supplier, history, "Deduction in March")
+    governance.dispute_resolve(
+        actor=manager, dispute_id=settled.pk, expected_version=1, outcome="Waived.", agreed_by="Both managers"
+    )
+    climbed = climb(manager, dispute(manager, history, "Lighting levels"), rungs=2)
+    assert climbed.level == "expert_determination"
+    withdrawn = dispute(supplier, history, "Invoice date")
+    governance.dispute_withdraw(actor=supplier, dispute_id=withdrawn.pk, expected_version=1, reason="Paid.")
+    closed = remediation(manager, history, "Late fixes")
+    for actor, action, text in (
+        (supplier, "submission", "Two spares."),
+        (manager, "rejected", "Too few."),
+        (supplier, "submission", "Forty spares."),
+        (manager, "accepted", "Good."),
+        (manager, "closed", "Checked."),
+    ):
+        closed = incident_services.remediation_act(
+            actor=actor, plan_id=closed.pk, expected_version=closed.version, action=action, text=text
+        )
+    overdue = remediation(manager, history, "Dark streets")
+    yesterday = timezone.localdate() - timedelta(days=1)
+    RemediationPlan.objects.filter(pk__in=[closed.pk, overdue.pk]).update(deadline=yesterday)
+    remediation(manager, history, "Slow responses")
+    return history
+
+
 def lumen() -> Organisation:
     return Organisation.objects.get(name="Lumen Grid")
 
 
 def test_the_record_has_the_known_answer(manager, history, django_assert_num_queries):
     manager.refresh_from_db()
-    with django_assert_num_queries(7):  # the organisation, the actor's roles, contracts, 2 per-contract, 2 totals
+    with django_assert_num_queries(9):  # the organisation, the actor's roles, contracts, 2 per-contract, 2 totals,
+        # the contract disputes and the remediation plans per contract (their totals are those rows summed)
         record = supplier_record(actor=manager, organisation_id=lumen().pk)
     totals = record.totals
     assert totals.months == 3
@@ -101,6 +162,58 @@ def test_the_record_has_the_known_answer(manager, history, django_assert_num_que
     assert row.figures == totals
 
 
+def test_the_record_counts_contract_disputes_and_remediation_plans_in_fixed_queries(
+    manager, governed, django_assert_num_queries
+):
+    manager.refresh_from_db()
+    with django_assert_num_queries(9):  # as above, and the contract disputes and the plans per contract
+        record = supplier_record(actor=manager, organisation_id=lumen().pk)
+    totals = record.totals
+    assert (totals.contract_disputes, totals.contract_disputes_escalated, totals.contract_disputes_resolved) == (
+        3,
+        1,
+        1,
+    )
+    assert (totals.plans_raised, totals.plans_rejected, totals.plans_overdue) == (3, 1, 1)
+    assert (totals.months, totals.kpi_failures, totals.disputes_raised) == (3, 4, 2)  # the statements' unchanged
+    [row] = record.contracts
+    assert row.figures == totals
+
+
+def test_the_governance_counts_are_per_partner_and_in_the_summaries(
+    manager, governed, second_supplier, django_assert_num_queries
+):
+    brightway = second_supplier.memberships.get().organisation
+    manager.refresh_from_db()
+    from civicpact.accounts import permissions
+
+    permissions.memberships_of(manager)
+    ids = [lumen().pk, brightway.pk]
+    with django_assert_num_queries(4):  # statements, statement disputes, contract disputes, plans
+        summaries = supplier_summaries(actor=manager, organisation_ids=ids)
+    lumen_figures = summaries[lumen().pk]
+    assert (lumen_figures.contract_disputes, lumen_figures.contract_disputes_escalated) == (3, 1)
+    assert (lumen_figures.plans_raised, lumen_figures.plans_rejected, lumen_figures.plans_overdue) == (3, 1, 1)
+    assert (summaries[brightway.pk].contract_disputes, summaries[brightway.pk].plans_raised) == (0, 0)
+
+
+def test_the_page_and_the_api_show_the_governance_counts(client_for, manager, governed):
+    page = client_for(manager).get(f"/contracts/suppliers/{lumen().pk}/performance/").content.decode()
+    assert "3 raised, 1 reached expert determination or arbitration, 1 resolved" in page
+    assert "3 raised, 1 rejected at least once, 1 overdue" in page
+    api = client_for(manager).get(f"/api/v1/performance/suppliers/{lumen().pk}/record").json()
+    figures = api["contracts"][0]["figures"]
+    assert {k: figures[k] for k in figures if k.startswith(("contract_", "remediation_"))} == {
+        "contract_disputes": 3,
+        "contract_disputes_escalated": 1,
+        "contract_disputes_resolved": 1,
+        "remediation_plans": 3,
+        "remediation_plans_rejected": 1,
+        "remediation_plans_overdue": 1,
+    }
+    assert api["totals"]["remediation_plans_overdue"] == 1
+
+
 def test_a_supplier_without_contracts_has_an_empty_record(manager, second_supplier):
     brightway = second_supplier.memberships.get().organisation
     record = supplier_record(actor=manager, organisation_id=brightway.pk)
@@ -108,14 +221,14 @@ def test_a_supplier_without_contracts_has_an_empty_record(manager, second_suppli
     assert (record.totals.months, record.totals.availability, record.totals.deductions_percent) == (0, None, None)
 
 
-def test_summaries_for_several_bidders_take_two_queries(manager, history, second_supplier, django_assert_num_queries):
+def test_summaries_for_several_bidders_take_four_queries(manager, history, second_supplier, django_assert_num_queries):
     brightway = second_supplier.memberships.get().organisation
     ids = [lumen().pk, brightway.pk]
     manager.refresh_from_db()
     from civicpact.accounts import permissions
 
     permissions.memberships_of(manager)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):  # statements, statement disputes, contract disputes, remediation plans
         summaries = supplier_summaries(actor=manager, organisation_ids=ids)
     assert summaries[lumen().pk].months == 3
     assert summaries[lumen().pk].kpi_failures == 4
@@ -168,6 +281,15 @@ def test_an_evaluator_sees_each_bidders_record_on_the_scoring_page(client_for, e
     assert "Performance record of Lumen Grid: 3 months of issued statements, mean availability 96.667%" in page
     assert f'href="/contracts/suppliers/{lumen().pk}/performance/"' in page
     assert "Performance record of Brightway Services: no issued statement on any contract yet" in page
+
+
+def test_the_evaluators_summary_counts_contract_disputes_and_remediation_plans(
+    client_for, evaluator, opened, governed
+):
+    declare(evaluator, opened)
+    page = client_for(evaluator).get(f"/tenders/{opened.pk}/evaluate/").content.decode()
+    assert "3 contract disputes (1 to expert determination or arbitration), 3 remediation plans (1 overdue)" in page
+    assert "3 raised, 1 rejected at least once, 1 overdue" in page
 
 
 def test_a_conflicted_evaluator_sees_no_bidder_and_no_record(client_for, committee, opened, history):

@@ -270,7 +270,7 @@ def milestone_decide(request: HttpRequest, contract_id: int, milestone_id: int, 
     )
 
 
-# --- governance: disputes, meetings and decisions, the exit plan (contracts/governance.py) ---------------------------
+# --- governance: disputes, meetings and decisions, the exit plan (contracts/governance/) -----------------------------
 # Not public: the contract's managers, its partner and auditors read; 404 for another partner's contract, 403 for
 # others; a stale `version` is refused with 409 naming who changed the row and when.
 

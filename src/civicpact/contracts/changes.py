@@ -51,6 +51,23 @@ def held_authority(user: Any) -> Authority | None:
     return None
 
 
+class AboveAuthority(PermissionDenied):
+    """The actor stands on a lower rung of the delegation ladder than the decision needs; the message names who
+    must decide (the PPP unit, or the council: an administrator records its decision)."""
+
+
+def authority_needed(cost_change: Decimal, days_change: int) -> Authority:
+    """The rung a change of this size needs, by the settings' limits (`CIVICPACT_CHANGE_*`)."""
+    return required_authority(cost_change, days_change, delegation())
+
+
+def authority_check(*, actor: Any, needed: Authority, what: str) -> None:
+    """Refuse (`AboveAuthority`) unless the actor stands at or above the rung `what` needs."""
+    held = held_authority(actor)
+    if held is None or not may_authorise(held, needed):
+        raise AboveAuthority(f"{what} must be authorised by {AUTHORITY_LABELS[needed]}.")
+
+
 def _party_of(actor: User, contract: Contract) -> int | None:
     """The party the actor asks for: the city for city staff who manage contracts, else its own partner org."""
     parties = contract.latest.parties
@@ -132,7 +149,7 @@ def change_assess(
         if latest.end_date + timedelta(days=days) <= latest.start_date:
             raise ValidationError({"days_change": "The term would end before it starts."})
         change.cost_change, change.days_change, change.risk_impact = cost, days, risk_impact.strip()
-        change.authority = required_authority(cost, days, delegation())
+        change.authority = authority_needed(cost, days)
         change.status, change.assessed_by, change.assessed_at = ChangeStatus.ASSESSED, actor, timezone.now()
         change.save()
         audit_append(
@@ -159,8 +176,8 @@ def change_decide(*, actor: User, change_id: int, authorise: bool, decision: str
         if change.status != ChangeStatus.ASSESSED:
             raise ContractError("A change is decided once its impact is assessed, and only once.")
         needed = Authority(change.authority)
-        if authorise and not may_authorise(held, needed):
-            raise PermissionDenied(f"This change must be authorised by {AUTHORITY_LABELS[needed]}.")
+        if authorise:
+            authority_check(actor=actor, needed=needed, what="This change")
         change.decided_by, change.decided_at, change.decision = actor, timezone.now(), decision.strip()
         if authorise:
             latest = change.contract.latest

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.contracts import governance
-from civicpact.contracts.changes import _party_of
+from civicpact.contracts.changes import AboveAuthority, _party_of, delegation
 from civicpact.contracts.governance_forms import (
     BodyForm,
     DecisionForm,
@@ -56,6 +56,15 @@ def _run(form: Any, call: Callable[[], object]) -> int:
     return run_with_form(form, call, (ContractError,))
 
 
+def _run_within_authority(form: Any, call: Callable[[], object]) -> int:
+    """As `_run`; a lower rung of the delegation ladder is told on the form who must decide (403)."""
+    try:
+        return _run(form, call)
+    except AboveAuthority as exc:
+        form.add_error(None, str(exc))
+        return 403
+
+
 def _roles(request: HttpRequest, contract: Contract) -> dict[str, bool]:
     manager = permissions.can_manage_contracts(request.user)
     partner = is_partner(request.user, contract)
@@ -79,6 +88,7 @@ def _page(request: HttpRequest, contract: Contract, status: int = 200, **forms: 
         **roles,
         **data,
         "days_ago": -data["days_left"],
+        "delegation": delegation(),
         "raise_form": forms.get("raise_form") or (DisputeRaiseForm() if roles["can_act"] else None),
         "body_form": forms.get("body_form") or (BodyForm() if manager else None),
         "body_rows": [
@@ -503,7 +513,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         data = form.cleaned_data
-        status = _run(
+        status = _run_within_authority(
             form,
             lambda: governance.extension_decide(
                 actor=permissions.signed_in_user(request),

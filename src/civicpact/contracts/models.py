@@ -352,7 +352,7 @@ class ChangeRequest(models.Model):
         return f"Change {self.number}: {self.title}"
 
 
-# --- governance: disputes, bodies and meetings, the end of the term (contracts/governance.py) ------------------------
+# --- governance: disputes, bodies and meetings, the end of the term (contracts/governance/) --------------------------
 
 
 class Versioned(models.Model):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -18,7 +19,7 @@ from civicpact.accounts import permissions
 from civicpact.contracts import selectors as contracts
 from civicpact.contracts.models import Contract
 from civicpact.performance import incident_services, ingest, services
-from civicpact.performance.models import Incident, RemediationPlan, Statement
+from civicpact.performance.models import Incident, PeriodicScore, RemediationPlan, Statement
 
 router = Router(tags=["performance"])
 
@@ -225,6 +226,150 @@ def _plan_out(plan: RemediationPlan) -> RemediationPlan:
     return plan
 
 
+class PlanIn(Schema):
+    title: str = Field(description="The failure to remedy, in a line")
+    actions: str = Field(description="What the partner must do")
+    deadline: date = Field(description="By when (not in the past)")
+    incident: int | None = Field(None, description="The incident it follows, if any (of this contract)")
+    kpi: str = Field("", description="The key of the KPI it concerns, if any")
+    month: str = Field("", description="The statement month (YYYY-MM) it concerns, if any")
+
+
+class PlanStepIn(Schema):
+    version: int = Field(description="The plan's version you read; a newer one refuses (409)")
+    text: str = Field(description="The plan, the progress, the reasons, the follow-up or how the remedy was checked")
+    accept: bool | None = Field(None, description="For a decision: true accepts the plan, false rejects it")
+
+
+# The path's step -> the service's action (`incident_services.PLAN_MOVES`); a decision is accepted or rejected.
+PLAN_STEPS = {
+    "submission": "submission",
+    "progress": "progress",
+    "decision": "",
+    "follow-up": "follow_up",
+    "closure": "closed",
+}
+
+
+def _plan(request: HttpRequest, contract_id: int, plan_id: int) -> RemediationPlan:
+    plan = RemediationPlan.objects.filter(contract=_contract(request, contract_id), pk=plan_id).first()
+    if plan is None:
+        raise Http404("No such remediation plan.")
+    return plan
+
+
+@router.post(
+    "/contracts/{contract_id}/remediation-plans",
+    response={201: PlanOut},
+    summary="Raise a remediation plan (the city's contract managers and the PPP unit)",
+)
+def plan_raise(request: HttpRequest, contract_id: int, payload: PlanIn) -> Status[RemediationPlan]:
+    contract = _contract(request, contract_id)
+    plan = _refusal(
+        lambda: incident_services.remediation_raise(
+            actor=permissions.signed_in_user(request),
+            contract_id=contract.pk,
+            title=payload.title,
+            actions=payload.actions,
+            deadline=payload.deadline,
+            incident_id=payload.incident,
+            kpi=payload.kpi,
+            month=payload.month,
+        )
+    )
+    return Status(201, _plan_out(plan))
+
+
+@router.get("/contracts/{contract_id}/remediation-plans/{plan_id}", response=PlanOut, summary="A remediation plan")
+def plan_get(request: HttpRequest, contract_id: int, plan_id: int) -> Any:
+    return _plan_out(_plan(request, contract_id, plan_id))
+
+
+@router.post(
+    "/contracts/{contract_id}/remediation-plans/{plan_id}/{step}",
+    response=PlanOut,
+    summary="A step of a plan: submission, progress (the partner); decision, follow-up, closure (the city)",
+)
+def plan_step(request: HttpRequest, contract_id: int, plan_id: int, step: str, payload: PlanStepIn) -> Any:
+    plan = _plan(request, contract_id, plan_id)
+    if step not in PLAN_STEPS:
+        raise Http404(f"No such step: choose one of {', '.join(PLAN_STEPS)}.")
+    action = PLAN_STEPS[step]
+    if not action:
+        if payload.accept is None:
+            raise ValidationError({"accept": "Say whether the plan is accepted (true) or rejected (false)."})
+        action = "accepted" if payload.accept else "rejected"
+    decided = _refusal(
+        lambda: incident_services.remediation_act(
+            actor=permissions.signed_in_user(request),
+            plan_id=plan.pk,
+            expected_version=payload.version,
+            action=action,
+            text=payload.text,
+        )
+    )
+    return _plan_out(decided)
+
+
+# --- periodic KPI scores ------------------------------------------------------------------------------------------
+
+
+class ScoreIn(Schema):
+    kpi: str = Field(description="The key of a periodic KPI of the regime")
+    month: str = Field(description="YYYY-MM")
+    score: Decimal = Field(description="The score measured (0 or more)")
+    source: str = Field(description="Where it comes from: the survey and its sample, the inspection")
+    version: int = Field(0, description="0 for a new month's score; to revise one, the version read (409 if stale)")
+
+
+class ScoreOut(Schema):
+    id: int
+    kpi: str
+    month: str
+    score: Decimal
+    source: str
+    version: int
+    recorded_by: str
+    recorded_at: datetime
+
+    @staticmethod
+    def resolve_recorded_by(score: PeriodicScore) -> str:
+        return str(score.recorded_by)
+
+
+@router.get("/contracts/{contract_id}/scores", response=list[ScoreOut], summary="Periodic KPI scores")
+def score_list(request: HttpRequest, contract_id: int, month: str = "", kpi: str = "") -> Any:
+    """Newest month first; `month` (YYYY-MM) and `kpi` filter."""
+    scores = PeriodicScore.objects.filter(contract=_contract(request, contract_id)).select_related("recorded_by")
+    if month:
+        scores = scores.filter(month=month)
+    if kpi:
+        scores = scores.filter(kpi=kpi)
+    return list(scores)
+
+
+@router.post(
+    "/contracts/{contract_id}/scores",
+    response={200: ScoreOut, 201: ScoreOut},
+    summary="Record a periodic KPI's score for a month (201), or revise it from the version read (200)",
+)
+def score_record(request: HttpRequest, contract_id: int, payload: ScoreIn) -> Status[PeriodicScore]:
+    contract = _contract(request, contract_id)
+    score = _refusal(
+        lambda: incident_services.periodic_score_record(
+            actor=permissions.signed_in_user(request),
+            contract_id=contract.pk,
+            kpi=payload.kpi,
+            month=payload.month,
+            score=payload.score,
+            source=payload.source,
+            expected_version=payload.version,
+        )
+    )
+    score.refresh_from_db(fields=["score"])  # as stored (3 decimals), as the list reads it
+    return Status(201 if score.version == 1 else 200, score)
+
+
 # --- the drill-down: a statement line's asset, down to its outage events ---------------------------------------------
 
 
@@ -348,8 +493,14 @@ class RecordFiguresOut(Schema):
     deductions_percent_of_charge: Decimal | None = Field(alias="deductions_percent")
     months_at_cap: int = Field(alias="capped")
     kpi_failures: int
-    disputes_raised: int
+    disputes_raised: int = Field(description="Statement lines the supplier disputed")
     disputes_upheld: int
+    contract_disputes: int = Field(description="Contract disputes on the escalation ladder, raised by either party")
+    contract_disputes_escalated: int = Field(description="Of which reached expert determination or arbitration")
+    contract_disputes_resolved: int
+    remediation_plans: int = Field(alias="plans_raised", description="Remediation plans the city raised")
+    remediation_plans_rejected: int = Field(alias="plans_rejected", description="Rejected at least once")
+    remediation_plans_overdue: int = Field(alias="plans_overdue", description="Past their deadline, not closed")
 
 
 class ContractRecordOut(Schema):

@@ -5,8 +5,9 @@ the one exception to the lifecycle's import direction that ARCHITECTURE.md names
 contract in pyproject.toml.
 
 A month counts once: the latest issued statement of each contract and month (an issued correction replaces the
-statement it corrects; drafts are not a record). Everything is aggregated in SQL (a handful of queries, whatever
-the number of contracts or months).
+statement it corrects; drafts are not a record). Governance counts too: the contract disputes on the escalation
+ladder and the remediation plans. Everything is aggregated in SQL (a handful of queries, whatever the number of
+contracts, months, disputes or plans).
 """
 
 from __future__ import annotations
@@ -34,12 +35,23 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, OrganisationKind
-from civicpact.contracts.models import Contract, ContractVersion
+from civicpact.contracts.models import Contract, ContractVersion, Dispute
 from civicpact.domain.contracts import PartyRole
-from civicpact.performance.models import DisputeStatus, Regime, Statement, StatementDispute, StatementStatus
+from civicpact.domain.governance import DisputeStatus as ContractDisputeStatus
+from civicpact.domain.governance import Level
+from civicpact.domain.performance.incidents import OPEN_PLAN_STATUSES
+from civicpact.performance.models import (
+    DisputeStatus,
+    Regime,
+    RemediationPlan,
+    Statement,
+    StatementDispute,
+    StatementStatus,
+)
 
 PERCENT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=3)
 # {column}: the compiled figures column (its parameters stay bound)
@@ -102,6 +114,51 @@ def partner_disputes(organisation_ids: list[int]) -> QuerySet[StatementDispute]:
     )
 
 
+def partner_contract_disputes(organisation_ids: list[int]) -> QuerySet[Dispute]:
+    """The contract disputes (the escalation ladder) on the organisations' partner contracts, whoever raised them."""
+    return Dispute.objects.filter(
+        contract__party_links__organisation_id__in=organisation_ids, contract__party_links__role=PartyRole.PARTNER
+    )
+
+
+def partner_plans(organisation_ids: list[int]) -> QuerySet[RemediationPlan]:
+    """The remediation plans the city raised on the organisations' partner contracts."""
+    return RemediationPlan.objects.filter(
+        contract__party_links__organisation_id__in=organisation_ids, contract__party_links__role=PartyRole.PARTNER
+    )
+
+
+def _contract_dispute_aggregates() -> dict[str, Any]:
+    """Raised; escalated as far as expert determination or arbitration (a dispute never moves down, so its rung
+    now is the highest it reached); resolved."""
+    return {
+        "raised": Count("pk"),
+        "escalated": Count("pk", filter=Q(level__in=(Level.EXPERT, Level.ARBITRATION))),
+        "resolved": Count("pk", filter=Q(status=ContractDisputeStatus.RESOLVED)),
+    }
+
+
+def _plan_aggregates() -> dict[str, Any]:
+    """Raised; rejected by the city at least once (a resubmitted plan still counts); overdue today (the deadline
+    passed and the plan not closed: `domain/performance/incidents.remediation_overdue`)."""
+    today = timezone.localdate()
+    return {
+        "raised": Count("pk", distinct=True),
+        "rejected": Count("pk", filter=Q(notes__kind="rejected"), distinct=True),
+        "overdue": Count("pk", filter=Q(deadline__lt=today, status__in=OPEN_PLAN_STATUSES), distinct=True),
+    }
+
+
+def _by(rows: QuerySet[Any], key: str) -> dict[int, dict[str, Any]]:
+    """Grouped aggregate rows, by the contract's or the organisation's id."""
+    return {row.pop(key): row for row in rows}
+
+
+def _summed(rows: dict[int, dict[str, Any]]) -> dict[str, int]:
+    """The totals of per-contract counts: exact, since each dispute or plan belongs to one contract."""
+    return {name: sum(row[name] for row in rows.values()) for name in next(iter(rows.values()), {})}
+
+
 def _statement_aggregates() -> dict[str, Any]:
     return {
         "months": Count("pk"),
@@ -144,6 +201,12 @@ class Figures:
     kpi_failures: int  # failures of the other KPIs (response, fix times, periodic), summed
     disputes_raised: int  # statement lines the supplier disputed
     disputes_upheld: int
+    contract_disputes: int = 0  # contract disputes on the escalation ladder, raised by either party
+    contract_disputes_escalated: int = 0  # of which reached expert determination or arbitration
+    contract_disputes_resolved: int = 0
+    plans_raised: int = 0  # remediation plans the city raised
+    plans_rejected: int = 0  # rejected at least once
+    plans_overdue: int = 0  # past their deadline and not closed, today
 
     @property
     def deductions_percent(self) -> Decimal | None:
@@ -173,8 +236,14 @@ EMPTY: dict[str, Any] = {
 }
 
 
-def _figures(statements: dict[str, Any] | None, disputes: dict[str, Any] | None) -> Figures:
+def _figures(
+    statements: dict[str, Any] | None,
+    disputes: dict[str, Any] | None,
+    contract_disputes: dict[str, Any] | None = None,
+    plans: dict[str, Any] | None = None,
+) -> Figures:
     values = {**EMPTY, **(statements or {})}
+    ladder, remedies = contract_disputes or {}, plans or {}
     return Figures(
         months=int(values["months"]),
         availability=values["availability"],
@@ -186,6 +255,12 @@ def _figures(statements: dict[str, Any] | None, disputes: dict[str, Any] | None)
         kpi_failures=int(values["kpi_failures"]),
         disputes_raised=int((disputes or {}).get("raised", 0)),
         disputes_upheld=int((disputes or {}).get("upheld", 0)),
+        contract_disputes=int(ladder.get("raised", 0)),
+        contract_disputes_escalated=int(ladder.get("escalated", 0)),
+        contract_disputes_resolved=int(ladder.get("resolved", 0)),
+        plans_raised=int(remedies.get("raised", 0)),
+        plans_rejected=int(remedies.get("rejected", 0)),
+        plans_overdue=int(remedies.get("overdue", 0)),
     )
 
 
@@ -221,7 +296,9 @@ def _visible_organisation(actor: Any, organisation_id: int) -> Organisation:
 def supplier_record(*, actor: Any, organisation_id: int) -> SupplierRecord:
     """A supplier's performance record across every contract where it is the partner: per contract and in all.
     Raises Organisation.DoesNotExist when the actor may not see it (other suppliers, the public): its existence
-    does not leak. Six queries (seven with the actor's memberships), whatever the number of contracts and months."""
+    does not leak. Eight queries (nine with the actor's memberships), whatever the number of contracts, months,
+    disputes and plans: the statements' and statement disputes' figures per contract and in total, the contract
+    disputes and the remediation plans per contract (their totals are the rows summed)."""
     organisation = _visible_organisation(actor, organisation_id)
     title = ContractVersion.objects.filter(contract=OuterRef("pk")).order_by("-number").values("title")[:1]
     contracts = list(
@@ -234,9 +311,16 @@ def supplier_record(*, actor: Any, organisation_id: int) -> SupplierRecord:
         row["statement__contract"]: row
         for row in disputes.values("statement__contract").annotate(**_dispute_aggregates())
     }
+    ladder = _by(
+        partner_contract_disputes([organisation.pk]).values("contract").annotate(**_contract_dispute_aggregates()),
+        "contract",
+    )
+    plans = _by(partner_plans([organisation.pk]).values("contract").annotate(**_plan_aggregates()), "contract")
     totals = _figures(
         statements.aggregate(**_statement_aggregates()),
         disputes.aggregate(**_dispute_aggregates()),
+        _summed(ladder),
+        _summed(plans),
     )
     return SupplierRecord(
         organisation=organisation,
@@ -245,7 +329,12 @@ def supplier_record(*, actor: Any, organisation_id: int) -> SupplierRecord:
                 contract_id=c["pk"],
                 title=c["title"] or f"Contract {c['pk']}",
                 status=c["status"],
-                figures=_figures(per_contract.get(c["pk"]), disputes_per_contract.get(c["pk"])),
+                figures=_figures(
+                    per_contract.get(c["pk"]),
+                    disputes_per_contract.get(c["pk"]),
+                    ladder.get(c["pk"]),
+                    plans.get(c["pk"]),
+                ),
             )
             for c in contracts
         ),
@@ -254,7 +343,8 @@ def supplier_record(*, actor: Any, organisation_id: int) -> SupplierRecord:
 
 
 def supplier_summaries(*, actor: Any, organisation_ids: list[int]) -> dict[int, Figures]:
-    """Each organisation's record in all (no per-contract rows), for a list of bidders: two queries for any number.
+    """Each organisation's record in all (no per-contract rows), for a list of bidders: four queries for any number
+    (statements, statement disputes, contract disputes, remediation plans).
     Only for city staff; anyone else gets an empty mapping."""
     if not permissions.can_view_all_contracts(actor) or not organisation_ids:
         return {}
@@ -267,4 +357,12 @@ def supplier_summaries(*, actor: Any, organisation_ids: list[int]) -> dict[int, 
         .annotate(**_dispute_aggregates())
     )
     disputes_per_org = {row["statement__contract__party_links__organisation_id"]: row for row in disputes}
-    return {pk: _figures(per_org.get(pk), disputes_per_org.get(pk)) for pk in organisation_ids}
+    ladder = _by(
+        partner_contract_disputes(organisation_ids).values(by_partner).annotate(**_contract_dispute_aggregates()),
+        by_partner,
+    )
+    plans = _by(partner_plans(organisation_ids).values(by_partner).annotate(**_plan_aggregates()), by_partner)
+    return {
+        pk: _figures(per_org.get(pk), disputes_per_org.get(pk), ladder.get(pk), plans.get(pk))
+        for pk in organisation_ids
+    }

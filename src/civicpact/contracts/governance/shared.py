@@ -1,0 +1,104 @@
+"""What the governance services share: the version check on editable rows (`StaleGovernance`, 409), the
+permission checks, the parsing of amounts and choices, and who reads a contract's governance."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from civicpact.accounts import permissions
+from civicpact.accounts.models import User
+from civicpact.contracts.models import (
+    Contract,
+    Meeting,
+    Versioned,
+)
+from civicpact.contracts.selectors import is_partner
+from civicpact.contracts.services import ContractError
+from civicpact.domain import governance as rules
+from civicpact.domain.governance import (
+    Level,
+)
+
+
+class StaleGovernance(ContractError):
+    """The row changed since the editor read it (409 in the API, a form error on the pages)."""
+
+
+def ladder_days() -> rules.LadderDays:
+    """The days per rung, from the settings (`CIVICPACT_DISPUTE_DAYS_*`); at least one day each."""
+    days: dict[str, Any] = settings.CIVICPACT_DISPUTE_DAYS
+    return rules.LadderDays(**{level.value: max(1, int(days[level.value])) for level in Level})
+
+
+def _check_version(row: Versioned, expected: int | None, what: str) -> None:
+    if expected is not None and row.version != expected:
+        when = timezone.localtime(row.updated_at).strftime("%d %b %Y %H:%M")
+        raise StaleGovernance(
+            f"{what} was changed by {row.updated_by} on {when} after you opened it (now version {row.version}); "
+            "reload the page and redo your change."
+        )
+
+
+def _touch(row: Versioned, actor: User) -> None:
+    row.version += 1
+    row.updated_by, row.updated_at = actor, timezone.now()
+
+
+def _save(row: Any) -> None:
+    row.full_clean()
+    row.save()
+
+
+def _required(**values: str) -> None:
+    errors = {name: "This is required." for name, value in values.items() if not str(value or "").strip()}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _may_act(actor: User, contract: Contract) -> bool:
+    return permissions.can_manage_contracts(actor) or is_partner(actor, contract)
+
+
+def _manager_only(actor: User, what: str) -> None:
+    if not permissions.can_manage_contracts(actor):
+        raise PermissionDenied(f"Only the city's contract managers and the PPP unit {what}.")
+
+
+def _meeting_of(contract: Contract, meeting_id: int | None) -> Meeting | None:
+    if meeting_id is None:
+        return None
+    meeting = Meeting.objects.filter(pk=meeting_id, body__contract=contract).first()
+    if meeting is None:
+        raise ValidationError({"meeting": "No meeting of this contract's governance bodies has this id."})
+    return meeting
+
+
+def _amount(raw: Any) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(raw))
+        if not amount.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise ValidationError({"amount": "Give the amount in question as a number (or leave it empty)."}) from None
+    if amount < 0:
+        raise ValidationError({"amount": "The amount in question cannot be negative."})
+    return amount
+
+
+def _choice(enum: Any, raw: Any, field: str) -> Any:
+    try:
+        return enum(str(raw))
+    except ValueError:
+        raise ValidationError({field: "Choose one of " + ", ".join(e.value for e in enum) + "."}) from None
+
+
+def can_read(actor: Any, contract: Contract) -> bool:
+    """Whether the actor reads the contract's governance (the contract itself already visible to them)."""
+    return permissions.can_read_governance(actor) or is_partner(actor, contract)
