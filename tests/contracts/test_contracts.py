@@ -90,7 +90,8 @@ def test_signatures_wait_for_the_standstill_then_bring_the_contract_into_force_a
     contract.refresh_from_db()
     assert (contract.status, contract.in_force) == ("active", 1)
     release = Release.objects.filter(ocid=contract.project.ocid).latest("date")
-    assert release.tags == ["contract"]
+    assert release.tags == ["contract", "awardUpdate"]
+    assert release.body["awards"] == [{"id": f"award-{awarded.pk}", "status": "active"}]
     [published] = release.body["contracts"]
     assert published["awardID"] == f"award-{awarded.pk}"
     assert published["status"] == "active"
@@ -328,3 +329,23 @@ def test_the_partner_signs_in_the_browser_form_after_the_standstill(client_for, 
         )
     assert "the other parties must sign too" in response.content.decode()
     assert contract.latest.signatures.get().signatory_name == "Inês Carvalho"
+
+
+def test_the_award_published_pending_is_active_in_the_record_once_its_contract_is_in_force(awarded, supplier, manager):
+    from civicpact.transparency.records import record
+
+    contract = Contract.objects.get(award=awarded)
+    ocid = contract.project.ocid
+    [award] = record(ocid)["compiledRelease"]["awards"]
+    assert award["status"] == "pending"
+    city, partner = (int(p["organisation"]) for p in contract.latest.parties)
+    with time_machine.travel(awarded.standstill_end + timedelta(minutes=1)):
+        services.contract_sign(
+            actor=supplier, contract_id=contract.pk, number=1, organisation_id=partner, signatory_name="Inês Carvalho"
+        )
+        services.contract_sign(
+            actor=manager, contract_id=contract.pk, number=1, organisation_id=city, signatory_name="Mayor"
+        )
+    [award] = record(ocid)["compiledRelease"]["awards"]
+    assert (award["status"], award["description"]) == ("active", "Best quality for the price.")
+    assert package_errors(ocid) == []

@@ -370,6 +370,23 @@ def risk_allocation(risks: Iterable[AllocatedRisk]) -> list[dict[str, Any]]:
     return out
 
 
+AWARD_UPDATE_STATUSES = frozenset({"active", "cancelled", "unsuccessful"})
+
+
+def award_status(*, award_id: str, status: str, description: str = "") -> dict[str, Any]:
+    """An awardUpdate's entry for an award published earlier: its id and new status from the closed awardStatus
+    codelist (published `pending` at the decision; `active` once its contract is in force; `cancelled` when set
+    aside, e.g. by an upheld complaint). The description, when given, replaces the award's (the reasons for the
+    award): give it only when the new status needs explaining. Nothing else changes, so a release may carry it
+    beside other sections."""
+    if status not in AWARD_UPDATE_STATUSES:
+        raise ValueError(f"{status!r} is not an award status an update publishes")
+    entry = {"id": award_id, "status": status}
+    if description:
+        entry["description"] = description
+    return entry
+
+
 def _day(day: date) -> str:
     return format_date(datetime(day.year, day.month, day.day, tzinfo=UTC))
 

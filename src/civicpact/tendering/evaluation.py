@@ -622,16 +622,18 @@ def complaint_decide(*, actor: User, complaint_id: int, upheld: bool, decision: 
                 tags=["awardUpdate"],
                 sections={
                     "awards": [
-                        {
-                            "id": f"award-{award.pk}",
-                            "status": "cancelled",
-                            "description": f"Set aside by an upheld complaint: {complaint.decision}",
-                        }
+                        ocds.award_status(
+                            award_id=f"award-{award.pk}",
+                            status="cancelled",
+                            description=f"Set aside by an upheld complaint: {complaint.decision}",
+                        )
                     ]
                 },
             )
             tender.status, tender.version = TenderStatus.OPENED, tender.version + 1
             tender.save(update_fields=["status", "version"])
+            # the evaluation re-opens: the tender is active again (its award release said complete)
+            _tender_release(actor, tender, status="active", tag="tenderUpdate", tenderers=len(current_bids(tender)))
         audit_append(
             actor=actor,
             action="complaint.decide",
