@@ -155,6 +155,7 @@ class DocumentRef:
     description: str = ""
     url: str = ""
     media_type: str = ""  # the file's IANA media type (OCDS `format`)
+    date_modified: datetime | None = None  # a document revised under the same id (e.g. the questions and answers)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,8 @@ def document(d: DocumentRef) -> dict[str, Any]:
     if d.url:
         out["url"] = d.url
     out["datePublished"] = format_date(d.date_published)
+    if d.date_modified is not None:
+        out["dateModified"] = format_date(d.date_modified)
     if d.media_type:
         out["format"] = d.media_type
     return out
@@ -261,6 +264,13 @@ class TenderNotice:
     amendments: tuple[AmendmentNote, ...] = ()
     method_rationale: str = ""  # why this method: the route's reason, and a sole source's recorded justification
     documents: tuple[DocumentRef, ...] = ()
+    has_enquiries: bool = False  # questions were answered (published as a `clarifications` document)
+    later_stage: bool = False  # a stage after the first: it replaces the previous stage as the process's tender
+
+
+# Optional tender fields a later stage clears when it has none, so that the compiled release does not keep the
+# previous stage's value (ocdsmerge removes a field that a newer release sets to null).
+STAGE_CLEARED = ("numberOfTenderers", "eligibilityCriteria", "procurementMethodRationale")
 
 
 def tender_sections(notice: TenderNotice) -> dict[str, Any]:
@@ -280,7 +290,7 @@ def tender_sections(notice: TenderNotice) -> dict[str, Any]:
         "submissionMethod": ["electronicSubmission"],
         "tenderPeriod": {"startDate": format_date(notice.tender_start), "endDate": format_date(notice.tender_end)},
         "enquiryPeriod": {"startDate": format_date(notice.tender_start), "endDate": format_date(notice.enquiry_end)},
-        "hasEnquiries": False,
+        "hasEnquiries": notice.has_enquiries,
     }
     if notice.eligibility:
         tender["eligibilityCriteria"] = notice.eligibility
@@ -288,6 +298,9 @@ def tender_sections(notice: TenderNotice) -> dict[str, Any]:
         tender["procurementMethodRationale"] = notice.method_rationale
     if notice.tenderers is not None:
         tender["numberOfTenderers"] = notice.tenderers
+    if notice.later_stage:
+        for name in STAGE_CLEARED:
+            tender.setdefault(name, None)
     if notice.documents:
         tender["documents"] = [document(d) for d in notice.documents]
     if notice.amendments:
