@@ -383,6 +383,72 @@ def risk_allocation(risks: Iterable[AllocatedRisk]) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass(frozen=True)
+class VfmFigures:
+    """The latest value-for-money simulation of a business case (means of present costs, real terms)."""
+
+    case_version: int
+    iterations: int
+    psc_base: float  # the public sector comparator without risk
+    psc_mean: float  # risk-adjusted
+    ppp_base: float
+    ppp_mean: float  # with the risks the city retains
+    vfm_mean: float
+    vfm_percent_of_psc: float
+    probability_ppp_cheaper: float
+
+
+@dataclass(frozen=True)
+class AppraisalFigures:
+    """What the business case says about the PPP option, for an award's `evaluationIndicators`."""
+
+    case_version: int
+    discount_rate: float  # real, decimal fraction
+    mid_year: bool
+    currency: str
+    npv: Decimal | None = None  # the cost-benefit analysis's net present value
+    npv_summary: str = ""
+    vfm: VfmFigures | None = None
+
+
+def evaluation_indicators(figures: AppraisalFigures) -> dict[str, Any]:
+    """The PPP profile's `awards.evaluationIndicators`: the discount rate, the risk premium and the net present
+    value, each with its details. CivicPact prices risks explicitly (the risk-adjusted comparator of the
+    value-for-money simulation) rather than as a premium on the discount rate, so the risk premium is 0 and its
+    details give the risk adjustment in money; the value-for-money figures go in the net present value's details
+    (the extension has no field of its own for them)."""
+    convention = "mid" if figures.mid_year else "end"
+    out: dict[str, Any] = {
+        "discountRate": figures.discount_rate,
+        "discountRateDetails": f"Real discount rate of the business case (version {figures.case_version}), "
+        f"{convention}-year convention.",
+        "riskPremium": 0.0,
+    }
+    vfm = figures.vfm
+    premium = "No risk premium is added to the discount rate: risks are priced explicitly."
+    if vfm is not None:
+        premium += (
+            f" In the value-for-money simulation (business case version {vfm.case_version}, {vfm.iterations:,} "
+            f"iterations) the risks add {vfm.psc_mean - vfm.psc_base:,.0f} {figures.currency} to the public sector "
+            f"comparator's present cost ({vfm.psc_base:,.0f} without risk, {vfm.psc_mean:,.0f} risk-adjusted) and "
+            f"the risks the city retains {vfm.ppp_mean - vfm.ppp_base:,.0f} to the PPP's ({vfm.ppp_mean:,.0f})."
+        )
+    out["riskPremiumDetails"] = premium
+    details = []
+    if figures.npv is not None:
+        out["netPresentValue"] = money(figures.npv, figures.currency)
+        details.append(figures.npv_summary or "Net present value of the cost-benefit analysis.")
+    if vfm is not None:
+        details.append(
+            f"Value for money: the PPP's present cost is {vfm.vfm_mean:,.0f} {figures.currency} below the "
+            f"risk-adjusted public sector comparator on average ({vfm.vfm_percent_of_psc:.1f}% of it), and lower "
+            f"in {vfm.probability_ppp_cheaper:.0%} of the simulated futures."
+        )
+    if details:
+        out["netPresentValueDetails"] = " ".join(details)
+    return out
+
+
 AWARD_UPDATE_STATUSES = frozenset({"active", "cancelled", "unsuccessful"})
 
 
