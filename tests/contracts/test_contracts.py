@@ -97,7 +97,7 @@ def test_signatures_wait_for_the_standstill_then_bring_the_contract_into_force_a
     assert published["status"] == "active"
     assert {s["name"] for s in published["signatories"]} == {"Energy and Street Lighting", "Lumen Grid"}
     roles = {p["name"]: p["roles"] for p in release.body["parties"]}
-    assert roles["Lumen Grid"] == ["payee", "privateParty", "supplier"]
+    assert roles["Lumen Grid"] == ["payee", "privateParty", "supplier", "tenderer"]  # tenderer since the award
     assert package_errors(contract.project.ocid) == []
 
 

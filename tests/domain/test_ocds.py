@@ -353,3 +353,20 @@ def test_an_award_update_carries_only_the_id_the_status_and_a_reason_when_given(
     assert cancelled["description"] == "Set aside."
     with pytest.raises(ValueError, match="pending"):
         ocds.award_status(award_id="award-1", status="pending")
+
+
+def test_a_party_keeps_the_roles_of_the_newest_earlier_release_naming_it():
+    earlier = [
+        {"parties": [{"id": "org-2", "name": "Lumen", "roles": ["supplier", "tenderer"]}]},
+        {"parties": [{"id": "org-1", "name": "City", "roles": ["buyer", "funder"]}, {"id": "org-2", "roles": ["x"]}]},
+    ]
+    parties = [
+        {"id": "org-1", "name": "City", "roles": ["buyer", "payer"]},
+        {"id": "org-2", "name": "Lumen", "roles": ["payee", "supplier"]},
+        {"id": "org-3", "name": "Guarantor", "roles": ["interestedParty"]},
+    ]
+    assert {p["id"]: p["roles"] for p in ocds.with_earlier_roles(parties, earlier)} == {
+        "org-1": ["buyer", "funder", "payer"],
+        "org-2": ["payee", "supplier", "tenderer"],  # the newest release naming it already holds all its roles
+        "org-3": ["interestedParty"],
+    }

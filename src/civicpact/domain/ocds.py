@@ -106,6 +106,30 @@ def party(
     return entry
 
 
+def with_earlier_roles(
+    parties: Sequence[Mapping[str, Any]], earlier: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """A release's parties with every role each already had in the process's earlier releases (`earlier`, newest
+    first). OCDS merges `parties` by id but replaces a party's `roles` array whole, so a release naming a party
+    with only its new roles would drop the old ones from the compiled release (the buyer's `funder`, a supplier's
+    `tenderer`). Every release written this way carries a party's roles so far, so the newest release naming a
+    party is enough: the scan stops once each party is found."""
+    wanted = {str(p["id"]) for p in parties}
+    known: dict[str, set[str]] = {}
+    for release in earlier:
+        for entry in release.get("parties", ()):
+            key = str(entry.get("id"))
+            if key in wanted and key not in known:
+                known[key] = set(entry.get("roles", ()))
+        if len(known) == len(wanted):
+            break
+    out = []
+    for entry in parties:
+        roles = set(entry.get("roles", ())) | known.get(str(entry["id"]), set())
+        out.append({**entry, "roles": sorted(roles)} if roles else dict(entry))
+    return out
+
+
 def release_package(
     releases: Sequence[Mapping[str, Any]],
     *,
