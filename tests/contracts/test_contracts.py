@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,7 +19,16 @@ from civicpact.ledger.models import Release
 from civicpact.ledger.selectors import release_package_build
 from civicpact.ledger.validation import release_package_errors
 from civicpact.tendering import evaluation
+from civicpact.transparency.records import record
 from tests.tendering.test_evaluation_flow import bids, score_all
+
+
+def compiled(ocid: str) -> dict[str, Any]:
+    """The process's compiled release, as the portal and the API serve it."""
+    found = record(ocid)
+    assert found is not None
+    result: dict[str, Any] = found["compiledRelease"]
+    return result
 
 
 @pytest.fixture
@@ -332,11 +342,9 @@ def test_the_partner_signs_in_the_browser_form_after_the_standstill(client_for, 
 
 
 def test_the_award_published_pending_is_active_in_the_record_once_its_contract_is_in_force(awarded, supplier, manager):
-    from civicpact.transparency.records import record
-
     contract = Contract.objects.get(award=awarded)
     ocid = contract.project.ocid
-    [award] = record(ocid)["compiledRelease"]["awards"]
+    [award] = compiled(ocid)["awards"]
     assert award["status"] == "pending"
     city, partner = (int(p["organisation"]) for p in contract.latest.parties)
     with time_machine.travel(awarded.standstill_end + timedelta(minutes=1)):
@@ -346,6 +354,6 @@ def test_the_award_published_pending_is_active_in_the_record_once_its_contract_i
         services.contract_sign(
             actor=manager, contract_id=contract.pk, number=1, organisation_id=city, signatory_name="Mayor"
         )
-    [award] = record(ocid)["compiledRelease"]["awards"]
+    [award] = compiled(ocid)["awards"]
     assert (award["status"], award["description"]) == ("active", "Best quality for the price.")
     assert package_errors(ocid) == []

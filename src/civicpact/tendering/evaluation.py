@@ -492,7 +492,7 @@ def _evaluation_indicators(tender: Tender) -> dict[str, Any]:
     run = tender.project.vfm_runs.filter(status="done", result__isnull=False).first()
     vfm = None
     if run is not None:
-        r = run.result
+        r: dict[str, Any] = run.result or {}
         vfm = ocds.VfmFigures(
             case_version=run.case_version,
             iterations=run.iterations,

@@ -259,11 +259,12 @@ def planning_link(tender: Tender) -> dict[str, Any]:
 def clarifications_document(tender: Tender) -> ocds.DocumentRef | None:
     """Every answered question of the tender (stage) as one `clarifications` document, revised under the same id
     as answers are added; the askers are not named. None until a question is answered."""
-    answered = [c for c in tender.clarifications.order_by("answered_at", "pk") if c.answer and c.answered_at]
-    if not answered:
+    answered = [c for c in tender.clarifications.order_by("answered_at", "pk") if c.answer]
+    times = [c.answered_at for c in answered if c.answered_at is not None]
+    if not answered or not times:
         return None
     text = " ".join(f"Q{n}: {c.question} A{n}: {c.answer}" for n, c in enumerate(answered, start=1))
-    first, last = answered[0].answered_at, answered[-1].answered_at
+    first, last = times[0], times[-1]
     return ocds.DocumentRef(
         document_id=f"tender-{tender.pk}-clarifications",
         document_type="clarifications",
