@@ -122,6 +122,13 @@ def test_the_structuring_gate_lists_what_is_missing_then_opens(officer):
     documents = {d["documentType"]: d for d in latest.body["planning"]["documents"]}
     assert "Value for money: mean" in documents["valueForMoneyAnalysis"]["description"]
     assert documents["pppModeRationale"]["description"].startswith("Managed services:")
+    assert "Screening: " in documents["pppModeRationale"]["description"]
+    assert "Procurement route: " in documents["pppModeRationale"]["description"]
+    from django.conf import settings
+
+    appraisal = ("valueForMoneyAnalysis", "pppModeRationale", "projectAdditionality", "guaranteeReports")
+    public_page = f"{settings.CIVICPACT_PUBLIC_URL}/open/projects/{project.ocid}/"
+    assert {documents[kind]["url"] for kind in appraisal} == {public_page}
     assert "benefit-cost ratio of 1.11" in documents["projectAdditionality"]["description"]
     assert "the largest shortfall is 30,000, in 2028" in documents["guaranteeReports"]["description"]
     package = release_package_build(releases=[latest], uri="https://example.org/p.json")

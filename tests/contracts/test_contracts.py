@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,7 +19,16 @@ from civicpact.ledger.models import Release
 from civicpact.ledger.selectors import release_package_build
 from civicpact.ledger.validation import release_package_errors
 from civicpact.tendering import evaluation
+from civicpact.transparency.records import record
 from tests.tendering.test_evaluation_flow import bids, score_all
+
+
+def compiled(ocid: str) -> dict[str, Any]:
+    """The process's compiled release, as the portal and the API serve it."""
+    found = record(ocid)
+    assert found is not None
+    result: dict[str, Any] = found["compiledRelease"]
+    return result
 
 
 @pytest.fixture
@@ -90,13 +100,14 @@ def test_signatures_wait_for_the_standstill_then_bring_the_contract_into_force_a
     contract.refresh_from_db()
     assert (contract.status, contract.in_force) == ("active", 1)
     release = Release.objects.filter(ocid=contract.project.ocid).latest("date")
-    assert release.tags == ["contract"]
+    assert release.tags == ["contract", "awardUpdate"]
+    assert release.body["awards"] == [{"id": f"award-{awarded.pk}", "status": "active"}]
     [published] = release.body["contracts"]
     assert published["awardID"] == f"award-{awarded.pk}"
     assert published["status"] == "active"
     assert {s["name"] for s in published["signatories"]} == {"Energy and Street Lighting", "Lumen Grid"}
     roles = {p["name"]: p["roles"] for p in release.body["parties"]}
-    assert roles["Lumen Grid"] == ["payee", "privateParty", "supplier"]
+    assert roles["Lumen Grid"] == ["payee", "privateParty", "supplier", "tenderer"]  # tenderer since the award
     assert package_errors(contract.project.ocid) == []
 
 
@@ -328,3 +339,21 @@ def test_the_partner_signs_in_the_browser_form_after_the_standstill(client_for, 
         )
     assert "the other parties must sign too" in response.content.decode()
     assert contract.latest.signatures.get().signatory_name == "Inês Carvalho"
+
+
+def test_the_award_published_pending_is_active_in_the_record_once_its_contract_is_in_force(awarded, supplier, manager):
+    contract = Contract.objects.get(award=awarded)
+    ocid = contract.project.ocid
+    [award] = compiled(ocid)["awards"]
+    assert award["status"] == "pending"
+    city, partner = (int(p["organisation"]) for p in contract.latest.parties)
+    with time_machine.travel(awarded.standstill_end + timedelta(minutes=1)):
+        services.contract_sign(
+            actor=supplier, contract_id=contract.pk, number=1, organisation_id=partner, signatory_name="Inês Carvalho"
+        )
+        services.contract_sign(
+            actor=manager, contract_id=contract.pk, number=1, organisation_id=city, signatory_name="Mayor"
+        )
+    [award] = compiled(ocid)["awards"]
+    assert (award["status"], award["description"]) == ("active", "Best quality for the price.")
+    assert package_errors(ocid) == []

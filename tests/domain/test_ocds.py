@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -306,3 +307,66 @@ def test_the_statement_and_agreed_metrics_releases_pass_the_ppp_profile_schema()
         releases, uri="https://x.example/p.json", published_date=moment, publisher_name="City"
     )
     assert release_package_errors(package) == []
+
+
+def test_evaluation_indicators_carry_the_npv_the_risk_adjustment_and_the_value_for_money():
+    vfm = ocds.VfmFigures(
+        case_version=3,
+        iterations=100_000,
+        psc_base=15_000_000.0,
+        psc_mean=15_500_000.0,
+        ppp_base=14_500_000.0,
+        ppp_mean=14_600_000.0,
+        vfm_mean=900_000.0,
+        vfm_percent_of_psc=5.8,
+        probability_ppp_cheaper=0.97,
+    )
+    figures = ocds.AppraisalFigures(
+        case_version=3,
+        discount_rate=0.035,
+        mid_year=True,
+        currency="EUR",
+        npv=Decimal("1234567.891"),
+        npv_summary="It pays back.",
+        vfm=vfm,
+    )
+    indicators = ocds.evaluation_indicators(figures)
+    assert indicators["discountRate"] == 0.035
+    assert "mid-year" in indicators["discountRateDetails"]
+    assert indicators["riskPremium"] == 0.0
+    assert "add 500,000 EUR to the public sector comparator" in indicators["riskPremiumDetails"]
+    assert "retains 100,000" in indicators["riskPremiumDetails"]
+    assert indicators["netPresentValue"] == {"amount": 1234567.89, "currency": "EUR"}
+    assert indicators["netPresentValueDetails"].startswith("It pays back. Value for money: the PPP's present cost is")
+    assert "97% of the simulated futures" in indicators["netPresentValueDetails"]
+
+
+def test_evaluation_indicators_without_a_cost_benefit_analysis_or_simulation_have_no_npv():
+    figures = ocds.AppraisalFigures(case_version=1, discount_rate=0.03, mid_year=False, currency="EUR")
+    indicators = ocds.evaluation_indicators(figures)
+    assert set(indicators) == {"discountRate", "discountRateDetails", "riskPremium", "riskPremiumDetails"}
+
+
+def test_an_award_update_carries_only_the_id_the_status_and_a_reason_when_given():
+    assert ocds.award_status(award_id="award-1", status="active") == {"id": "award-1", "status": "active"}
+    cancelled = ocds.award_status(award_id="award-1", status="cancelled", description="Set aside.")
+    assert cancelled["description"] == "Set aside."
+    with pytest.raises(ValueError, match="pending"):
+        ocds.award_status(award_id="award-1", status="pending")
+
+
+def test_a_party_keeps_the_roles_of_the_newest_earlier_release_naming_it():
+    earlier = [
+        {"parties": [{"id": "org-2", "name": "Lumen", "roles": ["supplier", "tenderer"]}]},
+        {"parties": [{"id": "org-1", "name": "City", "roles": ["buyer", "funder"]}, {"id": "org-2", "roles": ["x"]}]},
+    ]
+    parties = [
+        {"id": "org-1", "name": "City", "roles": ["buyer", "payer"]},
+        {"id": "org-2", "name": "Lumen", "roles": ["payee", "supplier"]},
+        {"id": "org-3", "name": "Guarantor", "roles": ["interestedParty"]},
+    ]
+    assert {p["id"]: p["roles"] for p in ocds.with_earlier_roles(parties, earlier)} == {
+        "org-1": ["buyer", "funder", "payer"],
+        "org-2": ["payee", "supplier", "tenderer"],  # the newest release naming it already holds all its roles
+        "org-3": ["interestedParty"],
+    }

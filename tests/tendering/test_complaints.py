@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -13,7 +14,16 @@ from civicpact.ledger.selectors import release_package_build
 from civicpact.ledger.validation import release_package_errors
 from civicpact.tendering import evaluation
 from civicpact.tendering.exceptions import TenderingError
+from civicpact.transparency.records import record
 from tests.tendering.test_evaluation_flow import bids, score_all
+
+
+def compiled(ocid: str) -> dict[str, Any]:
+    """The process's compiled release, as the portal and the API serve it."""
+    found = record(ocid)
+    assert found is not None
+    result: dict[str, Any] = found["compiledRelease"]
+    return result
 
 
 @pytest.fixture
@@ -56,8 +66,16 @@ def test_an_upheld_complaint_sets_the_award_aside_and_reopens_the_evaluation(awa
     }
     package = release_package_build(releases=[release], uri="https://example.org/p.json")
     assert release_package_errors(package) == []
+    state = compiled(awarded.project.ocid)
+    assert (state["tender"]["status"], state["awards"][0]["status"]) == ("active", "cancelled")
     again = evaluation.award_decide(actor=officer, tender_id=awarded.pk, reasons="Re-decided.")
     assert again.pk != old.pk
+    state = compiled(awarded.project.ocid)
+    assert {a["id"]: a["status"] for a in state["awards"]} == {
+        f"award-{old.pk}": "cancelled",
+        f"award-{again.pk}": "pending",
+    }
+    assert state["tender"]["status"] == "complete"
 
 
 def test_complaints_come_from_bidders_during_the_standstill_only(awarded, supplier, other_supplier, officer):

@@ -177,7 +177,9 @@ def test_the_award_release_is_valid_and_carries_bid_details_and_evaluation_indic
     release = Release.objects.filter(ocid=opened.project.ocid, body__tag=["award"]).get()
     body = release.body
     assert body["awards"][0]["suppliers"][0]["name"] == "Lumen Grid"
-    assert body["awards"][0]["evaluationIndicators"]["discountRate"] == 0.035
+    indicators = body["awards"][0]["evaluationIndicators"]
+    assert (indicators["discountRate"], indicators["riskPremium"]) == (0.035, 0.0)
+    assert indicators["riskPremiumDetails"].startswith("No risk premium is added to the discount rate")
     assert {d["value"]["amount"] for d in body["bids"]["details"]} == {14_500_000, 12_900_000}
     assert "XK-4471" not in repr(body)
     package = release_package_build(releases=[release], uri="https://example.org/p.json")

@@ -18,6 +18,7 @@ from civicpact.ledger.validation import release_package_errors
 from civicpact.tendering import evaluation, services, stages
 from civicpact.tendering.exceptions import DeadlinePassed, TenderingError
 from civicpact.tendering.models import Tender, TenderStatus
+from civicpact.transparency.records import record
 from tests.tendering.fixtures import bid_payload, choose_route, tender_fields, timeline
 from tests.tendering.test_evaluation_flow import SCORES, score_all
 
@@ -33,6 +34,14 @@ QUALITY_ONLY = [
     }
 ]
 APPLICATION = {"answers": {"quality.approach": "Ten cities lit.", "quality.delivery": "A team of 40."}}
+
+
+def compiled(ocid: str) -> dict[str, Any]:
+    """The process's compiled release, as the portal and the API serve it."""
+    found = record(ocid)
+    assert found is not None
+    result: dict[str, Any] = found["compiledRelease"]
+    return result
 
 
 def publish(officer, tender: Tender) -> Tender:
@@ -94,12 +103,16 @@ def test_a_restricted_procedure_shortlists_then_only_the_shortlist_bids_and_the_
     with pytest.raises(TenderingError, match="already has its next stage"):
         stages.stage_next(actor=officer, tender_id=prequalification.pk, **timeline())
     invited = publish(officer, invited)
+    tender = compiled(procurement_project.ocid)["tender"]
+    assert (tender["id"], tender["status"]) == (f"tender-{invited.pk}", "active")
+    assert "numberOfTenderers" not in tender  # not the pre-qualification's 2 applicants
     with pytest.raises(PermissionDenied, match="Brightway Services was not kept"):
         services.bid_submit(actor=second_supplier, tender_id=invited.pk, payload=bid_payload())
     with pytest.raises(PermissionDenied, match="was not kept"):
         services.clarification_ask(actor=second_supplier, tender_id=invited.pk, question="May we still bid?")
     services.bid_submit(actor=supplier, tender_id=invited.pk, payload=bid_payload(price="14500000"))
     open_and_score(invited, officer, committee, {"Lumen Grid": SCORES["Lumen Grid"]})
+    assert compiled(procurement_project.ocid)["tender"]["numberOfTenderers"] == 1
     award = evaluation.award_decide(actor=officer, tender_id=invited.pk, reasons="The only invited bid, sound.")
     assert award.bid.supplier.name == "Lumen Grid"
     assert stages.stage_chain(invited) == [prequalification, invited]

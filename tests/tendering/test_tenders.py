@@ -224,6 +224,26 @@ def test_answers_are_published_to_all_with_the_asker_anonymised(
     assert "asked_by" not in api[0]
 
 
+def test_each_answer_is_published_as_the_tenders_questions_and_answers_document(tender, supplier, officer):
+    first = services.clarification_ask(actor=supplier, tender_id=tender.pk, question="Are poles included?")
+    second = services.clarification_ask(actor=supplier, tender_id=tender.pk, question="Is night work allowed?")
+    services.clarification_answer(actor=officer, clarification_id=first.pk, answer="Yes, 300 of them.")
+    services.clarification_answer(actor=officer, clarification_id=second.pk, answer="From 22:00 only.")
+    releases = list(Release.objects.filter(ocid=tender.project.ocid, body__tag=["tenderUpdate"]).order_by("date"))
+    assert len(releases) == 2
+    documents = [r.body["tender"]["documents"] for r in releases]
+    assert [[d["id"] for d in docs] for docs in documents] == [[f"tender-{tender.pk}-clarifications"]] * 2
+    latest = documents[-1][0]
+    assert latest["documentType"] == "clarifications"
+    assert latest["description"] == (
+        "Q1: Are poles included? A1: Yes, 300 of them. Q2: Is night work allowed? A2: From 22:00 only."
+    )
+    assert "dateModified" in latest
+    assert "Lumen Grid" not in str(releases[-1].body)
+    assert all(r.body["tender"]["hasEnquiries"] for r in releases)
+    assert release_package_errors(release_package_build(releases=releases, uri="https://example.org/p.json")) == []
+
+
 def test_questions_close_at_the_clarification_deadline(tender, supplier):
     import time_machine
 
@@ -285,6 +305,8 @@ def test_a_cancelled_tender_publishes_its_reasons_and_its_bids_stay_sealed(clien
     assert response.json()["status"] == "cancelled"
     release = Release.objects.filter(ocid=tender.project.ocid, body__tag=["tenderCancellation"]).get()
     assert release.body["tender"]["status"] == "cancelled"
+    [details] = [d for d in release.body["tender"]["documents"] if d["documentType"] == "cancellationDetails"]
+    assert (details["id"], details["description"]) == (f"tender-{tender.pk}-cancellation", "Budget withdrawn.")
     assert release_package_errors(release_package_build(releases=[release], uri="https://example.org/p.json")) == []
     import time_machine
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+from django.conf import settings
 
 from civicpact.domain import ocds
 from civicpact.domain.pipeline import Stage
@@ -33,8 +36,22 @@ def appraisal_gate_check(project: Any) -> list[str]:
     return reasons
 
 
+def public_page(project: Any) -> str:
+    """Where the planning documents can be read: the project's page on the public portal, which shows them from
+    the published releases. The business case itself (its PDF and XLSX, the risk register's notes) stays internal:
+    the documents publish its conclusions, not its working."""
+    if not project.ocid:
+        return ""
+    return f"{settings.CIVICPACT_PUBLIC_URL.rstrip('/')}/open/projects/{project.ocid}/"
+
+
 def appraisal_documents(project: Any) -> list[ocds.DocumentRef]:
-    """The value-for-money analysis and the rationale for the PPP mode, published with planning releases."""
+    """The value-for-money analysis and the rationale for the PPP mode (model, route, screening), published with
+    planning releases, each linking to the project's public page."""
+    return [replace(d, url=public_page(project)) for d in _appraisal_documents(project)]
+
+
+def _appraisal_documents(project: Any) -> list[ocds.DocumentRef]:
     documents = []
     run = project.vfm_runs.filter(status="done").first()
     if run is not None and run.result:
@@ -55,17 +72,19 @@ def appraisal_documents(project: Any) -> list[ocds.DocumentRef]:
     documents.extend(_business_case_documents(project))
     choice = project.model_choices.first()
     screening = project.screenings.first()
+    route = project.route_choices.first()
     if choice is not None:
         screened = (
             f" Screening: {screening.get_outcome_display()} (score {screening.ppp_score}/100)." if screening else ""
         )
+        routed = f" Procurement route: {route.get_chosen_route_display()}: {route.reason}" if route else ""
         documents.append(
             ocds.DocumentRef(
                 f"model-choice-{choice.pk}",
                 "pppModeRationale",
                 "Rationale for the PPP modality",
                 choice.decided_at,
-                f"{choice.get_chosen_model_display()}: {choice.reason}{screened}",
+                f"{choice.get_chosen_model_display()}: {choice.reason}{screened}{routed}",
             )
         )
     return documents

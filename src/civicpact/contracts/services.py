@@ -400,7 +400,12 @@ def _contract_release(actor: User, contract: Contract, *, tag: str) -> None:
         risks=risk_allocation_list(project=contract.project),
     )
     sections = ocds.contract_sections(notice) | (planning_link(contract.award.tender) if contract.award else {})
-    release_append(actor=actor, ocid=ocid, tags=[tag], sections=sections)
+    tags = [tag]
+    if contract.award is not None and tag == "contract":
+        # the award the tendering published as pending is in force with its contract: same release, same date
+        sections["awards"] = [ocds.award_status(award_id=notice.award_id, status="active")]
+        tags.append("awardUpdate")
+    release_append(actor=actor, ocid=ocid, tags=tags, sections=sections)
 
 
 def contract_document_attach(

@@ -106,6 +106,30 @@ def party(
     return entry
 
 
+def with_earlier_roles(
+    parties: Sequence[Mapping[str, Any]], earlier: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """A release's parties with every role each already had in the process's earlier releases (`earlier`, newest
+    first). OCDS merges `parties` by id but replaces a party's `roles` array whole, so a release naming a party
+    with only its new roles would drop the old ones from the compiled release (the buyer's `funder`, a supplier's
+    `tenderer`). Every release written this way carries a party's roles so far, so the newest release naming a
+    party is enough: the scan stops once each party is found."""
+    wanted = {str(p["id"]) for p in parties}
+    known: dict[str, set[str]] = {}
+    for release in earlier:
+        for entry in release.get("parties", ()):
+            key = str(entry.get("id"))
+            if key in wanted and key not in known:
+                known[key] = set(entry.get("roles", ()))
+        if len(known) == len(wanted):
+            break
+    out = []
+    for entry in parties:
+        roles = set(entry.get("roles", ())) | known.get(str(entry["id"]), set())
+        out.append({**entry, "roles": sorted(roles)} if roles else dict(entry))
+    return out
+
+
 def release_package(
     releases: Sequence[Mapping[str, Any]],
     *,
@@ -155,6 +179,7 @@ class DocumentRef:
     description: str = ""
     url: str = ""
     media_type: str = ""  # the file's IANA media type (OCDS `format`)
+    date_modified: datetime | None = None  # a document revised under the same id (e.g. the questions and answers)
 
 
 @dataclass(frozen=True)
@@ -180,6 +205,8 @@ def document(d: DocumentRef) -> dict[str, Any]:
     if d.url:
         out["url"] = d.url
     out["datePublished"] = format_date(d.date_published)
+    if d.date_modified is not None:
+        out["dateModified"] = format_date(d.date_modified)
     if d.media_type:
         out["format"] = d.media_type
     return out
@@ -261,6 +288,13 @@ class TenderNotice:
     amendments: tuple[AmendmentNote, ...] = ()
     method_rationale: str = ""  # why this method: the route's reason, and a sole source's recorded justification
     documents: tuple[DocumentRef, ...] = ()
+    has_enquiries: bool = False  # questions were answered (published as a `clarifications` document)
+    later_stage: bool = False  # a stage after the first: it replaces the previous stage as the process's tender
+
+
+# Optional tender fields a later stage clears when it has none, so that the compiled release does not keep the
+# previous stage's value (ocdsmerge removes a field that a newer release sets to null).
+STAGE_CLEARED = ("numberOfTenderers", "eligibilityCriteria", "procurementMethodRationale")
 
 
 def tender_sections(notice: TenderNotice) -> dict[str, Any]:
@@ -280,7 +314,7 @@ def tender_sections(notice: TenderNotice) -> dict[str, Any]:
         "submissionMethod": ["electronicSubmission"],
         "tenderPeriod": {"startDate": format_date(notice.tender_start), "endDate": format_date(notice.tender_end)},
         "enquiryPeriod": {"startDate": format_date(notice.tender_start), "endDate": format_date(notice.enquiry_end)},
-        "hasEnquiries": False,
+        "hasEnquiries": notice.has_enquiries,
     }
     if notice.eligibility:
         tender["eligibilityCriteria"] = notice.eligibility
@@ -288,6 +322,9 @@ def tender_sections(notice: TenderNotice) -> dict[str, Any]:
         tender["procurementMethodRationale"] = notice.method_rationale
     if notice.tenderers is not None:
         tender["numberOfTenderers"] = notice.tenderers
+    if notice.later_stage:
+        for name in STAGE_CLEARED:
+            tender.setdefault(name, None)
     if notice.documents:
         tender["documents"] = [document(d) for d in notice.documents]
     if notice.amendments:
@@ -368,6 +405,89 @@ def risk_allocation(risks: Iterable[AllocatedRisk]) -> list[dict[str, Any]]:
         entry["notes"] = notes
         out.append(entry)
     return out
+
+
+@dataclass(frozen=True)
+class VfmFigures:
+    """The latest value-for-money simulation of a business case (means of present costs, real terms)."""
+
+    case_version: int
+    iterations: int
+    psc_base: float  # the public sector comparator without risk
+    psc_mean: float  # risk-adjusted
+    ppp_base: float
+    ppp_mean: float  # with the risks the city retains
+    vfm_mean: float
+    vfm_percent_of_psc: float
+    probability_ppp_cheaper: float
+
+
+@dataclass(frozen=True)
+class AppraisalFigures:
+    """What the business case says about the PPP option, for an award's `evaluationIndicators`."""
+
+    case_version: int
+    discount_rate: float  # real, decimal fraction
+    mid_year: bool
+    currency: str
+    npv: Decimal | None = None  # the cost-benefit analysis's net present value
+    npv_summary: str = ""
+    vfm: VfmFigures | None = None
+
+
+def evaluation_indicators(figures: AppraisalFigures) -> dict[str, Any]:
+    """The PPP profile's `awards.evaluationIndicators`: the discount rate, the risk premium and the net present
+    value, each with its details. CivicPact prices risks explicitly (the risk-adjusted comparator of the
+    value-for-money simulation) rather than as a premium on the discount rate, so the risk premium is 0 and its
+    details give the risk adjustment in money; the value-for-money figures go in the net present value's details
+    (the extension has no field of its own for them)."""
+    convention = "mid" if figures.mid_year else "end"
+    out: dict[str, Any] = {
+        "discountRate": figures.discount_rate,
+        "discountRateDetails": f"Real discount rate of the business case (version {figures.case_version}), "
+        f"{convention}-year convention.",
+        "riskPremium": 0.0,
+    }
+    vfm = figures.vfm
+    premium = "No risk premium is added to the discount rate: risks are priced explicitly."
+    if vfm is not None:
+        premium += (
+            f" In the value-for-money simulation (business case version {vfm.case_version}, {vfm.iterations:,} "
+            f"iterations) the risks add {vfm.psc_mean - vfm.psc_base:,.0f} {figures.currency} to the public sector "
+            f"comparator's present cost ({vfm.psc_base:,.0f} without risk, {vfm.psc_mean:,.0f} risk-adjusted) and "
+            f"the risks the city retains {vfm.ppp_mean - vfm.ppp_base:,.0f} to the PPP's ({vfm.ppp_mean:,.0f})."
+        )
+    out["riskPremiumDetails"] = premium
+    details = []
+    if figures.npv is not None:
+        out["netPresentValue"] = money(figures.npv, figures.currency)
+        details.append(figures.npv_summary or "Net present value of the cost-benefit analysis.")
+    if vfm is not None:
+        details.append(
+            f"Value for money: the PPP's present cost is {vfm.vfm_mean:,.0f} {figures.currency} below the "
+            f"risk-adjusted public sector comparator on average ({vfm.vfm_percent_of_psc:.1f}% of it), and lower "
+            f"in {vfm.probability_ppp_cheaper:.0%} of the simulated futures."
+        )
+    if details:
+        out["netPresentValueDetails"] = " ".join(details)
+    return out
+
+
+AWARD_UPDATE_STATUSES = frozenset({"active", "cancelled", "unsuccessful"})
+
+
+def award_status(*, award_id: str, status: str, description: str = "") -> dict[str, Any]:
+    """An awardUpdate's entry for an award published earlier: its id and new status from the closed awardStatus
+    codelist (published `pending` at the decision; `active` once its contract is in force; `cancelled` when set
+    aside, e.g. by an upheld complaint). The description, when given, replaces the award's (the reasons for the
+    award): give it only when the new status needs explaining. Nothing else changes, so a release may carry it
+    beside other sections."""
+    if status not in AWARD_UPDATE_STATUSES:
+        raise ValueError(f"{status!r} is not an award status an update publishes")
+    entry = {"id": award_id, "status": status}
+    if description:
+        entry["description"] = description
+    return entry
 
 
 def _day(day: date) -> str:

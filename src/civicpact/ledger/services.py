@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,6 +107,18 @@ def ocid_mint(*, actor: Any, obj: models.Model | str, local_id: str) -> Ocid:
         return record
 
 
+def _bodies_newest_first(ocid: str) -> Iterator[dict[str, Any]]:
+    """The ocid's release bodies from the newest, read a few at a time (callers usually stop at the first)."""
+    releases = Release.objects.filter(ocid=ocid).order_by("-date")
+    start, size = 0, 8
+    while True:
+        bodies = list(releases.values_list("body", flat=True)[start : start + size])
+        yield from bodies
+        if len(bodies) < size:
+            return
+        start, size = start + size, size * 4
+
+
 def release_append(
     *,
     actor: Any,
@@ -131,13 +144,16 @@ def release_append(
         if last is not None and when <= last.date:
             when = last.date + timedelta(milliseconds=1)
         release_id = f"{ocid}-{count + 1:05d}"
+        normalised = _json_normalised(sections or {})
+        if normalised.get("parties"):
+            normalised["parties"] = ocds.with_earlier_roles(normalised["parties"], _bodies_newest_first(ocid))
         body = ocds.build_release(
             ocid=ocid,
             release_id=release_id,
             date=when,
             tags=tags,
             initiation_type=initiation_type,
-            sections=_json_normalised(sections or {}),
+            sections=normalised,
         )
         release = Release(ocid=ocid, release_id=release_id, date=when, tags=list(tags), body=body)
         release.full_clean()

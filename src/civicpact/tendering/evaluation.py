@@ -480,24 +480,40 @@ def _award_release(actor: User, tender: Tender, award: Award, ranking: Ranking, 
 
 
 def _evaluation_indicators(tender: Tender) -> dict[str, Any]:
-    """The business case's discount rate and net present value, as the PPP profile's evaluation indicators."""
+    """The business case's discount rate, risk adjustment, net present value and value for money (its latest
+    finished simulation), as the PPP profile's evaluation indicators."""
     from civicpact.appraisal.models import BusinessCase
     from civicpact.appraisal.selectors import business_case_analysis
 
     case = BusinessCase.objects.filter(project=tender.project).first()
     if case is None:
         return {}
-    rate = float(case.inputs["discount_rate"])
-    indicators: dict[str, Any] = {
-        "discountRate": rate,
-        "discountRateDetails": f"Real discount rate of the business case (version {case.version}), "
-        f"{'mid' if case.inputs.get('mid_year') else 'end'}-year convention.",
-    }
     cba = business_case_analysis(inputs=case.inputs).cba
-    if cba is not None:
-        indicators["netPresentValue"] = ocds.money(Decimal(str(round(cba.npv, 2))), settings.CIVICPACT_CURRENCY)
-        indicators["netPresentValueDetails"] = cba.summary()
-    return indicators
+    run = tender.project.vfm_runs.filter(status="done", result__isnull=False).first()
+    vfm = None
+    if run is not None:
+        r: dict[str, Any] = run.result or {}
+        vfm = ocds.VfmFigures(
+            case_version=run.case_version,
+            iterations=run.iterations,
+            psc_base=float(r["psc_base"]),
+            psc_mean=float(r["psc"]["mean"]),
+            ppp_base=float(r["ppp_base"]),
+            ppp_mean=float(r["ppp"]["mean"]),
+            vfm_mean=float(r["vfm"]["mean"]),
+            vfm_percent_of_psc=float(r["vfm_percent_of_psc"]),
+            probability_ppp_cheaper=float(r["probability_ppp_cheaper"]),
+        )
+    figures = ocds.AppraisalFigures(
+        case_version=case.version,
+        discount_rate=float(case.inputs["discount_rate"]),
+        mid_year=bool(case.inputs.get("mid_year")),
+        currency=settings.CIVICPACT_CURRENCY,
+        npv=Decimal(str(round(cba.npv, 2))) if cba is not None else None,
+        npv_summary=cba.summary() if cba is not None else "",
+        vfm=vfm,
+    )
+    return ocds.evaluation_indicators(figures)
 
 
 def _notify(tender: Tender, award: Award, ranking: Ranking) -> None:
@@ -622,16 +638,18 @@ def complaint_decide(*, actor: User, complaint_id: int, upheld: bool, decision: 
                 tags=["awardUpdate"],
                 sections={
                     "awards": [
-                        {
-                            "id": f"award-{award.pk}",
-                            "status": "cancelled",
-                            "description": f"Set aside by an upheld complaint: {complaint.decision}",
-                        }
+                        ocds.award_status(
+                            award_id=f"award-{award.pk}",
+                            status="cancelled",
+                            description=f"Set aside by an upheld complaint: {complaint.decision}",
+                        )
                     ]
                 },
             )
             tender.status, tender.version = TenderStatus.OPENED, tender.version + 1
             tender.save(update_fields=["status", "version"])
+            # the evaluation re-opens: the tender is active again (its award release said complete)
+            _tender_release(actor, tender, status="active", tag="tenderUpdate", tenderers=len(current_bids(tender)))
         audit_append(
             actor=actor,
             action="complaint.decide",

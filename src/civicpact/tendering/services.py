@@ -256,8 +256,40 @@ def planning_link(tender: Tender) -> dict[str, Any]:
     }
 
 
-def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tenderers: int | None = None) -> None:
+def clarifications_document(tender: Tender) -> ocds.DocumentRef | None:
+    """Every answered question of the tender (stage) as one `clarifications` document, revised under the same id
+    as answers are added; the askers are not named. None until a question is answered."""
+    answered = [c for c in tender.clarifications.order_by("answered_at", "pk") if c.answer]
+    times = [c.answered_at for c in answered if c.answered_at is not None]
+    if not answered or not times:
+        return None
+    text = " ".join(f"Q{n}: {c.question} A{n}: {c.answer}" for n, c in enumerate(answered, start=1))
+    first, last = times[0], times[-1]
+    return ocds.DocumentRef(
+        document_id=f"tender-{tender.pk}-clarifications",
+        document_type="clarifications",
+        title="Questions and answers",
+        date_published=first,
+        description=text,
+        url=f"{settings.CIVICPACT_PUBLIC_URL.rstrip('/')}/tenders/{tender.pk}/",
+        date_modified=last if last != first else None,
+    )
+
+
+def _tender_release(
+    actor: User,
+    tender: Tender,
+    *,
+    status: str,
+    tag: str,
+    tenderers: int | None = None,
+    extra_documents: tuple[ocds.DocumentRef, ...] = (),
+) -> None:
     project = tender.project
+    clarifications = clarifications_document(tender)
+    if tenderers is None:  # after the opening, every release of the stage repeats its number of tenderers
+        opening = Opening.objects.filter(tender=tender).first()
+        tenderers = len(opening.bids) if opening is not None else None
     ocid = process_ocid(actor, tender)
     route = project.route_choices.first()
     method, details = route_to_ocds(Route(route.chosen_route)) if route else ("open", tender.procedure_label)
@@ -289,10 +321,21 @@ def _tender_release(actor: User, tender: Tender, *, status: str, tag: str, tende
                 media_type=d.content_type,
             )
             for d in tender.documents.all()
-        ),
+        )
+        + ((clarifications,) if clarifications else ())
+        + extra_documents,
+        has_enquiries=clarifications is not None,
+        later_stage=tender.previous_stage_id is not None,
     )
     sections = ocds.tender_sections(notice) | planning_link(tender)
     release_append(actor=actor, ocid=ocid, tags=[tag], sections=sections)
+
+
+def ocds_tender_status(tender: Tender) -> str:
+    """The OCDS tenderStatus of a published tender (stage): active until it is awarded or its stage closed."""
+    if tender.status == TenderStatus.CANCELLED:
+        return "cancelled"
+    return "complete" if tender.status in (TenderStatus.AWARDED, TenderStatus.COMPLETED) else "active"
 
 
 def tender_publish(*, actor: User, tender_id: int, expected_version: int) -> Tender:
@@ -610,6 +653,9 @@ def clarification_answer(*, actor: User, clarification_id: int, answer: str) -> 
         item.answer, item.answered_by, item.answered_at = answer.strip(), actor, timezone.now()
         item.full_clean()
         item.save()
+        tender = Tender.objects.select_related("project__lead_department").get(pk=item.tender_id)
+        if tender.status != TenderStatus.CANCELLED:  # the answer is published with the tender's questions
+            _tender_release(actor, tender, status=ocds_tender_status(tender), tag="tenderUpdate")
         audit_append(
             actor=actor,
             action="clarification.answer",
@@ -633,7 +679,14 @@ def tender_cancel(*, actor: User, tender_id: int, reasons: str) -> Tender:
         tender.status, tender.version = TenderStatus.CANCELLED, tender.version + 1
         tender.save(update_fields=["status", "version"])
         if was_public:
-            _tender_release(actor, tender, status="cancelled", tag="tenderCancellation")
+            details = ocds.DocumentRef(
+                document_id=f"tender-{tender.pk}-cancellation",
+                document_type="cancellationDetails",
+                title="Reasons for the cancellation",
+                date_published=timezone.now(),
+                description=reasons.strip(),
+            )
+            _tender_release(actor, tender, status="cancelled", tag="tenderCancellation", extra_documents=(details,))
         audit_append(
             actor=actor, action="tender.cancel", obj=tender, payload={"reasons": reasons.strip()}, public=was_public
         )
