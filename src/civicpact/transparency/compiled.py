@@ -40,12 +40,13 @@ LOCK_KEY = 7_300_417  # the advisory lock of the cache's writers (PostgreSQL)
 def _stale() -> QuerySet[Release, dict[str, Any]]:
     """The ocids with a release newer than the cache's high-water mark, with their newest release's storage id."""
     high = CompiledRecord.objects.order_by("-last_release_pk").values("last_release_pk")[:1]
-    return (
+    stale: QuerySet[Release, dict[str, Any]] = (
         Release.objects.order_by()
         .filter(pk__gt=Coalesce(Subquery(high), Value(0)))
         .values("ocid")
         .annotate(last=Max("pk"))
     )
+    return stale
 
 
 def _lock() -> None:

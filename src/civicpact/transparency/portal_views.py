@@ -45,7 +45,7 @@ def _browse(
     rows: QuerySet[Any, Any],
     choices: list[tuple[str, str]],
     labels: dict[str, str],
-    shape: Callable[[Sequence[Any]], Sequence[Any]] = list,
+    shape: Callable[[Any], Sequence[Any]] = list,
 ) -> HttpResponse:
     """One list page: words searched, one status filter, 20 to a page, all in SQL over the compiled-record cache
     (a constant number of queries whatever the number of processes)."""
@@ -227,7 +227,7 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
         "updated": process.updated,
         "record_url": record_url(ocid),
         "releases_url": releases_url(ocid),
-        "status_labels": portal.STATUS_LABELS,
+        "status_labels": STATUS_LABELS,
     }
     return render(request, "transparency/contract_detail.html", context)
 
