@@ -139,3 +139,14 @@ def test_the_list_lines_follow_the_compiled_record(city):
         contracts = record.compiled.get("contracts", [])
         lines = RecordItem.objects.filter(ocid=record.ocid, kind=ItemKind.CONTRACT).order_by("position")
         assert [line.item_id for line in lines] == [c["id"] for c in contracts]
+
+
+def test_reading_one_record_first_leaves_no_other_new_release_behind(city):
+    compiled.records_refresh()
+    first, second = Release.objects.order_by("ocid").values_list("ocid", flat=True).distinct()[:2]
+    _publish_tender(first, "Ferry one")
+    _publish_tender(second, "Ferry two")
+    assert compiled.record_get(ocid=second)["compiledRelease"]["tender"]["title"] == "Ferry two"
+    compiled.records_refresh()
+    assert CompiledRecord.objects.get(ocid=first).compiled["tender"]["title"] == "Ferry one"
+    assert RecordItem.objects.filter(ocid=first, kind=ItemKind.TENDER, title="Ferry one").exists()

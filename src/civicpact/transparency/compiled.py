@@ -8,9 +8,9 @@ largest `last_release_pk` it holds; one indexed query (`_stale`) lists the ocids
 when the cache is fresh — and only those are recompiled, under a lock (PostgreSQL: a transaction-level advisory lock;
 SQLite: its IMMEDIATE transactions already take turns). The ledger never imports this module (import-linter).
 
-A detail read (`process_get`, `record_get`) compares the newest release of its own ocid with the cached one and
-recompiles that ocid alone when they differ. Deleting every row rebuilds the whole cache on the next read (or run
-`records_rebuild`).
+A detail read (`process_get`, `record_get`) compares the newest release of its own ocid with the cached one and,
+when they differ, refreshes the stale records (in normal use: that ocid's alone). Deleting every row rebuilds the
+whole cache on the next read (or run `records_rebuild`).
 """
 
 from __future__ import annotations
@@ -178,14 +178,23 @@ def _items(process: portal.Process, *, updated: datetime) -> list[RecordItem]:
 
 def _fresh(ocid: str) -> tuple[tuple[Json, ...], Json] | None:
     """One process's releases and its compiled release, recompiled only when a newer release than the cached one
-    exists (two queries when fresh); None when nothing was published under the ocid."""
-    entries = list(Release.objects.filter(ocid=ocid).order_by("date").values_list("pk", "release_id", "date", "body"))
-    if not entries:
-        return None
-    bodies = tuple(body for *_, body in entries)
-    cached = CompiledRecord.objects.filter(ocid=ocid).values_list("last_release_pk", "compiled").first()
-    if cached is not None and cached[0] == entries[-1][0]:
-        return bodies, cached[1]
+    exists (two queries when fresh); None when nothing was published under the ocid.
+
+    A stale record is refreshed with every other stale one (`records_refresh`), never alone: storing one ocid's newer
+    release alone would raise the high-water mark above releases of other ocids not yet compiled. Only a record
+    missing from an otherwise fresh cache (deleted by hand) is compiled alone."""
+    for attempt in range(2):
+        entries = list(
+            Release.objects.filter(ocid=ocid).order_by("date").values_list("pk", "release_id", "date", "body")
+        )
+        if not entries:
+            return None
+        bodies = tuple(body for *_, body in entries)
+        cached = CompiledRecord.objects.filter(ocid=ocid).values_list("last_release_pk", "compiled").first()
+        if cached is not None and cached[0] == entries[-1][0]:
+            return bodies, cached[1]
+        if attempt == 0:
+            records_refresh()
     with transaction.atomic():
         _lock()
         (record,) = _store([(ocid, entries)])

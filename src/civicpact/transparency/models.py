@@ -96,7 +96,7 @@ class CompiledRecord(models.Model):
     """The cache of one contracting process's compiled release, with the summary the portal's lists read.
 
     Derived data, not a log: rebuilt from the ledger's releases whenever they are newer than `last_release_pk`
-    (`transparency/records.py: records_refresh`), and safe to delete (everything is rebuilt on the next read)."""
+    (`transparency/compiled.py: records_refresh`), and safe to delete (everything is rebuilt on the next read)."""
 
     ocid = models.CharField(max_length=100, unique=True, help_text="The contracting process.")
     compiled = models.JSONField(help_text="The compiled release (ocdsmerge over the patched PPP schema).")
