@@ -146,7 +146,9 @@ def test_reading_one_record_first_leaves_no_other_new_release_behind(city):
     first, second = Release.objects.order_by("ocid").values_list("ocid", flat=True).distinct()[:2]
     _publish_tender(first, "Ferry one")
     _publish_tender(second, "Ferry two")
-    assert compiled.record_get(ocid=second)["compiledRelease"]["tender"]["title"] == "Ferry two"
+    record = compiled.record_get(ocid=second)
+    assert record is not None
+    assert record["compiledRelease"]["tender"]["title"] == "Ferry two"
     compiled.records_refresh()
     assert CompiledRecord.objects.get(ocid=first).compiled["tender"]["title"] == "Ferry one"
     assert RecordItem.objects.filter(ocid=first, kind=ItemKind.TENDER, title="Ferry one").exists()
