@@ -141,24 +141,3 @@ def test_each_tender_of_a_process_keeps_its_latest_state() -> None:
     ]
     assert process.stage == "Tender"
     assert process.title == "ocds-x-1"  # nothing else was published to name it
-
-
-def test_observations_without_dimensions_are_told_apart_by_their_id() -> None:
-    period = {"startDate": "2026-09-01T00:00:00.000Z"}
-    contract = {
-        "implementation": {
-            "metrics": [
-                {
-                    "id": "availability",
-                    "observations": [
-                        {"id": "availability-2026-09", "period": period, "measure": 98.5},
-                        {"id": "availability-2026-09-target", "period": period, "measure": 99},
-                    ],
-                }
-            ]
-        }
-    }
-    (september,) = portal.performance_months(contract)
-    assert september.availability == Decimal("98.5")
-    assert september.target == Decimal("99")
-    assert september.met is False

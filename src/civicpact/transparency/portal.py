@@ -366,22 +366,13 @@ def _contract_words(contract: Mapping[str, Any], tags: Sequence[str]) -> list[st
         out.append(f"Payment of {money(t.get('value'))} to {(t.get('payee') or {}).get('name', 'the partner')}.")
     for metric in implementation.get("metrics", ()):
         for o in metric.get("observations", ()):
-            if observation_kind(o) == "actual" and metric.get("id") == "availability":
+            if (o.get("dimensions") or {}).get("observationType") == "actual" and metric.get("id") == "availability":
                 out.append(f"Availability {o.get('measure')}% in {str((o.get('period') or {}).get('startDate'))[:7]}.")
     failures = implementation.get("performanceFailures", ())
     if failures:
         out.append(f"{_count(sum(int(f.get('events', 0)) for f in failures), 'performance failure')} reported.")
     out.extend(f"Milestone met: {m.get('title')}." for m in implementation.get("milestones", ()) if m.get("title"))
     return out
-
-
-def observation_kind(observation: Mapping[str, Any]) -> str:
-    """ "actual" or "target": releases now say it by the id (`availability-<month>-target`, docs/ocds.md); older ones
-    said it in `dimensions.observationType`."""
-    kind = (observation.get("dimensions") or {}).get("observationType")
-    if kind:
-        return str(kind)
-    return "target" if str(observation.get("id", "")).endswith("-target") else "actual"
 
 
 def release_words(body: Mapping[str, Any]) -> list[str]:
@@ -584,7 +575,7 @@ def performance_months(contract: Mapping[str, Any]) -> list[Month]:
             key = str((o.get("period") or {}).get("startDate", ""))[:7]
             if not key or o.get("measure") is None:
                 continue
-            kind = observation_kind(o)
+            kind = (o.get("dimensions") or {}).get("observationType")
             if metric.get("id") == "availability":
                 if kind == "actual":
                     month(key).availability = Decimal(str(o["measure"]))
