@@ -108,7 +108,8 @@ def test_an_unknown_release_is_404(city, citizen):
 
 
 def test_the_record_list_compiles_each_contracting_process(city, citizen, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    citizen.get(f"{API}/records")  # the first read compiles what was published
+    with django_assert_num_queries(3):  # the cache's freshness, the page's compiled records, their releases
         package = citizen.get(f"{API}/records").json()
     ocids = sorted(set(Release.objects.values_list("ocid", flat=True)))
     assert [r["ocid"] for r in package["records"]] == ocids
@@ -135,7 +136,8 @@ def test_records_since_keep_processes_with_a_recent_release(city, citizen):
 
 def test_one_record_with_its_versioned_release(city, citizen, django_assert_num_queries):
     ocid = Release.objects.values_list("ocid", flat=True).first()
-    with django_assert_num_queries(1):
+    citizen.get(f"{API}/records/{ocid}")
+    with django_assert_num_queries(2):  # its releases, its cached compiled release
         package = citizen.get(f"{API}/records/{ocid}", {"versioned": "true"}).json()
     (record,) = package["records"]
     assert record["ocid"] == ocid

@@ -16,7 +16,7 @@ from civicpact.demo.performance import CONTRACT_TITLE, seed_streetlight_contract
 from civicpact.ledger.models import Release
 from civicpact.pipeline import services as pipeline
 from civicpact.tendering import services as tendering
-from civicpact.transparency import portal
+from civicpact.transparency import compiled, portal
 from civicpact.transparency.portal_views import PAGE_SIZE
 from tests.tendering.fixtures import SECRET_ANSWER, SECRET_PRICE, tender_fields
 
@@ -41,7 +41,7 @@ def _contract_url(contract: Contract) -> str:
 
 
 def _every_page() -> list[str]:
-    processes = portal.process_list()
+    processes = compiled.process_list()
     pages = ["/open/", "/open/search/?q=lighting", *LIST_PAGES]
     pages += [f"/open/projects/{p.ocid}/" for p in processes]
     pages += [f"/open/contracts/{p.ocid}/{c['id']}/" for p in processes for c in p.contracts]
@@ -72,12 +72,12 @@ def test_every_list_is_open_to_anyone_and_says_when_its_data_was_updated(
 
 def test_the_project_list_shows_every_published_process(city: Any, citizen: Client) -> None:
     html = citizen.get("/open/projects/").content.decode()
-    for process in portal.process_list()[:PAGE_SIZE]:
+    for process in compiled.process_list()[:PAGE_SIZE]:
         assert f"/open/projects/{process.ocid}/" in html
 
 
 def test_a_search_finds_by_words_and_a_filter_narrows_by_status(city: Any, citizen: Client) -> None:
-    tenders = portal.tender_rows(portal.process_list())
+    tenders = portal.tender_rows(compiled.process_list())
     assert tenders, "the demo city publishes tenders"
     word = str(tenders[0].item["title"]).split()[-1]
     html = citizen.get("/open/tenders/", {"q": word}).content.decode()
@@ -102,11 +102,23 @@ def test_an_unpublished_ocid_is_not_found(city: Any, citizen: Client) -> None:
     assert citizen.get("/open/suppliers/org-999999/").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/open/", "/open/search/?q=lighting", *LIST_PAGES])
-def test_a_list_page_reads_the_releases_in_one_query_however_many_there_are(
-    city: Any, citizen: Client, path: str, django_assert_num_queries: Any
+QUERIES = {
+    "/open/": 7,  # freshness, counts by kind, suppliers, projects, 5 recent, 5 contracts, last update
+    "/open/search/?q=lighting": 13,  # freshness, a count and 10 rows per kind, the suppliers' values, last update
+    "/open/projects/": 5,  # freshness, stages, count, page, last update
+    "/open/tenders/": 5,
+    "/open/awards/": 5,
+    "/open/contracts/": 5,
+    "/open/suppliers/": 5,  # freshness, count, page, the page's values won, last update
+}
+
+
+@pytest.mark.parametrize(("path", "queries"), QUERIES.items())
+def test_a_list_page_costs_a_fixed_number_of_queries_however_many_processes(
+    city: Any, citizen: Client, path: str, queries: int, django_assert_max_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(1):
+    citizen.get(path)  # the first read after publication compiles what is new
+    with django_assert_max_num_queries(queries):  # fewer when a list is empty (no page to read)
         assert citizen.get(path).status_code == 200
 
 
@@ -125,7 +137,7 @@ def test_the_contract_page_tells_the_whole_story_of_the_street_lighting(lighting
     assert "The city (public authority)" in html
     assert '<svg font-family="sans-serif"' in html
     assert "Availability against target by month" in html
-    process = portal.process_get(ocid=url.split("/")[3])
+    process = compiled.process_get(ocid=url.split("/")[3])
     assert process is not None
     months = portal.performance_months(process.contract(lighting.ocds_id) or {})
     assert len(months) == 2  # the two issued statements; the third month's statement is a draft
@@ -144,9 +156,10 @@ def test_the_contract_page_reads_a_bounded_number_of_queries(
     lighting: Contract, citizen: Client, django_assert_max_num_queries: Any
 ) -> None:
     url = _contract_url(lighting)
-    with django_assert_max_num_queries(2):  # its releases, and the terms of the version in force
+    citizen.get(url)  # the first read after publication compiles the record
+    with django_assert_max_num_queries(3):  # its releases, its cached compiled release, the terms in force
         assert citizen.get(url).status_code == 200
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):
         assert citizen.get(f"/open/projects/{url.split('/')[3]}/").status_code == 200
 
 
@@ -157,7 +170,7 @@ def test_the_project_and_supplier_pages_link_the_contract(lighting: Contract, ci
     assert url in project
     supplier = citizen.get("/open/suppliers/").content.decode()
     assert "Lumen Grid" in supplier
-    party = next(s for s in portal.suppliers(portal.process_list()) if s.name == "Lumen Grid")
+    party = next(s for s in portal.suppliers(compiled.process_list()) if s.name == "Lumen Grid")
     page = citizen.get(f"/open/suppliers/{party.party_id}/").content.decode()
     assert url in page
     assert "99.935%" in page or "Availability by month" in page

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
 from civicpact.accounts.auth import PUBLIC
-from civicpact.transparency import bulk, packages, selectors
+from civicpact.transparency import bulk, compiled, packages, selectors
 
 router = Router(tags=["ocds"])
 
@@ -121,10 +121,9 @@ def record_list(request: HttpRequest, filters: Query[PageFilters]) -> JsonRespon
     summary="The record of one contracting process (versionedRelease with ?versioned=true), in a package",
 )
 def record_detail(request: HttpRequest, ocid: str, options: Query[RecordOptions]) -> JsonResponse:
-    bodies = selectors.releases_of(ocid=ocid)
-    if not bodies:
+    record = compiled.record_get(ocid=ocid, versioned=options.versioned)
+    if record is None:
         raise Http404(f"Nothing is published under the ocid {ocid!r}.")
-    record = selectors.record_from(ocid, bodies, versioned=options.versioned)
     return _json(packages.record_package([record], uri=request.build_absolute_uri()))
 
 

@@ -65,7 +65,7 @@ def release_package(
 def record_package(
     records: Sequence[Mapping[str, Any]], *, uri: str, published_date: datetime | None = None
 ) -> dict[str, Any]:
-    """A record package; `records` as `transparency.records.record` makes them (releases embedded)."""
+    """A record package; `records` as `transparency.compiled.record_get` makes them (releases embedded)."""
     date = published_date or latest_date(r for record in records for r in record["releases"])
     return metadata(uri=uri, published_date=date) | {"records": [dict(r) for r in records]}
 

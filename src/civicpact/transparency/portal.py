@@ -1,20 +1,19 @@
 """Reads for the public portal (/open/): only what is published.
 
 Everything shown comes from the OCDS releases in the ledger (`ledger.Release`), compiled per contracting process with
-ocdsmerge (`records.compile_release`), so a draft, a sealed bid, an evaluator's note, an internal risk note or a
-dispute can never appear: they are never released. The one exception is the partnership model and the payment
-mechanisms of a contract, which the PPP profile has no field for: they are read from the contract's version *in
-force* (signed by every party), never from a draft version.
+ocdsmerge (`records.compile_release`) and cached (`compiled.py`), so a draft, a sealed bid, an evaluator's note, an
+internal risk note or a dispute can never appear: they are never released. The one exception is the partnership
+model and the payment mechanisms of a contract, which the PPP profile has no field for: they are read from the
+contract's version *in force* (signed by every party), never from a draft version.
 
-A list page reads every release in one query and compiles each process's record in memory: the demo city's and a
-city's few hundred processes compile in milliseconds; a national publisher would keep a summary table filled at
-publication instead (docs/portal.md).
+This module words one process (`Process`, its rows, timeline, terms, payments and months); `compiled.py` stores
+those words per process when a record is compiled, and the lists read them with SQL (docs/portal.md).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -26,8 +25,7 @@ from django.db.models import F
 from civicpact.contracts.models import MECHANISM_LABELS, ContractVersion
 from civicpact.domain.contracts import ContractStatus
 from civicpact.domain.structuring import MODEL_LABELS, PartnershipModel
-from civicpact.ledger.models import Release
-from civicpact.transparency import records
+from civicpact.transparency.models import STATUS_LABELS
 from civicpact.web import charts
 
 Json = dict[str, Any]
@@ -49,17 +47,6 @@ TAG_LABELS = {
     "implementation": "Implementation",
     "implementationUpdate": "Implementation update",
     "contractTermination": "Contract terminated",
-}
-STATUS_LABELS = {
-    "planning": "Planning",
-    "planned": "Planned",
-    "active": "Active",
-    "cancelled": "Cancelled",
-    "unsuccessful": "Unsuccessful",
-    "complete": "Complete",
-    "withdrawn": "Withdrawn",
-    "pending": "Pending",
-    "terminated": "Terminated",
 }
 ALLOCATION_LABELS = {
     "publicAuthority": "The city (public authority)",
@@ -245,34 +232,6 @@ class Process:
             *(c.get("title") for c in self.contracts),
             *(p.get("name") for p in self.parties.values()),
         )
-
-
-def _group(rows: Iterable[tuple[str, Json]]) -> list[Process]:
-    processes: list[Process] = []
-    ocid: str | None = None
-    bodies: list[Json] = []
-    for row_ocid, body in rows:
-        if row_ocid != ocid and bodies:
-            processes.append(Process(ocid or "", tuple(bodies), records.compile_release(bodies)))
-            bodies = []
-        ocid = row_ocid
-        bodies.append(body)
-    if bodies:
-        processes.append(Process(ocid or "", tuple(bodies), records.compile_release(bodies)))
-    return processes
-
-
-def process_list() -> list[Process]:
-    """Every published contracting process, the most recently updated first (one query)."""
-    rows = Release.objects.order_by("ocid", "date").values_list("ocid", "body")
-    processes = _group(rows)
-    return sorted(processes, key=lambda p: (p.compiled.get("date", ""), p.ocid), reverse=True)
-
-
-def process_get(*, ocid: str) -> Process | None:
-    """One published contracting process (one query), None when nothing was published under the ocid."""
-    processes = _group(Release.objects.filter(ocid=ocid).order_by("date").values_list("ocid", "body"))
-    return processes[0] if processes else None
 
 
 def last_updated(processes: Sequence[Process]) -> datetime | None:

@@ -1,18 +1,21 @@
 """The public portal's pages (no login): search and browse what was published, and the story of each contract.
 
-Views only parse the query, call `portal` (the read side, which reads published releases only) and render.
+Views only parse the query, call `compiled` (the compiled-record cache: the lists in SQL, a process's record) or
+`portal` (the words of one process, from published releases only) and render.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from civicpact.transparency import portal
+from civicpact.transparency import compiled, portal
+from civicpact.transparency.models import STATUS_LABELS, CompiledRecord, ItemKind, RecordItem
 
 PAGE_SIZE = 20
 BULK_URL = "/api/v1/ocds/bulk/releases.json"
@@ -30,7 +33,7 @@ def _query(request: HttpRequest) -> tuple[str, str]:
     return request.GET.get("q", "").strip()[:200], request.GET.get("status", "").strip()[:40]
 
 
-def _status_choices(values: Sequence[str], labels: dict[str, str]) -> list[tuple[str, str]]:
+def _status_choices(values: Iterable[str], labels: dict[str, str]) -> list[tuple[str, str]]:
     return [(v, labels.get(v, v.capitalize())) for v in sorted({v for v in values if v})]
 
 
@@ -39,27 +42,25 @@ def _browse(
     *,
     kind: str,
     title: str,
-    rows: Sequence[Any],
-    haystack: Callable[[Any], str],
-    status: Callable[[Any], str],
+    rows: QuerySet[Any, Any],
+    choices: list[tuple[str, str]],
     labels: dict[str, str],
-    processes: Sequence[portal.Process],
+    shape: Callable[[Any], Sequence[Any]] = list,
 ) -> HttpResponse:
-    """One list page: words searched, one status filter, 20 to a page."""
+    """One list page: words searched, one status filter, 20 to a page, all in SQL over the compiled-record cache
+    (a constant number of queries whatever the number of processes)."""
     q, chosen = _query(request)
-    choices = _status_choices([status(r) for r in rows], labels)
-    found = [r for r in rows if (not q or portal.matches(haystack(r), q)) and (not chosen or status(r) == chosen)]
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "kind": kind,
         "title": title,
         "page": page,
-        "rows": page.object_list,
+        "rows": shape(page.object_list),
         "q": q,
         "status": chosen,
         "choices": choices,
-        "total": len(found),
-        "updated": portal.last_updated(processes),
+        "total": page.paginator.count,
+        "updated": compiled.last_updated(),
         "data_url": BULK_URL,
         "status_labels": labels,
     }
@@ -67,120 +68,114 @@ def _browse(
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    processes = portal.process_list()
-    contracts = portal.contract_rows(processes)
+    compiled.records_refresh()
+    by_kind = dict(
+        RecordItem.objects.exclude(kind=ItemKind.SUPPLIER).values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+    suppliers = RecordItem.objects.filter(kind=ItemKind.SUPPLIER).values("item_id").distinct().count()
     counts = [
-        ("Projects", len(processes), "transparency:project-list"),
-        ("Tenders", len(portal.tender_rows(processes)), "transparency:tender-list"),
-        ("Awards", len(portal.award_rows(processes)), "transparency:award-list"),
-        ("Contracts", len(contracts), "transparency:contract-list"),
-        ("Suppliers", len(portal.suppliers(processes)), "transparency:supplier-list"),
+        ("Projects", CompiledRecord.objects.count(), "transparency:project-list"),
+        ("Tenders", by_kind.get(ItemKind.TENDER, 0), "transparency:tender-list"),
+        ("Awards", by_kind.get(ItemKind.AWARD, 0), "transparency:award-list"),
+        ("Contracts", by_kind.get(ItemKind.CONTRACT, 0), "transparency:contract-list"),
+        ("Suppliers", suppliers, "transparency:supplier-list"),
     ]
     context = {
         "counts": counts,
-        "recent": processes[:5],
-        "contracts": contracts[:5],
-        "updated": portal.last_updated(processes),
+        "recent": compiled.project_rows()[:5],
+        "contracts": compiled.item_rows(ItemKind.CONTRACT)[:5],
+        "updated": compiled.last_updated(),
         "data_url": BULK_URL,
     }
     return render(request, "transparency/home.html", context)
 
 
+SHOWN = 10  # results of each kind on the search page
+
+
 def search(request: HttpRequest) -> HttpResponse:
     """Everything whose words match, by kind, a few of each with a link to the full list."""
     q, _ = _query(request)
-    processes = portal.process_list()
-    groups: list[tuple[str, str, list[Any]]] = []
+    groups: list[tuple[str, str, Sequence[Any], int]] = []
     if q:
-        groups = [
-            ("Projects", "project", [p for p in processes if portal.matches(p.haystack, q)]),
-            ("Tenders", "tender", [r for r in portal.tender_rows(processes) if portal.matches(r.haystack, q)]),
-            ("Awards", "award", [r for r in portal.award_rows(processes) if portal.matches(r.haystack, q)]),
-            ("Contracts", "contract", [r for r in portal.contract_rows(processes) if portal.matches(r.haystack, q)]),
-            ("Suppliers", "supplier", [s for s in portal.suppliers(processes) if portal.matches(s.haystack, q)]),
-        ]
+        compiled.records_refresh()
+        projects = compiled.project_rows(q=q)
+        groups = [("Projects", "project", list(projects[:SHOWN]), projects.count())]
+        for label, kind in (
+            ("Tenders", ItemKind.TENDER),
+            ("Awards", ItemKind.AWARD),
+            ("Contracts", ItemKind.CONTRACT),
+        ):
+            rows = compiled.item_rows(kind, q=q)
+            groups.append((label, kind.value, list(rows[:SHOWN]), rows.count()))
+        suppliers = compiled.supplier_rows(q=q)
+        groups.append(("Suppliers", "supplier", compiled.supplier_page(suppliers[:SHOWN]), suppliers.count()))
     context = {
         "q": q,
         "groups": groups,
-        "found": sum(len(g[2]) for g in groups),
-        "updated": portal.last_updated(processes),
+        "shown": SHOWN,
+        "found": sum(g[3] for g in groups),
+        "updated": compiled.last_updated(),
         "data_url": BULK_URL,
     }
     return render(request, "transparency/search.html", context)
 
 
 def project_list(request: HttpRequest) -> HttpResponse:
-    processes = portal.process_list()
+    compiled.records_refresh()
+    q, stage = _query(request)
     return _browse(
         request,
         kind="project",
         title="Projects",
-        rows=processes,
-        haystack=lambda p: p.haystack,
-        status=lambda p: p.stage,
+        rows=compiled.project_rows(q=q, stage=stage),
+        choices=_status_choices(compiled.project_stages(), {}),
         labels={},
-        processes=processes,
+    )
+
+
+def _item_list(request: HttpRequest, kind: ItemKind, title: str) -> HttpResponse:
+    compiled.records_refresh()
+    q, status = _query(request)
+    return _browse(
+        request,
+        kind=kind.value,
+        title=title,
+        rows=compiled.item_rows(kind, q=q, status=status),
+        choices=_status_choices(compiled.item_statuses(kind), STATUS_LABELS),
+        labels=STATUS_LABELS,
     )
 
 
 def tender_list(request: HttpRequest) -> HttpResponse:
-    processes = portal.process_list()
-    return _browse(
-        request,
-        kind="tender",
-        title="Tenders",
-        rows=portal.tender_rows(processes),
-        haystack=lambda r: r.haystack,
-        status=lambda r: r.status,
-        labels=portal.STATUS_LABELS,
-        processes=processes,
-    )
+    return _item_list(request, ItemKind.TENDER, "Tenders")
 
 
 def award_list(request: HttpRequest) -> HttpResponse:
-    processes = portal.process_list()
-    return _browse(
-        request,
-        kind="award",
-        title="Awards",
-        rows=portal.award_rows(processes),
-        haystack=lambda r: r.haystack,
-        status=lambda r: r.status,
-        labels=portal.STATUS_LABELS,
-        processes=processes,
-    )
+    return _item_list(request, ItemKind.AWARD, "Awards")
 
 
 def contract_list(request: HttpRequest) -> HttpResponse:
-    processes = portal.process_list()
-    return _browse(
-        request,
-        kind="contract",
-        title="Contracts",
-        rows=portal.contract_rows(processes),
-        haystack=lambda r: r.haystack,
-        status=lambda r: r.status,
-        labels=portal.STATUS_LABELS,
-        processes=processes,
-    )
+    return _item_list(request, ItemKind.CONTRACT, "Contracts")
 
 
 def supplier_list(request: HttpRequest) -> HttpResponse:
-    processes = portal.process_list()
+    compiled.records_refresh()
+    q, status = _query(request)
+    labels = {"won": "Won a contract or award", "bid": "Bid only"}
     return _browse(
         request,
         kind="supplier",
         title="Suppliers",
-        rows=portal.suppliers(processes),
-        haystack=lambda s: s.haystack,
-        status=lambda s: "won" if s.awards or s.contracts else "bid",
-        labels={"won": "Won a contract or award", "bid": "Bid only"},
-        processes=processes,
+        rows=compiled.supplier_rows(q=q, status=status),
+        choices=_status_choices(labels, labels),
+        labels=labels,
+        shape=compiled.supplier_page,
     )
 
 
 def _process(ocid: str) -> portal.Process:
-    process = portal.process_get(ocid=ocid)
+    process = compiled.process_get(ocid=ocid)
     if process is None:
         raise Http404("Nothing was published under this ocid.")
     return process
@@ -232,21 +227,22 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
         "updated": process.updated,
         "record_url": record_url(ocid),
         "releases_url": releases_url(ocid),
-        "status_labels": portal.STATUS_LABELS,
+        "status_labels": STATUS_LABELS,
     }
     return render(request, "transparency/contract_detail.html", context)
 
 
 def supplier_detail(request: HttpRequest, party_id: str) -> HttpResponse:
-    processes = portal.process_list()
-    supplier = next((s for s in portal.suppliers(processes) if s.party_id == party_id), None)
-    if supplier is None:
+    compiled.records_refresh()
+    found = compiled.supplier_get(party_id=party_id)
+    if found is None:
         raise Http404("No supplier with this identifier was published.")
+    supplier, updated = found
     involved = {p.ocid for p, _ in supplier.awards} | {p.ocid for p, _ in supplier.contracts}
     context = {
         "supplier": supplier,
         "performance": portal.supplier_record(supplier),
-        "updated": portal.last_updated([p for p in processes if p.ocid in involved]) or portal.last_updated(processes),
+        "updated": updated or compiled.last_updated(),
         "record_urls": sorted((ocid, record_url(ocid)) for ocid in involved),
         "data_url": BULK_URL,
     }

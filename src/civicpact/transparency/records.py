@@ -4,12 +4,14 @@ The ledger keeps every release exactly as published; a record is computed from t
 latest state of the contracting process) and, on request, the versioned release (every value with the release that
 set it). Merging follows the schema's merge rules (arrays of objects merge by `id`), so the patched PPP-profile
 schema read from CIVICPACT_OCDS_DIR is the one used.
+
+Compiled releases are cached per ocid (`compiled.py`): read records and compiled releases from there.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,6 @@ from typing import Any
 import ocdsmerge
 from django.conf import settings
 
-from civicpact.ledger.models import Release
 from civicpact.ledger.validation import SchemaMissing
 
 
@@ -41,29 +42,3 @@ def compile_release(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 def versioned_release(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return dict(merger().create_versioned_release([dict(r) for r in releases]))
-
-
-def record(ocid: str, *, versioned: bool = False) -> dict[str, Any] | None:
-    """The OCDS record of one ocid (releases embedded, compiledRelease, optionally versionedRelease); None when
-    nothing was published under it."""
-    bodies = [r.body for r in Release.objects.filter(ocid=ocid).order_by("date")]
-    if not bodies:
-        return None
-    result: dict[str, Any] = {"ocid": ocid, "releases": bodies, "compiledRelease": compile_release(bodies)}
-    if versioned:
-        result["versionedRelease"] = versioned_release(bodies)
-    return result
-
-
-def compiled_releases() -> Iterator[dict[str, Any]]:
-    """Every contracting process's compiled release, ocid by ocid (one query, streamed)."""
-    ocid = None
-    bodies: list[dict[str, Any]] = []
-    for release in Release.objects.order_by("ocid", "date").only("ocid", "body").iterator(chunk_size=500):
-        if release.ocid != ocid and bodies:
-            yield compile_release(bodies)
-            bodies = []
-        ocid = release.ocid
-        bodies.append(release.body)
-    if bodies:
-        yield compile_release(bodies)

@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from civicpact.domain.redflags import INDICATORS, Finding, Indicator, Process, Report, Thresholds, evaluate
 from civicpact.ledger.models import Ocid, Release
-from civicpact.transparency.records import compile_release
+from civicpact.transparency import compiled
 
 CONTRACT_ID = re.compile(r"^contract-(\d+)$")
 PAGES = {"pipeline.project": "pipeline:project-detail", "tendering.tender": "tendering:tender-detail"}
@@ -67,17 +67,9 @@ def thresholds() -> Thresholds:
 
 
 def processes() -> Iterator[Process]:
-    """Every contracting process: its compiled release and its releases (one query, streamed by ocid)."""
-    ocid = None
-    bodies: list[dict[str, Any]] = []
-    for release in Release.objects.order_by("ocid", "date").only("ocid", "body").iterator(chunk_size=500):
-        if release.ocid != ocid and bodies:
-            yield Process(compile_release(bodies), tuple(bodies))
-            bodies = []
-        ocid = release.ocid
-        bodies.append(release.body)
-    if bodies:
-        yield Process(compile_release(bodies), tuple(bodies))
+    """Every contracting process: its compiled release (from the cache) and its releases, streamed by ocid."""
+    for process in compiled.processes():
+        yield Process(process.compiled, process.releases)
 
 
 def red_flag_report() -> Report:

@@ -1,7 +1,7 @@
 """Reads behind the OCDS API and bulk data. The ledger holds only published releases, so everything here is public.
 
 Pages are fetched one row past their size to know whether a next page exists, so a page costs one query (releases)
-or two (records: the page's ocids, then their releases) whatever its size.
+or three (records: the cache's freshness, the page's compiled records, then their releases) whatever its size.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from civicpact.ledger.models import Release
-from civicpact.transparency import records
+from civicpact.transparency import compiled
+from civicpact.transparency.models import CompiledRecord
 
 
 @dataclass(frozen=True)
@@ -39,28 +40,24 @@ def release_get(*, release_id: str) -> dict[str, Any] | None:
 
 
 def record_page(*, page: int, size: int, since: datetime | None = None) -> Page:
-    """Records in ocid order; with `since`, only those with a release dated from then on."""
-    ocids = Release.objects.order_by("ocid").values_list("ocid", flat=True).distinct()
+    """Records in ocid order; with `since`, only those with a release dated from then on. The compiled releases come
+    from the cache (`compiled.py`, refreshed first), the embedded releases from the ledger."""
+    compiled.records_refresh()
+    cached = CompiledRecord.objects.order_by("ocid")
     if since is not None:
-        ocids = ocids.filter(date__gte=since)
+        cached = cached.filter(updated__gte=since)  # the newest release is from then on iff any is
     start = (page - 1) * size
-    chosen = list(ocids[start : start + size + 1])
+    chosen = list(cached.values_list("ocid", "compiled")[start : start + size + 1])
     has_next = len(chosen) > size
     chosen = chosen[:size]
-    grouped: dict[str, list[dict[str, Any]]] = {ocid: [] for ocid in chosen}
+    grouped: dict[str, list[dict[str, Any]]] = {ocid: [] for ocid, _ in chosen}
     if chosen:
-        for ocid, body in Release.objects.filter(ocid__in=chosen).order_by("ocid", "date").values_list("ocid", "body"):
+        for ocid, body in (
+            Release.objects.filter(ocid__in=grouped).order_by("ocid", "date").values_list("ocid", "body")
+        ):
             grouped[ocid].append(body)
-    items = [record_from(ocid, bodies) for ocid, bodies in grouped.items()]
+    items = [{"ocid": ocid, "releases": grouped[ocid], "compiledRelease": body} for ocid, body in chosen]
     return Page(items=items, number=page, has_next=has_next)
-
-
-def record_from(ocid: str, bodies: list[dict[str, Any]], *, versioned: bool = False) -> dict[str, Any]:
-    """The record of `ocid` from its releases in date order (embedded whole), as `records.record` makes it."""
-    result: dict[str, Any] = {"ocid": ocid, "releases": bodies, "compiledRelease": records.compile_release(bodies)}
-    if versioned:
-        result["versionedRelease"] = records.versioned_release(bodies)
-    return result
 
 
 def all_releases() -> list[dict[str, Any]]:
@@ -72,8 +69,3 @@ def latest_release_key() -> str:
     """What identifies the ledger's current contents: the newest release's storage id (the ledger only appends)."""
     latest = Release.objects.order_by("-pk").values_list("pk", flat=True).first()
     return str(latest or 0)
-
-
-def releases_of(*, ocid: str) -> list[dict[str, Any]]:
-    """The releases of one ocid in date order (one query)."""
-    return list(Release.objects.filter(ocid=ocid).order_by("date").values_list("body", flat=True))
