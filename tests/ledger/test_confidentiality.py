@@ -246,3 +246,16 @@ def test_a_refused_request_withholds_nothing(ocid):
     claims.claim_decide(actor=_user("officer"), claim_id=request.pk, approve=False, note="already public")
     release = release_append(actor=None, ocid=ocid, tags=["tender"], sections=tender_sections(_doc("doc-1", "D")))
     assert "url" in release.body["tender"]["documents"][0]
+
+
+def test_the_command_discloses_expired_claims(ocid, capsys):
+    from civicpact.cli import main
+
+    with time_machine.travel(NOW, tick=False):
+        _claim(ocid)
+        release_append(actor=None, ocid=ocid, tags=["tender"], sections=tender_sections(_doc("doc-1", "Design")))
+    with time_machine.travel(datetime(2026, 7, 1, tzinfo=UTC), tick=False):
+        assert main(["disclose-expired"]) == 0
+    out = capsys.readouterr().out
+    assert "1 expired claim(s) disclosed" in out
+    assert Release.objects.filter(ocid=ocid).count() == 2
