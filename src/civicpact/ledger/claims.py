@@ -212,3 +212,30 @@ def claims_disclose_expired(*, actor: Any = None, today: date | None = None) -> 
         with transaction.atomic():
             done.append(_disclose(claim, actor=actor, note=f"end date {claim.ends_on.isoformat()} passed"))
     return done
+
+
+@dataclass(frozen=True)
+class ClaimHistory:
+    """One claim for the register: its newest row and every earlier row, oldest first."""
+
+    current: ConfidentialityClaim
+    rows: tuple[ConfidentialityClaim, ...]
+
+    @property
+    def claim_id(self) -> int:
+        return self.current.root_id()
+
+    @property
+    def in_force(self) -> bool:
+        return self.current.state == ClaimState.ACTIVE and self.current.ends_on >= timezone.localdate()
+
+
+def claim_history_list(*, ocid: str = "") -> list[ClaimHistory]:
+    """Every claim (of `ocid`, if given), newest first, with its rows. Never the withheld content. One query."""
+    rows = ConfidentialityClaim.objects.select_related("claimed_by", "approved_by", "actor").order_by("pk")
+    if ocid:
+        rows = rows.filter(ocid=ocid)
+    grouped: dict[int, list[ConfidentialityClaim]] = {}
+    for row in rows:
+        grouped.setdefault(row.root_id(), []).append(row)
+    return [ClaimHistory(current=r[-1], rows=tuple(r)) for _, r in sorted(grouped.items(), reverse=True)]

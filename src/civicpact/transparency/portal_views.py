@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from civicpact.transparency import portal
+from civicpact.transparency.withheld import withheld_fields
 
 PAGE_SIZE = 20
 BULK_URL = "/api/v1/ocds/bulk/releases.json"
@@ -233,6 +234,7 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
         "record_url": record_url(ocid),
         "releases_url": releases_url(ocid),
         "status_labels": portal.STATUS_LABELS,
+        "withheld": withheld_fields(contract),
     }
     return render(request, "transparency/contract_detail.html", context)
 
