@@ -30,8 +30,9 @@ def test_an_officer_claims_and_a_citizen_sees_what_is_withheld(visitor, browser)
     ocid = ocid_mint(actor=None, obj="pipeline.project:99", local_id="confidential-1").ocid
     until = (timezone.localdate() + timedelta(days=90)).isoformat()
     sign_in_as(visitor, "officer")
-    _claim_through_the_form(visitor, ocid, kind="field", target="contracts/*/value", reason="Commercial confidentiality",
-                            until=until)
+    _claim_through_the_form(
+        visitor, ocid, kind="field", target="contracts/*/value", reason="Commercial confidentiality", until=until
+    )
     _claim_through_the_form(visitor, ocid, kind="document", target="doc-1", reason="Security", until=until)
     visitor.check("claims-register-officer")
 

@@ -45,8 +45,13 @@ def test_documents_are_found_at_any_depth():
         {"id": "d", "title": "Withheld document", "accessDetails": "Withheld: personal data, until 2027-01-31."}
     ]
     assert withheld[0].fragment == {
-        "contracts": [{"id": "c", "awardID": "a", "implementation": {"documents": [
-            {"id": "d", "url": "u", "accessDetails": None}]}}]
+        "contracts": [
+            {
+                "id": "c",
+                "awardID": "a",
+                "implementation": {"documents": [{"id": "d", "url": "u", "accessDetails": None}]},
+            }
+        ]
     }
 
 

@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -22,9 +23,15 @@ def ocid(city) -> str:
     return ocid_mint(actor=None, obj="pipeline.project:99", local_id="confidential-1").ocid
 
 
-def _form(ocid: str, **kwargs) -> dict:
-    return {"ocid": ocid, "kind": "document", "target": "doc-1", "reason": "commercial",
-            "reason_text": "pricing", "ends_on": "2026-06-30"} | kwargs
+def _form(ocid: str, **kwargs: Any) -> dict[str, Any]:
+    return {
+        "ocid": ocid,
+        "kind": "document",
+        "target": "doc-1",
+        "reason": "commercial",
+        "reason_text": "pricing",
+        "ends_on": "2026-06-30",
+    } | kwargs
 
 
 @time_machine.travel(NOW, tick=False)
@@ -36,7 +43,11 @@ def test_an_officer_claims_through_the_form_and_sees_it_in_the_register(ocid, cl
     response = client.post("/audit/claims/new/", _form(ocid))
     assert response.status_code == 302
     claim = ConfidentialityClaim.objects.get()
-    assert (claim.state, claim.claimed_by, claim.approved_by) == (ClaimState.ACTIVE, _user("officer"), _user("officer"))
+    assert (claim.state, claim.claimed_by, claim.approved_by) == (
+        ClaimState.ACTIVE,
+        _user("officer"),
+        _user("officer"),
+    )
     page = client.get(response["Location"]).content.decode()
     assert "doc-1" in page
     assert "Commercial confidentiality: pricing" in page
@@ -84,8 +95,9 @@ def test_an_auditor_sees_what_is_withheld_and_why_but_never_the_content(ocid, cl
 @time_machine.travel(NOW, tick=False)
 def test_staff_create_claims_through_the_api(ocid, client_for):
     client = client_for(_user("manager"))
-    response = client.post("/api/v1/claims/", _form(ocid, kind="field", target="contracts/*/value"),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/claims/", _form(ocid, kind="field", target="contracts/*/value"), content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["state"] == "active"
     bad = client.post("/api/v1/claims/", _form(ocid, reason="nope"), content_type="application/json")

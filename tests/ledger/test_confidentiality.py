@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -22,29 +23,48 @@ SECRET = "ZEBRA-UNICORN-7731"
 CITY = {"id": "PA-CITY", "name": "City of Port Aurelia"}
 
 
-def _doc(doc_id: str, title: str) -> dict:
+def _doc(doc_id: str, title: str) -> dict[str, Any]:
     return document(
-        DocumentRef(doc_id, "technicalSpecifications", title, NOW, url=f"https://example.org/{doc_id}.pdf",
-                    media_type="application/pdf")
+        DocumentRef(
+            doc_id,
+            "technicalSpecifications",
+            title,
+            NOW,
+            url=f"https://example.org/{doc_id}.pdf",
+            media_type="application/pdf",
+        )
     )
 
 
-def tender_sections(*docs: dict) -> dict:
+def tender_sections(*docs: dict[str, Any]) -> dict[str, Any]:
     return {
         "parties": [CITY | {"roles": ["buyer", "procuringEntity"]}],
         "buyer": CITY,
-        "tender": {"id": "tender-1", "title": "Streetlights", "description": "LED lanterns.", "status": "active",
-                   "documents": list(docs)},
+        "tender": {
+            "id": "tender-1",
+            "title": "Streetlights",
+            "description": "LED lanterns.",
+            "status": "active",
+            "documents": list(docs),
+        },
     }
 
 
-def contract_sections(amount: float = 1_250_000.0) -> dict:
+def contract_sections(amount: float = 1_250_000.0) -> dict[str, Any]:
     return {
         "parties": [CITY | {"roles": ["buyer"]}, {"id": "org-9", "name": "Lumen SA", "roles": ["supplier"]}],
         "buyer": CITY,
         "awards": [{"id": "award-1", "status": "active", "suppliers": [{"id": "org-9", "name": "Lumen SA"}]}],
-        "contracts": [{"id": "contract-1", "awardID": "award-1", "title": "Streetlight PPP", "status": "active",
-                       "description": "Design, build, operate.", "value": {"amount": amount, "currency": "EUR"}}],
+        "contracts": [
+            {
+                "id": "contract-1",
+                "awardID": "award-1",
+                "title": "Streetlight PPP",
+                "status": "active",
+                "description": "Design, build, operate.",
+                "value": {"amount": amount, "currency": "EUR"},
+            }
+        ],
     }
 
 
@@ -57,9 +77,16 @@ def _user(username: str) -> User:
     return User.objects.get(username=username)
 
 
-def _claim(ocid: str, **kwargs) -> ConfidentialityClaim:
-    values = {"actor": _user("officer"), "ocid": ocid, "kind": "document", "target": "doc-1",
-              "reason": "commercial", "ends_on": UNTIL, "reason_text": "pricing model"} | kwargs
+def _claim(ocid: str, **kwargs: Any) -> ConfidentialityClaim:
+    values: dict[str, Any] = {
+        "actor": _user("officer"),
+        "ocid": ocid,
+        "kind": "document",
+        "target": "doc-1",
+        "reason": "commercial",
+        "ends_on": UNTIL,
+        "reason_text": "pricing model",
+    } | kwargs
     return claims.claim_create(**values)
 
 
@@ -71,8 +98,12 @@ def _valid(*releases: Release) -> None:
 @time_machine.travel(NOW, tick=False)
 def test_a_claimed_document_is_published_without_its_url_and_says_why(ocid):
     _claim(ocid)
-    release = release_append(actor=None, ocid=ocid, tags=["tender"],
-                             sections=tender_sections(_doc("doc-1", "Lantern design"), _doc("doc-2", "Map")))
+    release = release_append(
+        actor=None,
+        ocid=ocid,
+        tags=["tender"],
+        sections=tender_sections(_doc("doc-1", "Lantern design"), _doc("doc-2", "Map")),
+    )
     withheld, other = release.body["tender"]["documents"]
     assert withheld == {
         "id": "doc-1",
@@ -97,8 +128,9 @@ def test_an_unclaimed_document_is_published_unchanged(ocid):
 @time_machine.travel(NOW, tick=False)
 def test_a_withheld_title_does_not_leak_anywhere_in_the_release(ocid):
     _claim(ocid, withhold_title=True)
-    release = release_append(actor=None, ocid=ocid, tags=["tender"],
-                             sections=tender_sections(_doc("doc-1", f"Bridge weak points {SECRET}")))
+    release = release_append(
+        actor=None, ocid=ocid, tags=["tender"], sections=tender_sections(_doc("doc-1", f"Bridge weak points {SECRET}"))
+    )
     assert SECRET not in json.dumps(release.body)
     assert release.body["tender"]["documents"][0]["title"] == "Withheld document"
     _valid(release)
@@ -130,8 +162,9 @@ def test_an_expired_claim_is_disclosed_by_a_new_release_and_old_ones_stay(ocid):
         _claim(ocid, kind="field", target="contracts/*/value")
         _claim(ocid)
         first = release_append(actor=None, ocid=ocid, tags=["contract"], sections=contract_sections())
-        second = release_append(actor=None, ocid=ocid, tags=["tenderUpdate"],
-                                sections=tender_sections(_doc("doc-1", "Lantern design")))
+        second = release_append(
+            actor=None, ocid=ocid, tags=["tenderUpdate"], sections=tender_sections(_doc("doc-1", "Lantern design"))
+        )
     with time_machine.travel(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False):
         assert claims.claims_disclose_expired() == []
     with time_machine.travel(datetime(2026, 7, 1, 8, tzinfo=UTC), tick=False):
@@ -142,8 +175,12 @@ def test_an_expired_claim_is_disclosed_by_a_new_release_and_old_ones_stay(ocid):
     value_release = by_id[done[0].release_id].body
     assert value_release["tag"] == ["contractUpdate"]
     assert value_release["contracts"] == [
-        {"id": "contract-1", "awardID": "award-1", "description": "Design, build, operate.",
-         "value": {"amount": 1250000.0, "currency": "EUR"}}
+        {
+            "id": "contract-1",
+            "awardID": "award-1",
+            "description": "Design, build, operate.",
+            "value": {"amount": 1250000.0, "currency": "EUR"},
+        }
     ]
     doc_release = by_id[done[1].release_id].body
     assert doc_release["tender"]["documents"] == [_doc("doc-1", "Lantern design") | {"accessDetails": None}]
@@ -158,8 +195,9 @@ def test_ending_a_claim_early_discloses_at_once(ocid):
         claim = _claim(ocid)
         release_append(actor=None, ocid=ocid, tags=["tender"], sections=tender_sections(_doc("doc-1", "Design")))
         disclosure = claims.claim_end(actor=_user("manager"), claim_id=claim.pk, note="tender closed")
-        after = release_append(actor=None, ocid=ocid, tags=["tenderUpdate"],
-                               sections=tender_sections(_doc("doc-1", "Design")))
+        after = release_append(
+            actor=None, ocid=ocid, tags=["tenderUpdate"], sections=tender_sections(_doc("doc-1", "Design"))
+        )
     assert Release.objects.get(release_id=disclosure.release_id).body["tender"]["documents"][0]["url"]
     assert after.body["tender"]["documents"] == [_doc("doc-1", "Design")]
     rows = list(ConfidentialityClaim.objects.filter(ocid=ocid).order_by("pk"))
@@ -228,9 +266,13 @@ def test_a_supplier_requests_a_claim_that_the_ppp_unit_approves(ocid):
         claims.claim_decide(actor=_user("manager"), claim_id=request.pk, approve=True)
     approved = claims.claim_decide(actor=_user("officer"), claim_id=request.pk, approve=True)
     assert (approved.state, approved.claimed_by, approved.approved_by) == (
-        ClaimState.ACTIVE, supplier, _user("officer"))
-    release = release_append(actor=None, ocid=ocid, tags=["tenderUpdate"],
-                             sections=tender_sections(_doc("doc-1", "D")))
+        ClaimState.ACTIVE,
+        supplier,
+        _user("officer"),
+    )
+    release = release_append(
+        actor=None, ocid=ocid, tags=["tenderUpdate"], sections=tender_sections(_doc("doc-1", "D"))
+    )
     assert "url" not in release.body["tender"]["documents"][0]
 
 

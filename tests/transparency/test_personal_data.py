@@ -41,8 +41,6 @@ def _username_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(rf'"(?:{names})"'), re.compile(rf">\s*(?:{names})\s*<|\bby (?:{names})\b|@(?:{names})\b")
 
 
-
-
 @pytest.mark.django_db
 def test_no_person_appears_in_any_release_or_portal_page():
     seed_demo_city()

@@ -121,19 +121,19 @@ def redact(sections: Mapping[str, Any], claims: Sequence[Claim]) -> tuple[dict[s
     return out, withheld
 
 
-def _redact_documents(node: Any, trail: list[tuple[dict[str, Any], str | int]], claim: Claim, fragment: dict) -> None:
+def _redact_documents(node: Any, trail: list[tuple[Any, str | int]], claim: Claim, fragment: dict[str, Any]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "documents" and isinstance(value, list):
                 for i, doc in enumerate(value):
                     if isinstance(doc, dict) and str(doc.get("id")) == claim.target and "accessDetails" not in doc:
                         restored = dict(doc) | {"accessDetails": None}
-                        _merge(fragment, _fragment([*trail, (node, key), (value, i)], restored))  # type: ignore[list-item]
+                        _merge(fragment, _fragment([*trail, (node, key), (value, i)], restored))
                         value[i] = _withheld_document(doc, claim)
             _redact_documents(value, [*trail, (node, key)], claim, fragment)
     elif isinstance(node, list):
         for i, item in enumerate(node):
-            _redact_documents(item, [*trail, (node, i)], claim, fragment)  # type: ignore[list-item]
+            _redact_documents(item, [*trail, (node, i)], claim, fragment)
 
 
 def _withheld_document(doc: Mapping[str, Any], claim: Claim) -> dict[str, Any]:

@@ -68,7 +68,13 @@ def _out(history: claims.ClaimHistory) -> dict[str, Any]:
         "claimed_by": _name(c.claimed_by),
         "approved_by": _name(c.approved_by) if c.approved_by_id else "",
         "history": [
-            {"state": r.state, "ends_on": r.ends_on, "actor": _name(r.actor), "note": r.note, "created_at": r.created_at}
+            {
+                "state": r.state,
+                "ends_on": r.ends_on,
+                "actor": _name(r.actor),
+                "note": r.note,
+                "created_at": r.created_at,
+            }
             for r in history.rows
         ],
     }
@@ -82,7 +88,7 @@ def claim_list(request: HttpRequest, ocid: str = "") -> list[dict[str, Any]]:
 
 
 @router.post("", response={201: ClaimOut}, summary="Claim confidentiality (staff) or request it (a supplier)")
-def claim_create(request: HttpRequest, payload: ClaimIn) -> Status:
+def claim_create(request: HttpRequest, payload: ClaimIn) -> Status[dict[str, Any]]:
     claim = claims.claim_create(actor=request.user, **payload.dict())
     history = claims.ClaimHistory(current=claim, rows=(claim,))
     return Status(201, _out(history))

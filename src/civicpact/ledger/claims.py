@@ -60,8 +60,14 @@ def _audit(actor: Any, action: str, claim: ConfidentialityClaim) -> None:
         actor=actor,
         action=action,
         obj=f"ledger.confidentialityclaim:{claim.root_id()}",
-        payload={"ocid": claim.ocid, "kind": claim.kind, "target": claim.target, "state": claim.state,
-                 "reason": claim.reason, "ends_on": claim.ends_on.isoformat()},
+        payload={
+            "ocid": claim.ocid,
+            "kind": claim.kind,
+            "target": claim.target,
+            "state": claim.state,
+            "reason": claim.reason,
+            "ends_on": claim.ends_on.isoformat(),
+        },
     )
 
 
@@ -93,8 +99,10 @@ def claim_create(
     elif supplier_may_request(actor, ocid) and kind == redaction.DOCUMENT:
         state = ClaimState.REQUESTED
     else:
-        raise PermissionDenied("Only the PPP unit and contract managers claim confidentiality; a supplier may "
-                               "request it on documents of its own processes.")
+        raise PermissionDenied(
+            "Only the PPP unit and contract managers claim confidentiality; a supplier may "
+            "request it on documents of its own processes."
+        )
     _check(ocid=ocid, kind=kind, target=target, reason=reason, ends_on=ends_on)
     with transaction.atomic():
         claim = ConfidentialityClaim(
@@ -116,8 +124,15 @@ def claim_create(
         return claim
 
 
-def _supersede(previous: ConfidentialityClaim, *, actor: Any, state: str, note: str = "",
-               ends_on: date | None = None, approved_by: Any = None) -> ConfidentialityClaim:
+def _supersede(
+    previous: ConfidentialityClaim,
+    *,
+    actor: Any,
+    state: str,
+    note: str = "",
+    ends_on: date | None = None,
+    approved_by: Any = None,
+) -> ConfidentialityClaim:
     if ConfidentialityClaim.objects.filter(supersedes=previous).exists():
         raise ValidationError("this claim has changed since: reload it")
     row = ConfidentialityClaim(
@@ -143,7 +158,7 @@ def _supersede(previous: ConfidentialityClaim, *, actor: Any, state: str, note: 
 
 def claim_current(*, claim_id: int) -> ConfidentialityClaim:
     """The newest row of claim `claim_id` (the id of its first row)."""
-    row = ConfidentialityClaim.objects.current().filter(pk=claim_id).first() or (
+    row: ConfidentialityClaim | None = ConfidentialityClaim.objects.current().filter(pk=claim_id).first() or (
         ConfidentialityClaim.objects.current().filter(origin_id=claim_id).first()
     )
     if row is None:
