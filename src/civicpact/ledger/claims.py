@@ -201,14 +201,15 @@ def _disclose(current: ConfidentialityClaim, *, actor: Any, note: str) -> Disclo
     ended = _supersede(current, actor=actor, state=ClaimState.ENDED, note=note)
     _audit(actor, "claim.end", ended)
     claim_id = current.root_id()
-    last = (
-        WithheldContent.objects.filter(claim_id=claim_id).select_related("release").order_by("-release__date").first()
+    # Every release that withheld something, oldest first: later values win, and a document or field withheld
+    # only in an earlier release (another section) is restored too.
+    withheld = list(
+        WithheldContent.objects.filter(claim_id=claim_id).select_related("release").order_by("release__date")
     )
-    if last is None:
+    if not withheld:
         return Disclosure(claim_id, "")
-    sections = redaction.merge_fragments(
-        [w.fragment for w in WithheldContent.objects.filter(claim_id=claim_id, release=last.release)]
-    )
+    last = withheld[-1]
+    sections = redaction.merge_fragments([w.fragment for w in withheld])
     release = release_append(
         actor=actor,
         ocid=current.ocid,
