@@ -132,3 +132,12 @@ def test_the_portal_shows_what_is_withheld_where_it_would_be(ocid, citizen: Clie
     record = citizen.get(f"/api/v1/ocds/records/{ocid}").content.decode()
     assert SECRET not in record
     assert "4321987" not in record
+
+
+def test_the_register_says_when_the_target_was_already_published(ocid, client_for):
+    with time_machine.travel(NOW, tick=False):
+        release_append(actor=None, ocid=ocid, tags=["tender"], sections=tender_sections(_doc("doc-1", "Design")))
+    with time_machine.travel(datetime(2026, 3, 3, tzinfo=UTC), tick=False):
+        _claim(ocid)
+        page = client_for(_user("officer")).get("/audit/claims/").content.decode()
+    assert "Already published before the claim in 1 release: published releases are never changed." in page

@@ -236,6 +236,7 @@ class ClaimHistory:
 
     current: ConfidentialityClaim
     rows: tuple[ConfidentialityClaim, ...]
+    published_before: int = 0  # releases published before the claim that hold its target in clear
 
     @property
     def claim_id(self) -> int:
@@ -254,4 +255,23 @@ def claim_history_list(*, ocid: str = "") -> list[ClaimHistory]:
     grouped: dict[int, list[ConfidentialityClaim]] = {}
     for row in rows:
         grouped.setdefault(row.root_id(), []).append(row)
-    return [ClaimHistory(current=r[-1], rows=tuple(r)) for _, r in sorted(grouped.items(), reverse=True)]
+    releases = _releases_of({r[0].ocid for r in grouped.values()})
+    return [
+        ClaimHistory(current=r[-1], rows=tuple(r), published_before=_published_before(r[0], releases))
+        for _, r in sorted(grouped.items(), reverse=True)
+    ]
+
+
+def _releases_of(ocids: set[str]) -> dict[str, list[Release]]:
+    out: dict[str, list[Release]] = {}
+    for release in Release.objects.filter(ocid__in=ocids).only("ocid", "date", "body"):
+        out.setdefault(release.ocid, []).append(release)
+    return out
+
+
+def _published_before(first: ConfidentialityClaim, releases: dict[str, list[Release]]) -> int:
+    """How many releases before the claim published its target in clear (they stay public: append-only)."""
+    claim = first.as_domain()
+    return sum(
+        1 for r in releases.get(first.ocid, ()) if r.date < first.created_at and redaction.redact(r.body, [claim])[1]
+    )
