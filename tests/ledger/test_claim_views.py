@@ -141,3 +141,39 @@ def test_the_register_says_when_the_target_was_already_published(ocid, client_fo
         _claim(ocid)
         page = client_for(_user("officer")).get("/audit/claims/").content.decode()
     assert "Already published before the claim in 1 release: published releases are never changed." in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_ending_a_claim_twice_is_refused_with_a_message(ocid, client_for):
+    claim = _claim(ocid)
+    client = client_for(_user("officer"))
+    client.post(f"/audit/claims/{claim.pk}/end/")
+    response = client.post(f"/audit/claims/{claim.pk}/end/", follow=True)
+    assert response.status_code == 200
+    assert "only an active claim can be ended" in response.content.decode()
+    assert ConfidentialityClaim.objects.filter(state=ClaimState.ENDED).count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_supplier_requests_through_the_form_and_the_ppp_unit_approves_in_the_register(ocid, client_for):
+    from tests.ledger.test_confidentiality import _supplier_party_of
+
+    supplier = _supplier_party_of(ocid)
+    response = client_for(supplier).post("/audit/claims/new/", _form(ocid))
+    assert response.status_code == 200
+    assert "waits for the PPP unit's decision" in response.content.decode()
+    request = ConfidentialityClaim.objects.get()
+    assert (
+        client_for(_user("manager")).post(f"/audit/claims/{request.pk}/decide/", {"decision": "approve"}).status_code
+        == 403
+    )
+    officer = client_for(_user("officer"))
+    assert "Approve #" in officer.get("/audit/claims/").content.decode()
+    officer.post(f"/audit/claims/{request.pk}/decide/", {"decision": "approve", "note": "fair"})
+    assert claims_in_force(ocid) == ["doc-1"]
+
+
+def claims_in_force(ocid: str) -> list[str]:
+    from django.utils import timezone
+
+    return [c.target for c in ConfidentialityClaim.objects.in_force(timezone.localdate()).filter(ocid=ocid)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -81,6 +82,10 @@ def claim_decide(request: HttpRequest, claim_id: int) -> HttpResponse:
         )
     except ConfidentialityClaim.DoesNotExist as error:
         raise PermissionDenied("No such claim.") from error
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("ledger:claim-list")
+    messages.success(request, f"Claim #{claim_id} {'approved' if approve else 'refused'}.")
     return redirect(f"/audit/claims/?ocid={row.ocid}")
 
 
@@ -91,5 +96,10 @@ def claim_end(request: HttpRequest, claim_id: int) -> HttpResponse:
         done = claims.claim_end(actor=request.user, claim_id=claim_id, note=request.POST.get("note", ""))
     except ConfidentialityClaim.DoesNotExist as error:
         raise PermissionDenied("No such claim.") from error
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("ledger:claim-list")
+    disclosed = f"disclosed in {done.release_id}" if done.release_id else "nothing had been withheld yet"
+    messages.success(request, f"Claim #{claim_id} ended: {disclosed}.")
     row = claims.claim_current(claim_id=done.claim_id)
     return redirect(f"/audit/claims/?ocid={row.ocid}")
