@@ -18,7 +18,9 @@ from civicpact.ledger.models import ClaimKind, ClaimReason, ConfidentialityClaim
 
 
 class ClaimForm(forms.Form):
-    ocid = forms.CharField(max_length=100, help_text="The contracting process, e.g. ocds-cvp0dm-project-1.")
+    ocid = forms.CharField(
+        max_length=100, label="Process (ocid)", help_text="The contracting process, e.g. ocds-cvp0dm-project-1."
+    )
     kind = forms.ChoiceField(choices=ClaimKind.choices, initial=ClaimKind.DOCUMENT)
     target = forms.CharField(
         max_length=300,
