@@ -136,13 +136,15 @@ def flushable_ledger(transactional_db: None) -> Iterator[None]:
     flush and created again for the next test. PostgreSQL flushes with TRUNCATE, which row triggers ignore.
     """
     triggers = importlib.import_module("civicpact.ledger.migrations.0002_append_only_triggers")
+    claims = importlib.import_module("civicpact.ledger.migrations.0004_confidentiality_claims")
+    tables = [*triggers.APPEND_ONLY_TABLES, *claims.TABLES]
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            for table in triggers.APPEND_ONLY_TABLES:
+            for table in tables:
                 cursor.connection.executescript(triggers.SQLITE_DROP.format(table=table))
                 cursor.connection.executescript(triggers.SQLITE_CREATE.format(table=table))
     yield
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            for table in triggers.APPEND_ONLY_TABLES:
+            for table in tables:
                 cursor.connection.executescript(triggers.SQLITE_DROP.format(table=table))

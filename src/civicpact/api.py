@@ -18,6 +18,7 @@ from civicpact.accounts.auth import AUTHENTICATED
 from civicpact.appraisal.api import router as appraisal_router
 from civicpact.contracts.api import router as contracts_router
 from civicpact.ledger.api import router as ledger_router
+from civicpact.ledger.claim_api import router as claims_router
 from civicpact.performance.api import router as performance_router
 from civicpact.pipeline.api import router as pipeline_router
 from civicpact.tendering.api import router as tendering_router
@@ -91,6 +92,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/accounts/", accounts_router)
 api.add_router("/audit/", ledger_router)
+api.add_router("/claims/", claims_router)
 api.add_router("/pipeline/", pipeline_router)
 api.add_router("/appraisal/", appraisal_router)
 api.add_router("/tendering/", tendering_router)

@@ -94,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
         help="verify a downloaded public export (/audit/export.json) offline instead of the database; "
         "exit 2 when the file is unreadable (docs/audit-export.md)",
     )
+    disclose = sub.add_parser(
+        "disclose-expired",
+        help="publish what expired confidentiality claims withheld",
+        description="End every active confidentiality claim whose end date has passed and publish a release "
+        "disclosing what it withheld (docs/confidentiality.md). Run it daily. Exit 0.",
+    )
+    disclose.add_argument("--json", action="store_true", help="print the disclosures as JSON")
     sub.add_parser(
         "rotate-bid-keys",
         help="rewrap every tender's bid key under the current master key",
@@ -743,7 +750,21 @@ def _ocds_validate(path: str, *, as_json: bool) -> int:
     return EXIT_OK if report.is_valid else EXIT_CHECK_FAILED
 
 
+def cmd_disclose_expired(args: argparse.Namespace) -> int:
+    from civicpact.ledger.claims import claims_disclose_expired
+
+    done = claims_disclose_expired()
+    if args.json:
+        print(json.dumps([{"claim": d.claim_id, "release": d.release_id} for d in done]))
+    else:
+        for d in done:
+            print(f"claim {d.claim_id}: disclosed in {d.release_id or '(nothing was withheld)'}")
+        print(f"{len(done)} expired claim(s) disclosed")
+    return EXIT_OK
+
+
 COMMANDS = {
+    "disclose-expired": cmd_disclose_expired,
     "serve": cmd_serve,
     "demo": cmd_demo,
     "migrate": cmd_migrate,

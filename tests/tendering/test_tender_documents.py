@@ -114,3 +114,43 @@ def test_only_the_ppp_unit_attaches_through_the_page_and_the_api(client_for, off
     removed = client_for(officer).post(f"/tenders/{draft.pk}/documents/{created.json()['id']}/remove/", follow=True)
     assert "removed from the draft" in removed.content.decode()
     assert TenderDocument.objects.filter(tender=draft).count() == 1
+
+
+def test_a_claimed_document_is_published_without_its_link_and_its_file_is_withheld(
+    client_for, citizen, officer, supplier, draft
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicpact.ledger import claims
+
+    secret = "ZX-SECRET-7731 weak points of the network"
+    document = services.tender_document_attach(
+        actor=officer, tender_id=draft.pk, upload=upload(), title=secret, document_type="technicalSpecifications"
+    )
+    staff_page = client_for(officer).get(f"/tenders/{draft.pk}/").content.decode()
+    assert f"target=tender-document-{document.pk}" in staff_page  # the claim link, under the project's ocid
+    claims.claim_create(
+        actor=officer,
+        ocid=draft.project.ocid,
+        kind="document",
+        target=f"tender-document-{document.pk}",
+        reason="security",
+        ends_on=timezone.localdate() + timedelta(days=30),
+        withhold_title=True,
+    )
+    published = services.tender_publish(actor=officer, tender_id=draft.pk, expected_version=draft.version)
+    release = Release.objects.filter(ocid=published.project.ocid).latest("date")
+    [entry] = release.body["tender"]["documents"]
+    assert "url" not in entry
+    assert entry["title"] == "Withheld document"
+    assert entry["accessDetails"].startswith("Withheld: security, until ")
+    url = f"/tenders/{draft.pk}/documents/{document.pk}/"
+    assert citizen.get(url).status_code == 403
+    assert client_for(supplier).get(url).status_code == 403
+    assert b"".join(client_for(officer).get(url).streaming_content) == SPEC  # city staff still read it
+    page = citizen.get(f"/tenders/{draft.pk}/").content.decode()
+    assert secret not in page
+    assert "Withheld: security" in page
+    assert secret not in citizen.get(f"/open/projects/{published.project.ocid}/").content.decode()

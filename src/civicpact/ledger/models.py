@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from civicpact.domain.audit import LINK_V1, LINK_V2, ChainLink, StoredEvent, subject_digest
+from civicpact.domain.redaction import Claim
 from civicpact.ledger.exceptions import AppendOnlyViolation
 
 
@@ -141,3 +142,132 @@ class Release(AppendOnlyModel):
 
     def __str__(self) -> str:
         return self.release_id
+
+
+class ClaimState(models.TextChoices):
+    REQUESTED = "requested", "Requested (awaits the PPP unit)"
+    ACTIVE = "active", "Active"
+    REFUSED = "refused", "Refused"
+    ENDED = "ended", "Ended (disclosed)"
+
+
+class ClaimKind(models.TextChoices):
+    DOCUMENT = "document", "A published document"
+    FIELD = "field", "A field of the releases"
+
+
+class ClaimReason(models.TextChoices):
+    COMMERCIAL = "commercial", "Commercial confidentiality"
+    PERSONAL_DATA = "personal_data", "Personal data"
+    SECURITY = "security", "Security"
+    LEGAL_PRIVILEGE = "legal_privilege", "Legal privilege"
+    OTHER = "other", "Other"
+
+
+class ConfidentialityClaimQuerySet(AppendOnlyQuerySet):
+    def current(self) -> ConfidentialityClaimQuerySet:
+        """The newest row of every claim: the rows no later row supersedes."""
+        return self.filter(superseded_by__isnull=True)
+
+    def in_force(self, today: Any) -> ConfidentialityClaimQuerySet:
+        """Claims withheld from publication on `today` (active, not ended, end date not passed)."""
+        return self.current().filter(state=ClaimState.ACTIVE, ends_on__gte=today)
+
+    def expired(self, today: Any) -> ConfidentialityClaimQuerySet:
+        """Active claims whose end date has passed: what `disclose-expired` publishes."""
+        return self.current().filter(state=ClaimState.ACTIVE, ends_on__lt=today)
+
+
+class ConfidentialityClaim(AppendOnlyModel):
+    """One state of a confidentiality claim. A claim is never edited: a new row supersedes the last one
+    (requested -> active or refused; active -> active with another end date, or ended)."""
+
+    ocid = models.CharField(max_length=100, db_index=True, help_text="The contracting process it covers.")
+    kind = models.CharField(max_length=16, choices=ClaimKind.choices, help_text="A document or a field.")
+    target = models.CharField(
+        max_length=300, help_text="The document's OCDS id, or a field path such as contracts/*/value."
+    )
+    reason = models.CharField(max_length=32, choices=ClaimReason.choices, help_text="Why it is withheld.")
+    reason_text = models.CharField(max_length=500, blank=True, help_text="The reason in the claimant's words.")
+    withhold_title = models.BooleanField(default=False, help_text="Whether a document's title is withheld too.")
+    ends_on = models.DateField(help_text="Withheld up to and including this date, then disclosed.")
+    state = models.CharField(max_length=16, choices=ClaimState.choices, help_text="This row's state.")
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        help_text="The claim's previous row, if any.",
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who made the claim or the request.",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who made it active: the claimant if city staff, else the PPP unit.",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who wrote this row; empty for the system (an expired claim's disclosure).",
+    )
+    origin = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The claim's first row (empty on the first row itself).",
+    )
+    note = models.CharField(max_length=500, blank=True, help_text="Why this row was written (refusal, early end).")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When this row was written.")
+
+    objects: ClassVar[ConfidentialityClaimQuerySet] = ConfidentialityClaimQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["ocid", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"claim {self.root_id()} {self.state} {self.kind} {self.target}"
+
+    def root_id(self) -> int:
+        """The claim's id: the id of its first row (kept along the chain of rows)."""
+        return int(self.origin_id or self.pk)
+
+    def as_domain(self) -> Claim:
+        return Claim(
+            claim_id=self.root_id(),
+            kind=self.kind,
+            target=self.target,
+            reason=self.reason,
+            until=self.ends_on,
+            reason_text=self.reason_text,
+            withhold_title=self.withhold_title,
+        )
+
+
+class WithheldContent(AppendOnlyModel):
+    """What a claim withheld from one release, kept private until the claim ends: the release sections that
+    restore it (domain/redaction.py's fragment). Never served; read only to publish the disclosure."""
+
+    claim_id = models.PositiveBigIntegerField(db_index=True, help_text="The claim's id (its first row's id).")
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+", help_text="The release.")
+    fragment = models.JSONField(help_text="Release sections that restore the withheld content.")
+
+    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return f"withheld by claim {self.claim_id} from {self.release_id}"

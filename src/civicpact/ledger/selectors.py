@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from civicpact.domain import ocds
 from civicpact.domain.audit import ChainVerdict, StoredEvent, verify_chain
-from civicpact.ledger.models import AuditEvent, AuditEventQuerySet, Release
+from civicpact.ledger.models import AuditEvent, AuditEventQuerySet, ConfidentialityClaim, Release
 
 
 def audit_event_list(*, include_private: bool) -> AuditEventQuerySet:
@@ -46,3 +46,12 @@ def release_package_build(*, releases: list[Release], uri: str) -> dict[str, Any
         published_date=timezone.now(),
         publisher_name=settings.CIVICPACT_PUBLISHER_NAME,
     )
+
+
+def documents_withheld(*, ocid: str) -> dict[str, ConfidentialityClaim]:
+    """{document id: its claim} for the documents of `ocid` withheld today (docs/confidentiality.md). Apps that serve
+    a published document's file or title to the public ask this first."""
+    if not ocid:
+        return {}
+    claims = ConfidentialityClaim.objects.in_force(timezone.localdate()).filter(ocid=ocid, kind="document")
+    return {c.target: c for c in claims}

@@ -13,10 +13,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from civicpact.domain import ocds
+from civicpact.domain import ocds, redaction
 from civicpact.domain.audit import GENESIS_HASH, LINK_V2, ChainLink, link_hash, payload_digest, subject_digest
 from civicpact.ledger.exceptions import ReleaseOrderError
-from civicpact.ledger.models import AuditEvent, ChainHead, Ocid, Release
+from civicpact.ledger.models import AuditEvent, ChainHead, ConfidentialityClaim, Ocid, Release, WithheldContent
 
 
 def object_ref(obj: models.Model | str) -> str:
@@ -119,6 +119,12 @@ def _bodies_newest_first(ocid: str) -> Iterator[dict[str, Any]]:
         start, size = start + size, size * 4
 
 
+def _claims_in_force(ocid: str) -> list[redaction.Claim]:
+    """The confidentiality claims that every new release of `ocid` applies (docs/confidentiality.md)."""
+    today = timezone.localdate()
+    return [c.as_domain() for c in ConfidentialityClaim.objects.in_force(today).filter(ocid=ocid)]
+
+
 def release_append(
     *,
     actor: Any,
@@ -128,7 +134,10 @@ def release_append(
     initiation_type: str = "tender",
     date: datetime | None = None,
 ) -> Release:
-    """Store a new release for `ocid`: a fresh release id and a date later than the last one."""
+    """Store a new release for `ocid`: a fresh release id and a date later than the last one.
+
+    Confidentiality claims in force are applied here, the one place releases are written: what they withhold
+    never reaches the release and is kept privately (WithheldContent) until the claim ends."""
     with transaction.atomic():
         _locked_head()  # one writer at a time for ids and dates
         if not Ocid.objects.filter(ocid=ocid).exists():
@@ -147,17 +156,20 @@ def release_append(
         normalised = _json_normalised(sections or {})
         if normalised.get("parties"):
             normalised["parties"] = ocds.with_earlier_roles(normalised["parties"], _bodies_newest_first(ocid))
+        published, withheld = redaction.redact(normalised, _claims_in_force(ocid))
         body = ocds.build_release(
             ocid=ocid,
             release_id=release_id,
             date=when,
             tags=tags,
             initiation_type=initiation_type,
-            sections=normalised,
+            sections=published,
         )
         release = Release(ocid=ocid, release_id=release_id, date=when, tags=list(tags), body=body)
         release.full_clean()
         release.save(force_insert=True)
+        for item in withheld:
+            WithheldContent.objects.create(claim_id=item.claim_id, release=release, fragment=item.fragment)
         audit_append(
             actor=actor,
             action="release.publish",

@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
+from civicpact.domain import redaction
 from civicpact.domain.pipeline import Stage
 from civicpact.domain.tendering import LOCKED_STAGES, Procedure, next_stages, procedure_for_route
 from civicpact.domain.tendering import Stage as TenderStage
+from civicpact.ledger import selectors as ledger_selectors
 from civicpact.pipeline import selectors as pipeline
 from civicpact.pipeline.models import Project
 from civicpact.tendering import selectors, services
@@ -175,6 +177,22 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tendering/tender_detail.html", context)
 
 
+def _withheld(tender: Tender) -> dict[str, Any]:
+    """The tender's documents under a confidentiality claim in force, by OCDS document id (docs/confidentiality.md)."""
+    return ledger_selectors.documents_withheld(ocid=tender.ocid or tender.project.ocid)
+
+
+def _documents(user: Any, tender: Tender) -> list[TenderDocument]:
+    """The tender's documents; for anyone but city staff, each withheld one carries `withheld` (its public note)."""
+    documents = list(tender.documents.all())
+    withheld = {} if permissions.is_city_staff(user) else _withheld(tender)
+    for d in documents:
+        claim = withheld.get(f"tender-document-{d.pk}")
+        d.withheld = redaction.note(claim.as_domain()) if claim else ""  # type: ignore[attr-defined]
+        d.withheld_title = bool(claim and claim.withhold_title)  # type: ignore[attr-defined]
+    return documents
+
+
 def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[str, Any]:
     user = request.user
     now = timezone.now()
@@ -207,7 +225,7 @@ def _detail_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         "can_ask": can_bid and now < tender.clarification_deadline,
         "bid_form": forms.get("bid_form") or (BidForm(leaves=leaves) if can_bid else None),
         "question_form": forms.get("question_form") or QuestionForm(),
-        "documents": list(tender.documents.all()),
+        "documents": _documents(user, tender),
         "document_form": forms.get("document_form")
         or (
             TenderDocumentForm(amending=tender.status == TenderStatus.PUBLISHED)
@@ -469,6 +487,8 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileRe
     document = TenderDocument.objects.filter(tender=tender, pk=document_pk).first()
     if document is None:
         raise Http404("No such document.")
+    if not permissions.is_city_staff(request.user) and f"tender-document-{document.pk}" in _withheld(tender):
+        raise PermissionDenied("This document is withheld under a confidentiality claim.")
     name = document.file.name.rsplit("/", 1)[-1]
     return FileResponse(
         document.file.open("rb"), as_attachment=True, filename=name, content_type=document.content_type

@@ -16,6 +16,7 @@ from django.shortcuts import render
 
 from civicpact.transparency import compiled, portal
 from civicpact.transparency.models import STATUS_LABELS, CompiledRecord, ItemKind, RecordItem
+from civicpact.transparency.withheld import withheld_fields
 
 PAGE_SIZE = 20
 BULK_URL = "/api/v1/ocds/bulk/releases.json"
@@ -228,6 +229,7 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
         "record_url": record_url(ocid),
         "releases_url": releases_url(ocid),
         "status_labels": STATUS_LABELS,
+        "withheld": withheld_fields(contract),
     }
     return render(request, "transparency/contract_detail.html", context)
 
