@@ -19,13 +19,13 @@ from civicpact.ledger.models import Release
 from civicpact.ledger.selectors import release_package_build
 from civicpact.ledger.validation import release_package_errors
 from civicpact.tendering import evaluation
-from civicpact.transparency.records import record
+from civicpact.transparency.compiled import record_get
 from tests.tendering.test_evaluation_flow import bids, score_all
 
 
 def compiled(ocid: str) -> dict[str, Any]:
     """The process's compiled release, as the portal and the API serve it."""
-    found = record(ocid)
+    found = record_get(ocid=ocid)
     assert found is not None
     result: dict[str, Any] = found["compiledRelease"]
     return result

@@ -18,7 +18,7 @@ from civicpact.ledger.validation import release_package_errors
 from civicpact.tendering import evaluation, services, stages
 from civicpact.tendering.exceptions import DeadlinePassed, TenderingError
 from civicpact.tendering.models import Tender, TenderStatus
-from civicpact.transparency.records import record
+from civicpact.transparency.compiled import record_get
 from tests.tendering.fixtures import bid_payload, choose_route, tender_fields, timeline
 from tests.tendering.test_evaluation_flow import SCORES, score_all
 
@@ -38,7 +38,7 @@ APPLICATION = {"answers": {"quality.approach": "Ten cities lit.", "quality.deliv
 
 def compiled(ocid: str) -> dict[str, Any]:
     """The process's compiled release, as the portal and the API serve it."""
-    found = record(ocid)
+    found = record_get(ocid=ocid)
     assert found is not None
     result: dict[str, Any] = found["compiledRelease"]
     return result
