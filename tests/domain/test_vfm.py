@@ -196,7 +196,9 @@ def assert_inverts_the_cdf(u, n, p):
     nearest = np.minimum(np.searchsorted(cdf, u), n)
     hair = 1e-12 * u
     near = (np.abs(cdf[nearest] - u) <= hair) | (np.abs(cdf[np.maximum(nearest - 1, 0)] - u) <= hair)
-    compare = ~near & (u < 1)  # ppf(1) is n by convention, even when p = 0
+    # ppf(1) is n by convention, even when p = 0; below the smallest normal double (u = 5e-324 was found) SciPy's
+    # cdf underflows to 0 where its ppf still sees a mass, so there only the definition above is checked
+    compare = ~near & (u < 1) & (u >= np.finfo(float).tiny)
     assert np.array_equal(counts[compare], binom.ppf(u[compare], n, p).astype(np.intp))
 
 
