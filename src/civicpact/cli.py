@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from civicpact.cli_transparency import FileProblem, add_import_parser, ocds_import_file, verify_audit_file
+from civicpact.cli_transparency import FileProblem, add_import_parser, ocds_import_file, read_json, verify_audit_file
 
 if TYPE_CHECKING:
     from civicpact.domain.evaluation import Ranking, Scheme
@@ -374,13 +374,9 @@ def read_input(path: str, schema_name: str) -> Any:
     from jsonschema.exceptions import best_match
 
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        data = read_json(path)
+    except FileProblem as exc:
+        raise UsageError(str(exc)) from None
     schema = json.loads((SCHEMAS / f"{schema_name}.schema.json").read_text(encoding="utf-8"))
     error = best_match(Draft202012Validator(schema).iter_errors(data))
     if error is not None:
@@ -729,14 +725,9 @@ def _ocds_validate(path: str, *, as_json: bool) -> int:
     from civicpact.transparency import validate
 
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-        data = json.loads(text)
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        data = read_json(path)
+    except FileProblem as exc:
+        raise UsageError(str(exc)) from None
     try:
         report = validate.validate_package(data)
     except validate.NotAPackage as exc:

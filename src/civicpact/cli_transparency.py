@@ -7,6 +7,7 @@ fails the check, 2 bad usage or an unreadable file.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,10 @@ class FileProblem(Exception):
     """The file cannot be used at all: one line saying what to fix, exit code 2."""
 
 
-def _read_json(path: str) -> Any:
+def read_json(path: str) -> Any:
+    """A JSON file ('-': standard input) of any `civicpact` command; an unusable one is a FileProblem naming why."""
     try:
-        text = Path(path).read_bytes()
+        text = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise FileProblem(f"cannot read {path}: {exc.strerror}") from None
     try:
@@ -35,7 +37,7 @@ def verify_audit_file(path: str, *, as_json: bool) -> int:
     from civicpact.domain.audit_export import ExportFormatError, verify_export
 
     try:
-        verdict = verify_export(_read_json(path))
+        verdict = verify_export(read_json(path))
     except ExportFormatError as exc:
         raise FileProblem(f"{path} is not a CivicPact audit export: {exc}") from None
     chain = verdict.chain
