@@ -55,6 +55,41 @@ MODELS = (
 )
 
 
+def _the_whole_story_is_published(contract: Any) -> None:
+    """The street lighting was procured in CivicPact: its one contracting process publishes every stage, in order,
+    and its record holds the planning, the tender, the award with the business case's indicators, the signed
+    contract with its risks and measures, and the implementation (milestones met, payments, availability)."""
+    from civicpact.transparency.compiled import record_get
+
+    ocid = contract.project.ocid
+    tags = [tag for release in Release.objects.filter(ocid=ocid).order_by("date") for tag in release.tags]
+    firsts = [tags.index(tag) for tag in ("planning", "tender", "award", "contract", "implementation")]
+    assert firsts == sorted(firsts)
+    dates = list(Release.objects.filter(ocid=ocid).order_by("id").values_list("date", flat=True))
+    assert dates == sorted(dates)
+    assert len(set(dates)) == len(dates)
+    record = record_get(ocid=ocid)
+    assert record is not None
+    compiled = record["compiledRelease"]
+    assert compiled["planning"]["budget"]["amount"]["amount"] == 24_000_000
+    documents = {d["documentType"] for d in compiled["planning"]["documents"]}
+    assert {"valueForMoneyAnalysis", "pppModeRationale"} <= documents
+    assert compiled["tender"]["numberOfTenderers"] == 3
+    [award] = compiled["awards"]
+    assert award["status"] == "active"
+    assert award["suppliers"][0]["name"] == "Lumen Grid"
+    assert award["evaluationIndicators"]
+    [published] = compiled["contracts"]
+    assert published["status"] == "active"
+    assert len(published["signatories"]) == 2
+    assert len(published["riskAllocation"]) == 4
+    assert published["agreedMetrics"]
+    implementation = published["implementation"]
+    assert [m["status"] for m in implementation["milestones"]] == ["met", "met", "met"]
+    assert len(implementation["transactions"]) == 2  # the two issued statements' payments
+    assert any(m["id"] == "availability" for m in implementation["metrics"])
+
+
 @pytest.fixture
 def demo(db: None) -> dict[str, int]:
     """The whole demo city, as `civicpact demo` seeds it (with its history)."""
@@ -74,6 +109,7 @@ def test_the_street_lighting_contract_has_three_months_of_statements_one_capped_
     assert [t["multiplier"] for t in ratchet["tiers"] if t["down"]] == ["1.0", "1.5", "2.0"]
     assert statements[0].disputes.get().line == "SL-00007"
     assert IngestBatch.objects.get().rows_rejected == 0
+    _the_whole_story_is_published(statements[0].contract)
     before = Statement.objects.count()
     seed_demo_city()
     assert Statement.objects.count() == before

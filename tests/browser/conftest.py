@@ -110,5 +110,19 @@ def visitor(browser: Browser, live_server: Any, flushable_ledger: None, city: An
     context.close()
 
 
+@pytest.fixture
+def story_visitor(browser: Browser, live_server: Any, flushable_ledger: None) -> Iterator[Visitor]:
+    """An anonymous visitor to the whole demo city, as `civicpact demo` seeds it: its history (the stories at their
+    past dates) and the street lighting's performance."""
+    from civicpact.demo.seed import seed_demo_city
+
+    seed_demo_city()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield Visitor(page, live_server.url)
+    context.close()
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

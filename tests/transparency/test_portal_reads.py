@@ -110,10 +110,37 @@ def test_a_release_is_told_in_words() -> None:
     assert "Availability 75.701% in 2026-10." in words
 
 
+def test_milestones_are_told_as_how_much_of_the_schedule_is_met_and_the_latest_met() -> None:
+    schedule = [
+        {"id": "m1", "title": "Handed over", "status": "met", "dateMet": "2026-07-09T00:00:00Z"},
+        {"id": "m2", "title": "System live", "status": "met", "dateMet": "2026-07-30T00:00:00Z"},
+        {"id": "m3", "title": "Service commencement", "status": "scheduled"},
+    ]
+    words = portal.release_words(
+        {"tag": ["implementation"], "contracts": [{"id": "c", "implementation": {"milestones": schedule}}]}
+    )
+    assert words == ["Milestones: 2 of 3 met. Latest: System live, met 30 July 2026."]
+    none_met = [{**m, "status": "scheduled"} for m in schedule]
+    words = portal.release_words(
+        {"tag": ["implementation"], "contracts": [{"id": "c", "implementation": {"milestones": none_met}}]}
+    )
+    assert words == ["Milestones: 0 of 3 met."]
+
+
+def test_an_award_whose_status_alone_changes_is_told_so() -> None:
+    assert portal.release_words({"tag": ["awardUpdate"], "awards": [{"id": "award-1", "status": "active"}]}) == [
+        "The award is now active."
+    ]
+
+
 def test_a_duration_is_given_in_years_and_months() -> None:
     assert portal.duration(CONTRACT["period"]) == "10 years"
     assert portal.duration({"startDate": "2024-01-01T00:00:00Z", "endDate": "2025-06-30T00:00:00Z"}) == (
         "1 year and 6 months"
+    )
+    assert portal.duration({"startDate": "2026-06-25T00:00:00Z", "endDate": "2036-06-24T00:00:00Z"}) == "10 years"
+    assert portal.duration({"startDate": "2026-06-25T00:00:00Z", "endDate": "2026-07-10T00:00:00Z"}) == (
+        "under a month"
     )
     assert portal.duration(None) == "—"
 

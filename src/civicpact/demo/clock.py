@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from civicpact.ledger.models import AuditEvent
 
-HISTORY_DAYS = 150  # the seed of a new demo city starts this long ago
+HISTORY_DAYS = 240  # the seed of a new demo city starts this long ago (the first story: demo/harbour.py)
 
 
 class HistoryOutOfOrder(RuntimeError):

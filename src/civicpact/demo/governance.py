@@ -38,7 +38,7 @@ def seed_governance() -> None:
         name=STEERING,
         cadence="quarterly",
         members=MEMBERS,
-        established=today - timedelta(days=200),
+        established=contract.latest.start_date,
     )
     first = governance.meeting_create(
         actor=manager,

@@ -69,7 +69,12 @@ def timeline(published: datetime, *, days: int, evaluation_days: int) -> dict[st
     }
 
 
-def _project(need: dict[str, Any], project: dict[str, Any], plan: Structuring) -> Project:
+def _project(
+    need: dict[str, Any],
+    project: dict[str, Any],
+    plan: Structuring,
+    before_gate: Callable[[Project], None] | None = None,
+) -> Project:
     """A need in its department, a project for it, taken through its structuring gate."""
     officer = _user("officer")
     department = _organisation(need.pop("department"))
@@ -86,7 +91,7 @@ def _project(need: dict[str, Any], project: dict[str, Any], plan: Structuring) -
         budget_shares={department.pk: budget},
         **project,
     )
-    structure(officer, result, plan)
+    structure(officer, result, plan, before_gate)
     return result
 
 

@@ -1,5 +1,6 @@
-"""Demo performance: the harbour district's street-lighting PPP (signed in 2024, entered directly), 2,000 lights,
-three months of generated telemetry ingested through the real ingest, and their payment statements.
+"""Demo performance: the harbour district's street-lighting PPP (procured in the demo's history, demo/harbour.py),
+2,000 lights, its mobilisation milestones met, three months of generated telemetry ingested through the real
+ingest, and their payment statements.
 
 The telemetry is a feed of status changes (every light on at the start, then each outage as a down and an up),
 seeded so that the months show: outages fixed within the four-hour rectification period (no deduction), others
@@ -26,9 +27,10 @@ from civicpact.contracts import services as contracts
 from civicpact.contracts.models import Contract
 from civicpact.domain.risks import RiskCategory, library_risk
 from civicpact.performance import ingest, services
+from civicpact.performance.models import Statement
 from civicpact.pipeline import services as pipeline
 
-CONTRACT_TITLE = "Harbour district street lighting (2024)"
+CONTRACT_TITLE = "Harbour district street lighting service"
 LIGHTS = 2_000
 REGIME = """
 format: 1
@@ -97,12 +99,71 @@ def _changes(months: list[date], zone: ZoneInfo) -> list[dict[str, str]]:
 
 
 def seed_streetlight_contract() -> None:
-    """Idempotent: nothing happens once the contract exists."""
-    if Contract.objects.filter(versions__title=CONTRACT_TITLE).exists():
+    """The present-day part: the lights, the mobilisation milestones met, three months of telemetry and their
+    statements. The contract is the one procured in the demo's history (demo/harbour.py); without the history (the
+    tests' `city` fixture) it is entered directly, as signed before CivicPact. Idempotent: nothing happens once the
+    contract has statements."""
+    contract = Contract.objects.filter(versions__title=CONTRACT_TITLE).first()
+    if contract is not None and Statement.objects.filter(contract=contract).exists():
         return
-    officer = User.objects.get(username="officer")
     manager = User.objects.get(username="manager")
     supplier = User.objects.get(username="supplier")
+    zone_name = settings.TIME_ZONE
+    if contract is None:
+        contract = _enter_directly(manager)
+        services.regime_save(
+            actor=manager,
+            contract_id=contract.pk,
+            expected_number=0,
+            rationale="The contract's payment mechanism (schedule 6), as signed.",
+            text=REGIME.format(tz=zone_name),
+        )
+    services.assets_import(
+        actor=manager,
+        contract_id=contract.pk,
+        rows=[{"asset_id": f"SL-{n:05d}", "asset_class": "streetlight"} for n in range(1, LIGHTS + 1)],
+    )
+    _milestones_met(contract, manager, supplier)
+    _telemetry_and_statements(contract, manager, supplier, ZoneInfo(zone_name))
+
+
+def mobilisation_plan(contract: Contract, today: date) -> list[dict[str, Any]]:
+    """The transition from the signature to service commencement, when the availability payments start (the first
+    month of the demo's telemetry, relative to the real `today`: the plan is made with the clock moved back)."""
+    start = contract.latest.start_date
+    commencement = _months(today)[0]
+    return [
+        {
+            "kind": "mobilisation",
+            "title": f"The {LIGHTS:,} lights, their poles and the spares handed over, with an inventory",
+            "planned_date": start + timedelta(days=14),
+        },
+        {
+            "kind": "system_migration",
+            "title": "Every light's node reporting to the central management system",
+            "planned_date": min(start + timedelta(days=35), commencement - timedelta(days=1)),
+        },
+        {
+            "kind": "go_live",
+            "title": "Service commencement: availability measured and paid from this day",
+            "planned_date": commencement,
+        },
+    ]
+
+
+def _milestones_met(contract: Contract, manager: User, supplier: User) -> None:
+    """The partner reports each milestone due by today as met on its planned date; the city accepts it."""
+    today = timezone.localdate()
+    for milestone in contract.milestones.filter(actual_date__isnull=True, planned_date__lte=today):
+        contracts.milestone_report(actor=supplier, milestone_id=milestone.pk, actual_date=milestone.planned_date)
+        contracts.milestone_decide(
+            actor=manager, milestone_id=milestone.pk, accept=True, note="Checked on site and in the system."
+        )
+
+
+def _enter_directly(manager: User) -> Contract:
+    """The contract as signed in 2024, before CivicPact (the demo without its history)."""
+    officer = User.objects.get(username="officer")
     lighting = Organisation.objects.get(name="Energy and Street Lighting")
     partner = Organisation.objects.get(name="Lumen Grid")
     need = pipeline.need_create(
@@ -127,7 +188,7 @@ def seed_streetlight_contract() -> None:
         planned_start_year=2024,
         duration_years=10,
     )
-    _risks(officer, project)
+    seed_risks(officer, project)
     contract = contracts.contract_create(
         actor=manager,
         project_id=project.pk,
@@ -150,20 +211,7 @@ def seed_streetlight_contract() -> None:
             signatory_name=name,
             signed_at=signed,
         )
-    zone_name = settings.TIME_ZONE
-    services.regime_save(
-        actor=manager,
-        contract_id=contract.pk,
-        expected_number=0,
-        rationale="The contract's payment mechanism (schedule 6), as signed.",
-        text=REGIME.format(tz=zone_name),
-    )
-    services.assets_import(
-        actor=manager,
-        contract_id=contract.pk,
-        rows=[{"asset_id": f"SL-{n:05d}", "asset_class": "streetlight"} for n in range(1, LIGHTS + 1)],
-    )
-    _telemetry_and_statements(contract, manager, supplier, ZoneInfo(zone_name))
+    return contract
 
 
 # The contract's risk allocation, as signed (published with the contract as OCDS riskAllocation).
@@ -185,7 +233,8 @@ HARBOUR_RISKS = (
 )
 
 
-def _risks(officer: User, project: Any) -> None:
+def seed_risks(officer: User, project: Any) -> None:
+    """The project's risk register with the allocation signed (HARBOUR_RISKS)."""
     for category, title, share, reason in HARBOUR_RISKS:
         library = library_risk(RiskCategory(category))
         appraisal.risk_save(

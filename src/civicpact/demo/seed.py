@@ -30,6 +30,7 @@ from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
 from civicpact.demo.clock import DemoClock
 from civicpact.demo.governance import seed_governance
+from civicpact.demo.harbour import harbour_procurement
 from civicpact.demo.history import HISTORY
 from civicpact.demo.incidents import seed_streetlight_incidents
 from civicpact.demo.performance import seed_streetlight_contract
@@ -646,6 +647,13 @@ def _market_sounding() -> None:
     )
 
 
+# The stories of the demo's history, oldest first (their dates never go backwards: demo/clock.py).
+STORIES = [
+    ("the history: the harbour district's street lighting, procured, awarded and signed", harbour_procurement),
+    *HISTORY,
+]
+
+
 @contextmanager
 def _no_mail() -> Iterator[None]:
     """The history's notifications (a down-selection's letters, months ago) are not sent now: the mail backend is
@@ -714,7 +722,7 @@ def seed_demo_city(
         setup(f"user: {item.username}", lambda item=item: _user(item))  # type: ignore[misc]
     steps.extend(
         (label, lambda story=story: story(clock), _no_mail)  # type: ignore[misc]
-        for label, story in (HISTORY if history else ())
+        for label, story in (STORIES if history else ())
     )
     present = [
         ("projects and gate decisions", _projects),

@@ -3,6 +3,7 @@ structuring gate, published as a challenge-based call, with a sealed bid and an 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -176,8 +177,11 @@ def _gate(officer: User, project: Project, stage: str, reasons: str) -> None:
         )
 
 
-def structure(officer: User, project: Project, plan: Structuring) -> None:
-    """Take the project to its structuring gate and through it; each step only if it is not recorded yet."""
+def structure(
+    officer: User, project: Project, plan: Structuring, before_gate: Callable[[Project], None] | None = None
+) -> None:
+    """Take the project to its structuring gate and through it; each step only if it is not recorded yet.
+    `before_gate` records what else the project has before that gate (e.g. its business case)."""
     idea, opportunity, structuring = plan.gate_reasons
     _gate(officer, project, "idea", idea)
     if not project.screenings.exists():
@@ -209,6 +213,8 @@ def structure(officer: User, project: Project, plan: Structuring) -> None:
             )
     if not project.term_sheets.exists():
         appraisal.terms_save(actor=officer, project_id=project.pk, terms=plan.terms, expected_version=0)
+    if before_gate is not None:
+        before_gate(project)
     _gate(officer, project, "structuring", structuring)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -111,7 +111,8 @@ def duration(period: Mapping[str, Any] | None) -> str:
     start, end = parse_date((period or {}).get("startDate")), parse_date((period or {}).get("endDate"))
     if start is None or end is None:
         return "—"
-    months = (end.year - start.year) * 12 + end.month - start.month + (1 if end.day >= start.day - 1 else 0)
+    after = end + timedelta(days=1)  # the end date is the term's last day
+    months = (after.year - start.year) * 12 + after.month - start.month - (1 if after.day < start.day else 0)
     years, rest = divmod(months, 12)
     parts = [f"{years} year{'s' if years != 1 else ''}"] if years else []
     if rest:
@@ -371,8 +372,21 @@ def _contract_words(contract: Mapping[str, Any], tags: Sequence[str]) -> list[st
     failures = implementation.get("performanceFailures", ())
     if failures:
         out.append(f"{_count(sum(int(f.get('events', 0)) for f in failures), 'performance failure')} reported.")
-    out.extend(f"Milestone met: {m.get('title')}." for m in implementation.get("milestones", ()) if m.get("title"))
+    out.extend(_milestone_words(implementation.get("milestones", ())))
     return out
+
+
+def _milestone_words(milestones: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A release carries the contract's whole milestone schedule: how much of it is met, and the latest met."""
+    if not milestones:
+        return []
+    met = [m for m in milestones if m.get("status") == "met"]
+    words = f"Milestones: {len(met)} of {len(milestones)} met."
+    dated = [(parse_date(m.get("dateMet")), m) for m in met]
+    latest = max(((when, m) for when, m in dated if when), key=lambda pair: pair[0], default=None)
+    if latest is not None:
+        words += f" Latest: {latest[1].get('title')}, met {latest[0].day} {latest[0]:%B %Y}."
+    return [words]
 
 
 def release_words(body: Mapping[str, Any]) -> list[str]:
@@ -392,7 +406,10 @@ def release_words(body: Mapping[str, Any]) -> list[str]:
     for award in body.get("awards", ()):
         names = ", ".join(s.get("name", "") for s in award.get("suppliers", ()))
         status = STATUS_LABELS.get(str(award.get("status")), str(award.get("status", "")))
-        out.append(f"Award to {names or '—'} for {money(award.get('value'))} ({status.lower()}).")
+        if names or award.get("value"):
+            out.append(f"Award to {names or '—'} for {money(award.get('value'))} ({status.lower()}).")
+        else:  # an update of the award's status alone
+            out.append(f"The award is now {status.lower()}.")
     for contract in body.get("contracts", ()):
         out.extend(_contract_words(contract, tags))
     return out or ["Changed: " + ", ".join(k for k in body if k not in {"ocid", "id", "date", "tag"})]
