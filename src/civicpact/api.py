@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -83,6 +83,14 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, error_body(str(exc) or "Not found."), status=404)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    """An id in the path or the body that names nothing (or nothing of that parent): 404, never a 500."""
+    name = type(exc).__qualname__.split(".")[0]  # e.g. "Bid" from Bid.DoesNotExist
+    label = name if name != "ObjectDoesNotExist" else "object"
+    return api.create_response(request, error_body(f"No such {label.lower()}: check the ids in the request."), status=404)
 
 
 @api.exception_handler(HttpError)

@@ -188,6 +188,9 @@ def need_get(request: HttpRequest, need_id: int) -> Need:
 def need_update(request: HttpRequest, need_id: int, payload: NeedUpdateIn) -> Need:
     _need(request, need_id)
     data = payload.dict(exclude_unset=True)
+    nulls = sorted(k for k, v in data.items() if v is None)
+    if nulls:  # a partial update leaves a field out to keep it; null is no value for these
+        raise ValidationError({k: "Give a value, or leave the field out to keep the current one." for k in nulls})
     version = data.pop("version")
     try:
         return services.need_update(
