@@ -21,3 +21,6 @@ logconfig_dict = gunicorn_logconfig()
 # X-Forwarded-* is trusted from the reverse proxy on this machine only (Django reads X-Forwarded-Proto itself,
 # through SECURE_PROXY_SSL_HEADER).
 forwarded_allow_ips = "127.0.0.1,::1"
+# No control socket for gunicornc: systemd signals the master (HUP reloads), and the socket would be written
+# into $HOME, which the systemd unit keeps read-only.
+control_socket_disable = True
