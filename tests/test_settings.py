@@ -1,6 +1,10 @@
+import subprocess
+import sys
+
 import pytest
 
 from civicpact import settings as s
+from tests.production import ROOT, production_env
 
 
 def test_env_bool_reads_common_spellings(monkeypatch):
@@ -30,3 +34,25 @@ def test_the_secret_key_is_generated_once_into_the_data_directory():
         pytest.skip("SECRET_KEY is set in this environment")
     assert key_file.read_text().strip() == s.SECRET_KEY
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - this interpreter and our own command
+        [sys.executable, "-m", "civicpact.cli", *args], env=env, capture_output=True, text=True, check=False, cwd=ROOT
+    )
+
+
+def test_production_without_allowed_hosts_stops_naming_the_variable(tmp_path):
+    env = production_env(tmp_path / "data")
+    del env["ALLOWED_HOSTS"]
+    result = run_cli(env, "migrate")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "civicpact migrate: ALLOWED_HOSTS must be set when CIVICPACT_ENV=production: the host names the proxy forwards"
+    )
+
+
+def test_an_unknown_environment_name_is_refused(tmp_path):
+    result = run_cli(production_env(tmp_path / "data", CIVICPACT_ENV="staging"), "migrate")
+    assert result.returncode == 2
+    assert "CIVICPACT_ENV must be one of development, production, not 'staging'" in result.stderr

@@ -308,13 +308,12 @@ def _run_servers(args: argparse.Namespace) -> int:
         sys.executable,
         "-m",
         "gunicorn",
-        "civicpact.wsgi:application",
+        "--config",
+        "python:civicpact.gunicorn_conf",  # logs in CIVICPACT_LOG_FORMAT, timeouts (docs/deployment.md)
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
-        "--access-logfile",
-        "-",
     ]
     children.append(subprocess.Popen(web, env=env))  # noqa: S603 - our own interpreter and arguments
     if not args.no_worker:

@@ -10,9 +10,12 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
+
+from civicpact import logs
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -50,6 +53,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def env_secret(name: str) -> str:
     """Read a secret from NAME, or from the file named by NAME_FILE (for Docker/systemd secrets)."""
     value = os.environ.get(name, "")
@@ -62,7 +72,7 @@ def env_secret(name: str) -> str:
 DATA_DIR = Path(env_str("CIVICPACT_DATA_DIR", str(REPO_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-PRODUCTION = env_str("CIVICPACT_ENV", "development") == "production"
+PRODUCTION = env_choice("CIVICPACT_ENV", ("development", "production"), "development") == "production"
 DEBUG = env_bool("CIVICPACT_DEBUG", default=False)
 
 
@@ -96,6 +106,8 @@ def _bid_master_key() -> str:
 CIVICPACT_BID_MASTER_KEY = _bid_master_key()
 # Master keys retired by a rotation, still used to unwrap tenders sealed before it (comma-separated base64).
 CIVICPACT_BID_MASTER_KEYS_RETIRED = env_list("CIVICPACT_BID_MASTER_KEYS_RETIRED", [])
+if PRODUCTION and not env_list("ALLOWED_HOSTS", []):
+    raise ValueError("ALLOWED_HOSTS must be set when CIVICPACT_ENV=production: the host names the proxy forwards")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -125,6 +137,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "civicpact.web.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,17 +217,61 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing folder; finders serve the files
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = Path(env_str("CIVICPACT_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing folder
+# In production, `manage.py collectstatic` writes the files with hashed names and compressed copies, and
+# WhiteNoise serves them from STATIC_ROOT with far-future cache headers; elsewhere the finders serve the sources.
+STATICFILES_BACKEND = (
+    "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    if PRODUCTION
+    else "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
+
+def _media_root() -> Path:
+    return Path(env_str("CIVICPACT_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
+
+
+MEDIA_ROOT = _media_root()
+
+
+def _document_storage() -> dict[str, Any]:
+    """Where uploaded documents live: a folder (CIVICPACT_MEDIA_ROOT) or an S3-compatible bucket
+    (docs/deployment.md, "Documents on S3-compatible storage")."""
+    if env_choice("CIVICPACT_DOCUMENT_STORAGE", ("filesystem", "s3"), "filesystem") == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": _media_root()}}
+    bucket = env_str("CIVICPACT_S3_BUCKET")
+    if not bucket:
+        raise ValueError("CIVICPACT_S3_BUCKET must be set when CIVICPACT_DOCUMENT_STORAGE=s3")
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "location": env_str("CIVICPACT_S3_PREFIX", "documents"),
+        "endpoint_url": env_str("CIVICPACT_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("CIVICPACT_S3_REGION") or None,
+        "addressing_style": env_choice("CIVICPACT_S3_ADDRESSING_STYLE", ("auto", "path", "virtual"), "auto"),
+        "default_acl": None,  # the bucket's own policy: documents are private and served through CivicPact
+        "querystring_auth": True,
+        "file_overwrite": False,  # a name in use gets a suffix, as on the filesystem
+    }
+    # Credentials from these, or else from boto3's own chain (AWS_ACCESS_KEY_ID, ~/.aws, an instance role)
+    access_key, secret_key = env_secret("CIVICPACT_S3_ACCESS_KEY_ID"), env_secret("CIVICPACT_S3_SECRET_ACCESS_KEY")
+    if access_key or secret_key:
+        options |= {"access_key": access_key, "secret_key": secret_key}
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": _document_storage(),
+    "staticfiles": {"BACKEND": STATICFILES_BACKEND},
+}
+
+CIVICPACT_REDIS_URL = env_str("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if env_str("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}}
+if CIVICPACT_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CIVICPACT_REDIS_URL}}
+# /readyz fails when a background task has waited longer than this many minutes for the worker (0: not checked)
+CIVICPACT_READYZ_WORKER_MINUTES = env_int("CIVICPACT_READYZ_WORKER_MINUTES", 0)
 
 TASKS = {
     "default": {
@@ -250,6 +307,8 @@ SESSION_COOKIE_HTTPONLY = True
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("CIVICPACT_SSL_REDIRECT", default=True)
+    # Probes reach gunicorn over plain HTTP on the machine itself, without the proxy's X-Forwarded-Proto
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -313,12 +372,13 @@ CIVICPACT_RED_FLAGS = {
     "value_growth": env_str("CIVICPACT_RED_FLAGS_VALUE_GROWTH", "0.10"),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("CIVICPACT_LOG_LEVEL", "WARNING")},
-}
+# Logs go to stderr: JSON lines in production, text elsewhere (civicpact/logs.py, docs/deployment.md "Logs");
+# one line per request when CIVICPACT_LOG_REQUESTS (by default in production).
+LOGGING = logs.logging_config(
+    fmt=logs.log_format(),
+    level=logs.log_level(),
+    requests=env_bool("CIVICPACT_LOG_REQUESTS", default=PRODUCTION),
+)
 
 # OCDS package metadata (transparency/packages.py, docs/ocds.md): the publisher's identity, the data's licence and
 # publication policy. Empty values are left out of the packages.

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civicpact.api import api
-from civicpact.web.views import healthz
+from civicpact.web.views import healthz, readyz
 
 urlpatterns = [
     path("", include("civicpact.web.urls")),
@@ -16,5 +16,6 @@ urlpatterns = [
     path("open/", include("civicpact.transparency.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("django-admin/", admin.site.urls),
 ]
