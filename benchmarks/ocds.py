@@ -243,7 +243,7 @@ def _wait_ready(base: str, paths_dir: Path) -> None:
 
 
 def _wrk(base: str, paths: Path, seconds: int, script: Path) -> dict[str, float]:
-    command = ["wrk", "-t2", "-c4", f"-d{seconds}s", "-s", str(script), base]
+    command = ["wrk", "-t2", "-c4", f"-d{seconds}s", "--timeout", "30s", "-s", str(script), base]
     out = subprocess.run(
         command, env={**os.environ, "WRK_PATHS": str(paths)}, capture_output=True, text=True, check=True
     )
