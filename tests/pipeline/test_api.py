@@ -73,6 +73,19 @@ def test_a_stale_api_edit_is_a_conflict(client_for, lead):
     assert "Reload" in second.json()["detail"]
 
 
+def test_a_partial_edit_refuses_an_explicit_null_and_keeps_the_need(client_for, lead):
+    need = Need.objects.get(title="Cut street-lighting energy by 40%")
+    response = client_for(lead).patch(
+        f"/api/v1/pipeline/needs/{need.pk}",
+        {"version": need.version, "title": "A", "problem_statement": None},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "problem_statement"
+    need.refresh_from_db()
+    assert need.title == "Cut street-lighting energy by 40%"
+
+
 def test_synergies_come_with_reasons(client_for, officer):
     wifi = Need.objects.get(title="Public Wi-Fi and fibre backhaul for the harbour")
     body = client_for(officer).get(f"/api/v1/pipeline/needs/{wifi.pk}/synergies").json()

@@ -71,3 +71,11 @@ def test_the_award_through_the_api_waits_for_the_evaluation(client_for, opened, 
 
 def test_no_debrief_before_the_award(client_for, opened, second_supplier):
     assert client_for(second_supplier).get(url(opened, "/debrief")).status_code == 404
+
+
+def test_an_eligibility_decision_on_a_bid_that_does_not_exist_is_a_404(client_for, opened, officer):
+    response = client_for(officer).put(
+        url(opened, "/bids/999999/eligibility"), {"eligible": True, "note": ""}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert "No such bid" in response.json()["detail"]
