@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from civicpact.accounts import permissions
@@ -245,6 +246,18 @@ class ClaimHistory:
     @property
     def in_force(self) -> bool:
         return self.current.state == ClaimState.ACTIVE and self.current.ends_on >= timezone.localdate()
+
+
+def claim_history_get(*, claim_id: int) -> ClaimHistory:
+    """One claim (`claim_id`: the id of its first row) with every row, oldest first. Raises DoesNotExist."""
+    rows = tuple(
+        ConfidentialityClaim.objects.select_related("claimed_by", "approved_by", "actor")
+        .filter(Q(pk=claim_id, origin__isnull=True) | Q(origin_id=claim_id))
+        .order_by("pk")
+    )
+    if not rows:
+        raise ConfidentialityClaim.DoesNotExist(f"no claim {claim_id}")
+    return ClaimHistory(current=rows[-1], rows=rows)
 
 
 def claim_history_list(*, ocid: str = "") -> list[ClaimHistory]:
