@@ -148,7 +148,13 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--json", action="store_true", help="print the ranking as JSON")
     _add_performance_commands(sub)
     _add_ocds_commands(sub)
-    sub.add_parser("worker", help="run the background task worker alone")
+    worker = sub.add_parser(
+        "worker",
+        help="run the background task worker alone",
+        description="Run the background task worker. It first queues the daily disclosure of expired "
+        "confidentiality claims unless a run is already waiting (docs/confidentiality.md); each run queues the next.",
+    )
+    worker.add_argument("--batch", action="store_true", help="run the tasks that are due, then exit")
     return parser
 
 
@@ -361,10 +367,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_servers(args)
 
 
-def cmd_worker(_args: argparse.Namespace) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
-    call_command("db_worker", verbosity=1)
+    from civicpact.ledger.tasks import disclose_expired_schedule
+
+    if _unapplied_migrations():
+        raise UsageError("the database is not up to date: run 'civicpact migrate' first")
+    disclose_expired_schedule(run_after=None)
+    call_command("db_worker", verbosity=1, batch=args.batch)
     return EXIT_OK
 
 

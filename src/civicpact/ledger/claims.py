@@ -222,12 +222,18 @@ def _disclose(current: ConfidentialityClaim, *, actor: Any, note: str) -> Disclo
 
 
 def claims_disclose_expired(*, actor: Any = None, today: date | None = None) -> list[Disclosure]:
-    """Disclose every active claim whose end date has passed (the command and the worker call this)."""
+    """Disclose every active claim whose end date has passed: `civicpact disclose-expired` and the worker's daily
+    run (ledger/tasks.py) call this; two runs at once disclose each claim once."""
     day = today or timezone.localdate()
     done: list[Disclosure] = []
     for claim in ConfidentialityClaim.objects.expired(day).order_by("pk"):
         with transaction.atomic():
-            done.append(_disclose(claim, actor=actor, note=f"end date {claim.ends_on.isoformat()} passed"))
+            # Locked and read again: a run of the command, the worker's daily run or a person ending the claim early
+            # may have got there first (then there is nothing left to do).
+            current = ConfidentialityClaim.objects.select_for_update().current().filter(pk=claim.pk).first()
+            if current is None:
+                continue
+            done.append(_disclose(current, actor=actor, note=f"end date {current.ends_on.isoformat()} passed"))
     return done
 
 
