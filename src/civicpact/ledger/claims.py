@@ -230,7 +230,8 @@ def claims_disclose_expired(*, actor: Any = None, today: date | None = None) -> 
         with transaction.atomic():
             # Locked and read again: a run of the command, the worker's daily run or a person ending the claim early
             # may have got there first (then there is nothing left to do).
-            current = ConfidentialityClaim.objects.select_for_update().current().filter(pk=claim.pk).first()
+            rows = ConfidentialityClaim.objects.select_for_update(of=("self",))
+            current = rows.current().filter(pk=claim.pk).first()
             if current is None:
                 continue
             done.append(_disclose(current, actor=actor, note=f"end date {current.ends_on.isoformat()} passed"))
