@@ -148,7 +148,13 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--json", action="store_true", help="print the ranking as JSON")
     _add_performance_commands(sub)
     _add_ocds_commands(sub)
-    sub.add_parser("worker", help="run the background task worker alone")
+    worker = sub.add_parser(
+        "worker",
+        help="run the background task worker alone",
+        description="Run the background task worker. It first queues the daily disclosure of expired "
+        "confidentiality claims unless a run is already waiting (docs/confidentiality.md); each run queues the next.",
+    )
+    worker.add_argument("--batch", action="store_true", help="run the tasks that are due, then exit")
     return parser
 
 
@@ -360,10 +366,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_servers(args)
 
 
-def cmd_worker(_args: argparse.Namespace) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
-    call_command("db_worker", verbosity=1)
+    from civicpact.ledger.tasks import disclose_expired_schedule
+
+    if _unapplied_migrations():
+        raise UsageError("the database is not up to date: run 'civicpact migrate' first")
+    disclose_expired_schedule(run_after=None)
+    call_command("db_worker", verbosity=1, batch=args.batch)
     return EXIT_OK
 
 
@@ -693,6 +704,21 @@ def _add_ocds_commands(sub: Any) -> None:
     validate.add_argument("file", help="the package (JSON; '-' for standard input)")
     validate.add_argument("--json", action="store_true", help="print the full report as JSON")
     add_import_parser(ocds_sub)
+    fetch = ocds_sub.add_parser(
+        "fetch-schemas",
+        help="download the pinned OCDS schemas, codelists and PPP-profile extensions once",
+        description="Download the OCDS 1.1.5 schemas and codelists, the OCDS for PPPs profile and its 14 extensions, "
+        "each pinned to an upstream commit (or from CIVICPACT_OCDS_FETCH_URL, a copy with the same layout), into a "
+        "new folder: all files or none, each checked. Exit 0 fetched (or already there), 1 a file could not be "
+        "fetched or is not what it should be (the line names it and why; nothing is left behind), 2 the folder "
+        "holds something else or the URL is not http(s) (docs/ocds.md).",
+    )
+    fetch.add_argument(
+        "--into",
+        default="",
+        metavar="DIR",
+        help="the folder to create (default: CIVICPACT_OCDS_DIR when set, else CIVICPACT_DATA_DIR/ocds)",
+    )
 
 
 def cmd_ocds(args: argparse.Namespace) -> int:
@@ -703,7 +729,28 @@ def cmd_ocds(args: argparse.Namespace) -> int:
             return ocds_import_file(args.file, as_json=args.json)
         except FileProblem as exc:
             raise UsageError(str(exc)) from None
+    if args.ocds_command == "fetch-schemas":
+        return _ocds_fetch_schemas(args.into)
     return _ocds_validate(args.file, as_json=args.json)
+
+
+def _ocds_fetch_schemas(into: str) -> int:
+    from django.conf import settings
+
+    from civicpact.ledger.ocds_mirror import OCDSFetchError, OCDSFetchRefused, ocds_fetch
+
+    target = Path(into or settings.CIVICPACT_OCDS_FETCH_INTO).resolve()
+    try:
+        count = ocds_fetch(into=target, base_url=settings.CIVICPACT_OCDS_FETCH_URL)
+    except OCDSFetchRefused as exc:
+        raise UsageError(str(exc)) from None
+    except OCDSFetchError as exc:
+        print(f"civicpact ocds fetch-schemas: {exc}; nothing was kept", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    print(f"fetched {count} OCDS files into {target}" if count else f"{target} already holds the OCDS files")
+    if target != Path(settings.CIVICPACT_OCDS_FETCH_INTO).resolve():
+        print(f"set CIVICPACT_OCDS_DIR={target} for CivicPact to read them")
+    return EXIT_OK
 
 
 def _ocds_export(out: str) -> int:
@@ -721,6 +768,7 @@ def _ocds_export(out: str) -> int:
 
 
 def _ocds_validate(path: str, *, as_json: bool) -> int:
+    from civicpact.ledger.exceptions import SchemaMissing
     from civicpact.transparency import validate
 
     try:
@@ -731,7 +779,7 @@ def _ocds_validate(path: str, *, as_json: bool) -> int:
         report = validate.validate_package(data)
     except validate.NotAPackage as exc:
         raise UsageError(f"{path}: {exc}") from None
-    except validate.OCDSDirMissing as exc:
+    except SchemaMissing as exc:
         raise UsageError(str(exc)) from None
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))

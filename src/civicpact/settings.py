@@ -320,7 +320,26 @@ if PRODUCTION:
 # Partnership for real use), one publisher name.
 CIVICPACT_OCID_PREFIX = env_str("CIVICPACT_OCID_PREFIX", "ocds-cvp0dm")
 CIVICPACT_PUBLISHER_NAME = env_str("CIVICPACT_PUBLISHER_NAME", "City of Port Aurelia")
-CIVICPACT_OCDS_DIR = env_str("CIVICPACT_OCDS_DIR", str((REPO_DIR.parent / "shared" / "ocds").resolve()))
+
+
+def _ocds_dir() -> str:
+    """The OCDS schemas, codelists and extensions (docs/ocds.md, "The schemas"): CIVICPACT_OCDS_DIR when set; else
+    the copy `civicpact ocds fetch-schemas` fetched into the data folder; else a checkout's ../shared/ocds; else the
+    data folder's ocds/, where a fetch puts them."""
+    fetched = DATA_DIR / "ocds"
+    beside_checkout = REPO_DIR.parent / "shared" / "ocds"
+    default = beside_checkout if not fetched.is_dir() and beside_checkout.is_dir() else fetched
+    return env_str("CIVICPACT_OCDS_DIR") or str(default.resolve())
+
+
+CIVICPACT_OCDS_DIR = _ocds_dir()
+# Where `civicpact ocds fetch-schemas` (and CIVICPACT_OCDS_FETCH) put the files: CIVICPACT_OCDS_DIR when it is set,
+# else the data folder's ocds/ (never a checkout's ../shared/ocds).
+CIVICPACT_OCDS_FETCH_INTO = env_str("CIVICPACT_OCDS_DIR") or str((DATA_DIR / "ocds").resolve())
+# Fetch the pinned OCDS files into CIVICPACT_OCDS_DIR on first need when it does not hold them (off: run
+# `civicpact ocds fetch-schemas`), and where from: empty for upstream, else a copy with the same layout.
+CIVICPACT_OCDS_FETCH = env_bool("CIVICPACT_OCDS_FETCH", default=False)
+CIVICPACT_OCDS_FETCH_URL = env_str("CIVICPACT_OCDS_FETCH_URL", "")
 CIVICPACT_CITY_NAME = env_str("CIVICPACT_CITY_NAME", "Port Aurelia")
 CIVICPACT_CURRENCY = env_str("CIVICPACT_CURRENCY", "EUR")
 # Publish each bid's tenderer, status and price in the award release (bids.details); false withholds them.

@@ -64,3 +64,14 @@ def test_an_administrator_imports_a_historical_package_and_the_portal_lists_it(v
     )
     visitor.check("imported-record")
     visitor.visit("/open/imported/", "imported-list")
+
+
+def test_the_audit_trail_names_roles_to_the_public_and_accounts_to_auditors(visitor):
+    page = visitor.visit("/audit/", "audit-trail-roles-public")
+    who = page.locator("tbody tr td:nth-child(3)").all_inner_texts()
+    assert who
+    assert not [w for w in who if "user:" in w]
+    assert any("Procurement and PPP Unit" in w or w == "system" for w in who)
+    sign_in_as(visitor, "auditor")
+    page = visitor.visit("/audit/", "audit-trail-roles-auditor")
+    expect(page.locator("tbody").first).to_contain_text("user:")

@@ -1,4 +1,4 @@
-"""The export's verifier on hand-built chains: public and private events in both link formats."""
+"""The export's verifier on hand-built chains: public and private events in the three link formats."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from civicpact.domain.audit import (
     GENESIS_HASH,
     LINK_V1,
     LINK_V2,
+    LINK_V3,
     ChainLink,
     StoredEvent,
     link_hash,
     payload_digest,
+    person_digest,
     subject_digest,
 )
 from civicpact.domain.audit_export import ExportFormatError, export_event, export_header, verify_export
@@ -30,7 +32,8 @@ def build_export(kinds: list[tuple[int, bool]]) -> dict[str, Any]:
     previous, events = GENESIS_HASH, []
     for seq, (version, public) in enumerate(kinds, start=1):
         salt, payload = f"salt-{seq}", {"n": seq, "secret": "only-in-private" if not public else "shown"}
-        actor, action, obj = f"user:{seq}:someone", "thing.do", f"thing:{seq}"
+        person, action, obj = f"user:{seq}:someone", "thing.do", f"thing:{seq}"
+        actor = "Procurement officer, City" if version == LINK_V3 else person  # format 3 hashes the role
         link = ChainLink(
             seq,
             START + timedelta(seconds=seq),
@@ -40,7 +43,8 @@ def build_export(kinds: list[tuple[int, bool]]) -> dict[str, Any]:
             payload_digest(salt, payload),
             version=version,
             public=public,
-            subject_digest=subject_digest(salt, actor=actor, action=action, object=obj) if version == LINK_V2 else "",
+            subject_digest=subject_digest(salt, actor=actor, action=action, object=obj) if version != LINK_V1 else "",
+            person_digest=person_digest(f"person-salt-{seq}", person=person) if version == LINK_V3 else "",
         )
         previous = link_hash(previous, link)
         events.append(export_event(StoredEvent(link, salt, payload, previous), public=public))
@@ -49,7 +53,7 @@ def build_export(kinds: list[tuple[int, bool]]) -> dict[str, Any]:
     return document
 
 
-kinds = st.lists(st.tuples(st.sampled_from([LINK_V1, LINK_V2]), st.booleans()), min_size=1, max_size=10)
+kinds = st.lists(st.tuples(st.sampled_from([LINK_V1, LINK_V2, LINK_V3]), st.booleans()), min_size=1, max_size=10)
 
 
 @given(kinds)
@@ -113,6 +117,54 @@ def test_a_format_2_public_event_needs_its_subject():
 
 def test_an_unknown_link_version_is_a_format_error():
     document = build_export([(LINK_V2, False)])
-    document["events"][0]["link_version"] = 3
-    with pytest.raises(ExportFormatError, match="link_version: expected 1 or 2"):
+    document["events"][0]["link_version"] = 4
+    with pytest.raises(ExportFormatError, match="link_version: expected 1, 2 or 3"):
         verify_export(document)
+
+
+def test_a_format_3_event_needs_its_person_digest():
+    document = build_export([(LINK_V2, False)])
+    document["events"][0]["link_version"] = 3
+    with pytest.raises(ExportFormatError, match=r"events\[0\]\.person_digest: expected a string"):
+        verify_export(document)
+
+
+def test_a_format_3_export_never_shows_the_person():
+    document = build_export([(LINK_V3, True), (LINK_V3, False)])
+    public, private = document["events"]
+    assert public["actor"] == "Procurement officer, City"
+    assert "user:" not in str(document)
+    assert "person-salt" not in str(document)
+    assert set(private) == {
+        "seq",
+        "link_version",
+        "time",
+        "public",
+        "subject_digest",
+        "person_digest",
+        "payload_digest",
+        "hash",
+    }
+    assert verify_export(document).ok
+
+
+def test_the_person_digest_is_checked_where_its_salt_is_known():
+    from civicpact.domain.audit import verify_chain
+
+    salt, person_salt = "s", "p"
+    link = ChainLink(
+        1,
+        START,
+        "Auditor, City",
+        "a",
+        "o",
+        payload_digest(salt, {}),
+        version=LINK_V3,
+        public=True,
+        subject_digest=subject_digest(salt, actor="Auditor, City", action="a", object="o"),
+        person_digest=person_digest(person_salt, person="user:1:ann"),
+    )
+    event = StoredEvent(link, salt, {}, link_hash(GENESIS_HASH, link), person="user:1:ann", person_salt=person_salt)
+    assert verify_chain([event]).ok
+    forged = StoredEvent(link, salt, {}, event.hash, person="user:2:bob", person_salt=person_salt)
+    assert verify_chain([forged]).reason == "the person who acted does not match the person digest"

@@ -78,7 +78,16 @@ def test_a_private_payload_never_appears_in_the_export(citizen):
     assert "accounts.user:9" not in body
     assert "dispute.open" not in body
     private = event(json.loads(body), 2)
-    assert set(private) == {"seq", "link_version", "time", "public", "subject_digest", "payload_digest", "hash"}
+    assert set(private) == {
+        "seq",
+        "link_version",
+        "time",
+        "public",
+        "subject_digest",
+        "person_digest",
+        "payload_digest",
+        "hash",
+    }
 
 
 def test_a_public_event_shows_its_payload_and_salt():
@@ -209,7 +218,7 @@ def test_events_hashed_before_format_2_still_verify_and_show_their_link_fields()
     assert legacy["actor"] == "user:1:lead"
     assert "payload" not in legacy
     assert SECRET not in json.dumps(document)
-    assert event(document, 2)["link_version"] == 2
+    assert event(document, 2)["link_version"] == 3
 
 
 def test_the_audit_trail_links_to_the_export_and_the_check_page(citizen):

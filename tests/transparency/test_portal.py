@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -152,12 +154,56 @@ def test_the_contract_page_tells_the_whole_story_of_the_street_lighting(lighting
     assert "Data last updated" in html
 
 
+def _published_lighting(lighting: Contract) -> dict[str, Any]:
+    process = compiled.process_get(ocid=_contract_url(lighting).split("/")[3])
+    assert process is not None
+    return dict(process.contract(lighting.ocds_id) or {})
+
+
+def test_deductions_are_read_from_the_issued_statements_figures(lighting: Contract) -> None:
+    from civicpact.performance.models import Statement, StatementStatus
+
+    issued = Statement.objects.filter(contract=lighting, status=StatementStatus.ISSUED)
+    expected = {s.month: Decimal(s.figures["deductions_applied"]) for s in issued}
+    months = portal.performance_months(_published_lighting(lighting))
+    assert {m.month: m.deductions for m in months} == expected
+    assert any(amount > 0 for amount in expected.values())
+
+
+def test_deductions_do_not_depend_on_the_statement_documents_wording(lighting: Contract) -> None:
+    contract = copy.deepcopy(_published_lighting(lighting))
+    before = [p.deductions for p in portal.payments(contract)]
+    for document in contract["implementation"]["documents"]:
+        document["description"] = "Relevé mensuel (montants dans le document)."
+    assert [p.deductions for p in portal.payments(contract)] == before
+    assert None not in before
+
+
+def test_a_withheld_statement_document_shows_no_deductions(lighting: Contract) -> None:
+    contract = copy.deepcopy(_published_lighting(lighting))
+    first = contract["implementation"]["documents"][0]
+    first.pop("description")
+    first["accessDetails"] = "Withheld: commercial confidentiality, until 2026-06-30."
+    shown = {p.document: p.deductions for p in portal.payments(contract)}
+    assert shown[first["title"]] is None
+    assert all(d is not None for title, d in shown.items() if title != first["title"])
+
+
+def test_a_draft_statement_is_never_read_even_if_its_id_were_published(lighting: Contract) -> None:
+    from civicpact.performance.models import Statement, StatementStatus
+    from civicpact.performance.publication import statement_ocds_id
+    from civicpact.performance.selectors import published_deductions
+
+    draft = Statement.objects.get(contract=lighting, status=StatementStatus.DRAFT)
+    assert published_deductions(ocds_ids=[statement_ocds_id(draft), "statement-x", "contract-1"]) == {}
+
+
 def test_the_contract_page_reads_a_bounded_number_of_queries(
     lighting: Contract, citizen: Client, django_assert_max_num_queries: Any
 ) -> None:
     url = _contract_url(lighting)
     citizen.get(url)  # the first read after publication compiles the record
-    with django_assert_max_num_queries(3):  # its releases, its cached compiled release, the terms in force
+    with django_assert_max_num_queries(4):  # releases, cached compiled release, terms in force, statements' deductions
         assert citizen.get(url).status_code == 200
     with django_assert_max_num_queries(2):
         assert citizen.get(f"/open/projects/{url.split('/')[3]}/").status_code == 200

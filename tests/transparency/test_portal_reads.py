@@ -45,12 +45,8 @@ CONTRACT: dict[str, Any] = {
             },
         ],
         "documents": [
-            {"id": "statement-1", "title": "Payment statement 2026-09 #1", "description": "deductions 104.98 EUR, b"},
-            {
-                "id": "statement-2",
-                "title": "Payment statement 2026-10 #1",
-                "description": "deductions 40000.00 EUR (c",
-            },
+            {"id": "statement-1", "title": "Payment statement 2026-09 #1", "description": "Relevé: 9,99 EUR retenus"},
+            {"id": "statement-2", "title": "Payment statement 2026-10 #1", "description": "deductions 1.00 EUR"},
         ],
         "metrics": [{"id": "availability", "observations": _month("2026-09", 99.935) + _month("2026-10", 75.701)}],
         "performanceFailures": [
@@ -60,8 +56,13 @@ CONTRACT: dict[str, Any] = {
 }
 
 
+# What the payment statements' figures say (portal.statement_deductions reads them from the database): the
+# documents' wording above is never parsed for it.
+DEDUCTIONS = {"statement-1": Decimal("104.98"), "statement-2": Decimal("40000.00")}
+
+
 def test_months_pair_availability_with_its_target_deductions_payment_and_failures() -> None:
-    months = portal.performance_months(CONTRACT)
+    months = portal.performance_months(CONTRACT, DEDUCTIONS)
     assert [m.month for m in months] == ["2026-09", "2026-10"]
     september, october = months
     assert september.availability == Decimal("99.935")
@@ -74,14 +75,19 @@ def test_months_pair_availability_with_its_target_deductions_payment_and_failure
 
 
 def test_payments_are_in_month_order_with_their_statement() -> None:
-    payments = portal.payments(CONTRACT)
+    payments = portal.payments(CONTRACT, DEDUCTIONS)
     assert [p.month for p in payments] == ["2026-09", "2026-10"]
     assert payments[0].value == "EUR 201,895.02"
     assert payments[0].document == "Payment statement 2026-09 #1"
+    assert [p.deductions for p in payments] == [Decimal("104.98"), Decimal("40000.00")]
+
+
+def test_a_payment_without_its_statements_figures_shows_no_deductions() -> None:
+    assert [p.deductions for p in portal.payments(CONTRACT, {})] == [None, None]
 
 
 def test_the_availability_chart_labels_its_months_and_its_top() -> None:
-    chart = portal.availability_chart(portal.performance_months(CONTRACT))
+    chart = portal.availability_chart(portal.performance_months(CONTRACT, DEDUCTIONS))
     assert chart is not None
     assert [text for _, text in chart.x_labels] == ["2026-09", "2026-10"]
     assert [text for _, text in chart.y_labels] == ["0%", "25%", "50%", "75%", "99.9%"]

@@ -15,7 +15,10 @@ GENESIS_HASH = "0" * 64
 # Link formats. 1: the link holds actor, action and object in clear (every event before format 2).
 # 2: the link holds `public` and a salted digest of {actor, action, object} instead, so a private event's
 # link can be published without its actor or object (docs/audit-export.md).
-LINK_V1, LINK_V2 = 1, 2
+# 3: as 2, but the actor in the subject is the public one (role and organisation, never the person), and the
+# person's account is hashed apart with a salt of its own that is never published (`person_digest`).
+LINK_V1, LINK_V2, LINK_V3 = 1, 2, 3
+SUBJECT_LINKS = (LINK_V2, LINK_V3)  # the formats whose link holds a subject digest
 
 
 def payload_digest(salt: str, payload: Any) -> str:
@@ -29,6 +32,11 @@ def subject_digest(salt: str, *, actor: str, action: str, object: str) -> str:
     return hashlib.sha256(salt.encode("utf-8") + rfc8785.dumps(subject)).hexdigest()
 
 
+def person_digest(salt: str, *, person: str) -> str:
+    """sha256(salt + canonical JSON of {person}): who acted, for format 3; its salt never leaves the system."""
+    return hashlib.sha256(salt.encode("utf-8") + rfc8785.dumps({"person": person})).hexdigest()
+
+
 def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("audit times must be timezone-aware")
@@ -40,7 +48,8 @@ class ChainLink:
     """What one event contributes to the chain.
 
     Format 1 hashes actor, action and object; format 2 hashes `public` and `subject_digest` instead (a private
-    event's actor, action and object are then empty in an export, and only the digest is known).
+    event's actor, action and object are then empty in an export, and only the digest is known); format 3 hashes
+    `person_digest` too, and its `actor` is the public one (role and organisation).
     """
 
     seq: int
@@ -52,8 +61,21 @@ class ChainLink:
     version: int = LINK_V1
     public: bool = False
     subject_digest: str = ""
+    person_digest: str = ""
 
     def canonical(self) -> bytes:
+        if self.version == LINK_V3:
+            return rfc8785.dumps(
+                {
+                    "v": LINK_V3,
+                    "seq": self.seq,
+                    "time": format_time(self.time),
+                    "public": self.public,
+                    "subject_digest": self.subject_digest,
+                    "person_digest": self.person_digest,
+                    "payload_digest": self.payload_digest,
+                }
+            )
         if self.version == LINK_V2:
             return rfc8785.dumps(
                 {
@@ -85,13 +107,16 @@ def link_hash(previous_hash: str, link: ChainLink) -> str:
 
 @dataclass(frozen=True)
 class StoredEvent:
-    """An event as stored, or as exported: `salt` is None when the payload (and, in format 2, the subject) is
-    withheld, and then only the link's digests can be chained."""
+    """An event as stored, or as exported: `salt` is None when the payload (and, in formats 2 and 3, the subject) is
+    withheld, and then only the link's digests can be chained. `person` and `person_salt` (format 3) are known only
+    inside the system; an export chains the person digest as given."""
 
     link: ChainLink
     salt: str | None
     payload: Any
     hash: str
+    person: str | None = None
+    person_salt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,13 +155,19 @@ def _sequence_problem(expected: int, seq: int) -> str:
 
 
 def _content_problem(event: StoredEvent) -> str:
-    """What is wrong with the event's own digests, when its salt is known; empty when nothing is."""
+    """What is wrong with the event's own digests, where their salts are known; empty when nothing is."""
+    link = event.link
+    if (
+        link.version == LINK_V3
+        and event.person_salt is not None
+        and link.person_digest != person_digest(event.person_salt, person=event.person or "")
+    ):
+        return "the person who acted does not match the person digest"
     if event.salt is None:
         return ""
-    link = event.link
     if payload_digest(event.salt, event.payload) != link.payload_digest:
         return "payload does not match its digest"
-    if link.version == LINK_V2 and link.subject_digest != subject_digest(
+    if link.version in SUBJECT_LINKS and link.subject_digest != subject_digest(
         event.salt, actor=link.actor, action=link.action, object=link.object
     ):
         return "actor, action or object does not match the subject digest"

@@ -2,8 +2,10 @@
 
 Pure, so a citizen's copy of CivicPact (or any script following docs/audit-export.md) verifies an export offline.
 A public event shows everything, salt and payload included, so both its digests and its link are checked. A private
-event never shows its payload or salt; in link format 2 it shows only its position, time and digests, and in
+event never shows its payload or salt; in link formats 2 and 3 it shows only its position, time and digests, and in
 format 1 (events hashed before format 2 existed) its actor, action and object too, because its hash covers them.
+In format 3 the actor shown (and hashed in the subject) is the role and organisation that acted, never the person:
+the person's account is hashed into `person_digest` with a salt that is never exported.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 from civicpact.domain.audit import (
     GENESIS_HASH,
     LINK_V1,
-    LINK_V2,
+    LINK_V3,
+    SUBJECT_LINKS,
     ChainLink,
     ChainVerdict,
     StoredEvent,
@@ -25,7 +28,7 @@ from civicpact.domain.audit import (
 )
 
 EXPORT_FORMAT = "civicpact-audit-export"
-EXPORT_FORMAT_VERSION = "1.0"
+EXPORT_FORMAT_VERSION = "1.1"  # 1.1: events may have link_version 3 (person_digest)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 HEX_LENGTH = 64
 
@@ -45,8 +48,10 @@ def export_event(event: StoredEvent, *, public: bool) -> dict[str, Any]:
     }
     if public or link.version == LINK_V1:
         item.update(actor=link.actor, action=link.action, object=link.object)
-    if link.version == LINK_V2:
+    if link.version in SUBJECT_LINKS:
         item["subject_digest"] = link.subject_digest
+    if link.version == LINK_V3:
+        item["person_digest"] = link.person_digest
     if public:
         item.update(salt=event.salt, payload=event.payload)
     item.update(payload_digest=link.payload_digest, hash=event.hash)
@@ -127,8 +132,8 @@ def _read_event(item: Any, where: str) -> StoredEvent:
     if not isinstance(item, Mapping):
         raise ExportFormatError(f"{where}: expected an object")
     version = item.get("link_version")
-    if version not in (LINK_V1, LINK_V2):
-        raise ExportFormatError(f"{where}.link_version: expected 1 or 2")
+    if version not in (LINK_V1, *SUBJECT_LINKS):
+        raise ExportFormatError(f"{where}.link_version: expected 1, 2 or 3")
     public = item.get("public")
     if not isinstance(public, bool):
         raise ExportFormatError(f"{where}.public: expected true or false")
@@ -142,7 +147,8 @@ def _read_event(item: Any, where: str) -> StoredEvent:
         payload_digest=_digest(item, "payload_digest", where),
         version=version,
         public=public,
-        subject_digest=_digest(item, "subject_digest", where) if version == LINK_V2 else "",
+        subject_digest=_digest(item, "subject_digest", where) if version in SUBJECT_LINKS else "",
+        person_digest=_digest(item, "person_digest", where) if version == LINK_V3 else "",
     )
     salt = _text(item, "salt", where) if public else None
     if public and "payload" not in item:

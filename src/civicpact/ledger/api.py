@@ -19,13 +19,22 @@ router = Router(tags=["audit"])
 class AuditEventOut(Schema):
     seq: int
     time: datetime
-    actor: str = Field(alias="actor_label")
+    actor: str = Field(
+        alias="public_actor", description="Who did it: the roles and organisation, never the person's name"
+    )
+    account: str | None = Field(
+        None, description="The account that did it (user:<id>:<username>): auditors and administrators only"
+    )
     action: str
     object: str = Field(alias="object_ref")
     public: bool
     payload: dict[str, Any] | None
     payload_digest: str
     hash: str
+
+    @staticmethod
+    def resolve_account(obj: AuditEvent, context: dict[str, Any]) -> str | None:
+        return obj.actor_label if permissions.can_view_private_audit(context["request"].user) else None
 
     @staticmethod
     def resolve_payload(obj: AuditEvent, context: dict[str, Any]) -> dict[str, Any] | None:

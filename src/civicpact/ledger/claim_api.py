@@ -1,15 +1,19 @@
-"""The confidentiality claims API (docs/confidentiality.md): auditors and claimants list, staff create."""
+"""The confidentiality claims API (docs/confidentiality.md): auditors and claimants list, staff create, the PPP
+unit approves or refuses a supplier's request, staff end a claim early. The same permissions as the pages
+(claim_views.py): the services check the role before they look the claim up."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
 
 from civicpact.ledger import claims
+from civicpact.ledger.models import ConfidentialityClaim
 
 router = Router(tags=["confidentiality"])
 
@@ -46,6 +50,16 @@ class ClaimOut(Schema):
     claimed_by: str
     approved_by: str
     history: list[ClaimRowOut]
+
+
+class DecisionIn(Schema):
+    note: str = Field("", max_length=500, description="Why (a refusal's reason, an early end's)")
+
+
+class ClaimEndOut(ClaimOut):
+    disclosure_release_id: str = Field(
+        description="The release that disclosed what the claim withheld; empty when nothing had been withheld yet"
+    )
 
 
 def _name(user: Any) -> str:
@@ -92,3 +106,56 @@ def claim_create(request: HttpRequest, payload: ClaimIn) -> Status[dict[str, Any
     claim = claims.claim_create(actor=request.user, **payload.dict())
     history = claims.ClaimHistory(current=claim, rows=(claim,))
     return Status(201, _out(history))
+
+
+def _note(payload: DecisionIn | None) -> str:
+    """The body is optional: a bare POST decides without a note."""
+    return payload.note if payload is not None else ""
+
+
+def _changed(claim_id: int, change: Any) -> Any:
+    """Run a decision on claim `claim_id`: an unknown claim is a 404, a claim in the wrong state a 409."""
+    try:
+        return change()
+    except ConfidentialityClaim.DoesNotExist:
+        raise Http404(f"No claim #{claim_id}.") from None
+    except ValidationError as error:
+        raise HttpError(409, " ".join(error.messages)) from None
+
+
+@router.post(
+    "/{claim_id}/approve",
+    response=ClaimOut,
+    summary="Approve a supplier's pending request: the claim is in force at once (the PPP unit)",
+)
+def claim_approve(request: HttpRequest, claim_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
+    row: ConfidentialityClaim = _changed(
+        claim_id,
+        lambda: claims.claim_decide(actor=request.user, claim_id=claim_id, approve=True, note=_note(payload)),
+    )
+    return _out(claims.claim_history_get(claim_id=row.root_id()))
+
+
+@router.post(
+    "/{claim_id}/refuse",
+    response=ClaimOut,
+    summary="Refuse a supplier's pending request: nothing is withheld (the PPP unit)",
+)
+def claim_refuse(request: HttpRequest, claim_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
+    row: ConfidentialityClaim = _changed(
+        claim_id,
+        lambda: claims.claim_decide(actor=request.user, claim_id=claim_id, approve=False, note=_note(payload)),
+    )
+    return _out(claims.claim_history_get(claim_id=row.root_id()))
+
+
+@router.post(
+    "/{claim_id}/end",
+    response=ClaimEndOut,
+    summary="End an active claim early and publish what it withheld (the PPP unit, contract managers)",
+)
+def claim_end(request: HttpRequest, claim_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
+    done: claims.Disclosure = _changed(
+        claim_id, lambda: claims.claim_end(actor=request.user, claim_id=claim_id, note=_note(payload))
+    )
+    return _out(claims.claim_history_get(claim_id=done.claim_id)) | {"disclosure_release_id": done.release_id}

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from civicpact.accounts import permissions
@@ -221,12 +222,19 @@ def _disclose(current: ConfidentialityClaim, *, actor: Any, note: str) -> Disclo
 
 
 def claims_disclose_expired(*, actor: Any = None, today: date | None = None) -> list[Disclosure]:
-    """Disclose every active claim whose end date has passed (the command and the worker call this)."""
+    """Disclose every active claim whose end date has passed: `civicpact disclose-expired` and the worker's daily
+    run (ledger/tasks.py) call this; two runs at once disclose each claim once."""
     day = today or timezone.localdate()
     done: list[Disclosure] = []
     for claim in ConfidentialityClaim.objects.expired(day).order_by("pk"):
         with transaction.atomic():
-            done.append(_disclose(claim, actor=actor, note=f"end date {claim.ends_on.isoformat()} passed"))
+            # Locked and read again: a run of the command, the worker's daily run or a person ending the claim early
+            # may have got there first (then there is nothing left to do).
+            rows = ConfidentialityClaim.objects.select_for_update(of=("self",))
+            current = rows.current().filter(pk=claim.pk).first()
+            if current is None:
+                continue
+            done.append(_disclose(current, actor=actor, note=f"end date {current.ends_on.isoformat()} passed"))
     return done
 
 
@@ -245,6 +253,18 @@ class ClaimHistory:
     @property
     def in_force(self) -> bool:
         return self.current.state == ClaimState.ACTIVE and self.current.ends_on >= timezone.localdate()
+
+
+def claim_history_get(*, claim_id: int) -> ClaimHistory:
+    """One claim (`claim_id`: the id of its first row) with every row, oldest first. Raises DoesNotExist."""
+    rows = tuple(
+        ConfidentialityClaim.objects.select_related("claimed_by", "approved_by", "actor")
+        .filter(Q(pk=claim_id, origin__isnull=True) | Q(origin_id=claim_id))
+        .order_by("pk")
+    )
+    if not rows:
+        raise ConfidentialityClaim.DoesNotExist(f"no claim {claim_id}")
+    return ClaimHistory(current=rows[-1], rows=rows)
 
 
 def claim_history_list(*, ocid: str = "") -> list[ClaimHistory]:

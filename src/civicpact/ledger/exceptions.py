@@ -8,3 +8,7 @@ class AppendOnlyViolation(LedgerError):
 
 class ReleaseOrderError(LedgerError):
     pass
+
+
+class SchemaMissing(LedgerError):
+    """The OCDS schemas are not in CIVICPACT_OCDS_DIR (and could not be fetched there)."""

@@ -11,7 +11,15 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
-from civicpact.domain.audit import LINK_V1, LINK_V2, ChainLink, StoredEvent, subject_digest
+from civicpact.domain.audit import (
+    LINK_V1,
+    LINK_V3,
+    SUBJECT_LINKS,
+    ChainLink,
+    StoredEvent,
+    person_digest,
+    subject_digest,
+)
 from civicpact.domain.redaction import Claim
 from civicpact.ledger.exceptions import AppendOnlyViolation
 
@@ -54,7 +62,26 @@ class AuditEvent(AppendOnlyModel):
         related_name="+",
         help_text="Who did it; empty for the system or an anonymous visitor.",
     )
-    actor_label = models.CharField(max_length=200, help_text="Who did it, as hashed into the chain.")
+    actor_label = models.CharField(
+        max_length=200,
+        help_text="Who did it: the account (user:<id>:<username>). Hashed in clear before format 3; in format 3 into "
+        "the person digest, and never published.",
+    )
+    actor_public = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Who did it as the public reads it (format 3): the roles held and where, never the person; empty "
+        "for events before format 3.",
+    )
+    actor_salt = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Random salt of the person digest (format 3); never published.",
+    )
     action = models.CharField(max_length=100, help_text="What happened, e.g. 'supplier.verify'.")
     object_ref = models.CharField(max_length=200, help_text="What it happened to, e.g. 'accounts.organisation:7'.")
     public = models.BooleanField(default=False, help_text="Whether the payload is published.")
@@ -65,8 +92,9 @@ class AuditEvent(AppendOnlyModel):
     link_version = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="2: the link hashes `public` and a salted digest of actor, action and object "
-        "(docs/audit-export.md); empty for events hashed before format 2 (actor, action and object in clear).",
+        help_text="2: the link hashes `public` and a salted digest of actor, action and object; 3: the same with the "
+        "public actor, plus a salted digest of the person (docs/audit-export.md); empty for events hashed before "
+        "format 2 (actor, action and object in clear).",
     )
 
     objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
@@ -77,27 +105,45 @@ class AuditEvent(AppendOnlyModel):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_ref}"
 
+    @property
+    def subject_actor(self) -> str:
+        """The actor the link's subject holds: the public one from format 3, the account before."""
+        return self.actor_public if self.link_version == LINK_V3 else self.actor_label
+
+    @property
+    def public_actor(self) -> str:
+        """Who did it, as anyone may read it: the roles and organisation (format 3). Events written before format 3
+        recorded the account only, so a person there is not named ("system" and "anonymous" are shown as recorded;
+        the public export still shows those events' accounts where their hash needs them, docs/audit-export.md)."""
+        if self.link_version == LINK_V3:
+            return self.actor_public
+        return self.actor_label if not self.actor_label.startswith("user:") else "a person (role not recorded)"
+
     def as_stored_event(self) -> StoredEvent:
         version = self.link_version or LINK_V1
+        actor = self.subject_actor
         return StoredEvent(
             link=ChainLink(
                 seq=self.seq,
                 time=self.time,
-                actor=self.actor_label,
+                actor=actor,
                 action=self.action,
                 object=self.object_ref,
                 payload_digest=self.payload_digest,
                 version=version,
                 public=self.public,
                 subject_digest=(
-                    subject_digest(self.salt, actor=self.actor_label, action=self.action, object=self.object_ref)
-                    if version == LINK_V2
+                    subject_digest(self.salt, actor=actor, action=self.action, object=self.object_ref)
+                    if version in SUBJECT_LINKS
                     else ""
                 ),
+                person_digest=person_digest(self.actor_salt, person=self.actor_label) if version == LINK_V3 else "",
             ),
             salt=self.salt,
             payload=self.payload,
             hash=self.hash,
+            person=self.actor_label if version == LINK_V3 else None,
+            person_salt=self.actor_salt if version == LINK_V3 else None,
         )
 
 

@@ -14,7 +14,15 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from civicpact.domain import ocds, redaction
-from civicpact.domain.audit import GENESIS_HASH, LINK_V2, ChainLink, link_hash, payload_digest, subject_digest
+from civicpact.domain.audit import (
+    GENESIS_HASH,
+    LINK_V3,
+    ChainLink,
+    link_hash,
+    payload_digest,
+    person_digest,
+    subject_digest,
+)
 from civicpact.ledger.exceptions import ReleaseOrderError
 from civicpact.ledger.models import AuditEvent, ChainHead, ConfidentialityClaim, Ocid, Release, WithheldContent
 
@@ -26,11 +34,29 @@ def object_ref(obj: models.Model | str) -> str:
 
 
 def actor_label(actor: Any) -> str:
+    """The account that acted (kept inside: hashed into the person digest, never published)."""
     if actor is None:
         return "system"
     if not getattr(actor, "is_authenticated", False):
         return "anonymous"
     return f"user:{actor.pk}:{actor.get_username()}"
+
+
+PUBLIC_ACTOR_MAX = 300
+
+
+def actor_public(actor: Any) -> str:
+    """Who acted, as the public reads it: each role the person holds and where ("Procurement officer, City of Port
+    Aurelia"), never their name or account. Read through the user's memberships (the ledger imports no app)."""
+    if actor is None:
+        return "system"
+    if not getattr(actor, "is_authenticated", False):
+        return "anonymous"
+    memberships = actor.memberships.select_related("organisation").order_by("organisation__name", "role")
+    text = (
+        "; ".join(f"{m.get_role_display()}, {m.organisation.name}" for m in memberships) or "a person without a role"
+    )
+    return text if len(text) <= PUBLIC_ACTOR_MAX else text[: PUBLIC_ACTOR_MAX - 1] + "…"
 
 
 def _locked_head() -> ChainHead:
@@ -61,24 +87,27 @@ def audit_append(
     with transaction.atomic():
         head = _locked_head()
         body = _json_normalised(payload or {})
-        salt = secrets.token_hex(16)
-        label, ref = actor_label(actor), object_ref(obj)
+        salt, person_salt = secrets.token_hex(16), secrets.token_hex(16)
+        label, shown, ref = actor_label(actor), actor_public(actor), object_ref(obj)
         link = ChainLink(
             seq=head.seq + 1,
             time=timezone.now(),
-            actor=label,
+            actor=shown,
             action=action,
             object=ref,
             payload_digest=payload_digest(salt, body),
-            version=LINK_V2,
+            version=LINK_V3,
             public=public,
-            subject_digest=subject_digest(salt, actor=label, action=action, object=ref),
+            subject_digest=subject_digest(salt, actor=shown, action=action, object=ref),
+            person_digest=person_digest(person_salt, person=label),
         )
         event = AuditEvent(
             seq=link.seq,
             time=link.time,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_label=link.actor,
+            actor_label=label,
+            actor_public=shown,
+            actor_salt=person_salt,
             action=action,
             object_ref=link.object,
             public=public,
@@ -86,7 +115,7 @@ def audit_append(
             salt=salt,
             payload_digest=link.payload_digest,
             hash=link_hash(head.hash, link),
-            link_version=LINK_V2,
+            link_version=LINK_V3,
         )
         event.full_clean()
         event.save(force_insert=True)

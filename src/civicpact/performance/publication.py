@@ -5,6 +5,7 @@ transaction, so a release exists exactly when the change does (docs/performance-
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,8 @@ from civicpact.ledger.selectors import release_list
 from civicpact.ledger.services import release_append
 from civicpact.performance.models import Regime, Statement, StatementStatus
 
+STATEMENT_OCDS_ID = re.compile(r"statement-([0-9]+)")
+
 
 class PublicationError(Exception):
     """The statement or contract cannot be published as it stands."""
@@ -27,6 +30,12 @@ class PublicationError(Exception):
 def statement_ocds_id(statement: Statement) -> str:
     """The id of a statement's transaction and document: stable, and never given to another statement."""
     return f"statement-{statement.pk}"
+
+
+def statement_pk(ocds_id: str) -> int | None:
+    """The statement that a published transaction or document id names (the inverse of statement_ocds_id)."""
+    found = STATEMENT_OCDS_ID.fullmatch(ocds_id)
+    return int(found[1]) if found else None
 
 
 def _award_id(contract: Contract) -> str:

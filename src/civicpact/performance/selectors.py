@@ -12,6 +12,7 @@ contracts, months, disputes or plans).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -52,6 +53,7 @@ from civicpact.performance.models import (
     StatementDispute,
     StatementStatus,
 )
+from civicpact.performance.publication import statement_pk
 
 PERCENT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=3)
 # {column}: the compiled figures column (its parameters stay bound)
@@ -366,3 +368,15 @@ def supplier_summaries(*, actor: Any, organisation_ids: list[int]) -> dict[int, 
         pk: _figures(per_org.get(pk), disputes_per_org.get(pk), ladder.get(pk), plans.get(pk))
         for pk in organisation_ids
     }
+
+
+def published_deductions(*, ocds_ids: Iterable[str]) -> dict[str, Decimal]:
+    """{OCDS id: deductions applied} of the issued payment statements that `ocds_ids` name (`statement-<id>`, the id
+    of a statement's published transaction and document), from the statements' figures, in one query. For the public
+    portal, which asks only for the payments it publishes: a statement is published when it is issued
+    (publication.statement_release), a draft never, so drafts are not read."""
+    wanted = {pk: ocds_id for ocds_id in ocds_ids if (pk := statement_pk(ocds_id)) is not None}
+    rows = Statement.objects.filter(pk__in=wanted, status=StatementStatus.ISSUED).values_list(
+        "pk", KT("figures__deductions_applied")
+    )
+    return {wanted[pk]: Decimal(str(amount)) for pk, amount in rows if amount is not None}

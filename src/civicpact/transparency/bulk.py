@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 
+from civicpact.ledger.ocds_mirror import ocds_dir
 from civicpact.transparency import packages, selectors
 
 MAIN_SHEET = "main"
@@ -88,7 +89,7 @@ def _prune(*, keep: Path) -> None:
 
 
 def schema_path() -> Path:
-    return Path(settings.CIVICPACT_OCDS_DIR) / "ppp-profile" / "schema" / "patched" / "release-schema.json"
+    return Path(ocds_dir()) / "ppp-profile" / "schema" / "patched" / "release-schema.json"
 
 
 def meta_rows(package: dict[str, Any]) -> list[tuple[str, str]]:

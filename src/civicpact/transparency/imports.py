@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from jsonschema import Draft4Validator, FormatChecker
@@ -27,9 +26,11 @@ from referencing.jsonschema import DRAFT4
 from civicpact.accounts.models import Role
 from civicpact.accounts.permissions import has_role
 from civicpact.domain.ocds import OCDS_VERSION
+from civicpact.ledger.exceptions import SchemaMissing
 from civicpact.ledger.models import Ocid
+from civicpact.ledger.ocds_mirror import ocds_dir
 from civicpact.ledger.services import audit_append
-from civicpact.ledger.validation import SchemaMissing, release_package_errors
+from civicpact.ledger.validation import release_package_errors
 from civicpact.transparency.models import ImportedPackage, ImportedRelease, PackageKind
 
 MAX_PROBLEMS = 200
@@ -147,7 +148,7 @@ def _check(package: dict[str, Any], report: ImportReport) -> None:
 def _check_extensions(extensions: Any, report: ImportReport) -> None:
     if not isinstance(extensions, list):
         return  # the schema reports it
-    base = Path(settings.CIVICPACT_OCDS_DIR)
+    base = Path(ocds_dir())
     for index, url in enumerate(extensions):
         if not isinstance(url, str):
             continue
@@ -169,7 +170,9 @@ def _record_package_validator(ocds_dir: str) -> Draft4Validator:
     patched = root / "ppp-profile" / "schema" / "patched" / "release-schema.json"
     core = root / "standard-1__1__5" / "schema"
     if not patched.exists() or not (core / "record-package-schema.json").exists():
-        raise SchemaMissing(f"OCDS schemas not found under {root}: set CIVICPACT_OCDS_DIR")
+        raise SchemaMissing(
+            f"OCDS schemas not found under {root}: set CIVICPACT_OCDS_DIR or run `civicpact ocds fetch-schemas`"
+        )
     schema = json.loads((core / "record-package-schema.json").read_text(encoding="utf-8"))
     release = json.loads(patched.read_text(encoding="utf-8"))
     versioned = json.loads((core / "versioned-release-validation-schema.json").read_text(encoding="utf-8"))
@@ -185,7 +188,7 @@ def _record_package_validator(ocds_dir: str) -> Draft4Validator:
 def _schema_errors(package: dict[str, Any], kind: str) -> list[dict[str, str]]:
     if kind == PackageKind.RELEASE_PACKAGE:
         return release_package_errors(package)
-    validator = _record_package_validator(settings.CIVICPACT_OCDS_DIR)
+    validator = _record_package_validator(ocds_dir())
     errors = sorted(validator.iter_errors(package), key=lambda e: [str(p) for p in e.absolute_path])
     return [{"path": "/".join(str(p) for p in e.absolute_path), "message": _message(e)} for e in errors]
 

@@ -25,6 +25,7 @@ from django.db.models import F
 from civicpact.contracts.models import MECHANISM_LABELS, ContractVersion
 from civicpact.domain.contracts import ContractStatus
 from civicpact.domain.structuring import MODEL_LABELS, PartnershipModel
+from civicpact.performance.selectors import published_deductions
 from civicpact.transparency.models import STATUS_LABELS
 from civicpact.web import charts
 
@@ -91,7 +92,6 @@ SUPPLIER_ROLES = {"supplier", "tenderer", "privateParty"}
 PUBLIC_CONTRACT_STATES = (ContractStatus.ACTIVE, ContractStatus.TERMINATED, ContractStatus.EXPIRED)
 DATA_IP_MARKERS = re.compile(r"\b(data|intellectual property|IP|licen[cs]e|lock[- ]in|open standards?)\b", re.I)
 STATEMENT_MONTH = re.compile(r"(\d{4}-\d{2})")
-STATEMENT_DEDUCTIONS = re.compile(r"deductions (\d+(?:\.\d+)?) ([A-Z]{3})")
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -521,15 +521,30 @@ class Payment:
     currency: str
 
 
-def payments(contract: Mapping[str, Any]) -> list[Payment]:
-    """The published payments (implementation transactions), each with the statement document of the same id."""
+def _statement_ids(contract: Mapping[str, Any]) -> list[str]:
+    """The ids of the contract's published payments whose statement document is published and not withheld."""
+    implementation = contract.get("implementation") or {}
+    shown = {str(d.get("id")) for d in implementation.get("documents", ()) if not d.get("accessDetails")}
+    return [str(t.get("id")) for t in implementation.get("transactions", ()) if str(t.get("id")) in shown]
+
+
+def statement_deductions(*contracts: Mapping[str, Any]) -> dict[str, Decimal]:
+    """{payment id: deductions applied} for the contracts' published payments, read from the payment statements
+    themselves (their figures: structured data, not the document's wording), in one query. A payment whose statement
+    document is withheld by a confidentiality claim gets none, as the document's summary is withheld."""
+    return published_deductions(ocds_ids=[i for c in contracts for i in _statement_ids(c)])
+
+
+def payments(contract: Mapping[str, Any], deductions: Mapping[str, Decimal] | None = None) -> list[Payment]:
+    """The published payments (implementation transactions), each with the statement document of the same id and
+    its deductions (`statement_deductions`, read here when not given)."""
     implementation = contract.get("implementation") or {}
     documents = {str(d.get("id")): d for d in implementation.get("documents", ())}
+    deducted = statement_deductions(contract) if deductions is None else deductions
     out = []
     for t in implementation.get("transactions", ()):
         document = documents.get(str(t.get("id")), {})
         month = STATEMENT_MONTH.search(str(document.get("title", "")))
-        deducted = STATEMENT_DEDUCTIONS.search(str(document.get("description", "")))
         value = t.get("value") or {}
         out.append(
             Payment(
@@ -540,7 +555,7 @@ def payments(contract: Mapping[str, Any]) -> list[Payment]:
                 str((t.get("payee") or {}).get("name", "")),
                 month.group(1) if month else "",
                 str(document.get("title", "")),
-                Decimal(deducted.group(1)) if deducted else None,
+                deducted.get(str(t.get("id"))),
                 str(value.get("currency", "")),
             )
         )
@@ -585,9 +600,9 @@ def observation_kind(observation: Mapping[str, Any]) -> str:
     return "target" if str(observation.get("id", "")).endswith("-target") else "actual"
 
 
-def performance_months(contract: Mapping[str, Any]) -> list[Month]:
+def performance_months(contract: Mapping[str, Any], deductions: Mapping[str, Decimal] | None = None) -> list[Month]:
     """Availability against target, deductions, payments and failures by month, from the published implementation
-    (a later statement for the same month replaces the earlier one)."""
+    (a later statement for the same month replaces the earlier one); `deductions` as for `payments`."""
     implementation = contract.get("implementation") or {}
     months: dict[str, Month] = {}
 
@@ -611,7 +626,7 @@ def performance_months(contract: Mapping[str, Any]) -> list[Month]:
             month(key).failures.append(
                 Failure(key, str(f.get("category", "")), int(f.get("events", 0)), str(f.get("penaltyImposed", "")))
             )
-    for p in payments(contract):
+    for p in payments(contract, deductions):
         if p.month:
             entry = month(p.month)
             entry.deductions, entry.paid, entry.currency = p.deductions, p.amount, p.currency
@@ -646,7 +661,8 @@ class Record:
 
 
 def supplier_record(supplier: Supplier) -> list[Record]:
-    return [Record(p, c, performance_months(c)) for p, c in supplier.contracts]
+    deductions = statement_deductions(*(c for _, c in supplier.contracts))
+    return [Record(p, c, performance_months(c, deductions)) for p, c in supplier.contracts]
 
 
 def milestones(contract: Mapping[str, Any]) -> list[Json]:

@@ -206,7 +206,8 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
     contract = process.contract(contract_id)
     if contract is None:
         raise Http404("No such contract was published in this contracting process.")
-    months = portal.performance_months(contract)
+    deductions = portal.statement_deductions(contract)
+    months = portal.performance_months(contract, deductions)
     context = {
         "process": process,
         "contract": contract,
@@ -218,7 +219,7 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
         "risks": portal.risks(contract),
         "data_ip": portal.data_ip_terms(contract),
         "documents": portal.documents(contract, contract.get("implementation")),
-        "payments": portal.payments(contract),
+        "payments": portal.payments(contract, deductions),
         "milestones": portal.milestones(contract),
         "agreed_metrics": contract.get("agreedMetrics", ()),
         "months": months,

@@ -17,22 +17,24 @@ from pathlib import Path
 from typing import Any
 
 import ocdsmerge
-from django.conf import settings
 
-from civicpact.ledger.validation import SchemaMissing
+from civicpact.ledger.exceptions import SchemaMissing
+from civicpact.ledger.ocds_mirror import ocds_dir
 
 
 @cache
 def _merger(ocds_dir: str) -> ocdsmerge.Merger:
     path = Path(ocds_dir) / "ppp-profile" / "schema" / "patched" / "release-schema.json"
     if not path.exists():
-        raise SchemaMissing(f"OCDS schemas not found under {path.parent}: set CIVICPACT_OCDS_DIR")
+        raise SchemaMissing(
+            f"OCDS schemas not found under {path.parent}: set CIVICPACT_OCDS_DIR or run `civicpact ocds fetch-schemas`"
+        )
     return ocdsmerge.Merger(schema=json.loads(path.read_text(encoding="utf-8")))
 
 
 def merger() -> ocdsmerge.Merger:
     """The merger for this deployment's schema (built once per process)."""
-    return _merger(settings.CIVICPACT_OCDS_DIR)
+    return _merger(ocds_dir())
 
 
 def compile_release(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

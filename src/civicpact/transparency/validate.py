@@ -29,9 +29,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPResponse
+
+from civicpact.ledger.exceptions import SchemaMissing
+from civicpact.ledger.ocds_mirror import ocds_dir
 
 STANDARD_TAG = "1__1__5"
 RAW_GITHUB = "https://raw.githubusercontent.com/"
@@ -40,7 +42,7 @@ STANDARD_SCHEMA = f"https://standard.open-contracting.org/schema/{STANDARD_TAG}/
 PPP_PROFILE = "https://standard.open-contracting.org/profiles/ppp/"
 
 
-class OCDSDirMissing(Exception):
+class OCDSDirMissing(SchemaMissing):
     """CIVICPACT_OCDS_DIR does not hold the standard's schema."""
 
 
@@ -177,7 +179,10 @@ def standard_zip(ocds_dir: str) -> bytes:
     """The standard's schema as libcoveocds wants it (`<top>/schema/...`), built once per process."""
     root = Path(ocds_dir) / f"standard-{STANDARD_TAG}"
     if not (root / "schema" / "release-schema.json").is_file():
-        raise OCDSDirMissing(f"the OCDS standard's schema is not under {root}: set CIVICPACT_OCDS_DIR")
+        raise OCDSDirMissing(
+            f"the OCDS standard's schema is not under {root}: set CIVICPACT_OCDS_DIR or run "
+            "`civicpact ocds fetch-schemas`"
+        )
     return _zip_folder(root, top=f"standard-{STANDARD_TAG}")
 
 
@@ -200,9 +205,9 @@ def _libcove(data: dict[str, Any]) -> dict[str, Any]:
     from libcoveocds.api import ocds_json_output
     from libcoveocds.config import LibCoveOCDSConfig
 
-    ocds_dir = settings.CIVICPACT_OCDS_DIR
-    zipped = standard_zip(ocds_dir)  # raises OCDSDirMissing before anything is mounted
-    _mount(ocds_dir)
+    folder = ocds_dir()
+    zipped = standard_zip(folder)  # raises OCDSDirMissing before anything is mounted
+    _mount(folder)
     config = LibCoveOCDSConfig({"standard_zip": zipped, "context": "api"})
     with tempfile.TemporaryDirectory(prefix="civicpact-cove-") as out:
         result: dict[str, Any] = ocds_json_output(
@@ -267,7 +272,7 @@ def _record_package_validator(ocds_dir: str) -> Any:
 
 
 def _records_errors(data: dict[str, Any]) -> list[dict[str, str]]:
-    validator = _record_package_validator(settings.CIVICPACT_OCDS_DIR)
+    validator = _record_package_validator(ocds_dir())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     return [{"path": "/".join(str(p) for p in e.absolute_path), "message": e.message} for e in errors]
 

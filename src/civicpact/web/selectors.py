@@ -21,7 +21,8 @@ from civicpact.web.models import JobProgress
 def dashboard_for(*, user: Any) -> dict[str, Any]:
     roles = permissions.roles_of(user)
     data: dict[str, Any] = {"roles": roles, "memberships": permissions.memberships_of(user)}
-    data["recent_events"] = list(audit_event_list(include_private=permissions.can_view_private_audit(user))[:5])
+    data["sees_private_audit"] = permissions.can_view_private_audit(user)
+    data["recent_events"] = list(audit_event_list(include_private=data["sees_private_audit"])[:5])
     if roles & {Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR}:
         counts = Organisation.objects.suppliers().aggregate(
             pending=Count("pk", filter=Q(verification_status=VerificationStatus.PENDING)),
