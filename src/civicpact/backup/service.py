@@ -99,15 +99,17 @@ def backup_create(*, out: Path, with_keys: bool = True, progress: Progress = no_
     if passphrase:
         keys.check_passphrase(passphrase)
     roots = _roots()
-    files = {section: _files_of(root) for section, root in roots.items()}
     models = database.backed_up_models()
     try:
         writer = ArchiveWriter(out)
     except OSError as exc:
         raise BackupRefused(f"cannot write {out}: {exc.strerror}") from None
     try:
-        step = _Steps(len(models) + sum(len(f) for f in files.values()), progress)
+        step = _Steps(len(models), progress)
         manifest = _write_database(writer, models, out.parent, step)
+        # Listed after the snapshot: every document a row of the snapshot points to was written before it.
+        files = {section: _files_of(root) for section, root in roots.items()}
+        step.total += sum(len(found) for found in files.values())
         for section, root in roots.items():
             _write_files(writer, section, root, files[section], step)
         backup_id = str(uuid.uuid4())
