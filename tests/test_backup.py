@@ -406,6 +406,15 @@ def test_with_a_passphrase_the_keys_travel_encrypted_and_open_only_with_it(seede
     assert oct((tmp_path / "keys.env").stat().st_mode & 0o777) == "0o600"
 
 
+def test_keys_already_configured_are_enough_and_the_archives_are_not_opened(seeded, settings, tmp_path, capsys):
+    settings.CIVICPACT_BACKUP_PASSPHRASE = PASSPHRASE
+    archive = tmp_path / "city.tar.gz"
+    assert main(["backup", "--out", str(archive)]) == 0
+    settings.CIVICPACT_BACKUP_PASSPHRASE = "the passphrase of next year"
+    assert main(["restore", "--check", str(archive)]) == 0
+    assert "is intact" in capsys.readouterr().out
+
+
 def test_a_short_passphrase_is_refused(seeded, settings, tmp_path, capsys):
     settings.CIVICPACT_BACKUP_PASSPHRASE = "short"
     assert main(["backup", "--out", str(tmp_path / "city.tar.gz")]) == 2

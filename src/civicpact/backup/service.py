@@ -351,6 +351,9 @@ def _key_plan(
     deployment keeps its key there and lacks the archive's)."""
     needed = set(contents.manifest["bid_keys"]["tenders_by_key"])
     configured = _configured_keys()
+    missing = needed - set(configured)
+    if not missing:  # the archive's keys, if any, are not needed (nor opened)
+        return configured, None
     carried = keys.MEMBER in contents.small
     from_archive = (
         archive_keys(contents, passphrase=settings.CIVICPACT_BACKUP_PASSPHRASE)
@@ -358,9 +361,6 @@ def _key_plan(
         else None
     )
     archived = _fingerprints(from_archive) if from_archive else {}
-    missing = needed - set(configured)
-    if not missing:
-        return configured, None
     if from_archive is not None and missing <= set(archived):
         if settings.CIVICPACT_BID_MASTER_KEY_SOURCE == "data-dir":
             return {**configured, **archived}, from_archive
