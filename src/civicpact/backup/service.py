@@ -511,14 +511,27 @@ class _Staging:
         return (self.database if section == "database" else self.folders[section]) / rest
 
     def swap(self) -> None:
+        """Each staged folder in its target's place. Runs after the database's commit, so a failure here (a
+        permission) is reported with where the archive's files wait, and that folder is kept."""
         for section, root in self.roots.items():
-            staged = self.folders.pop(section)
-            if root.exists():
-                staged.chmod(root.stat().st_mode & 0o7777)
-                aside = root.with_name(f".{root.name}.replaced-{uuid.uuid4().hex[:8]}")
-                os.replace(root, aside)
+            staged, aside = self.folders[section], None
+            try:
+                if root.exists():
+                    staged.chmod(root.stat().st_mode & 0o7777)
+                    aside = root.with_name(f".{root.name}.replaced-{uuid.uuid4().hex[:8]}")
+                    os.replace(root, aside)
+                os.replace(staged, root)
+            except OSError as exc:
+                if aside is not None and aside.exists() and not root.exists():
+                    os.replace(aside, root)  # the old folder back where it was, never deleted
+                self.folders.pop(section)  # the staged files stay for the operator
+                raise RestoreCheckFailed(
+                    f"the database is restored, but {root} could not be replaced ({exc.strerror}): the archive's "
+                    f"{section} files are in {staged}; move them there by hand"
+                ) from None
+            self.folders.pop(section)
+            if aside is not None:
                 self.replaced.append(aside)
-            os.replace(staged, root)
 
     def cleanup(self) -> None:
         for folder in [*self.folders.values(), self.database, *self.replaced]:
