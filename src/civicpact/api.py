@@ -66,11 +66,10 @@ def on_django_validation_error(request: HttpRequest, exc: ValidationError) -> Ht
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = api.create_response(
-        request,
-        error_body("Authentication required: send a valid 'Authorization: Bearer <token>' header or sign in."),
-        status=401,
-    )
+    detail = "Authentication required: send a valid 'Authorization: Bearer <token>' header or sign in."
+    if exc.message != AuthenticationError().message:  # a token we know, refused for a reason it is told
+        detail = exc.message
+    response = api.create_response(request, error_body(detail), status=401)
     response["WWW-Authenticate"] = "Bearer"
     return response
 

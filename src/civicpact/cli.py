@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
         "createadmin",
         help="create an administrator account",
         description="Create a user with the administrator role in the city organisation. "
-        "The password is read from CIVICPACT_ADMIN_PASSWORD, or asked for on a terminal.",
+        "The password is read from CIVICPACT_ADMIN_PASSWORD (or the file named by CIVICPACT_ADMIN_PASSWORD_FILE), "
+        "or asked for on a terminal.",
     )
     admin.add_argument("--username", required=True, help="the new administrator's username")
     admin.add_argument("--email", default="", help="e-mail address for password resets")
@@ -101,13 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         "disclosing what it withheld (docs/confidentiality.md). Run it daily. Exit 0.",
     )
     disclose.add_argument("--json", action="store_true", help="print the disclosures as JSON")
-    sub.add_parser(
-        "rotate-bid-keys",
-        help="rewrap every tender's bid key under the current master key",
-        description="After setting a new CIVICPACT_BID_MASTER_KEY and moving the old one to "
-        "CIVICPACT_BID_MASTER_KEYS_RETIRED: rewrap each tender's data key under the new key (docs/sealed-bids.md). "
-        "Then remove the retired key.",
-    )
+    _add_backup_commands(sub)
     screen = sub.add_parser(
         "screen",
         help="PPP suitability screening of answers in a JSON file",
@@ -156,6 +151,67 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--batch", action="store_true", help="run the tasks that are due, then exit")
     return parser
+
+
+def _add_backup_commands(sub: Any) -> None:
+    """backup, restore and keys (docs/backup.md, docs/keys.md)."""
+    backup = sub.add_parser(
+        "backup",
+        help="write one archive of the database, documents, telemetry and (encrypted) bid master keys",
+        description="Write a backup archive (gzip-compressed tar; docs/backup.md): every table of the database in "
+        "one consistent snapshot, the uploaded documents, the telemetry store, and a manifest with the rows per "
+        "table, each file's SHA-256 and the migration state. The bid master keys go in only encrypted with "
+        "CIVICPACT_BACKUP_PASSPHRASE (or _FILE); without a passphrase they are left out (docs/keys.md). Progress "
+        "goes to standard error. Exit 0 when written, 2 when it cannot be (nothing is left behind).",
+    )
+    backup.add_argument("--out", required=True, metavar="FILE", help="the archive to write (never overwritten)")
+    backup.add_argument(
+        "--without-keys", action="store_true", help="leave the bid master keys out even when a passphrase is set"
+    )
+    restore = sub.add_parser(
+        "restore",
+        help="restore a backup archive into this deployment (an empty one unless --force)",
+        description="Restore an archive written by 'civicpact backup' (docs/backup.md). Every file's SHA-256 is "
+        "checked against the manifest before anything is touched; the rows are loaded, counted and the audit chain "
+        "re-verified in one transaction, then the documents and the telemetry replace their folders. Exit 0 when "
+        "restored, 1 when the archive is damaged or its data fails a check (nothing changed), 2 when the target "
+        "holds data (without --force), lacks the bid master keys, or the file is no archive (nothing changed).",
+    )
+    restore.add_argument("file", help="the archive")
+    restore.add_argument("--force", action="store_true", help="replace the data of a deployment that has some")
+    restore.add_argument("--check", action="store_true", help="only verify the archive and the target; change nothing")
+    restore.add_argument(
+        "--allow-missing-keys",
+        action="store_true",
+        help="restore even when tenders are sealed under master keys this deployment lacks (their bids stay sealed)",
+    )
+    keys = sub.add_parser("keys", help="bid master keys: status, rotation, recovery from a backup (docs/keys.md)")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND", required=True)
+    status = keys_sub.add_parser(
+        "status",
+        help="which master keys are configured and how many tenders each wraps",
+        description="List the configured bid master keys (current and retired, by fingerprint) and how many "
+        "tenders each wraps. Exit 1 when a tender's key is not configured.",
+    )
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    keys_sub.add_parser(
+        "rotate-bid-master",
+        help="rewrap every tender's data key under the current master key",
+        description="After setting a new CIVICPACT_BID_MASTER_KEY (restart first) and moving the old one to "
+        "CIVICPACT_BID_MASTER_KEYS_RETIRED: rewrap every tender's data key under the new key, all in one "
+        "transaction (bids are not re-encrypted). Then remove the retired key. Running it again changes nothing. "
+        "Exit 0 when done, 1 when a wrapped key is damaged, 2 when a tender's key is not configured (nothing is "
+        "rewrapped in either case).",
+    )
+    unpack = keys_sub.add_parser(
+        "unpack",
+        help="write the bid master keys carried by a backup archive to a file",
+        description="Verify the archive, decrypt its bid master keys with CIVICPACT_BACKUP_PASSPHRASE and write "
+        "them to FILE (mode 600, never overwritten) as environment lines: CIVICPACT_BID_MASTER_KEY=... and "
+        "CIVICPACT_BID_MASTER_KEYS_RETIRED=... (docs/keys.md). Exit 1 when the archive is damaged, 2 otherwise.",
+    )
+    unpack.add_argument("file", help="the archive")
+    unpack.add_argument("--out", required=True, metavar="FILE", help="where to write the keys")
 
 
 def _add_performance_commands(sub: Any) -> None:
@@ -225,17 +281,171 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_rotate_bid_keys(_args: argparse.Namespace) -> int:
+def _progress_to_stderr(done: int, total: int, message: str) -> None:
+    """Progress of a long command on standard error (standard output keeps the result): a bar redrawn in place on
+    a terminal, otherwise one line now and then (total 0: the total is not known yet)."""
+    step = max(1, total // 20) if total else 500
+    if sys.stderr.isatty():
+        counted = f"{done:>5}/{total}" if total else f"{done:>6}"
+        end = "\n" if total and done >= total else ""
+        print(f"\r{counted} {message[:70]:<70}", end=end, file=sys.stderr, flush=True)
+    elif done % step == 0 or done in {total, 1}:
+        print(f"{done}/{total or '?'} {message}", file=sys.stderr, flush=True)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from civicpact.backup.exceptions import BackupError
+    from civicpact.backup.service import backup_create
+
+    try:
+        result = backup_create(out=Path(args.out), with_keys=not args.without_keys, progress=_progress_to_stderr)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    files = ", ".join(f"{count} {section} file(s)" for section, count in result.files.items())
+    print(f"backup written to {result.path}: {result.tables} tables ({result.rows} rows), {files}")
+    print(f"  SHA-256 of the archive: {result.sha256}  (note it apart from the archive)")
+    if result.keys_included:
+        print("  bid master keys: included, encrypted with CIVICPACT_BACKUP_PASSPHRASE")
+    else:
+        needed = ", ".join(result.keys_needed) or "none yet"
+        print(f"  bid master keys: NOT included (tenders need {needed}): keep them in your key escrow (docs/keys.md)")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from civicpact.backup.exceptions import BackupError, BackupRefused
+    from civicpact.backup.service import backup_restore
+
+    try:
+        result = backup_restore(
+            archive_path=Path(args.file),
+            force=args.force,
+            check_only=args.check,
+            allow_missing_keys=args.allow_missing_keys,
+            progress=_progress_to_stderr,
+        )
+    except BackupRefused as exc:
+        raise UsageError(str(exc)) from None
+    except BackupError as exc:
+        print(f"civicpact restore: {exc}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    manifest = result.manifest
+    files = ", ".join(f"{count} {section} file(s)" for section, count in result.files.items())
+    made = f"backup {manifest['backup_id']} of {manifest['created_at']}"
+    if result.checked_only:
+        print(f"{args.file} is intact: {made}, {len(manifest['tables'])} tables ({result.rows} rows), {files}")
+        if result.replaced:
+            print(f"  a restore needs --force: it would replace {'; '.join(result.replaced)}")
+        return EXIT_OK
+    print(f"restored {made}: {len(manifest['tables'])} tables ({result.rows} rows), {files}")
+    print(f"  audit chain intact: {result.chain_events} events verified (the restore is the last)")
+    if result.migrated_forward:
+        print("  the archive came from an older version: the database was migrated forward")
+    if result.keys_installed:
+        print("  the archive's bid master keys were installed in the data folder: restart CivicPact")
+    print("  everyone signs in again: sessions are not backed up")
+    return EXIT_OK
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    if args.keys_command == "status":
+        return _keys_status(as_json=args.json)
+    if args.keys_command == "unpack":
+        return _keys_unpack(Path(args.file), Path(args.out))
+    return _keys_rotate()
+
+
+def _keys_rotate() -> int:
     from django.core.exceptions import ImproperlyConfigured
 
+    from civicpact.tendering import sealing
     from civicpact.tendering.services import tender_keys_rewrap
 
     try:
         count = tender_keys_rewrap(actor=None)
+    except sealing.WrappedKeyDamaged as exc:
+        print(f"civicpact keys: {exc}; nothing was rewrapped", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    except ImproperlyConfigured as exc:
+        raise UsageError(f"{exc}; nothing was rewrapped") from None
+    current = sealing.current_master_key()[0]
+    print(f"{count} tender key(s) rewrapped under the master key {current}; every tender now needs only it")
+    return EXIT_OK
+
+
+def _keys_status(*, as_json: bool) -> int:
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from civicpact.tendering import sealing
+    from civicpact.tendering.selectors import tender_key_usage
+
+    try:
+        current = sealing.current_master_key()[0]
+        configured = sealing.master_keys()
     except ImproperlyConfigured as exc:
         raise UsageError(str(exc)) from None
-    print(f"{count} tender key(s) rewrapped under the current master key")
+    usage = tender_key_usage()
+    missing = sorted(set(usage) - set(configured))
+    keys = [
+        {"key_id": kid, "role": "current" if kid == current else "retired", "tenders": usage.get(kid, 0)}
+        for kid in [current, *sorted(k for k in configured if k != current)]
+    ]
+    if as_json:
+        source = settings.CIVICPACT_BID_MASTER_KEY_SOURCE
+        print(json.dumps({"source": source, "keys": keys, "missing": {kid: usage[kid] for kid in missing}}))
+    else:
+        print(f"bid master key from: {settings.CIVICPACT_BID_MASTER_KEY_SOURCE}")
+        for key in keys:
+            advice = ""
+            if key["role"] == "retired":
+                needed = "still needed: run 'civicpact keys rotate-bid-master'"
+                advice = f" - {needed}" if key["tenders"] else " - no longer needed: remove it"
+            print(f"  {key['role']:<8} {key['key_id']}  wraps {key['tenders']} tender(s){advice}")
+        for kid in missing:
+            print(f"  MISSING  {kid}  wraps {usage[kid]} tender(s) whose bids cannot be opened: configure it")
+    return EXIT_CHECK_FAILED if missing else EXIT_OK
+
+
+def _keys_unpack(archive_path: Path, out: Path) -> int:
+    from civicpact.backup.archive import read_archive
+    from civicpact.backup.exceptions import BackupError, BackupRefused
+    from civicpact.backup.service import archive_keys
+
+    if out.exists():
+        raise UsageError(f"{out} exists: choose another name")
+    try:
+        contents = read_archive(archive_path, destination=lambda _name: None, progress=_progress_to_stderr)
+        found = archive_keys(contents, passphrase=_backup_passphrase())
+    except BackupRefused as exc:
+        raise UsageError(str(exc)) from None
+    except BackupError as exc:
+        print(f"civicpact keys: {exc}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    manifest = contents.manifest
+    lines = [
+        f"# Bid master keys of backup {manifest['backup_id']} ({manifest['created_at']}). Secret: install them",
+        "# (docs/keys.md), then delete this file.",
+        f"CIVICPACT_BID_MASTER_KEY={found.current}",
+        f"CIVICPACT_BID_MASTER_KEYS_RETIRED={','.join(found.retired)}",
+    ]
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    print(f"{1 + len(found.retired)} bid master key(s) written to {out} (mode 600)")
     return EXIT_OK
+
+
+def _backup_passphrase() -> str:
+    from django.conf import settings
+
+    if not settings.CIVICPACT_BACKUP_PASSPHRASE:
+        raise UsageError("set CIVICPACT_BACKUP_PASSPHRASE (or _FILE) to the passphrase the backup was made with")
+    passphrase: str = settings.CIVICPACT_BACKUP_PASSPHRASE
+    return passphrase
 
 
 def cmd_verify_audit(args: argparse.Namespace) -> int:
@@ -276,11 +486,12 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
     from civicpact.accounts import services
     from civicpact.accounts.models import Organisation, OrganisationKind, Role, User
+    from civicpact.settings import env_secret
 
-    password = os.environ.get("CIVICPACT_ADMIN_PASSWORD", "")
+    password = env_secret("CIVICPACT_ADMIN_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
-            raise UsageError("no password: set CIVICPACT_ADMIN_PASSWORD or run on a terminal")
+            raise UsageError("no password: set CIVICPACT_ADMIN_PASSWORD (or _FILE) or run on a terminal")
         password = getpass.getpass("Password for the new administrator: ")
     if User.objects.filter(username=args.username).exists():
         raise UsageError(f"username {args.username!r} is taken; choose another")
@@ -808,7 +1019,9 @@ COMMANDS = {
     "migrate": cmd_migrate,
     "createadmin": cmd_createadmin,
     "verify-audit": cmd_verify_audit,
-    "rotate-bid-keys": cmd_rotate_bid_keys,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "keys": cmd_keys,
     "worker": cmd_worker,
     "screen": cmd_screen,
     "terms-check": cmd_terms_check,

@@ -60,13 +60,31 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     return value
 
 
-def env_secret(name: str) -> str:
-    """Read a secret from NAME, or from the file named by NAME_FILE (for Docker/systemd secrets)."""
+def env_secret(name: str, default: str = "") -> str:
+    """Read a secret from NAME, or from the file named by NAME_FILE (Docker secrets, systemd credentials).
+
+    Surrounding whitespace and the final newline of the file are ignored. Setting both, or naming a file that
+    cannot be read or is empty, is an error naming the variable (the CLI's exit 2).
+    """
     value = os.environ.get(name, "")
     path = os.environ.get(f"{name}_FILE", "")
-    if not value and path:
+    if value and path:
+        raise ValueError(f"set {name} or {name}_FILE, not both")
+    if not path:
+        return value or default
+    try:
         value = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ValueError(f"{name}_FILE: cannot read {path}: {reason}") from None
+    if not value:
+        raise ValueError(f"{name}_FILE: {path} is empty")
     return value
+
+
+def env_secret_list(name: str) -> list[str]:
+    """A list of secrets from NAME or NAME_FILE, separated by commas or new lines."""
+    return [item.strip() for item in env_secret(name).replace("\n", ",").split(",") if item.strip()]
 
 
 DATA_DIR = Path(env_str("CIVICPACT_DATA_DIR", str(REPO_DIR / "var"))).resolve()
@@ -90,22 +108,39 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 
 
-def _bid_master_key() -> str:
-    """The key that wraps each tender's bid-encryption key (base64 of 32 bytes). Production must set it; elsewhere
-    one is generated once into the data folder, like the secret key."""
+BID_MASTER_KEY_FILE = DATA_DIR / "bid_master_key"
+BID_MASTER_KEYS_RETIRED_FILE = DATA_DIR / "bid_master_keys_retired"
+
+
+def _bid_master_key() -> tuple[str, str]:
+    """The key that wraps each tender's bid-encryption key (base64 of 32 bytes), and where it came from
+    ("environment", "data-dir" or "unset"). Production must set it; elsewhere one is generated once into the data
+    folder, like the secret key (docs/keys.md)."""
     key = env_secret("CIVICPACT_BID_MASTER_KEY")
-    if key or PRODUCTION:
-        return key
-    key_file = DATA_DIR / "bid_master_key"
-    if not key_file.exists():
-        key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode(), encoding="utf-8")
-        key_file.chmod(0o600)
-    return key_file.read_text(encoding="utf-8").strip()
+    if key:
+        return key, "environment"
+    if PRODUCTION:
+        return "", "unset"
+    if not BID_MASTER_KEY_FILE.exists():
+        BID_MASTER_KEY_FILE.write_text(base64.b64encode(secrets.token_bytes(32)).decode(), encoding="utf-8")
+        BID_MASTER_KEY_FILE.chmod(0o600)
+    return BID_MASTER_KEY_FILE.read_text(encoding="utf-8").strip(), "data-dir"
 
 
-CIVICPACT_BID_MASTER_KEY = _bid_master_key()
-# Master keys retired by a rotation, still used to unwrap tenders sealed before it (comma-separated base64).
-CIVICPACT_BID_MASTER_KEYS_RETIRED = env_list("CIVICPACT_BID_MASTER_KEYS_RETIRED", [])
+def _retired_bid_master_keys() -> list[str]:
+    """Master keys retired by a rotation, still used to unwrap tenders sealed under them: from the environment (or
+    its _FILE), else, when the current key lives in the data folder, from the data folder's retired-keys file."""
+    keys = env_secret_list("CIVICPACT_BID_MASTER_KEYS_RETIRED")
+    if keys or CIVICPACT_BID_MASTER_KEY_SOURCE != "data-dir" or not BID_MASTER_KEYS_RETIRED_FILE.exists():
+        return keys
+    text = BID_MASTER_KEYS_RETIRED_FILE.read_text(encoding="utf-8")
+    return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]
+
+
+CIVICPACT_BID_MASTER_KEY, CIVICPACT_BID_MASTER_KEY_SOURCE = _bid_master_key()
+CIVICPACT_BID_MASTER_KEYS_RETIRED = _retired_bid_master_keys()
+# The passphrase that encrypts the bid master keys inside a backup archive (docs/backup.md); empty leaves them out.
+CIVICPACT_BACKUP_PASSPHRASE = env_secret("CIVICPACT_BACKUP_PASSPHRASE")
 if PRODUCTION and not env_list("ALLOWED_HOSTS", []):
     raise ValueError("ALLOWED_HOSTS must be set when CIVICPACT_ENV=production: the host names the proxy forwards")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -171,10 +206,12 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'civicpact.sqlite3'}"),
+        env_secret("DATABASE_URL", f"sqlite:///{DATA_DIR / 'civicpact.sqlite3'}"),
         conn_max_age=env_int("CIVICPACT_DB_CONN_MAX_AGE", 0),
     )
 }
+if env_secret("DATABASE_PASSWORD"):  # the password apart from the URL, e.g. DATABASE_PASSWORD_FILE=/run/secrets/db
+    DATABASES["default"]["PASSWORD"] = env_secret("DATABASE_PASSWORD")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock at BEGIN, so two writers appending to the
     # audit chain queue up instead of failing half-way; WAL lets readers go on meanwhile.
@@ -266,9 +303,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": STATICFILES_BACKEND},
 }
 
-CIVICPACT_REDIS_URL = env_str("REDIS_URL")
+CIVICPACT_REDIS_URL = env_secret("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if CIVICPACT_REDIS_URL:
+if CIVICPACT_REDIS_URL:  # may carry a password: REDIS_URL_FILE works too
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CIVICPACT_REDIS_URL}}
 # /readyz fails when a background task has waited longer than this many minutes for the worker (0: not checked)
 CIVICPACT_READYZ_WORKER_MINUTES = env_int("CIVICPACT_READYZ_WORKER_MINUTES", 0)
@@ -408,3 +445,16 @@ CIVICPACT_OCDS_LICENSE = env_str("CIVICPACT_OCDS_LICENSE", "https://creativecomm
 CIVICPACT_OCDS_PUBLICATION_POLICY = env_str("CIVICPACT_OCDS_PUBLICATION_POLICY", "")
 # Page size of the OCDS API's release and record lists (?page=N), at most 1000.
 CIVICPACT_OCDS_PAGE_SIZE = min(env_int("CIVICPACT_OCDS_PAGE_SIZE", 100), 1000)
+
+
+def _token_days() -> tuple[int, int]:
+    """API tokens' lifetime: the default and the longest a person may choose, in days (docs/keys.md)."""
+    default, longest = env_int("CIVICPACT_API_TOKEN_DAYS", 90), env_int("CIVICPACT_API_TOKEN_MAX_DAYS", 365)
+    if not 1 <= default <= longest:
+        raise ValueError(
+            f"CIVICPACT_API_TOKEN_DAYS must be from 1 to CIVICPACT_API_TOKEN_MAX_DAYS ({longest}), not {default}"
+        )
+    return default, longest
+
+
+CIVICPACT_API_TOKEN_DAYS, CIVICPACT_API_TOKEN_MAX_DAYS = _token_days()

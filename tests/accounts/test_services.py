@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from civicpact.accounts import permissions, services
-from civicpact.accounts.exceptions import InvalidTransition
+from civicpact.accounts.exceptions import InvalidTransition, TokenRefused
 from civicpact.accounts.models import ApiToken, Organisation, Role, VerificationStatus, token_digest
 from civicpact.ledger.models import AuditEvent
 
@@ -118,7 +118,9 @@ def test_a_token_is_stored_only_as_a_digest_and_authenticates_until_revoked(offi
     assert raw not in {token.digest, token.hint}
     assert services.api_token_authenticate(raw=raw) == officer
     services.api_token_revoke(actor=officer, token_id=token.pk)
-    assert services.api_token_authenticate(raw=raw) is None
+    with pytest.raises(TokenRefused, match="revoked"):
+        services.api_token_authenticate(raw=raw)
+    assert services.api_token_authenticate(raw="cvp_nobody-has-this") is None
 
 
 def test_nobody_revokes_another_persons_token(officer, auditor):

@@ -224,7 +224,7 @@ def test_a_rotated_master_key_still_opens_tenders_sealed_under_the_old_one(setti
     assert services.bid_contents(actor=officer, bid=bid)["answers"]["quality.approach"] == SECRET_ANSWER
     from civicpact.cli import main
 
-    assert main(["rotate-bid-keys"]) == 0
+    assert main(["keys", "rotate-bid-master"]) == 0
     settings.CIVICPACT_BID_MASTER_KEYS_RETIRED = []
     tender.refresh_from_db()
     assert tender.master_key_id == sealing.current_master_key()[0]

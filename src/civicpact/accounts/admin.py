@@ -24,5 +24,5 @@ class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "user", "hint", "created_at", "revoked_at")
-    readonly_fields = ("digest", "hint")
+    list_display = ("name", "user", "hint", "created_at", "expires_at", "revoked_at")
+    readonly_fields = ("digest", "hint", "replaced_by")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
@@ -61,6 +62,13 @@ class DecisionIn(Schema):
 
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100)
+    expires_in_days: int | None = Field(
+        None, description="Lifetime in days (default CIVICPACT_API_TOKEN_DAYS, at most CIVICPACT_API_TOKEN_MAX_DAYS)."
+    )
+
+
+class TokenRotateIn(Schema):
+    expires_in_days: int | None = Field(None, description="The new token's lifetime in days (default as at creation).")
 
 
 class TokenOut(Schema):
@@ -70,6 +78,16 @@ class TokenOut(Schema):
     created_at: Any
     last_used_at: Any
     revoked_at: Any
+    expires_at: Any
+    replaced_by_id: int | None = Field(description="The token a rotation issued in this one's place.")
+    state: str = Field(description="active, expired or revoked")
+
+    @staticmethod
+    def resolve_state(obj: ApiToken | dict[str, Any]) -> str:
+        if isinstance(obj, dict):  # a TokenCreatedOut built from a TokenOut's dict
+            state: str = obj["state"]
+            return state
+        return obj.state(timezone.now())
 
 
 class TokenCreatedOut(TokenOut):
@@ -150,7 +168,28 @@ def token_list(request: HttpRequest) -> Any:
 
 @router.post("/tokens", response={201: TokenCreatedOut})
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
-    token, raw = services.api_token_create(actor=permissions.signed_in_user(request), name=payload.name)
+    token, raw = services.api_token_create(
+        actor=permissions.signed_in_user(request), name=payload.name, days=payload.expires_in_days
+    )
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
+
+
+@router.post(
+    "/tokens/{token_id}/rotate",
+    response={201: TokenCreatedOut},
+    summary="Replace one of your tokens with a new one (the old one stops working at once)",
+)
+def token_rotate(request: HttpRequest, token_id: int, payload: TokenRotateIn | None = None) -> Status[dict[str, Any]]:
+    try:
+        token, raw = services.api_token_rotate(
+            actor=permissions.signed_in_user(request),
+            token_id=token_id,
+            days=payload.expires_in_days if payload else None,
+        )
+    except ApiToken.DoesNotExist:
+        raise Http404("No such token.") from None
+    except AccountsError as exc:
+        raise HttpError(409, str(exc)) from None
     return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 

@@ -9,14 +9,23 @@ from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
+from civicpact.accounts.exceptions import TokenRefused
 from civicpact.accounts.services import api_token_authenticate
+
+
+def _user_of(raw: str) -> Any:
+    """The token's user, None for an unknown token; an expired or revoked one is a 401 saying so."""
+    try:
+        return api_token_authenticate(raw=raw)
+    except TokenRefused as exc:
+        raise AuthenticationError(message=str(exc)) from None
 
 
 class TokenAuth(HttpBearer):
     """Authorization: Bearer <token>, for machine clients."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(raw=token)
+        user = _user_of(token)
         if user is not None:
             request.user = user
         return user
@@ -27,7 +36,7 @@ def public_or_authenticated(request: HttpRequest) -> Any:
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")
-        user = api_token_authenticate(raw=raw.strip()) if scheme.lower() == "bearer" else None
+        user = _user_of(raw.strip()) if scheme.lower() == "bearer" else None
         if user is None:
             raise AuthenticationError
         request.user = user

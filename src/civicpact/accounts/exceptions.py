@@ -8,3 +8,7 @@ class DuplicateRegistration(AccountsError):
 
 class InvalidTransition(AccountsError):
     pass
+
+
+class TokenRefused(AccountsError):
+    """A known API token that no longer authenticates (expired or revoked); the message says which and since when."""

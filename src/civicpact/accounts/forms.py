@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import MaxValueValidator
 
 from civicpact.accounts.models import Organisation, OrganisationKind, Role, User
 
@@ -78,6 +80,20 @@ class TokenForm(forms.Form):
     name = forms.CharField(
         max_length=100, label="What is the token for?", help_text="For example 'finance system export'."
     )
+    expires_in_days = forms.IntegerField(label="Expires after (days)", min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["expires_in_days"]
+        assert isinstance(field, forms.IntegerField)  # noqa: S101 - declared just above
+        longest = settings.CIVICPACT_API_TOKEN_MAX_DAYS
+        field.initial = settings.CIVICPACT_API_TOKEN_DAYS
+        field.max_value = longest
+        field.validators.append(MaxValueValidator(longest))
+        field.widget.attrs["max"] = longest
+        field.help_text = (
+            f"At most {longest} days. Before it expires, rotate it here: you get a new token and the old one stops."
+        )
 
 
 class CapabilityForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
@@ -184,12 +185,16 @@ def token_digest(raw: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> ApiTokenQuerySet:
-        """Tokens that have not been revoked."""
+        """Tokens that have not been revoked (expired ones included: see `usable`)."""
         return self.filter(revoked_at__isnull=True)
+
+    def usable(self, now: datetime) -> ApiTokenQuerySet:
+        """Tokens that authenticate at `now`: not revoked and not expired."""
+        return self.active().filter(expires_at__gt=now)
 
 
 class ApiToken(models.Model):
-    """A bearer token for machine clients. Only its SHA-256 digest is stored."""
+    """A bearer token for machine clients. Only its SHA-256 digest is stored; it expires (docs/keys.md)."""
 
     PREFIX = "cvp_"
 
@@ -200,6 +205,17 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the token was created.")
     last_used_at = models.DateTimeField(null=True, blank=True, help_text="When the token last authenticated.")
     revoked_at = models.DateTimeField(null=True, blank=True, help_text="When the token was revoked.")
+    expires_at = models.DateTimeField(
+        help_text="When the token stops working (CIVICPACT_API_TOKEN_DAYS after it is made)."
+    )
+    replaced_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaces",
+        help_text="The token a rotation issued in its place.",
+    )
 
     objects: ClassVar[ApiTokenQuerySet] = ApiTokenQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -208,6 +224,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+    def state(self, now: datetime) -> str:
+        """'revoked', 'expired' or 'active' at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "active"
 
     @classmethod
     def generate(cls) -> str:

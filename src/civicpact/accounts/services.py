@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from civicpact.accounts import permissions
-from civicpact.accounts.exceptions import InvalidTransition
+from civicpact.accounts.exceptions import InvalidTransition, TokenRefused
 from civicpact.accounts.models import (
     ApiToken,
     CapabilityProfile,
@@ -180,14 +182,63 @@ def capability_save(
         return profile
 
 
-def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
-    """Returns the token row and the raw token, which is shown once and never stored."""
+def _token_lifetime(days: int | None) -> timedelta:
+    """The lifetime asked for, or the deployment's default; at most CIVICPACT_API_TOKEN_MAX_DAYS."""
+    chosen = settings.CIVICPACT_API_TOKEN_DAYS if days is None else days
+    if not 1 <= chosen <= settings.CIVICPACT_API_TOKEN_MAX_DAYS:
+        raise ValidationError(
+            {"expires_in_days": f"Choose from 1 to {settings.CIVICPACT_API_TOKEN_MAX_DAYS} days, not {chosen}."}
+        )
+    return timedelta(days=chosen)
+
+
+def _token_issue(*, actor: User, name: str, days: int | None) -> tuple[ApiToken, str]:
+    raw = ApiToken.generate()
+    token = ApiToken(
+        user=actor,
+        name=name.strip(),
+        digest=token_digest(raw),
+        hint=raw[:10],
+        expires_at=timezone.now() + _token_lifetime(days),
+    )
+    token.full_clean()
+    token.save()
+    return token, raw
+
+
+def api_token_create(*, actor: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Returns the token row and the raw token, which is shown once and never stored. It expires after `days`
+    (default CIVICPACT_API_TOKEN_DAYS)."""
     with transaction.atomic():
-        raw = ApiToken.generate()
-        token = ApiToken(user=actor, name=name.strip(), digest=token_digest(raw), hint=raw[:10])
-        token.full_clean()
-        token.save()
-        audit_append(actor=actor, action="token.create", obj=token, payload={"name": token.name})
+        token, raw = _token_issue(actor=actor, name=name, days=days)
+        audit_append(
+            actor=actor,
+            action="token.create",
+            obj=token,
+            payload={"name": token.name, "expires_at": token.expires_at.isoformat()},
+        )
+        return token, raw
+
+
+def api_token_rotate(*, actor: User, token_id: int, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token with the same name in place of the actor's token `token_id`, which is revoked at once (an expired
+    one may be rotated too; a revoked one may not). Returns the new row and its raw token, shown once."""
+    with transaction.atomic():
+        old = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+        if old is None:
+            raise ApiToken.DoesNotExist("No such token.")
+        if old.revoked_at is not None:
+            raise InvalidTransition(f"Token “{old.name}” is revoked: create a new token instead.")
+        token, raw = _token_issue(actor=actor, name=old.name, days=days)
+        old.revoked_at = timezone.now()
+        old.replaced_by = token
+        old.save(update_fields=["revoked_at", "replaced_by"])
+        audit_append(
+            actor=actor,
+            action="token.rotate",
+            obj=old,
+            payload={"name": old.name, "new_token": token.pk, "expires_at": token.expires_at.isoformat()},
+        )
         return token, raw
 
 
@@ -204,10 +255,22 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
 
 
 def api_token_authenticate(*, raw: str) -> User | None:
-    token = ApiToken.objects.active().select_related("user").filter(digest=token_digest(raw)).first()
+    """The token's user; None for a token nobody has. A token that exists but is expired or revoked raises
+    TokenRefused saying so, so that its client learns why (HTTP 401 with that message)."""
+    token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
+    state = token.state(now)
+    if state == "revoked":
+        when = timezone.localtime(token.revoked_at).strftime("%Y-%m-%d %H:%M %Z")
+        raise TokenRefused(f"This API token was revoked on {when}: use its replacement or create a new one.")
+    if state == "expired":
+        when = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M %Z")
+        raise TokenRefused(
+            f"This API token expired on {when}: rotate it on the My account page (or POST "
+            f"/api/v1/accounts/tokens/{token.pk}/rotate with another credential) and use the new one."
+        )
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now
         token.save(update_fields=["last_used_at"])

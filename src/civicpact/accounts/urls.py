@@ -20,6 +20,7 @@ urlpatterns = [
     path("me/", views.account, name="account"),
     path("me/capabilities/", views.capability, name="capability"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("me/tokens/<int:pk>/rotate/", views.token_rotate, name="token-rotate"),
     path("people/", views.people, name="people"),
     path("people/roles/<int:pk>/revoke/", views.membership_revoke, name="membership-revoke"),
 ]

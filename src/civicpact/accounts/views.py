@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions, selectors, services
@@ -142,17 +143,37 @@ def account(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _token, raw = services.api_token_create(
-            actor=permissions.signed_in_user(request), name=form.cleaned_data["name"]
+            actor=permissions.signed_in_user(request),
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["expires_in_days"],
         )
         request.session["new_token"] = raw
         return redirect("accounts:account")
     new_token = request.session.pop("new_token", "") if request.method == "GET" else ""
+    now = timezone.now()
+    tokens = [(token, token.state(now)) for token in selectors.api_token_list(actor=request.user)]
     return render(
         request,
         "accounts/account.html",
-        {"form": form, "new_token": new_token, "tokens": selectors.api_token_list(actor=request.user)},
+        {"form": form, "new_token": new_token, "tokens": tokens},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def token_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new token in place of one of the user's own; the old one is revoked at once. The new one is shown once."""
+    try:
+        token, raw = services.api_token_rotate(actor=permissions.signed_in_user(request), token_id=pk)
+    except ApiToken.DoesNotExist:
+        raise Http404("No such token.") from None
+    except AccountsError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:account")
+    request.session["new_token"] = raw
+    messages.success(request, f"Token “{token.name}” is rotated: the old one no longer works; copy the new one now.")
+    return redirect("accounts:account")
 
 
 @login_required

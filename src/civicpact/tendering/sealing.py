@@ -4,8 +4,9 @@ The master key comes from the environment (CIVICPACT_BID_MASTER_KEY, or a file n
 gets its own 256-bit data key, stored only wrapped (encrypted) by the master key; bid contents are encrypted with
 the tender's data key, bound to the tender, bid and version by the associated data, so a ciphertext cannot be
 moved to another bid. Whoever holds the master key and the database can decrypt: keep the key out of the
-database's backups and out of reach of database administrators (docs/sealed-bids.md). The application itself
-decrypts only through `open_bid_payload`, which its services call after the opening is recorded.
+database's backups and out of reach of database administrators (docs/sealed-bids.md; a backup archive carries the
+keys only encrypted by a passphrase, docs/backup.md). The application itself decrypts only through the services'
+`bid_contents` and `decrypt_current`, after the opening is recorded. Rotation: docs/keys.md.
 """
 
 from __future__ import annotations
@@ -14,14 +15,40 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
+
+
+class MasterKeyMissing(ImproperlyConfigured):
+    """A tender's data key is wrapped by a master key this deployment is not configured with."""
+
+    def __init__(self, tender_id: int, kid: str) -> None:
+        super().__init__(
+            f"tender {tender_id} is sealed under the master key {kid}, which is not configured "
+            "(CIVICPACT_BID_MASTER_KEY or CIVICPACT_BID_MASTER_KEYS_RETIRED; docs/keys.md)"
+        )
+        self.tender_id, self.kid = tender_id, kid
+
+
+class WrappedKeyDamaged(Exception):
+    """A tender's wrapped data key does not decrypt under the master key whose fingerprint it carries."""
+
+    def __init__(self, tender_id: int, kid: str) -> None:
+        super().__init__(f"tender {tender_id}'s data key does not decrypt under the master key {kid}: it is damaged")
+        self.tender_id, self.kid = tender_id, kid
+
+
+def parse_key(text: str, name: str) -> bytes:
+    """A master key from its base64 text; a malformed one is refused naming where it came from."""
+    return _decode(text, name)
 
 
 def _decode(text: str, name: str) -> bytes:
@@ -76,11 +103,15 @@ def rewrap(tender_id: int, kid: str, wrapped: bytes) -> tuple[str, bytes]:
     return new_kid, _encrypt(master, unwrap(tender_id, kid, wrapped), f"tender:{tender_id}")
 
 
-def unwrap(tender_id: int, kid: str, wrapped: bytes) -> bytes:
-    keys = master_keys()
+def unwrap(tender_id: int, kid: str, wrapped: bytes, keys: Mapping[str, bytes] | None = None) -> bytes:
+    """A tender's data key, unwrapped by the configured master keys (or by `keys`, fingerprint -> key)."""
+    keys = master_keys() if keys is None else keys
     if kid not in keys:
-        raise ImproperlyConfigured(f"the master key {kid} that sealed tender {tender_id} is not configured")
-    return _decrypt(keys[kid], wrapped, f"tender:{tender_id}")
+        raise MasterKeyMissing(tender_id, kid)
+    try:
+        return _decrypt(keys[kid], wrapped, f"tender:{tender_id}")
+    except InvalidTag:
+        raise WrappedKeyDamaged(tender_id, kid) from None
 
 
 def bid_aad(tender_id: int, bid_id: int, number: int) -> str:

@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from civicpact.accounts import permissions
 from civicpact.tendering import services
 from civicpact.tendering.models import OPENED_ONWARDS, Bid, BidStatus, BidVersion, Clarification, Tender, TenderStatus
+
+
+def tender_key_usage() -> dict[str, int]:
+    """How many tenders each master key (by fingerprint) wraps: for key management, never shown to users."""
+    rows = Tender.objects.exclude(master_key_id="").values("master_key_id").annotate(tenders=Count("pk"))
+    return {row["master_key_id"]: row["tenders"] for row in rows.order_by("master_key_id")}
 
 
 def tender_list(*, actor: Any) -> QuerySet[Tender]:

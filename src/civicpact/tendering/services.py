@@ -694,20 +694,31 @@ def tender_cancel(*, actor: User, tender_id: int, reasons: str) -> Tender:
 
 
 def tender_keys_rewrap(*, actor: User | None) -> int:
-    """After a master-key rotation: rewrap every tender's data key under the current master key (bids are not
-    re-encrypted). Returns how many tenders were rewrapped."""
+    """After a master-key rotation: rewrap every tender's data key under the current master key. Bids are not
+    re-encrypted: only the tenders' small wrapped keys change. All tenders in one transaction, so a tender whose key
+    cannot be unwrapped (`sealing.MasterKeyMissing`, `sealing.WrappedKeyDamaged`) stops the rotation with nothing
+    rewrapped, and every tender stays readable by the keys it was readable by. Running it again rewraps nothing.
+    Returns how many tenders were rewrapped (docs/keys.md)."""
     current, _key = sealing.current_master_key()
-    count = 0
-    for tender in Tender.objects.exclude(master_key_id=current).only("pk", "master_key_id", "wrapped_key"):
-        with transaction.atomic():
-            locked = Tender.objects.select_for_update().get(pk=tender.pk)
-            locked.master_key_id, locked.wrapped_key = sealing.rewrap(
-                locked.pk, locked.master_key_id, bytes(locked.wrapped_key)
+    with transaction.atomic():
+        tenders = list(
+            Tender.objects.select_for_update()
+            .exclude(master_key_id=current)
+            .exclude(master_key_id="")
+            .only("pk", "master_key_id", "wrapped_key")
+            .order_by("pk")
+        )
+        for tender in tenders:
+            previous = tender.master_key_id
+            tender.master_key_id, tender.wrapped_key = sealing.rewrap(tender.pk, previous, bytes(tender.wrapped_key))
+            tender.save(update_fields=["master_key_id", "wrapped_key"])
+            audit_append(
+                actor=actor,
+                action="tender.rewrap_key",
+                obj=tender,
+                payload={"from_master_key_id": previous, "master_key_id": current},
             )
-            locked.save(update_fields=["master_key_id", "wrapped_key"])
-            audit_append(actor=actor, action="tender.rewrap_key", obj=locked, payload={"master_key_id": current})
-            count += 1
-    return count
+        return len(tenders)
 
 
 def _plain(value: Any) -> Any:
