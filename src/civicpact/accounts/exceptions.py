@@ -8,3 +8,15 @@ class DuplicateRegistration(AccountsError):
 
 class InvalidTransition(AccountsError):
     pass
+
+
+class SignInRefused(AccountsError):
+    """Single sign-on worked at the provider, but CivicPact may not let this person in; the message says why."""
+
+
+class WrongCode(AccountsError):
+    """A two-factor code that matches no device of the person."""
+
+
+class TooManyAttempts(AccountsError):
+    """Too many wrong two-factor codes in a row: verification pauses for a while."""
