@@ -14,7 +14,7 @@ from django.test import Client
 from civicpact.accounts.models import Organisation, User
 from civicpact.demo.seed import DEMO_PASSWORD, seed_demo_city
 
-pytest_plugins = ["tests.tendering.fixtures"]
+pytest_plugins = ["tests.tendering.fixtures", "tests.accounts.sso_fixtures"]
 
 ROLES_TO_USERNAMES = {
     "administrator": "admin",

@@ -40,8 +40,8 @@ def enabled_config() -> SsoConfig | None:
     """The configuration when single sign-on is on, else None."""
     try:
         config = current_config()
-    except SsoConfigError:
-        logger.exception("single sign-on is misconfigured")
+    except SsoConfigError as exc:
+        logger.error("single sign-on is off: %s", exc)  # manage.py check names it too
         return None
     return config if config.enabled else None
 
@@ -117,6 +117,24 @@ class CityOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         self.OIDC_RP_CLIENT_SECRET = config.client_secret
         self.OIDC_RP_SIGN_ALGO = config.sign_algo
         self.OIDC_RP_IDP_SIGN_KEY = None
+
+    def retrieve_matching_jwk(self, token: str) -> Any:
+        """The provider's signing key for this token: the one with its `kid`, or, when the token names none (a
+        provider with a single key may leave it out), the only signing key for its algorithm."""
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=self.get_settings("OIDC_TIMEOUT", 10))
+        response.raise_for_status()
+        header = jwt.get_unverified_header(token)
+        algorithm, kid = header.get("alg"), header.get("kid")
+        keys = [
+            key
+            for key in response.json().get("keys", [])
+            if key.get("use", "sig") == "sig" and key.get("alg", algorithm) == algorithm
+        ]
+        if kid is not None:
+            keys = [key for key in keys if key.get("kid") == kid]
+        if len(keys) != 1:
+            raise SuspiciousOperation(f"{len(keys)} signing keys of the provider match the id_token")
+        return jwt.PyJWK(keys[0], algorithm=algorithm)
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
         """The signature and nonce (mozilla-django-oidc), then the id_token's issuer, audience, expiry and subject."""

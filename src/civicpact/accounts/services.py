@@ -227,8 +227,9 @@ def login_record(*, user: User, address: str, method: str = "password") -> None:
     audit_append(actor=user, action="auth.login", obj=user, payload={"address": address, "method": method})
 
 
-def logout_record(*, user: User) -> None:
-    audit_append(actor=user, action="auth.logout", obj=user)
+def logout_record(*, user: User, address: str) -> None:
+    # the audit event needs a payload (an empty one fails full_clean): signing out was an error page before
+    audit_append(actor=user, action="auth.logout", obj=user, payload={"address": address})
 
 
 # Single sign-on (docs/sign-in.md). The claims were verified by oidc.CityOIDCBackend; these functions decide.

@@ -58,7 +58,9 @@ class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         id_token = str(request.session.get("oidc_id_token", ""))
         if request.user.is_authenticated:
-            services.logout_record(user=permissions.signed_in_user(request))
+            services.logout_record(
+                user=permissions.signed_in_user(request), address=request.META.get("REMOTE_ADDR", "")
+            )
         response = super().post(request, *args, **kwargs)
         provider_logout = oidc.end_session_url(request, id_token) if id_token else ""
         return redirect(provider_logout) if provider_logout else response
