@@ -287,3 +287,43 @@ def sso_settings_half() -> dict[str, object]:
     from tests.accounts.sso_fixtures import Provider
 
     return sso_settings(Provider(issuer="http://127.0.0.1:9", http=None), "client", "")  # type: ignore[arg-type]
+
+
+def test_a_provider_that_asserts_mfa_counts_as_the_second_factor(city, sso, settings):
+    settings.CIVICPACT_REQUIRE_2FA = True
+    sso.set_user("sub-nadia", **STAFF, amr=["pwd", "mfa"])
+    client = Client()
+    sign_in(client, sso, "sub-nadia")
+    assert client.get("/pipeline/needs/").status_code == 200
+
+
+def test_without_an_mfa_assertion_the_sso_user_enrols_here(city, sso, settings):
+    settings.CIVICPACT_REQUIRE_2FA = True
+    sso.set_user("sub-nadia", **STAFF, amr=["pwd"])
+    client = Client()
+    sign_in(client, sso, "sub-nadia")
+    assert client.get("/pipeline/needs/")["Location"].startswith("/accounts/two-factor/setup/")
+
+
+def test_the_provider_mfa_is_not_trusted_when_configured_so(city, sso, settings):
+    settings.CIVICPACT_REQUIRE_2FA = True
+    settings.CIVICPACT_OIDC = {**settings.CIVICPACT_OIDC, "trust_mfa": False}
+    sso.set_user("sub-nadia", **STAFF, amr=["mfa"])
+    client = Client()
+    sign_in(client, sso, "sub-nadia")
+    assert client.get("/pipeline/needs/")["Location"].startswith("/accounts/two-factor/setup/")
+
+
+def test_a_later_password_sign_in_does_not_inherit_the_provider_mfa(city, sso, settings, officer):
+    """The MFA assertion belongs to the single sign-on that carried it."""
+    from civicpact.accounts.models import ExternalIdentity as Identity
+
+    settings.CIVICPACT_REQUIRE_2FA = True
+    Identity.objects.create(user=officer, issuer=sso.issuer, subject="sub-omar")
+    sso.set_user("sub-omar", email="omar@portaurelia.example", groups=["ppp-unit"], amr=["mfa"])
+    client = Client()
+    sign_in(client, sso, "sub-omar")
+    assert client.get("/tenders/").status_code == 200
+    client.post("/accounts/logout/")
+    assert client.post("/accounts/login/", {"username": "officer", "password": "aurelia-demo-2026"})["Location"] == "/"
+    assert client.get("/tenders/")["Location"].startswith("/accounts/two-factor/setup/")
