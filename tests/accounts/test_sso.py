@@ -36,7 +36,7 @@ def sign_in(client: Client, provider, sub: str, next_url: str = ""):
 
 
 def signed_in_as(client: Client) -> str:
-    return client.get("/api/v1/accounts/me").json().get("username", "")
+    return str(client.get("/api/v1/accounts/me").json().get("username", ""))
 
 
 def refusal_on_login_page(client: Client, response) -> str:

@@ -23,10 +23,10 @@ GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^)]*)\)")
 
 def _segment(pattern: object) -> str:
     if isinstance(pattern, RoutePattern):
-        route = str(pattern._route)
+        route = str(pattern)
         return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES[m.group(1) or "str"], route)
     if isinstance(pattern, RegexPattern):
-        regex = str(pattern._regex).lstrip("^").rstrip("$")
+        regex = str(pattern).lstrip("^").rstrip("$")
 
         def sample(match: re.Match[str]) -> str:
             body = match.group("body")
