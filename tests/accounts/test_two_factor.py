@@ -315,3 +315,10 @@ def test_the_account_page_tells_the_state_of_two_factor(city, officer, client_fo
     page = client.get("/accounts/me/").content.decode()
     assert "An authenticator app is set up" in page
     assert "9 backup codes left" in page
+
+
+def test_an_unknown_role_in_the_two_factor_list_is_named_by_the_system_check(settings):
+    from civicpact.accounts.apps import check_sign_in_settings
+
+    settings.CIVICPACT_2FA_ROLES = ["administrator", "mayor"]
+    assert [e.msg for e in check_sign_in_settings()] == ["CIVICPACT_2FA_ROLES names unknown roles: mayor"]

@@ -131,13 +131,6 @@ def current_config() -> SsoConfig:
     return config_from(settings.CIVICPACT_OIDC)
 
 
-def sso_enabled() -> bool:
-    try:
-        return current_config().enabled
-    except SsoConfigError:
-        return False
-
-
 _discovered: dict[str, dict[str, Any]] = {}
 _discovery_lock = threading.Lock()
 
