@@ -327,3 +327,45 @@ def test_a_later_password_sign_in_does_not_inherit_the_provider_mfa(city, sso, s
     client.post("/accounts/logout/")
     assert client.post("/accounts/login/", {"username": "officer", "password": "aurelia-demo-2026"})["Location"] == "/"
     assert client.get("/tenders/")["Location"].startswith("/accounts/two-factor/setup/")
+
+
+def test_the_id_token_signature_is_checked_against_the_provider_keys(city, sso, settings):
+    """A real id_token from the provider verifies; the same token with its payload or signature altered does not."""
+    import base64
+    import json
+
+    import jwt as pyjwt
+    from django.core.exceptions import SuspiciousOperation
+
+    from civicpact.accounts.oidc import CityOIDCBackend
+    from civicpact.accounts.sso import current_config
+
+    config = current_config()
+    sso.set_user("sub-nadia", **STAFF)
+    back = sso.approve(
+        f"{sso.issuer}/oauth2/authorize?response_type=code&scope=openid&client_id={config.client_id}"
+        "&redirect_uri=http%3A%2F%2Ftestserver%2Faccounts%2Fsso%2Fcallback%2F&state=s&nonce=n",
+        "sub-nadia",
+    )
+    tokens = sso.http.post(
+        f"{sso.issuer}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query_of(back)["code"],
+            "redirect_uri": "http://testserver/accounts/sso/callback/",
+        },
+        auth=(config.client_id, config.client_secret),
+        timeout=10,
+    ).json()
+    backend = CityOIDCBackend()
+    backend.configure(config)
+    assert backend.verify_token(tokens["id_token"], nonce="n")["sub"] == "sub-nadia"
+
+    header, payload, signature = tokens["id_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**claims, "sub": "sub-admin"}).encode()).decode().rstrip("=")
+    for tampered in (f"{header}.{forged}.{signature}", f"{header}.{payload}.{signature[::-1]}"):
+        with pytest.raises((SuspiciousOperation, pyjwt.PyJWTError)):
+            backend.verify_token(tampered, nonce="n")
+    with pytest.raises(SuspiciousOperation, match="Nonce"):
+        backend.verify_token(tokens["id_token"], nonce="another")

@@ -108,3 +108,31 @@ def test_mfa_counts_only_for_the_configured_amr_values_and_when_trusted():
     assert mfa_asserted(config, {}) is False
     assert mfa_asserted(config_from({**BASE, "trust_mfa": False}), {"amr": ["mfa"]}) is False
     assert mfa_asserted(config_from({**BASE, "mfa_amr": ["hwk"]}), {"amr": ["hwk"]}) is True
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ({"iss": "https://evil.example", "aud": "civicpact", "exp": 1, "sub": "s"}, "came from https://evil.example"),
+        ({"iss": "https://login.example", "aud": "other-app", "exp": 1, "sub": "s"}, "meant for another application"),
+        (
+            {"iss": "https://login.example", "aud": ["civicpact", "x"], "azp": "x", "exp": 1, "sub": "s"},
+            "meant for another application",
+        ),
+        ({"iss": "https://login.example", "aud": "civicpact", "sub": "s"}, "lacks its expiry or subject"),
+        ({"iss": "https://login.example", "aud": "civicpact", "exp": 1}, "lacks its expiry or subject"),
+    ],
+)
+def test_an_id_token_not_from_our_issuer_for_us_with_expiry_and_subject_is_refused(claims, message):
+    from civicpact.accounts.exceptions import SignInRefused
+    from civicpact.accounts.oidc import check_id_token
+
+    with pytest.raises(SignInRefused, match=message):
+        check_id_token(config_from(BASE), claims)
+
+
+def test_a_proper_id_token_passes_the_checks():
+    from civicpact.accounts.oidc import check_id_token
+
+    claims = {"iss": "https://login.example/", "aud": ["civicpact", "x"], "azp": "civicpact", "exp": 1, "sub": "s"}
+    check_id_token(config_from(BASE), claims)
