@@ -41,6 +41,14 @@ def _fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _sign_in_as_the_demo_does(settings: Any) -> None:
+    """Password alone and no single sign-on, whatever this machine's environment says; the tests of two-factor
+    authentication and single sign-on switch them on themselves."""
+    settings.CIVICPACT_REQUIRE_2FA = False
+    settings.CIVICPACT_OIDC = {}
+
+
+@pytest.fixture(autouse=True)
 def _telemetry_dir(settings: Any, tmp_path: Any) -> None:
     """Each test's telemetry store is its own (the files outlive the database's rollback)."""
     settings.CIVICPACT_TELEMETRY_DIR = tmp_path / "telemetry"
