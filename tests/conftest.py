@@ -14,7 +14,7 @@ from django.test import Client
 from civicpact.accounts.models import Organisation, User
 from civicpact.demo.seed import DEMO_PASSWORD, seed_demo_city
 
-pytest_plugins = ["tests.tendering.fixtures"]
+pytest_plugins = ["tests.tendering.fixtures", "tests.accounts.sso_fixtures"]
 
 ROLES_TO_USERNAMES = {
     "administrator": "admin",
@@ -38,6 +38,14 @@ def service_required(name: str) -> None:
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _sign_in_as_the_demo_does(settings: Any) -> None:
+    """Password alone and no single sign-on, whatever this machine's environment says; the tests of two-factor
+    authentication and single sign-on switch them on themselves."""
+    settings.CIVICPACT_REQUIRE_2FA = False
+    settings.CIVICPACT_OIDC = {}
 
 
 @pytest.fixture(autouse=True)

@@ -559,6 +559,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from django.conf import settings
     from django.core.management import call_command
 
     from civicpact.accounts.models import Role
@@ -571,6 +572,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("\nDemo logins (every one with the password " + DEMO_PASSWORD + "):")
     for user in USERS:
         print(f"  {user.username:<10} {Role(user.role).label}")
+    if settings.CIVICPACT_REQUIRE_2FA:
+        roles = ", ".join(Role(r).label.lower() for r in settings.CIVICPACT_2FA_ROLES)
+        print(f"Two-factor authentication is on (CIVICPACT_REQUIRE_2FA): {roles} set up an app at first sign-in.")
     if args.no_serve:
         return EXIT_OK
     print(f"\nOpen http://{args.host}:{args.port}/ in your browser.  (Ctrl+C stops the server.)\n", flush=True)

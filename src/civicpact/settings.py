@@ -157,6 +157,9 @@ INSTALLED_APPS = [
     "civicpact.performance",
     "civicpact.transparency",
     "civicpact.web",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -179,10 +182,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # after the messages and sessions: sends a person who still owes a second factor to enrol or verify
+    "civicpact.accounts.middleware.TwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "civicpact.urls"
@@ -226,6 +232,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # single sign-on (docs/sign-in.md); answers None at once while CIVICPACT_OIDC_* is not configured
+    "civicpact.accounts.oidc.CityOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -247,6 +255,42 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Two-factor authentication (django-otp, docs/sign-in.md): on by default in production, off in the demo and in
+# development so the demo's people sign in with their password alone. The roles that must use it:
+# administrators, the PPP unit's procurement officers, evaluators and supplier users (who submit bids).
+CIVICPACT_REQUIRE_2FA = env_bool("CIVICPACT_REQUIRE_2FA", default=PRODUCTION)
+CIVICPACT_2FA_ROLES = env_list(
+    "CIVICPACT_2FA_ROLES", ["administrator", "procurement_officer", "evaluator", "supplier_user"]
+)
+CIVICPACT_2FA_BACKUP_CODES = env_int("CIVICPACT_2FA_BACKUP_CODES", 10)
+OTP_TOTP_ISSUER = env_str("CIVICPACT_2FA_ISSUER", f"CivicPact {env_str('CIVICPACT_CITY_NAME', 'Port Aurelia')}")
+
+# Single sign-on for city staff with OpenID Connect (mozilla-django-oidc, docs/sign-in.md). Enabled when the
+# issuer, the client id and the client secret are set; the endpoints come from the issuer's discovery document
+# unless given one by one. The role map (JSON) says which CivicPact role in which organisation each value of the
+# groups claim grants.
+CIVICPACT_OIDC = {
+    "name": env_str("CIVICPACT_OIDC_NAME", "city single sign-on"),
+    "issuer": env_str("CIVICPACT_OIDC_ISSUER").rstrip("/"),
+    "authorization_endpoint": env_str("CIVICPACT_OIDC_AUTHORIZATION_ENDPOINT"),
+    "token_endpoint": env_str("CIVICPACT_OIDC_TOKEN_ENDPOINT"),
+    "userinfo_endpoint": env_str("CIVICPACT_OIDC_USERINFO_ENDPOINT"),
+    "jwks_uri": env_str("CIVICPACT_OIDC_JWKS_URI"),
+    "end_session_endpoint": env_str("CIVICPACT_OIDC_END_SESSION_ENDPOINT"),
+    "client_id": env_str("CIVICPACT_OIDC_CLIENT_ID"),
+    "client_secret": env_secret("CIVICPACT_OIDC_CLIENT_SECRET"),
+    "scopes": env_str("CIVICPACT_OIDC_SCOPES", "openid email profile"),
+    "sign_algo": env_str("CIVICPACT_OIDC_SIGN_ALGO", "RS256"),
+    "use_pkce": env_bool("CIVICPACT_OIDC_USE_PKCE", default=True),
+    "token_auth": env_str("CIVICPACT_OIDC_TOKEN_AUTH", "client_secret_basic"),
+    "allowed_email_domains": env_list("CIVICPACT_OIDC_ALLOWED_EMAIL_DOMAINS", []),
+    "groups_claim": env_str("CIVICPACT_OIDC_GROUPS_CLAIM", "groups"),
+    "role_map": env_secret("CIVICPACT_OIDC_ROLE_MAP"),
+    "trust_mfa": env_bool("CIVICPACT_OIDC_TRUST_MFA", default=True),
+    "mfa_amr": env_list("CIVICPACT_OIDC_MFA_AMR", ["mfa", "otp"]),
+    "timeout": env_int("CIVICPACT_OIDC_TIMEOUT", 10),
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("CIVICPACT_TIME_ZONE", "UTC")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from civicpact.accounts.models import ApiToken, Membership, Organisation, User
+from civicpact.accounts.models import ApiToken, ExternalIdentity, Membership, Organisation, User
 
 
 @admin.register(User)
@@ -26,3 +26,13 @@ class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "user", "hint", "created_at", "expires_at", "revoked_at")
     readonly_fields = ("digest", "hint", "replaced_by")
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Links a CivicPact account to a single sign-on identity (issuer and subject), e.g. an account that signed in
+    with a password before single sign-on was switched on."""
+
+    list_display = ("user", "issuer", "subject", "email", "last_login_at")
+    search_fields = ("user__username", "subject", "email")
+    readonly_fields = ("created_at", "last_login_at")

@@ -116,3 +116,23 @@ class CapabilityForm(forms.Form):
     @staticmethod
     def split(value: str) -> list[str]:
         return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        help_text="The 6-digit code your authenticator app shows now, or one of your backup codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class TwoFactorEnrolForm(forms.Form):
+    code = forms.CharField(
+        max_length=12,
+        label="Code from the app",
+        help_text="After adding CivicPact to the app, enter the 6-digit code it shows.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

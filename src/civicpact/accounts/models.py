@@ -234,3 +234,32 @@ class ApiToken(models.Model):
     @classmethod
     def generate(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class ExternalIdentity(models.Model):
+    """A person's account at the city's identity provider (single sign-on).
+
+    A sign-in is matched to a CivicPact user by the provider's issuer and its stable subject identifier (`sub`),
+    never by e-mail address alone: addresses are reassigned, subjects are not.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="external_identities", help_text="The CivicPact user."
+    )
+    issuer = models.CharField(max_length=255, help_text="The identity provider's issuer URL (`iss`).")
+    subject = models.CharField(max_length=255, help_text="The provider's stable identifier of the person (`sub`).")
+    email = models.EmailField(
+        blank=True, default="", help_text="E-mail address the provider gave at the last sign-in."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the first single sign-on created the link.")
+    last_login_at = models.DateTimeField(null=True, blank=True, help_text="When the person last signed in this way.")
+
+    class Meta:
+        ordering = ["issuer", "subject"]
+        verbose_name_plural = "external identities"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="external_identity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
@@ -94,6 +95,16 @@ def can_view_organisation(user: Any, organisation: Organisation) -> bool:
     if organisation.can_bid:
         return True
     return any(org.pk == organisation.pk for org in supplier_organisations(user))
+
+
+def requires_two_factor(user: Any) -> bool:
+    """Whether this person's roles oblige them to a second factor (CIVICPACT_REQUIRE_2FA, CIVICPACT_2FA_ROLES)."""
+    return bool(settings.CIVICPACT_REQUIRE_2FA) and bool(roles_of(user) & set(settings.CIVICPACT_2FA_ROLES))
+
+
+def can_reset_two_factor(user: Any, target: Any) -> bool:
+    """Administrators reset other people's authenticators (a lost phone); never their own."""
+    return can_manage_roles(user) and getattr(target, "pk", None) != getattr(user, "pk", None)
 
 
 def can_view_private_audit(user: Any) -> bool:

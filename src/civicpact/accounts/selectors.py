@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import ApiToken, Membership, Organisation, OrganisationQuerySet, Role, User
@@ -36,10 +38,22 @@ def organisation_get(*, actor: Any, pk: int) -> Organisation:
 def people_list(*, actor: Any) -> QuerySet[User]:
     if not permissions.can_manage_roles(actor):
         raise PermissionDenied("Only an administrator manages people and roles.")
-    return User.objects.order_by("username").prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
+    return (
+        User.objects.order_by("username")
+        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("organisation")))
+        .annotate(two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
     )
 
 
 def api_token_list(*, actor: Any) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=actor).order_by("-created_at")
+
+
+def two_factor_status(*, actor: Any) -> dict[str, Any]:
+    """The person's own second factor: whether an authenticator is set up, how many backup codes are left, and
+    whether their role requires it."""
+    return {
+        "enrolled": TOTPDevice.objects.filter(user=actor, confirmed=True).exists(),
+        "backup_codes_left": StaticToken.objects.filter(device__user=actor, device__confirmed=True).count(),
+        "required": permissions.requires_two_factor(actor),
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -10,12 +12,17 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicpact.accounts import permissions
-from civicpact.accounts.exceptions import InvalidTransition, TokenRefused
+from civicpact.accounts.exceptions import InvalidTransition, SignInRefused, TokenRefused, TooManyAttempts, WrongCode
 from civicpact.accounts.models import (
     ApiToken,
     CapabilityProfile,
+    ExternalIdentity,
     Membership,
     Organisation,
     OrganisationKind,
@@ -24,6 +31,7 @@ from civicpact.accounts.models import (
     VerificationStatus,
     token_digest,
 )
+from civicpact.accounts.sso import SsoConfig, claim_values, email_refusal, role_grants
 from civicpact.ledger.services import audit_append
 
 
@@ -277,9 +285,198 @@ def api_token_authenticate(*, raw: str) -> User | None:
     return token.user
 
 
-def login_record(*, user: User, address: str) -> None:
-    audit_append(actor=user, action="auth.login", obj=user, payload={"address": address})
+def login_record(*, user: User, address: str, method: str = "password") -> None:
+    audit_append(actor=user, action="auth.login", obj=user, payload={"address": address, "method": method})
 
 
-def logout_record(*, user: User) -> None:
-    audit_append(actor=user, action="auth.logout", obj=user)
+def logout_record(*, user: User, address: str) -> None:
+    # the audit event needs a payload (an empty one fails full_clean): signing out was an error page before
+    audit_append(actor=user, action="auth.logout", obj=user, payload={"address": address})
+
+
+# Single sign-on (docs/sign-in.md). The claims were verified by oidc.CityOIDCBackend; these functions decide.
+
+
+def sso_sign_in(*, config: SsoConfig, subject: str, claims: Mapping[str, Any]) -> User:
+    """The user linked to the provider's (issuer, subject); at the first sign-in, a new user with the roles the
+    claims map to. Raises SignInRefused with a message for the person when CivicPact must not let them in."""
+    refusal = email_refusal(config, claims)
+    if refusal:
+        raise SignInRefused(refusal)
+    with transaction.atomic():
+        identity = (
+            ExternalIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(issuer=config.issuer, subject=subject)
+            .first()
+        )
+        if identity is None:
+            identity = _sso_account_create(config=config, subject=subject, claims=claims)
+        elif not identity.user.is_active:
+            raise SignInRefused("Your CivicPact account is switched off; ask a CivicPact administrator.")
+        identity.email = str(claims.get("email") or "")[:254]
+        identity.last_login_at = timezone.now()
+        identity.save(update_fields=["email", "last_login_at"])
+        return identity.user
+
+
+def _sso_account_create(*, config: SsoConfig, subject: str, claims: Mapping[str, Any]) -> ExternalIdentity:
+    grants = role_grants(config, claims)
+    if not grants:
+        groups = ", ".join(claim_values(claims, config.groups_claim)) or "none"
+        raise SignInRefused(
+            f"{config.name} signed you in, but none of your groups ({groups}) gives a role in CivicPact, so no "
+            "account was made. Ask the city's CivicPact administrator to map your group to a role."
+        )
+    names = {grant.organisation for grant in grants}
+    organisations = {
+        o.name: o for o in Organisation.objects.filter(name__in=names).exclude(kind=OrganisationKind.SUPPLIER)
+    }
+    missing = sorted(names - organisations.keys())
+    if missing:
+        raise SignInRefused(
+            f"Your group gives a role in {', '.join(missing)}, which CivicPact does not know as a city "
+            "organisation. Tell the city's CivicPact administrator (the single sign-on role map names it)."
+        )
+    email = str(claims.get("email") or "").strip()[:254]
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise SignInRefused(
+            f"CivicPact already has an account with the address {email}, not linked to {config.name}. Sign in with "
+            "your password, and ask an administrator to link the account to single sign-on."
+        )
+    user = User(
+        username=_sso_username(claims, subject),
+        email=email,
+        full_name=str(claims.get("name") or "")[:200],
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    audit_append(
+        actor=None, action="user.create", obj=user, payload={"username": user.username, "via": "single sign-on"}
+    )
+    for grant in grants:
+        membership_grant(actor=None, user=user, organisation=organisations[grant.organisation], role=grant.role)
+    identity = ExternalIdentity(user=user, issuer=config.issuer, subject=subject, email=email)
+    identity.full_clean()
+    identity.save()
+    audit_append(actor=user, action="sso.link", obj=user, payload={"issuer": config.issuer, "subject": subject})
+    return identity
+
+
+def _sso_username(claims: Mapping[str, Any], subject: str) -> str:
+    """A readable, free username: the provider's preferred username, else the e-mail's local part."""
+    wanted = str(claims.get("preferred_username") or str(claims.get("email") or "").split("@")[0] or "")
+    base = re.sub(r"[^\w.@+-]", "", wanted)[:140] or "sso-" + re.sub(r"[^\w]", "", subject)[:20]
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    return username
+
+
+# Two-factor authentication (django-otp: an authenticator app, plus single-use backup codes).
+
+
+def two_factor_enrol_start(*, actor: User) -> TOTPDevice:
+    """The authenticator the person is setting up: made once, kept unconfirmed until a code from it is entered."""
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+            raise InvalidTransition(
+                "Your authenticator app is already set up. To replace it, ask an administrator to reset it."
+            )
+        device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice(user=actor, name="Authenticator app", confirmed=False)
+            device.full_clean()
+            device.save()
+        return device
+
+
+def two_factor_enrol_confirm(*, actor: User, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the authenticator with a code from it; returns it and a fresh set of backup codes."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).order_by("pk").first()
+        if device is None:
+            raise InvalidTransition("There is no authenticator waiting to be confirmed; start the set-up again.")
+        _check_throttle(device)
+        verified = device.verify_token(_normalise_code(code))
+        if verified:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = _backup_codes_replace(actor)
+            audit_append(actor=actor, action="two_factor.enrol", obj=actor, payload={"backup_codes": len(codes)})
+    if not verified:  # outside the transaction, so the throttle's count of failures is kept
+        raise WrongCode(
+            "That code does not match the authenticator. Enter the 6-digit code it shows now; if it keeps failing, "
+            "check that your phone's clock is set automatically."
+        )
+    return device, codes
+
+
+def two_factor_verify(*, actor: User, code: str) -> Device:
+    """The device that accepts the code: the authenticator for a 6-digit code, else a backup code (used up)."""
+    code = _normalise_code(code)
+    model: type[Device] = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    with transaction.atomic():
+        devices = [d for d in devices_for_user(actor, confirmed=True, for_verify=True) if isinstance(d, model)]
+        for device in devices:
+            _check_throttle(device)
+        match = next((d for d in devices if d.verify_token(code)), None)
+        if isinstance(match, StaticDevice):
+            left = match.token_set.count()
+            audit_append(actor=actor, action="two_factor.backup_code_use", obj=actor, payload={"left": left})
+    if match is None:
+        raise WrongCode(
+            "That code is not right. Enter the 6-digit code your authenticator app shows now, or one of your "
+            "backup codes."
+        )
+    return match
+
+
+def two_factor_backup_codes_issue(*, actor: User) -> list[str]:
+    """New backup codes for a person with a confirmed authenticator; the old ones stop working."""
+    with transaction.atomic():
+        if not TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+            raise InvalidTransition("Set up an authenticator app first; backup codes come with it.")
+        codes = _backup_codes_replace(actor)
+        audit_append(actor=actor, action="two_factor.backup_codes", obj=actor, payload={"backup_codes": len(codes)})
+        return codes
+
+
+def two_factor_reset(*, actor: User, user_id: int) -> User:
+    """An administrator removes a person's authenticator and backup codes (a lost phone); at their next sign-in
+    they set up a new one."""
+    with transaction.atomic():
+        if not permissions.can_manage_roles(actor):
+            raise PermissionDenied("Only an administrator may reset someone's two-factor authentication.")
+        user = User.objects.select_for_update().get(pk=user_id)
+        if user.pk == actor.pk:
+            raise InvalidTransition("You cannot reset your own two-factor authentication; ask another administrator.")
+        removed = 0
+        for model in (TOTPDevice, StaticDevice):
+            devices = model.objects.filter(user=user)
+            removed += devices.count()
+            devices.delete()
+        audit_append(actor=actor, action="two_factor.reset", obj=user, payload={"removed": removed})
+        return user
+
+
+def _backup_codes_replace(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(settings.CIVICPACT_2FA_BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def _check_throttle(device: Device) -> None:
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        until = (info or {}).get("locked_until")
+        when = f" after {timezone.localtime(until):%H:%M:%S}" if until else " in a little while"
+        raise TooManyAttempts(f"Too many wrong codes in a row. Try again{when}.")
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()

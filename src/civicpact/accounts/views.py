@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,37 +10,174 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice
 
-from civicpact.accounts import permissions, selectors, services
-from civicpact.accounts.exceptions import AccountsError
+from civicpact.accounts import oidc, permissions, selectors, services, two_factor
+from civicpact.accounts.exceptions import AccountsError, InvalidTransition, TooManyAttempts, WrongCode
 from civicpact.accounts.forms import (
     CapabilityForm,
     RejectionForm,
     RoleGrantForm,
     SupplierRegistrationForm,
     TokenForm,
+    TwoFactorCodeForm,
+    TwoFactorEnrolForm,
 )
-from civicpact.accounts.models import ApiToken, Membership, Organisation, VerificationStatus
+from civicpact.accounts.models import ApiToken, Membership, Organisation, User, VerificationStatus
 from civicpact.util import add_errors
+
+sso_start = oidc.SsoStartView.as_view()
+sso_callback = oidc.SsoCallbackView.as_view()
 
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        config = oidc.enabled_config()
+        context["sso_name"] = config.name if config else ""
+        return context
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        services.login_record(user=form.get_user(), address=self.request.META.get("REMOTE_ADDR", ""))
+        user = form.get_user()
+        services.login_record(user=user, address=self.request.META.get("REMOTE_ADDR", ""))
+        two_factor.note_sign_in(self.request.session, user)
         return response
 
 
 class LogoutView(auth_views.LogoutView):
+    """Signs out here, and after a single sign-on also at the provider when it has an end-session endpoint."""
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        id_token = str(request.session.get("oidc_id_token", ""))
         if request.user.is_authenticated:
-            services.logout_record(user=permissions.signed_in_user(request))
-        return super().post(request, *args, **kwargs)
+            services.logout_record(
+                user=permissions.signed_in_user(request), address=request.META.get("REMOTE_ADDR", "")
+            )
+        response = super().post(request, *args, **kwargs)
+        provider_logout = oidc.end_session_url(request, id_token) if id_token else ""
+        return redirect(provider_logout) if provider_logout else response
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after the second factor: the page the person asked for, if it is on this site."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("web:home")
+
+
+def _with_next(name: str, next_url: str) -> str:
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: a QR code drawn on the server, the secret as text, then a code to confirm."""
+    user = permissions.signed_in_user(request)
+    next_url = _next_url(request)
+    try:
+        device = services.two_factor_enrol_start(actor=user)
+    except InvalidTransition as exc:
+        messages.info(request, str(exc))
+        owed = two_factor.verification_owed(request)
+        return redirect(_with_next("accounts:two-factor-verify", next_url) if owed else reverse("accounts:account"))
+    form = TwoFactorEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = services.two_factor_enrol_confirm(actor=user, code=form.cleaned_data["code"])
+        except (WrongCode, TooManyAttempts) as exc:
+            form.add_error("code", str(exc))
+        else:
+            otp_login(request, device)
+            request.session["new_backup_codes"] = codes
+            messages.success(request, "Two-factor authentication is set up.")
+            return redirect(_with_next("accounts:two-factor-backup-codes", next_url))
+    context = {
+        "form": form,
+        "qr": two_factor.qr_svg(device, "QR code to add CivicPact to your authenticator app"),
+        "secret": two_factor.secret_text(device),
+        "next": next_url,
+        "required": permissions.requires_two_factor(user),
+    }
+    return render(request, "accounts/two_factor_setup.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """Enter a code from the authenticator (or a backup code) to finish signing in."""
+    user = permissions.signed_in_user(request)
+    next_url = _next_url(request)
+    if not user_has_device(user):
+        return redirect(_with_next("accounts:two-factor-setup", next_url))
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.two_factor_verify(actor=user, code=form.cleaned_data["code"])
+        except (WrongCode, TooManyAttempts) as exc:
+            form.add_error("code", str(exc))
+        else:
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(
+                    request,
+                    f"You signed in with a backup code; {left} left. Each works once: make new ones on My account.",
+                )
+            return redirect(next_url)
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": next_url},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
+    """New backup codes are shown once: kept in the session across the redirect, then dropped."""
+    user = permissions.signed_in_user(request)
+    if request.method == "POST":
+        if not two_factor.is_verified(request):
+            return redirect(_with_next("accounts:two-factor-verify", reverse("accounts:account")))
+        try:
+            request.session["new_backup_codes"] = services.two_factor_backup_codes_issue(actor=user)
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+            return redirect("accounts:account")
+        return redirect(_with_next("accounts:two-factor-backup-codes", reverse("accounts:account")))
+    codes = request.session.pop("new_backup_codes", None)
+    if not codes:
+        return redirect("accounts:account")
+    return render(request, "accounts/two_factor_backup_codes.html", {"codes": codes, "next": _next_url(request)})
+
+
+@login_required
+@require_POST
+def two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.people_list(actor=request.user)  # the role check
+    try:
+        user = services.two_factor_reset(actor=permissions.signed_in_user(request), user_id=pk)
+    except User.DoesNotExist:
+        raise Http404("No such person.") from None
+    except AccountsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Two-factor authentication of {user} is reset: they set up a new authenticator when they next sign in.",
+        )
+    return redirect("accounts:people")
 
 
 password_change = auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password-change-done"))
@@ -155,7 +293,12 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"form": form, "new_token": new_token, "tokens": tokens},
+        {
+            "form": form,
+            "new_token": new_token,
+            "tokens": tokens,
+            "two_factor": selectors.two_factor_status(actor=request.user),
+        },
         status=400 if form.errors else 200,
     )
 

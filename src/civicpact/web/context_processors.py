@@ -13,6 +13,9 @@ from civicpact.accounts.models import Role
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """The menu for this person: every entry here is one they may open."""
     user = request.user
+    if getattr(request, "civicpact_two_factor_pending", False):
+        # signed in with a password but not yet with the second factor: nothing else opens until then
+        return {"nav_items": [], "city_name": settings.CIVICPACT_CITY_NAME, "user_roles": []}
     items: list[tuple[str, str]] = [("Home", reverse("web:home"))]
     if permissions.can_view_pipeline(user):
         items.append(("Needs", reverse("pipeline:need-list")))
