@@ -149,6 +149,14 @@ def _parser() -> argparse.ArgumentParser:
     _add_performance_commands(sub)
     _add_ocds_commands(sub)
     sub.add_parser("worker", help="run the background task worker alone")
+    reminders = sub.add_parser(
+        "notify-deadlines",
+        help="send the deadline reminders due now (run it hourly from cron or a systemd timer)",
+        description="Enqueue the deadline-reminder job for the task worker (or, with --now, run it here). "
+        "Idempotent: a reminder is never sent twice, so run it as often as you like (hourly is enough). "
+        "See docs/notifications.md.",
+    )
+    reminders.add_argument("--now", action="store_true", help="send them in this process instead of the worker")
     return parser
 
 
@@ -365,6 +373,20 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("db_worker", verbosity=1)
+    return EXIT_OK
+
+
+def cmd_notify_deadlines(args: argparse.Namespace) -> int:
+    if args.now:
+        from civicpact.notifications.reminders import deadline_reminders_send
+
+        made = deadline_reminders_send()
+        print(f"Sent {made} reminder{'s' if made != 1 else ''}.")
+        return EXIT_OK
+    from civicpact.notifications.tasks import deadline_reminders_task
+
+    result = deadline_reminders_task.enqueue()
+    print(f"Enqueued the deadline reminders (task {result.id}); the worker ('civicpact worker') sends them.")
     return EXIT_OK
 
 
@@ -763,6 +785,7 @@ COMMANDS = {
     "verify-audit": cmd_verify_audit,
     "rotate-bid-keys": cmd_rotate_bid_keys,
     "worker": cmd_worker,
+    "notify-deadlines": cmd_notify_deadlines,
     "screen": cmd_screen,
     "terms-check": cmd_terms_check,
     "vfm": cmd_vfm,
