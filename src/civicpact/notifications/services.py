@@ -168,10 +168,12 @@ def calendar_feed_rotate(*, actor: User) -> str:
 def calendar_feed_revoke(*, actor: User) -> bool:
     """Stop the actor's calendar address; True when there was one."""
     with transaction.atomic():
-        deleted, _ = CalendarFeed.objects.filter(user=actor).delete()
-        if deleted:
-            audit_append(actor=actor, action="calendar.feed_revoke", obj=actor, payload={})
-    return bool(deleted)
+        feed = CalendarFeed.objects.select_for_update().filter(user=actor).first()
+        if feed is None:
+            return False
+        audit_append(actor=actor, action="calendar.feed_revoke", obj=actor, payload={"hint": feed.hint})
+        feed.delete()
+    return True
 
 
 def city_holiday_add(*, actor: User, day: date, name: str) -> CityHoliday:
