@@ -36,7 +36,7 @@ def test_a_job_that_missed_the_week_sends_only_the_day_before_reminder():
     assert due_offset(deadline, deadline - timedelta(days=6)) == timedelta(days=7)
     assert due_offset(deadline, deadline - timedelta(hours=3)) == timedelta(days=1)
     assert due_offset(deadline, deadline) is None
-    assert DEFAULT_OFFSETS == (timedelta(days=7), timedelta(days=1))
+    assert (timedelta(days=7), timedelta(days=1)) == DEFAULT_OFFSETS
 
 
 def test_naive_times_are_refused():

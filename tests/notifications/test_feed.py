@@ -4,6 +4,7 @@ stable UIDs; an unknown, rotated or revoked token is a 404."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from icalendar import Calendar
 
@@ -16,7 +17,7 @@ def feed_path(token: str) -> str:
     return f"/calendar/{token}.ics"
 
 
-def events(body: bytes) -> dict[str, object]:
+def events(body: bytes) -> dict[str, Any]:
     calendar = Calendar.from_ical(body)
     return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
 
@@ -98,7 +99,8 @@ def test_the_settings_page_shows_a_new_address_once(client_for, supplier, citize
     client = client_for(supplier)
     response = client.post("/notifications/calendar/rotate/", follow=True)
     url = response.context["new_feed_url"]
-    assert url.startswith("http://127.0.0.1:8000/calendar/") and url.endswith(".ics")
+    assert url.startswith("http://127.0.0.1:8000/calendar/")
+    assert url.endswith(".ics")
     assert citizen.get(url.removeprefix("http://127.0.0.1:8000")).status_code == 200
     assert client.get("/notifications/settings/").context["new_feed_url"] == ""
     assert citizen.post("/notifications/calendar/rotate/").status_code == 302  # to the sign-in page

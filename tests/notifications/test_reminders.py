@@ -3,7 +3,7 @@ the periodic job runs), and again when the deadline moves."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.management import call_command
 from django.utils import timezone
@@ -104,7 +104,9 @@ def test_the_bidders_and_the_ppp_unit_are_reminded_of_the_end_of_the_standstill(
     award = evaluation.award_decide(actor=officer, tender_id=opened.pk, reasons="Best value.")
     deadline_reminders_send(now=award.standstill_end - DAY + timedelta(minutes=1))
     reminded = set(
-        Notification.objects.filter(kind=Kind.STANDSTILL_END, url=f"/tenders/{opened.pk}/").values_list("user_id", flat=True)
+        Notification.objects.filter(kind=Kind.STANDSTILL_END, url=f"/tenders/{opened.pk}/").values_list(
+            "user_id", flat=True
+        )
     )
     assert {supplier.pk, second_supplier.pk, officer.pk} <= reminded
     assert evaluator.pk not in reminded
@@ -116,7 +118,7 @@ def test_the_contract_managers_and_the_partner_are_reminded_of_a_dispute_rungs_l
     dispute = governance.dispute_raise(
         actor=manager, contract_id=live.pk, subject="Late repairs", description="Lamps repaired after 3 days."
     )
-    day_before = timezone.make_aware(timezone.datetime.combine(dispute.deadline, timezone.datetime.min.time()))
+    day_before = timezone.make_aware(datetime.combine(dispute.deadline, time.min))
     deadline_reminders_send(now=day_before + timedelta(minutes=1))
     reminder = of_kind(supplier, Kind.DISPUTE_DEADLINE)[0]
     assert reminder.title.startswith("In 1 day: Last day of operational: dispute 1, Late repairs")

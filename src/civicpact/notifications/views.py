@@ -3,6 +3,9 @@ holidays (administrators), a supplier's interest in a tender, and the calendar f
 
 from __future__ import annotations
 
+import calendar
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -108,6 +111,24 @@ def _year(request: HttpRequest) -> int:
     return year if 1900 <= year <= 2200 else timezone.localdate().year
 
 
+def _calendar_year(year: int) -> dict[str, Any]:
+    """The year's holidays (the city's own with their row, to remove), the weekend, and any settings problem."""
+    own = {h.day: h for h in CityHoliday.objects.filter(day__year=year)}
+    try:
+        days = calendars.holiday_list(year, year)
+        weekend, problem = [calendar.day_name[d] for d in sorted(calendars.weekend())], ""
+    except calendars.HolidaySettingsError as exc:  # shown on the page; `manage.py check` refuses it too
+        days, weekend, problem = [(day, h.name, True) for day, h in own.items()], [], str(exc)
+    return {
+        "year": year,
+        "days": [(day, name, own.get(day) if is_own else None) for day, name, is_own in days],
+        "problem": problem,
+        "weekend_names": weekend,
+        "country": settings.CIVICPACT_HOLIDAYS_COUNTRY,
+        "subdivision": settings.CIVICPACT_HOLIDAYS_SUBDIVISION,
+    }
+
+
 @login_required
 def holiday_list(request: HttpRequest) -> HttpResponse:
     user = permissions.signed_in_user(request)
@@ -122,25 +143,11 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{holiday.day:%d %b %Y} ({holiday.name}) is now a city holiday.")
             return redirect(f"{request.path}?year={holiday.day.year}")
-    year = _year(request)
-    try:
-        days = calendars.holiday_list(year, year)
-        problem = ""
-    except calendars.HolidaySettingsError as exc:
-        days, problem = [(h.day, h.name, True) for h in CityHoliday.objects.filter(day__year=year)], str(exc)
-    own = {h.day: h for h in CityHoliday.objects.filter(day__year=year)}
+    context = {"form": form, **_calendar_year(_year(request))}
     return render(
         request,
         "notifications/holidays.html",
-        {
-            "form": form,
-            "year": year,
-            "days": [(day, name, own.get(day) if is_own else None) for day, name, is_own in days],
-            "problem": problem,
-            "weekend": sorted(calendars.weekend()) if not problem else [],
-            "country": settings.CIVICPACT_HOLIDAYS_COUNTRY,
-            "subdivision": settings.CIVICPACT_HOLIDAYS_SUBDIVISION,
-        },
+        context,
         status=400 if form.errors else 200,
     )
 
