@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civicpact.domain.workdays import WorkingCalendar, weekend_from_names
@@ -15,8 +15,11 @@ days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 weekends = st.frozensets(st.integers(min_value=0, max_value=6), max_size=6)
 holiday_sets = st.frozensets(st.dates(min_value=date(1999, 6, 1), max_value=date(2101, 6, 30)), max_size=60)
 calendars = st.builds(WorkingCalendar, weekend=weekends, holidays=holiday_sets)
+# a six-day weekend walks for years: on a shared machine an example may take longer than hypothesis's 200 ms default
+unhurried = settings(deadline=None)
 
 
+@unhurried
 @given(calendar=calendars, start=days, n=st.integers(min_value=1, max_value=400))
 def test_adding_n_working_days_lands_on_a_working_day_n_working_days_later(calendar, start, n):
     end = calendar.add_working_days(start, n)
@@ -25,17 +28,20 @@ def test_adding_n_working_days_lands_on_a_working_day_n_working_days_later(calen
     assert calendar.working_days_between(start, end) == n
 
 
+@unhurried
 @given(calendar=calendars, start=days, n=st.integers(min_value=0, max_value=200))
 def test_one_more_working_day_never_comes_earlier(calendar, start, n):
     assert calendar.add_working_days(start, n + 1) > calendar.add_working_days(start, n)
 
 
+@unhurried
 @given(calendar=calendars, start=days, n=st.integers(min_value=1, max_value=200))
 def test_walking_back_from_a_working_day_returns_to_it(calendar, start, n):
     working_start = calendar.next_working_day(start)
     assert calendar.add_working_days(calendar.add_working_days(working_start, n), -n) == working_start
 
 
+@unhurried
 @given(calendar=calendars, start=days)
 def test_zero_working_days_is_the_start_itself(calendar, start):
     assert calendar.add_working_days(start, 0) == start
