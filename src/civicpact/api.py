@@ -19,6 +19,7 @@ from civicpact.appraisal.api import router as appraisal_router
 from civicpact.contracts.api import router as contracts_router
 from civicpact.ledger.api import router as ledger_router
 from civicpact.ledger.claim_api import router as claims_router
+from civicpact.notifications.api import router as notifications_router
 from civicpact.performance.api import router as performance_router
 from civicpact.pipeline.api import router as pipeline_router
 from civicpact.tendering.api import router as tendering_router
@@ -106,3 +107,4 @@ api.add_router("/tendering/", tendering_router)
 api.add_router("/contracts/", contracts_router)
 api.add_router("/performance/", performance_router)
 api.add_router("/ocds/", transparency_router)
+api.add_router("/notifications/", notifications_router)

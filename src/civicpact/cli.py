@@ -150,6 +150,14 @@ def _parser() -> argparse.ArgumentParser:
         "confidentiality claims unless a run is already waiting (docs/confidentiality.md); each run queues the next.",
     )
     worker.add_argument("--batch", action="store_true", help="run the tasks that are due, then exit")
+    reminders = sub.add_parser(
+        "notify-deadlines",
+        help="send the deadline reminders due now (run it hourly from cron or a systemd timer)",
+        description="Enqueue the deadline-reminder job for the task worker (or, with --now, run it here). "
+        "Idempotent: a reminder is never sent twice, so run it as often as you like (hourly is enough). "
+        "See docs/notifications.md.",
+    )
+    reminders.add_argument("--now", action="store_true", help="send them in this process instead of the worker")
     return parser
 
 
@@ -593,6 +601,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_notify_deadlines(args: argparse.Namespace) -> int:
+    if args.now:
+        from civicpact.notifications.reminders import deadline_reminders_send
+
+        made = deadline_reminders_send()
+        print(f"Sent {made} reminder{'s' if made != 1 else ''}.")
+        return EXIT_OK
+    from civicpact.notifications.tasks import deadline_reminders_task
+
+    result = deadline_reminders_task.enqueue()
+    print(f"Enqueued the deadline reminders (task {result.id}); the worker ('civicpact worker') sends them.")
+    return EXIT_OK
+
+
 def read_input(path: str, schema_name: str) -> Any:
     """Read a JSON input file and check it against its schema; every problem is a UsageError naming the field."""
     from jsonschema import Draft202012Validator
@@ -1027,6 +1049,7 @@ COMMANDS = {
     "restore": cmd_restore,
     "keys": cmd_keys,
     "worker": cmd_worker,
+    "notify-deadlines": cmd_notify_deadlines,
     "screen": cmd_screen,
     "terms-check": cmd_terms_check,
     "vfm": cmd_vfm,

@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "civicpact.contracts",
     "civicpact.performance",
     "civicpact.transparency",
+    "civicpact.notifications",
     "civicpact.web",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -205,6 +206,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civicpact.web.context_processors.navigation",
+                "civicpact.notifications.context_processors.unread",
             ],
         },
     },
@@ -443,6 +445,16 @@ CIVICPACT_DISPUTE_DAYS = {
     "expert_determination": env_int("CIVICPACT_DISPUTE_DAYS_EXPERT", 60),
     "arbitration": env_int("CIVICPACT_DISPUTE_DAYS_ARBITRATION", 180),
 }
+# Disputes: count each rung's days as working days (weekends and the city's holidays skipped) instead of calendar
+# days, for contracts whose dispute clause says "business days" (docs/notifications.md)
+CIVICPACT_DISPUTE_WORKING_DAYS = env_bool("CIVICPACT_DISPUTE_WORKING_DAYS", default=False)
+# The city's working-day calendar (docs/notifications.md): public holidays from the holidays library for this
+# country (ISO 3166-1 alpha-2, empty for none) and subdivision, the weekend's days, plus the administrator's own days
+CIVICPACT_HOLIDAYS_COUNTRY = env_str("CIVICPACT_HOLIDAYS_COUNTRY", "").strip().upper()
+CIVICPACT_HOLIDAYS_SUBDIVISION = env_str("CIVICPACT_HOLIDAYS_SUBDIVISION", "").strip()
+CIVICPACT_WEEKEND = env_list("CIVICPACT_WEEKEND", ["sat", "sun"])
+# Deadline reminders: how long before each deadline, in hours (default 7 days and 1 day)
+CIVICPACT_REMINDER_HOURS = env_list("CIVICPACT_REMINDER_HOURS", ["168", "24"])
 CIVICPACT_TELEMETRY_DIR = Path(env_str("CIVICPACT_TELEMETRY_DIR", str(DATA_DIR / "telemetry"))).resolve()
 CIVICPACT_TELEMETRY_BATCH_MAX_BYTES = env_int("CIVICPACT_TELEMETRY_BATCH_MAX_BYTES", 10 * 1024 * 1024)
 CIVICPACT_TENDER_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_TENDER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("contracts/", include("civicpact.contracts.urls")),
     path("contracts/", include("civicpact.performance.urls")),
     path("open/", include("civicpact.transparency.urls")),
+    path("", include("civicpact.notifications.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -226,3 +226,21 @@ def can_read_governance(user: Any) -> bool:
     unit, auditors and administrators read every contract's; a partner reads its own contracts' (checked through
     the contracts' selectors); other city staff do not."""
     return can_manage_contracts(user) or has_role(user, Role.AUDITOR)
+
+
+# Notifications and deadlines (civicpact.notifications).
+
+
+def can_read_notification(user: Any, notification: Any) -> bool:
+    """A notification is its recipient's alone: nobody else reads or marks it, administrators included."""
+    return bool(getattr(user, "is_authenticated", False)) and notification.user_id == user.pk
+
+
+def can_manage_holidays(user: Any) -> bool:
+    """The city's own days off (beyond the national calendar) are kept by administrators."""
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def can_register_interest(user: Any) -> bool:
+    """A supplier's users register their organisation's interest in a published tender."""
+    return bool(supplier_organisations(user))

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from civicpact.accounts import permissions
@@ -28,6 +29,8 @@ from civicpact.domain.contracts import (
     required_authority,
 )
 from civicpact.ledger.services import audit_append
+from civicpact.notifications.models import Kind
+from civicpact.notifications.services import notify, role_users
 
 
 def delegation() -> Delegation:
@@ -158,7 +161,30 @@ def change_assess(
             obj=change.contract,
             payload={"change": change.number, "cost": str(cost), "days": days, "authority": change.authority},
         )
+        _notify_authoriser(actor, change)
         return change
+
+
+AUTHORISERS = {
+    Authority.CONTRACT_MANAGER: Role.CONTRACT_MANAGER,
+    Authority.PPP_UNIT: Role.PROCUREMENT_OFFICER,
+    Authority.COUNCIL: Role.ADMINISTRATOR,  # an administrator records the council's decision
+}
+
+
+def _notify_authoriser(actor: User, change: ChangeRequest) -> None:
+    """Those on the rung of the delegation ladder the change needs (but the assessor) are asked to decide."""
+    needed = Authority(change.authority)
+    people = [u for u in role_users(AUTHORISERS[needed]) if u.pk != actor.pk]
+    notify(
+        recipients=people,
+        kind=Kind.CHANGE_AWAITING,
+        title=f"To authorise: change {change.number} of {change.contract}",
+        body=f"Change {change.number} (“{change.title}”) of “{change.contract}” is assessed — value "
+        f"{change.cost_change:+} {settings.CIVICPACT_CURRENCY}, term {change.days_change:+} days — and needs "
+        f"{AUTHORITY_LABELS[needed]} to authorise or reject it.",
+        url=reverse("contracts:change-detail", args=[change.contract_id, change.number]),
+    )
 
 
 def change_decide(*, actor: User, change_id: int, authorise: bool, decision: str) -> ChangeRequest:

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from civicpact.domain.ocds import format_date
+from civicpact.domain.workdays import WorkingCalendar
 
 # --- disputes ------------------------------------------------------------------------------------------------------
 
@@ -69,8 +70,13 @@ class LadderDays:
 DEFAULT_LADDER_DAYS = LadderDays()
 
 
-def level_deadline(level: Level, reached: date, days: LadderDays = DEFAULT_LADDER_DAYS) -> date:
-    """The last day the rung has to settle the dispute it reached on `reached`."""
+def level_deadline(
+    level: Level, reached: date, days: LadderDays = DEFAULT_LADDER_DAYS, working: WorkingCalendar | None = None
+) -> date:
+    """The last day the rung has to settle the dispute it reached on `reached`: its days counted as calendar days,
+    or as working days of `working` (weekends and holidays skipped) when a contract's clause says so."""
+    if working is not None:
+        return working.add_working_days(reached, days.days(level))
     return reached + timedelta(days=days.days(level))
 
 

@@ -16,13 +16,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from civicpact.accounts import permissions
-from civicpact.accounts.models import User
-from civicpact.contracts.models import Contract
+from civicpact.accounts.models import Role, User
+from civicpact.contracts.models import Contract, ContractParty
 from civicpact.contracts.selectors import is_partner
-from civicpact.domain.contracts import ContractStatus
+from civicpact.domain.contracts import ContractStatus, PartyRole
 from civicpact.domain.performance import calendar, money
 from civicpact.domain.performance.regime import Regime as RegimeDoc
 from civicpact.domain.performance.regime import (
@@ -32,6 +33,8 @@ from civicpact.domain.performance.regime import (
     regime_to_mapping,
 )
 from civicpact.ledger.services import audit_append
+from civicpact.notifications.models import Kind
+from civicpact.notifications.services import notify, role_users, supplier_users
 from civicpact.performance import ingest as telemetry
 from civicpact.performance import publication
 from civicpact.performance.models import (
@@ -448,7 +451,30 @@ def statement_issue(*, actor: User, statement_id: int) -> Statement:
             public=True,
         )
         publication.statement_release(actor, statement)
+        _notify_issued(actor, statement)
         return statement
+
+
+def _notify_issued(actor: User, statement: Statement) -> None:
+    """The partner's users and the contract managers (but the issuer) learn the statement is issued."""
+    partners = ContractParty.objects.filter(contract_id=statement.contract_id, role=PartyRole.PARTNER)
+    people = [
+        u
+        for u in [
+            *supplier_users(partners.values_list("organisation_id", flat=True)),
+            *role_users(Role.CONTRACT_MANAGER),
+        ]
+        if u.pk != actor.pk
+    ]
+    notify(
+        recipients=people,
+        kind=Kind.STATEMENT_ISSUED,
+        title=f"Statement issued: {statement.contract} — {statement.month}",
+        body=f"The payment statement of {statement.month} (number {statement.number}) of “{statement.contract}” is "
+        f"issued: net payment {statement.net} {settings.CIVICPACT_CURRENCY}, deductions {statement.deductions}. "
+        "The partner may dispute a line of it on the statement's page.",
+        url=reverse("performance:statement", args=[statement.contract_id, statement.pk]),
+    )
 
 
 def dispute_raise(*, actor: User, statement_id: int, line: str, reason: str) -> StatementDispute:

@@ -11,16 +11,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from civicpact.accounts import permissions
-from civicpact.accounts.models import Membership, Role, User
+from civicpact.accounts.models import Role, User
 from civicpact.domain import ocds
 from civicpact.domain.evaluation import BidInput, Ranking, rank, swiss_outcome
 from civicpact.domain.tendering import DEFAULT_MINIMUMS, Procedure, Stage, ends_in_award
 from civicpact.ledger.services import audit_append, release_append
+from civicpact.notifications.models import Kind
+from civicpact.notifications.services import notify, supplier_users
 from civicpact.tendering import signals
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import (
@@ -425,7 +427,7 @@ def award_decide(*, actor: User, tender_id: int, reasons: str) -> Award:
             },
             public=True,
         )
-        transaction.on_commit(lambda: _notify(tender, award, ranking))
+        _notify(tender, award)
         return award
 
 
@@ -516,34 +518,26 @@ def _evaluation_indicators(tender: Tender) -> dict[str, Any]:
     return ocds.evaluation_indicators(figures)
 
 
-def _notify(tender: Tender, award: Award, ranking: Ranking) -> None:
-    """E-mail every bidder's users (the in-app notice is the tender page and the debrief)."""
-    messages = []
-    bids = current_bids(tender)
-    for bid in bids:
+def _notify(tender: Tender, award: Award) -> None:
+    """Tell every bidder's users the outcome (in-app, and by e-mail at commit): notifications.services.notify."""
+    url = reverse("tendering:tender-detail", args=[tender.pk])
+    standstill = f"{timezone.localtime(award.standstill_end):%d %b %Y %H:%M}"
+    for bid in current_bids(tender):
         won = bid.pk == award.bid_id
-        subject = f"{'Award' if won else 'Outcome'}: {tender.title}"
-        body = (
-            f"The city has decided the award of “{tender.title}”. "
+        notify(
+            recipients=supplier_users([bid.supplier_id]),
+            kind=Kind.AWARD_DECIDED,
+            title=f"{'Award' if won else 'Outcome'}: {tender.title}",
+            body=f"The city has decided the award of “{tender.title}”. "
             + (
                 "Your bid is the winning bid. "
                 if won
                 else f"Your bid did not win; the award goes to {award.bid.supplier.name}. "
             )
-            + f"No contract will be signed before {timezone.localtime(award.standstill_end):%d %b %Y %H:%M}; "
-            "until then you may ask for your debrief on the tender page and lodge a complaint."
+            + f"No contract will be signed before {standstill}; "
+            "until then you may ask for your debrief on the tender page and lodge a complaint.",
+            url=url,
         )
-        recipients = [
-            m.user.email
-            for m in Membership.objects.filter(organisation=bid.supplier, role=Role.SUPPLIER_USER).select_related(
-                "user"
-            )
-            if m.user.email
-        ]
-        if recipients:
-            messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
-    if messages:
-        send_mass_mail(tuple(messages), fail_silently=True)
 
 
 def debrief(*, actor: Any, tender: Tender) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from civicpact.accounts import permissions
@@ -32,6 +33,8 @@ from civicpact.domain.tendering import (
     timeline_errors,
 )
 from civicpact.ledger.services import audit_append, ocid_mint, release_append
+from civicpact.notifications.models import Kind
+from civicpact.notifications.services import notify, supplier_users
 from civicpact.pipeline.models import Project
 from civicpact.pipeline.services import project_ocid
 from civicpact.tendering import sealing
@@ -782,7 +785,7 @@ def _record_amendment(
         payload={"rationale": amendment.rationale, "fields": sorted(changes), "bids": len(invalidated)},
         public=True,
     )
-    transaction.on_commit(lambda: _tell_bidders(tender, amendment, [b.supplier for b in invalidated]))
+    _tell_bidders(tender, amendment, [b.supplier for b in invalidated])
     return amendment
 
 
@@ -846,25 +849,15 @@ def document_url(document: TenderDocument) -> str:
 
 
 def _tell_bidders(tender: Tender, amendment: Amendment, suppliers: list[Organisation]) -> None:
-    from django.core.mail import send_mass_mail
-
-    messages = []
-    for supplier in suppliers:
-        recipients = [
-            m.user.email
-            for m in supplier.memberships.filter(role="supplier_user").select_related("user")
-            if m.user.email
-        ]
-        if recipients:
-            messages.append(
-                (
-                    f"Amended: {tender.title}",
-                    f"The conditions of “{tender.title}” changed: {amendment.rationale} Your bid must be re-confirmed "
-                    f"by submitting it again before {timezone.localtime(tender.submission_deadline):%d %b %Y %H:%M}; "
-                    "until then it will not be opened.",
-                    settings.DEFAULT_FROM_EMAIL,
-                    recipients,
-                )
-            )
-    if messages:
-        send_mass_mail(tuple(messages), fail_silently=True)
+    """Tell the users of each bidder whose bid must be re-confirmed (notifications.services.notify)."""
+    if not suppliers:
+        return
+    notify(
+        recipients=supplier_users(s.pk for s in suppliers),
+        kind=Kind.TENDER_AMENDED,
+        title=f"Amended: {tender.title}",
+        body=f"The conditions of “{tender.title}” changed: {amendment.rationale} Your bid must be re-confirmed "
+        f"by submitting it again before {timezone.localtime(tender.submission_deadline):%d %b %Y %H:%M}; "
+        "until then it will not be opened.",
+        url=reverse("tendering:tender-detail", args=[tender.pk]),
+    )

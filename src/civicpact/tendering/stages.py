@@ -16,15 +16,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from civicpact.accounts import permissions
-from civicpact.accounts.models import Membership, Organisation, Role, User
+from civicpact.accounts.models import Organisation, User
 from civicpact.domain.evaluation import down_select, swiss_outcome
 from civicpact.domain.tendering import PAID_STAGES, STAGE_NAMES, Procedure, Stage, ends_in_award, next_stages
 from civicpact.ledger.services import audit_append
+from civicpact.notifications.models import Kind
+from civicpact.notifications.services import notify, supplier_users
 from civicpact.tendering import sealing
 from civicpact.tendering.evaluation import evaluation_blockers, ranking_for
 from civicpact.tendering.exceptions import DeadlinePassed, TenderingError
@@ -113,7 +115,7 @@ def stage_close(*, actor: User, tender_id: int, reasons: str) -> StageResult:
             },
             public=True,
         )
-        transaction.on_commit(lambda: _notify_stage(tender, stage_result))
+        _notify_stage(tender, stage_result)
         return stage_result
 
 
@@ -175,8 +177,9 @@ def stage_chain(tender: Tender) -> list[Tender]:
 
 
 def _notify_stage(tender: Tender, result: StageResult) -> None:
+    """Tell each bidder's users whether it is kept for the next stage (notifications.services.notify)."""
     kept = {int(e["supplier"]) for e in result.kept}
-    messages = []
+    url = reverse("tendering:tender-detail", args=[tender.pk])
     for entry in [*result.kept, *result.not_kept]:
         supplier = int(entry["supplier"])
         if supplier in kept:
@@ -193,21 +196,13 @@ def _notify_stage(tender: Tender, result: StageResult) -> None:
             body = (
                 f"Your bid at {STAGE_NAMES[Stage(tender.stage)]} of “{tender.title}” is not kept: {entry['reason']}."
             )
-        recipients = _emails(supplier)
-        if recipients:
-            messages.append((f"Stage result: {tender.title}", body, settings.DEFAULT_FROM_EMAIL, recipients))
-    if messages:
-        send_mass_mail(tuple(messages), fail_silently=True)
-
-
-def _emails(organisation_id: int) -> list[str]:
-    return [
-        m.user.email
-        for m in Membership.objects.filter(organisation_id=organisation_id, role=Role.SUPPLIER_USER).select_related(
-            "user"
+        notify(
+            recipients=supplier_users([supplier]),
+            kind=Kind.STAGE_RESULT,
+            title=f"Stage result: {tender.title}",
+            body=body,
+            url=url,
         )
-        if m.user.email
-    ]
 
 
 def swiss_match_offer(*, actor: User, tender_id: int) -> SwissMatch:
@@ -246,21 +241,20 @@ def swiss_match_offer(*, actor: User, tender_id: int) -> SwissMatch:
             payload={"proponent": tender.proponent.name, "deadline": str(match.deadline)},
             public=True,
         )
-        transaction.on_commit(lambda: _notify_match(tender, match))
+        _notify_match(tender, match)
         return match
 
 
 def _notify_match(tender: Tender, match: SwissMatch) -> None:
-    recipients = _emails(int(tender.proponent_id or 0))
-    if recipients:
-        body = (
-            f"Your proposal “{tender.title}” was challenged and a competing offer ranks above yours, at a price of "
-            f"{match.best_price} {settings.CIVICPACT_CURRENCY}. You may match it until "
-            f"{timezone.localtime(match.deadline):%d %b %Y %H:%M}: answer on the tender page."
-        )
-        send_mass_mail(
-            ((f"Right to match: {tender.title}", body, settings.DEFAULT_FROM_EMAIL, recipients),), fail_silently=True
-        )
+    notify(
+        recipients=supplier_users([int(tender.proponent_id or 0)]),
+        kind=Kind.RIGHT_TO_MATCH,
+        title=f"Right to match: {tender.title}",
+        body=f"Your proposal “{tender.title}” was challenged and a competing offer ranks above yours, at a price of "
+        f"{match.best_price} {settings.CIVICPACT_CURRENCY}. You may match it until "
+        f"{timezone.localtime(match.deadline):%d %b %Y %H:%M}: answer on the tender page.",
+        url=reverse("tendering:tender-detail", args=[tender.pk]),
+    )
 
 
 def swiss_match_respond(*, actor: User, tender_id: int, match: bool) -> SwissMatch:

@@ -31,6 +31,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("People and roles", reverse("accounts:people")))
     if permissions.can_run_jobs(user):
         items.append(("Jobs", reverse("web:job-list")))
+    if permissions.can_manage_holidays(user):
+        items.append(("City holidays", reverse("notifications:holidays")))
     items.append(("Tenders", reverse("tendering:tender-list")))
     if permissions.can_view_all_contracts(user) or permissions.supplier_organisations(user):
         items.append(("Contracts", reverse("contracts:contract-list")))

@@ -22,7 +22,7 @@ from civicpact.contracts.governance.shared import (
     _required,
     _save,
     _touch,
-    ladder_days,
+    rung_deadline,
 )
 from civicpact.contracts.models import (
     Contract,
@@ -98,7 +98,7 @@ def dispute_raise(
             raised_at=now,
             level=Level.OPERATIONAL,
             level_reached=today,
-            deadline=rules.level_deadline(Level.OPERATIONAL, today, ladder_days()),
+            deadline=rung_deadline(Level.OPERATIONAL, today),
             updated_by=actor,
             updated_at=now,
         )
@@ -163,7 +163,7 @@ def dispute_escalate(
         if refused:
             raise ValidationError({"level": refused})
         dispute.level, dispute.level_reached, dispute.failed_to_agree = target, today, False
-        dispute.deadline = rules.level_deadline(target, today, ladder_days())
+        dispute.deadline = rung_deadline(target, today)
         _touch(dispute, actor)
         _save(dispute)
         _step(dispute, DisputeStep.Kind.ESCALATED, actor=actor, note=reason)

@@ -3,6 +3,7 @@ permission checks, the parsing of amounts and choices, and who reads a contract'
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +24,7 @@ from civicpact.domain import governance as rules
 from civicpact.domain.governance import (
     Level,
 )
+from civicpact.notifications.calendars import calendar_covering
 
 
 class StaleGovernance(ContractError):
@@ -33,6 +35,15 @@ def ladder_days() -> rules.LadderDays:
     """The days per rung, from the settings (`CIVICPACT_DISPUTE_DAYS_*`); at least one day each."""
     days: dict[str, Any] = settings.CIVICPACT_DISPUTE_DAYS
     return rules.LadderDays(**{level.value: max(1, int(days[level.value])) for level in Level})
+
+
+def rung_deadline(level: Level, reached: date) -> date:
+    """The rung's last day: its days counted in calendar days, or in the city's working days (weekends and
+    holidays skipped) when `CIVICPACT_DISPUTE_WORKING_DAYS` is on (docs/notifications.md)."""
+    days = ladder_days()
+    if settings.CIVICPACT_DISPUTE_WORKING_DAYS:
+        return rules.level_deadline(level, reached, days, calendar_covering(reached, days.days(level)))
+    return rules.level_deadline(level, reached, days)
 
 
 def _check_version(row: Versioned, expected: int | None, what: str) -> None:

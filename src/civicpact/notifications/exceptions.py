@@ -1,0 +1,2 @@
+class NotificationError(Exception):
+    """A notifications request that cannot be carried out as asked; the message says why."""
