@@ -32,8 +32,8 @@ from civicpact.domain.performance.regime import (
     regime_to_mapping,
 )
 from civicpact.ledger.services import audit_append
+from civicpact.performance import hooks, publication
 from civicpact.performance import ingest as telemetry
-from civicpact.performance import publication
 from civicpact.performance.models import (
     Asset,
     BatchStatus,
@@ -448,6 +448,7 @@ def statement_issue(*, actor: User, statement_id: int) -> Statement:
             public=True,
         )
         publication.statement_release(actor, statement)
+        hooks.run_issued_hooks(actor=actor, statement=statement)  # e.g. the finance app's invoice
         return statement
 
 
