@@ -14,6 +14,7 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from civicpact.cli import SCHEMAS, main
+from civicpact.domain.invoicing import CSV_COLUMNS
 from civicpact.finance.models import IndexValue, Invoice
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -40,7 +41,7 @@ def test_export_writes_json_valid_against_its_schema_and_exports_nothing_twice(t
         main(["finance", "export", "--since", today(), "--format", "csv", "--out", str(again), "--user", "analyst"])
         == 0
     )
-    assert list(csv.reader(io.StringIO(again.read_text()))) == [list(csv.reader(io.StringIO(again.read_text())))[0]]
+    assert again.read_text().splitlines() == [",".join(CSV_COLUMNS)]  # the header alone
     assert (
         main(
             [
