@@ -17,6 +17,7 @@ from civicpact.accounts.api import router as accounts_router
 from civicpact.accounts.auth import AUTHENTICATED
 from civicpact.appraisal.api import router as appraisal_router
 from civicpact.contracts.api import router as contracts_router
+from civicpact.finance.api import router as finance_router
 from civicpact.ledger.api import router as ledger_router
 from civicpact.ledger.claim_api import router as claims_router
 from civicpact.performance.api import router as performance_router
@@ -98,4 +99,5 @@ api.add_router("/appraisal/", appraisal_router)
 api.add_router("/tendering/", tendering_router)
 api.add_router("/contracts/", contracts_router)
 api.add_router("/performance/", performance_router)
+api.add_router("/finance/", finance_router)
 api.add_router("/ocds/", transparency_router)

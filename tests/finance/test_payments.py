@@ -151,7 +151,7 @@ def test_an_impossible_date_is_a_problem_not_an_error(analyst, approved):
     report = services.payments_import(
         actor=analyst, document=payments((approved.pk, "2025-02-30", "123000.00", "PAY-1")), source="api"
     )
-    assert report.problems[0].field == "payments/1/paid_on"
+    assert (report.problems[0].line, report.problems[0].field) == (1, "payments/0/paid_on")
 
 
 @pytest.mark.parametrize("who", ["manager", "officer", "auditor", "supplier", "lead"])

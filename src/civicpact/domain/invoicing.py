@@ -323,14 +323,15 @@ class PaymentCheck:
 
 
 def payment_lines(document: Mapping[str, Any]) -> list[PaymentLine]:
-    """The lines of a payments document already valid against its schema (amounts as decimal text)."""
+    """The lines of a payments document already valid against its schema (amounts as decimal text); a field the
+    schema cannot check (an impossible date) is an InvoicingInputError naming it as a JSON path (payments/0/…)."""
     lines = []
     for number, entry in enumerate(document.get("payments", ()), start=1):
         try:
             paid_on = date.fromisoformat(str(entry["paid_on"]))
         except ValueError:
-            raise InvoicingInputError(f"payments/{number}/paid_on", f"{entry['paid_on']!r} is not a date.") from None
-        amount = decimal_text(str(entry["amount"]), field=f"payments/{number}/amount", places=2)
+            raise InvoicingInputError(f"payments/{number - 1}/paid_on", f"{entry['paid_on']!r} is not a date.") from None
+        amount = decimal_text(str(entry["amount"]), field=f"payments/{number - 1}/amount", places=2)
         lines.append(
             PaymentLine(
                 number,

@@ -516,6 +516,12 @@ class PaymentReport:
         }
 
 
+def _line_of(path: str) -> int:
+    """The payment's line (1 for the first) a JSON path such as payments/0/amount names; 0 for the document."""
+    parts = path.split("/")
+    return int(parts[1]) + 1 if len(parts) > 1 and parts[0] == "payments" and parts[1].isdigit() else 0
+
+
 def payment_schema_problems(document: Any) -> list[Problem]:
     """The document's departures from schemas/payments.schema.json, one per line where a line is at fault."""
     from pathlib import Path
@@ -526,9 +532,8 @@ def payment_schema_problems(document: Any) -> list[Problem]:
     validator = Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
-        where = [str(p) for p in error.absolute_path]
-        line = int(where[1]) + 1 if len(where) > 1 and where[0] == "payments" else 0
-        problems.append(Problem(line, "/".join(where) or "(top level)", error.message))
+        where = "/".join(str(p) for p in error.absolute_path)
+        problems.append(Problem(_line_of(where), where or "(top level)", error.message))
     return problems
 
 
@@ -556,7 +561,7 @@ def payments_import(*, actor: User, document: Any, source: str, file_name: str =
     try:
         lines = invoicing.payment_lines(document)
     except InvoicingInputError as exc:
-        return PaymentReport(ok=False, problems=[Problem(0, exc.field, str(exc))])
+        return PaymentReport(ok=False, problems=[Problem(_line_of(exc.field), exc.field, str(exc))])
     with transaction.atomic():
         ids = [line.invoice_id for line in lines]
         found = {
