@@ -39,7 +39,9 @@ def test_the_public_is_asked_to_authenticate(citizen, invoice):
     assert citizen.get(API + "/invoices").status_code == 401
 
 
-def test_the_invoice_list_takes_a_bounded_number_of_queries(client_for, analyst, invoice, django_assert_max_num_queries):
+def test_the_invoice_list_takes_a_bounded_number_of_queries(
+    client_for, analyst, invoice, django_assert_max_num_queries
+):
     client = client_for(analyst)
     with django_assert_max_num_queries(8):
         assert client.get(API + "/invoices?status=pending").status_code == 200

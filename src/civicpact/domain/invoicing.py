@@ -330,7 +330,9 @@ def payment_lines(document: Mapping[str, Any]) -> list[PaymentLine]:
         try:
             paid_on = date.fromisoformat(str(entry["paid_on"]))
         except ValueError:
-            raise InvoicingInputError(f"payments/{number - 1}/paid_on", f"{entry['paid_on']!r} is not a date.") from None
+            raise InvoicingInputError(
+                f"payments/{number - 1}/paid_on", f"{entry['paid_on']!r} is not a date."
+            ) from None
         amount = decimal_text(str(entry["amount"]), field=f"payments/{number - 1}/amount", places=2)
         lines.append(
             PaymentLine(

@@ -205,9 +205,7 @@ def export_file(request: HttpRequest, export_id: int) -> HttpResponse:
 def payments_import(request: HttpRequest, payload: PaymentsIn) -> Any:
     """The body of schemas/payments.schema.json. Every payment must match an approved invoice, or nothing is
     imported and the 422 lists each problem with its line (`payments/<index>/<field>`)."""
-    report = services.payments_import(
-        actor=permissions.signed_in_user(request), document=payload.dict(), source="api"
-    )
+    report = services.payments_import(actor=permissions.signed_in_user(request), document=payload.dict(), source="api")
     if not report.ok:
         errors: dict[str, list[str]] = {}
         for p in report.problems:
