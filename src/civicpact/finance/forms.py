@@ -11,6 +11,9 @@ from django import forms
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)  # what a date input shows, whatever the locale
+
 
 class ReferenceForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
