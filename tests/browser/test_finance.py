@@ -4,6 +4,8 @@ series — every page checked (axe, CSP) and photographed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import expect
 
 from civicpact.finance.models import Invoice
@@ -13,7 +15,7 @@ from tests.contracts.test_contracts import legacy_terms, parking_project  # noqa
 from tests.contracts.test_milestones import live  # noqa: F401
 from tests.performance.test_statements import last_month, metered  # noqa: F401
 
-EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "docs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 
 def test_terms_reference_approval_export_and_index_series(visitor, manager, metered):  # noqa: F811
@@ -59,7 +61,8 @@ def test_terms_reference_approval_export_and_index_series(visitor, manager, mete
 
     visitor.visit("/finance/index-series/", "finance-index-series")
     page.get_by_label("Series key").fill("CPI")
-    page.get_by_label("Monthly values (CSV with the header month,value)").set_input_files(str(EXAMPLES / "index-cpi.csv"))
+    cpi = str(EXAMPLES / "index-cpi.csv")
+    page.get_by_label("Monthly values (CSV with the header month,value)").set_input_files(cpi)
     page.get_by_role("button", name="Import the values").click()
     expect(page.get_by_text("value(s) added")).to_be_visible()
     visitor.check("finance-index-series-imported")

@@ -54,6 +54,7 @@ def test_the_compiled_record_counts_each_statement_once(analyst, approved, meter
         actor=analyst, document=payments((approved.pk, today(), "123000.00", "PAY-1")), source="api"
     )
     record = compiled.record_get(ocid=metered.project.ocid)
+    assert record is not None
     transactions = [
         t for c in record["compiledRelease"]["contracts"] for t in c.get("implementation", {}).get("transactions", [])
     ]

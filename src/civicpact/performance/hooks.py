@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 # hook(actor=..., statement=...): the statement is issued, its release appended
-IssuedHook = Callable[..., None]
+IssuedHook = Callable[..., object]  # what a hook returns is ignored
 _issued_hooks: list[IssuedHook] = []
 
 
