@@ -104,3 +104,11 @@ def test_only_finance_analysts_export(request, who, approved):
 def test_an_unknown_format_is_refused(analyst):
     with pytest.raises(ValidationError):
         services.export_create(actor=analyst, since=today(), fmt="xml")
+
+
+def test_the_documented_example_is_valid_against_the_schema():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "finance-export.md").read_text()
+    example = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    assert list(Draft202012Validator(SCHEMA).iter_errors(example)) == []
+    (row,) = example["invoices"]
+    assert set(row) == set(SCHEMA["properties"]["invoices"]["items"]["required"])
