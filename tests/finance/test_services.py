@@ -329,3 +329,13 @@ def test_a_bad_series_key_is_refused(analyst, key):
 def test_index_series_are_imported_by_finance_analysts_only(manager):
     with pytest.raises(PermissionDenied):
         services.index_import(actor=manager, series_key="CPI", text="month,value\n2024-01,1\n")
+
+
+def test_uneven_amounts_are_saved_exactly(tmp_path, manager, metered, terms):
+    month, start = last_month()
+    ingest(manager, metered, telemetry_csv(tmp_path / "t.csv", start, down_quarters=5))
+    invoice = Invoice.objects.get(statement=issue(manager, metered, month))
+    invoice.refresh_from_db()
+    assert invoice.net != invoice.net.to_integral_value()
+    assert invoice.gross == invoice.net + invoice.vat
+    assert invoice.vat == (invoice.net * Decimal("0.23")).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
