@@ -177,3 +177,17 @@ def test_an_index_file_that_changes_a_stored_value_exits_1_and_stores_nothing(tm
     assert main(["finance", "index", str(path), "--series", "CPI", "--user", "analyst"]) == 1
     assert "line 3: value: CPI 2023-12 is already stored as 117.3000" in capsys.readouterr().out
     assert not IndexValue.objects.filter(month="2026-01").exists()
+
+
+@pytest.mark.parametrize("value", ["lots", "101", "5.555"])
+def test_a_malformed_vat_setting_is_bad_usage_with_its_name(value):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CIVICPACT_VAT_PERCENT=value)
+    result = subprocess.run(
+        [sys.executable, "-m", "civicpact.cli", "verify-audit"], capture_output=True, text=True, check=False, env=env
+    )
+    assert result.returncode == 2
+    assert "CIVICPACT_VAT_PERCENT must be a percentage" in result.stderr

@@ -339,3 +339,14 @@ def test_uneven_amounts_are_saved_exactly(tmp_path, manager, metered, terms):
     assert invoice.net != invoice.net.to_integral_value()
     assert invoice.gross == invoice.net + invoice.vat
     assert invoice.vat == (invoice.net * Decimal("0.23")).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+def test_the_demo_pays_the_street_lightings_first_invoice_and_approves_the_second(db):
+    from civicpact.demo.seed import seed_demo_city
+    from civicpact.finance.models import FinanceExport, PaymentImport
+
+    seed_demo_city()
+    assert list(Invoice.objects.order_by("month").values_list("status", flat=True)[:2]) == ["paid", "approved"]
+    assert (FinanceExport.objects.count(), PaymentImport.objects.count()) == (1, 1)
+    seed_demo_city()  # a second run changes nothing
+    assert (FinanceExport.objects.count(), PaymentImport.objects.count()) == (1, 1)
