@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from civicpact.accounts import permissions
+from civicpact.contracts.models import ContractVersion
 from civicpact.domain.contracts import PartyRole
 from civicpact.finance.models import FinanceExport, FinanceTerms, IndexSeries, Invoice, InvoiceStatus
 
 
 def invoice_list(*, actor: Any, status: str = "", contract_id: int | None = None) -> QuerySet[Invoice]:
     """The invoices the actor may see, newest month first; `status` and `contract_id` filter them."""
-    invoices = Invoice.objects.select_related("contract", "statement", "decided_by")
+    invoices = Invoice.objects.select_related("contract", "statement", "decided_by").annotate(
+        contract_title=contract_title(OuterRef("contract"))
+    )
     if not permissions.can_read_all_invoices(actor):
         organisations = permissions.supplier_organisations(actor)
         if not organisations:
@@ -29,6 +32,11 @@ def invoice_list(*, actor: Any, status: str = "", contract_id: int | None = None
     if contract_id is not None:
         invoices = invoices.filter(contract_id=contract_id)
     return invoices
+
+
+def contract_title(contract: Any) -> Subquery:
+    """The title of a contract's latest version, as a subquery (Contract.__str__ would query once per row)."""
+    return Subquery(ContractVersion.objects.filter(contract=contract).order_by("-number").values("title")[:1])
 
 
 def invoice_get(*, actor: Any, pk: int) -> Invoice:

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,7 +50,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "statuses": InvoiceStatus.choices,
         "can_run": permissions.can_run_finance(request.user),
         # the contracts in force, to reach their finance terms (city staff only)
-        "contracts": contracts.contract_list(actor=request.user).filter(status=ContractStatus.ACTIVE)
+        "contracts": contracts.contract_list(actor=request.user)
+        .filter(status=ContractStatus.ACTIVE)
+        .annotate(title=selectors.contract_title(OuterRef("pk")))
         if permissions.can_read_all_invoices(request.user)
         else [],
     }
