@@ -566,7 +566,7 @@ def payments_import(*, actor: User, document: Any, source: str, file_name: str =
         ids = [line.invoice_id for line in lines]
         found = {
             i.pk: i
-            for i in Invoice.objects.select_for_update()
+            for i in Invoice.objects.select_for_update(of=("self",))
             .filter(pk__in=ids)
             .select_related("statement__corrects", "contract__project", "contract__award__tender")
         }
