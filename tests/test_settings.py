@@ -57,6 +57,8 @@ def test_an_unknown_environment_name_is_refused(tmp_path):
     result = run_cli(production_env(tmp_path / "data", CIVICPACT_ENV="staging"), "migrate")
     assert result.returncode == 2
     assert "CIVICPACT_ENV must be one of development, production, not 'staging'" in result.stderr
+
+
 def test_env_secret_refuses_both_the_value_and_a_file(monkeypatch, tmp_path):
     secret = tmp_path / "key"
     secret.write_text("from-file")

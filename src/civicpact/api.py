@@ -17,6 +17,7 @@ from civicpact.accounts.api import router as accounts_router
 from civicpact.accounts.auth import AUTHENTICATED
 from civicpact.appraisal.api import router as appraisal_router
 from civicpact.contracts.api import router as contracts_router
+from civicpact.finance.api import router as finance_router
 from civicpact.ledger.api import router as ledger_router
 from civicpact.ledger.claim_api import router as claims_router
 from civicpact.notifications.api import router as notifications_router
@@ -90,7 +91,9 @@ def on_object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResp
     """An id in the path or the body that names nothing (or nothing of that parent): 404, never a 500."""
     name = type(exc).__qualname__.split(".")[0]  # e.g. "Bid" from Bid.DoesNotExist
     label = name if name != "ObjectDoesNotExist" else "object"
-    return api.create_response(request, error_body(f"No such {label.lower()}: check the ids in the request."), status=404)
+    return api.create_response(
+        request, error_body(f"No such {label.lower()}: check the ids in the request."), status=404
+    )
 
 
 @api.exception_handler(HttpError)
@@ -106,5 +109,6 @@ api.add_router("/appraisal/", appraisal_router)
 api.add_router("/tendering/", tendering_router)
 api.add_router("/contracts/", contracts_router)
 api.add_router("/performance/", performance_router)
+api.add_router("/finance/", finance_router)
 api.add_router("/ocds/", transparency_router)
 api.add_router("/notifications/", notifications_router)

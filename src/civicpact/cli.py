@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from civicpact.cli_finance import add_finance_parser, finance_command
 from civicpact.cli_transparency import FileProblem, add_import_parser, ocds_import_file, read_json, verify_audit_file
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--json", action="store_true", help="print the ranking as JSON")
     _add_performance_commands(sub)
     _add_ocds_commands(sub)
+    add_finance_parser(sub)
     worker = sub.add_parser(
         "worker",
         help="run the background task worker alone",
@@ -1038,7 +1040,15 @@ def cmd_disclose_expired(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_finance(args: argparse.Namespace) -> int:
+    try:
+        return finance_command(args)
+    except FileProblem as exc:
+        raise UsageError(str(exc)) from None
+
+
 COMMANDS = {
+    "finance": cmd_finance,
     "disclose-expired": cmd_disclose_expired,
     "serve": cmd_serve,
     "demo": cmd_demo,

@@ -9,6 +9,7 @@ import base64
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,18 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_percent(name: str, default: str) -> str:
+    """A percentage 0 to 100 with at most 2 decimals, kept as text (money code reads it as a Decimal)."""
+    value = os.environ.get(name) or default
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{name} must be a percentage such as 23 or 5.5, not {value!r}") from None
+    if not number.is_finite() or not 0 <= number <= 100 or number.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError(f"{name} must be a percentage from 0 to 100 with at most 2 decimals, not {value!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -155,6 +168,7 @@ INSTALLED_APPS = [
     "civicpact.tendering",
     "civicpact.contracts",
     "civicpact.performance",
+    "civicpact.finance",
     "civicpact.transparency",
     "civicpact.notifications",
     "civicpact.web",
@@ -455,6 +469,10 @@ CIVICPACT_HOLIDAYS_SUBDIVISION = env_str("CIVICPACT_HOLIDAYS_SUBDIVISION", "").s
 CIVICPACT_WEEKEND = env_list("CIVICPACT_WEEKEND", ["sat", "sun"])
 # Deadline reminders: how long before each deadline, in hours (default 7 days and 1 day)
 CIVICPACT_REMINDER_HOURS = env_list("CIVICPACT_REMINDER_HOURS", ["168", "24"])
+# The finance hand-off (docs/finance.md): the VAT rate on invoices (percent, up to 2 decimals; a contract's finance
+# terms may override it) and the days from an invoice's receipt to its due date (the EU late-payment rule's 30)
+CIVICPACT_VAT_PERCENT = env_percent("CIVICPACT_VAT_PERCENT", "23")
+CIVICPACT_PAYMENT_DAYS = env_int("CIVICPACT_PAYMENT_DAYS", 30)
 CIVICPACT_TELEMETRY_DIR = Path(env_str("CIVICPACT_TELEMETRY_DIR", str(DATA_DIR / "telemetry"))).resolve()
 CIVICPACT_TELEMETRY_BATCH_MAX_BYTES = env_int("CIVICPACT_TELEMETRY_BATCH_MAX_BYTES", 10 * 1024 * 1024)
 CIVICPACT_TENDER_DOCUMENT_MAX_BYTES = env_int("CIVICPACT_TENDER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)

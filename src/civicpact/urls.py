@@ -13,6 +13,7 @@ urlpatterns = [
     path("tenders/", include("civicpact.tendering.urls")),
     path("contracts/", include("civicpact.contracts.urls")),
     path("contracts/", include("civicpact.performance.urls")),
+    path("finance/", include("civicpact.finance.urls")),
     path("open/", include("civicpact.transparency.urls")),
     path("", include("civicpact.notifications.urls")),
     path("api/v1/", api.urls),

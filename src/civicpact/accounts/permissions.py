@@ -244,3 +244,26 @@ def can_manage_holidays(user: Any) -> bool:
 def can_register_interest(user: Any) -> bool:
     """A supplier's users register their organisation's interest in a published tender."""
     return bool(supplier_organisations(user))
+
+
+# The finance hand-off (docs/finance.md): invoices from issued statements, exports, payments, indexation.
+FINANCE_READERS = frozenset(
+    {Role.FINANCE_ANALYST, Role.CONTRACT_MANAGER, Role.PROCUREMENT_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
+)
+
+
+def can_read_all_invoices(user: Any) -> bool:
+    """Finance analysts, contract managers, the PPP unit, auditors and administrators read every invoice; a partner
+    reads its own contracts' (finance.selectors); other city staff and the public none."""
+    return bool(roles_of(user) & FINANCE_READERS)
+
+
+def can_run_finance(user: Any) -> bool:
+    """Approving invoices, the finance terms, exports, payment confirmations and index series belong to the city's
+    finance analysts (and administrators)."""
+    return has_role(user, Role.FINANCE_ANALYST, Role.ADMINISTRATOR)
+
+
+def can_approve_invoice(user: Any, invoice: Any) -> bool:
+    """Four eyes: a finance analyst (or administrator) who did not issue the invoice's statement."""
+    return can_run_finance(user) and invoice.statement.issued_by_id != getattr(user, "pk", None)

@@ -29,6 +29,7 @@ from civicpact.accounts.models import (
 from civicpact.appraisal import services as appraisal
 from civicpact.appraisal.models import BusinessCase, RiskRegister
 from civicpact.demo.clock import DemoClock
+from civicpact.demo.finance import seed_streetlight_finance
 from civicpact.demo.governance import seed_governance
 from civicpact.demo.harbour import harbour_procurement
 from civicpact.demo.history import HISTORY
@@ -738,6 +739,7 @@ def seed_demo_city(
             ("the street lighting's incidents, a KPI score and a remediation plan", seed_streetlight_incidents)
         )
         present.append(("the street-lighting contract's governance", seed_governance))
+        present.append(("the street lighting's invoices: one paid, one approved", seed_streetlight_finance))
     steps.extend((label, step, nullcontext) for label, step in present)
 
     total = len(steps)

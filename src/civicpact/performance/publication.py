@@ -43,6 +43,11 @@ def _award_id(contract: Contract) -> str:
     return f"award-{contract.award_id}" if contract.award_id else f"award-direct-{contract.pk}"
 
 
+def award_ocds_id(contract: Contract) -> str:
+    """The awardID a contract's releases name (used by later apps' implementation releases)."""
+    return _award_id(contract)
+
+
 def _party(contract: Contract, role: PartyRole) -> ocds.ContractParty:
     version = contract.current
     if version is None:

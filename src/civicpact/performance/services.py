@@ -35,8 +35,8 @@ from civicpact.domain.performance.regime import (
 from civicpact.ledger.services import audit_append
 from civicpact.notifications.models import Kind
 from civicpact.notifications.services import notify, role_users, supplier_users
+from civicpact.performance import hooks, publication
 from civicpact.performance import ingest as telemetry
-from civicpact.performance import publication
 from civicpact.performance.models import (
     Asset,
     BatchStatus,
@@ -452,6 +452,7 @@ def statement_issue(*, actor: User, statement_id: int) -> Statement:
         )
         publication.statement_release(actor, statement)
         _notify_issued(actor, statement)
+        hooks.run_issued_hooks(actor=actor, statement=statement)  # e.g. the finance app's invoice
         return statement
 
 

@@ -190,7 +190,7 @@ def need_update(request: HttpRequest, need_id: int, payload: NeedUpdateIn) -> Ne
     data = payload.dict(exclude_unset=True)
     nulls = sorted(k for k, v in data.items() if v is None)
     if nulls:  # a partial update leaves a field out to keep it; null is no value for these
-        raise ValidationError({k: "Give a value, or leave the field out to keep the current one." for k in nulls})
+        raise ValidationError(dict.fromkeys(nulls, "Give a value, or leave the field out to keep the current one."))
     version = data.pop("version")
     try:
         return services.need_update(

@@ -36,6 +36,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("Tenders", reverse("tendering:tender-list")))
     if permissions.can_view_all_contracts(user) or permissions.supplier_organisations(user):
         items.append(("Contracts", reverse("contracts:contract-list")))
+    if permissions.can_read_all_invoices(user) or permissions.supplier_organisations(user):
+        items.append(("Invoices", reverse("finance:invoice-list")))
     items.append(("Open data", reverse("transparency:home")))
     items.append(("Audit trail", reverse("ledger:audit-list")))
     if user.is_authenticated:
