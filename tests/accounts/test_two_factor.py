@@ -226,9 +226,9 @@ def test_with_the_requirement_off_a_person_who_set_up_an_authenticator_still_ent
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"CIVICPACT_ENV": "production"}, "True"),
+        ({"CIVICPACT_ENV": "production", "ALLOWED_HOSTS": "pact.example"}, "True"),
         ({}, "False"),
-        ({"CIVICPACT_ENV": "production", "CIVICPACT_REQUIRE_2FA": "off"}, "False"),
+        ({"CIVICPACT_ENV": "production", "ALLOWED_HOSTS": "pact.example", "CIVICPACT_REQUIRE_2FA": "off"}, "False"),
     ],
 )
 def test_two_factor_is_required_by_default_in_production_only(env, expected, tmp_path):

@@ -11,6 +11,12 @@ from civicpact.appraisal.models import BusinessCase
 from civicpact.pipeline.models import Project
 
 
+
+def charts(html: str) -> int:
+    """The SVG charts in the page's main content (the header's icons are not charts)."""
+    return html.split("<main", 1)[1].split("</main>", 1)[0].count("<svg")
+
+
 def lighting() -> Project:
     return Project.objects.get(title="Smart street lighting and sensor network")
 
@@ -75,7 +81,7 @@ def test_the_demo_case_shows_its_proof_of_value(client_for, analyst):
     assert "Proof of value" in html
     assert "benefit-cost ratio of 1.11" in html
     assert "largest benefit is cash savings" in html
-    assert html.count("<svg") == 1
+    assert charts(html) == 1
     assert "Costs and benefits per year" in html
 
 
@@ -85,14 +91,14 @@ def test_the_demo_case_shows_a_shortfall_in_the_mobilisation_year_and_its_fundin
     assert "the largest shortfall is 30,000, in 2028" in html
     assert "Termination compensation" in html
     assert "department budget" in html
-    assert html.count("<svg") == 1
+    assert charts(html) == 1
 
 
 def test_the_value_for_money_page_shows_the_s_curve_with_its_table(client_for, analyst):
     html = client_for(analyst).get(url()).content.decode()
     assert "Share of simulated futures at or below each net present cost" in html
     assert "Cumulative share of simulated futures" in html
-    assert html.count("<svg") == 4
+    assert charts(html) == 4
 
 
 # --- saving through the forms ------------------------------------------------------------------------------

@@ -86,6 +86,13 @@ def test_a_partial_edit_refuses_an_explicit_null_and_keeps_the_need(client_for, 
     assert need.title == "Cut street-lighting energy by 40%"
 
 
+def test_a_page_number_beyond_any_data_is_a_422_naming_the_page(client_for, officer):
+    response = client_for(officer).get("/api/v1/pipeline/needs", {"page": 10**28})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "page"
+    assert client_for(officer).get("/api/v1/pipeline/needs", {"page": 999}).status_code in (200, 404)
+
+
 def test_synergies_come_with_reasons(client_for, officer):
     wifi = Need.objects.get(title="Public Wi-Fi and fibre backhaul for the harbour")
     body = client_for(officer).get(f"/api/v1/pipeline/needs/{wifi.pk}/synergies").json()

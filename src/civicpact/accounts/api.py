@@ -7,13 +7,14 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from civicpact.accounts import permissions, selectors, services
 from civicpact.accounts.auth import PUBLIC
 from civicpact.accounts.exceptions import AccountsError
 from civicpact.accounts.forms import SupplierRegistrationForm
 from civicpact.accounts.models import ApiToken, Organisation
+from civicpact.pagination import PageNumberPagination
 
 router = Router(tags=["accounts"])
 

@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from civicpact.accounts import permissions
 from civicpact.finance import selectors, services
 from civicpact.finance.exceptions import FinanceError
 from civicpact.finance.models import FinanceExport, Invoice
+from civicpact.pagination import PageNumberPagination
 
 router = Router(tags=["finance"])
 

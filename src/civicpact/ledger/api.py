@@ -6,12 +6,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from civicpact.accounts import permissions
 from civicpact.accounts.auth import PUBLIC
 from civicpact.ledger import selectors
 from civicpact.ledger.models import AuditEvent, AuditEventQuerySet
+from civicpact.pagination import PageNumberPagination
 
 router = Router(tags=["audit"])
 

@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from civicpact.accounts import permissions
 from civicpact.notifications import selectors, services
 from civicpact.notifications.deadlines import deadlines_for
 from civicpact.notifications.feed import feed_url
 from civicpact.notifications.models import Kind
+from civicpact.pagination import PageNumberPagination
 
 router = Router(tags=["notifications"])
 

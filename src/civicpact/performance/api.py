@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from civicpact.accounts import permissions
 from civicpact.contracts import selectors as contracts
 from civicpact.contracts.models import Contract
+from civicpact.pagination import PageNumberPagination
 from civicpact.performance import incident_services, ingest, services
 from civicpact.performance.models import Incident, PeriodicScore, RemediationPlan, Statement
 

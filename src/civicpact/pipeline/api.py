@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation
+from civicpact.pagination import PageNumberPagination
 from civicpact.pipeline import selectors, services
 from civicpact.pipeline.exceptions import PipelineError
 from civicpact.pipeline.models import Need, Project, Rfi, RfiResponse

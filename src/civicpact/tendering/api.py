@@ -12,12 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from civicpact.accounts import permissions
 from civicpact.accounts.auth import PUBLIC
 from civicpact.accounts.models import Organisation
 from civicpact.domain.tendering import Procedure
+from civicpact.pagination import PageNumberPagination
 from civicpact.pipeline.models import Project
 from civicpact.tendering import evaluation, proposals, selectors, services, stages
 from civicpact.tendering.exceptions import DeadlinePassed, Sealed, TenderingError
