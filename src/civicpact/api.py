@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -94,6 +95,27 @@ def on_object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResp
     return api.create_response(
         request, error_body(f"No such {label.lower()}: check the ids in the request."), status=404
     )
+
+
+OUT_OF_RANGE = "No such object: an id in the request is out of range."
+
+
+def out_of_range(exc: BaseException) -> bool:
+    """An id no database integer holds (e.g. 10**28 in a path): SQLite's driver raises OverflowError, PostgreSQL a
+    DataError "out of range". No object has such an id."""
+    return isinstance(exc, OverflowError) or (isinstance(exc, DataError) and "out of range" in str(exc))
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    return api.create_response(request, error_body(OUT_OF_RANGE), status=404)
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    if not out_of_range(exc):
+        raise exc
+    return api.create_response(request, error_body(OUT_OF_RANGE), status=404)
 
 
 @api.exception_handler(HttpError)

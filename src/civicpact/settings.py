@@ -191,6 +191,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "civicpact.web.middleware.RequestLogMiddleware",
+    "civicpact.web.middleware.OutOfRangeIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -93,6 +93,16 @@ def test_a_page_number_beyond_any_data_is_a_422_naming_the_page(client_for, offi
     assert client_for(officer).get("/api/v1/pipeline/needs", {"page": 999}).status_code in (200, 404)
 
 
+def test_an_id_no_database_integer_holds_is_a_404_on_the_api_and_the_pages(client_for, officer):
+    client = client_for(officer)
+    huge = 10**28
+    assert client.get(f"/api/v1/pipeline/needs/{huge}").status_code == 404
+    assert client.get(f"/api/v1/pipeline/projects/{huge}/gates").status_code in (404, 405)
+    assert client.get(f"/api/v1/appraisal/projects/{huge}/terms").status_code in (404, 405)
+    assert client.get(f"/pipeline/needs/{huge}/").status_code == 404
+    assert client.get(f"/tenders/{huge}/").status_code == 404
+
+
 def test_synergies_come_with_reasons(client_for, officer):
     wifi = Need.objects.get(title="Public Wi-Fi and fibre backhaul for the harbour")
     body = client_for(officer).get(f"/api/v1/pipeline/needs/{wifi.pk}/synergies").json()

@@ -78,3 +78,26 @@ class RequestLogMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+class OutOfRangeIdMiddleware:
+    """A page whose URL carries an id no database integer holds (e.g. /tenders/10000000000000000000000/) is a 404,
+    not a 500: SQLite's driver raises OverflowError for it, PostgreSQL a DataError "out of range". (The API answers
+    the same in its own error shape, civicpact/api.py.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        from django.db import DataError
+        from django.http import Http404
+        from django.views.defaults import page_not_found
+
+        if isinstance(exception, OverflowError) or (
+            isinstance(exception, DataError) and "out of range" in str(exception)
+        ):
+            return page_not_found(request, Http404("No such page: an id in the address is out of range."))
+        return None
