@@ -1,11 +1,11 @@
 """Schemathesis over the whole OpenAPI document: zero server errors (issue 8, proof under stress).
 
-A real server (gunicorn, two workers) on a loopback port serves the demo city in a SQLite database of its own,
-seeded by `civicpact demo --no-serve` (its history included, so ids in paths name real objects). Schemathesis
-reads `/api/v1/openapi.json` and sends generated requests to every operation — examples, boundary values and
-random inputs — as an officer (the PPP unit: most write endpoints), as a supplier user, and anonymously, each run
-bounded in examples and time and reproducible by its seed. The only check is `not_a_server_error`: bad input
-must get a 4xx with a message, never a 500. Figures in docs/reliability.md.
+A real server (gunicorn, one worker, so that requests reach the SQLite file one at a time) on a loopback port
+serves the demo city in a SQLite database of its own, seeded by `civicpact demo --no-serve` (its history included,
+so ids in paths name real objects). Schemathesis reads `/api/v1/openapi.json` and sends generated requests to every
+operation — examples, boundary values and random inputs — as an officer (the PPP unit: most write endpoints), as a
+supplier user, and anonymously, each run bounded in examples and time and reproducible by its seed. The only check
+is `not_a_server_error`: bad input must get a 4xx with a message, never a 500. Figures in docs/reliability.md.
 
 Left out: the telemetry upload (`application/x-ndjson`, which schemathesis cannot generate; its bad input is
 tested in tests/performance). The test runs once, on SQLite: the PostgreSQL pass of .ci/run skips it.
@@ -52,7 +52,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], Path]]:
     """The demo city served on a free loopback port; yields its base URL and a token per role."""
     data_dir = tmp_path_factory.mktemp("fuzz")
     env = _env(data_dir)
@@ -74,7 +74,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     port = _free_port()
     log = (data_dir / "gunicorn.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - our gunicorn and fixed arguments
-        [BIN / "gunicorn", "civicpact.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "60"],
+        # one worker: requests reach the SQLite file one at a time, so no request waits on another's write lock
+        [BIN / "gunicorn", "civicpact.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "60"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -89,7 +90,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
                 time.sleep(0.5)
         else:
             pytest.fail("gunicorn did not answer on " + base)
-        yield base, tokens
+        yield base, tokens, data_dir / "gunicorn.log"
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -97,8 +98,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
-def test_no_generated_request_gets_a_server_error(server: tuple[str, dict[str, str]], role: str | None) -> None:
-    base, tokens = server
+def test_no_generated_request_gets_a_server_error(server: tuple[str, dict[str, str], Path], role: str | None) -> None:
+    base, tokens, log = server
     command = [
         str(BIN / "st"),
         "run",
@@ -129,5 +130,7 @@ def test_no_generated_request_gets_a_server_error(server: tuple[str, dict[str, s
     found = [i for i in (result.stdout.find("= ERRORS ="), result.stdout.find("= FAILURES =")) if i >= 0]
     report = result.stdout[min(found) : min(found) + 8000] if found else result.stdout[-6000:]
     report += result.stderr[-2000:]
+    server_errors = log.read_text(errors="replace").split("Internal Server Error")[1:]  # the server's tracebacks
+    report += "\n".join("Internal Server Error" + e[:3000] for e in server_errors[-3:])
     assert "Server error" not in result.stdout, report
     assert result.returncode == 0, report
