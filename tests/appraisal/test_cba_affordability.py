@@ -11,7 +11,6 @@ from civicpact.appraisal.models import BusinessCase
 from civicpact.pipeline.models import Project
 
 
-
 def charts(html: str) -> int:
     """The SVG charts in the page's main content (the header's icons are not charts)."""
     return html.split("<main", 1)[1].split("</main>", 1)[0].count("<svg")
