@@ -106,3 +106,16 @@ def test_a_lead_cannot_choose_the_route(client_for, lead):
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_a_first_term_sheet_sent_with_a_version_other_than_0_is_a_conflict_naming_version_0(client_for, officer):
+    project = Project.objects.filter(term_sheets__isnull=True).first()
+    assert project is not None
+    response = client_for(officer).put(
+        f"/api/v1/appraisal/projects/{project.pk}/terms",
+        {"version": 1, "terms": {"kpis": ["availability"]}},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert "send version 0" in response.json()["detail"]
+    assert not project.term_sheets.exists()

@@ -324,10 +324,14 @@ def terms_save(*, actor: User, project_id: int, terms: Mapping[str, Any], expect
         project = _project(project_id)
         current = project.term_sheets.first()
         current_version = current.version if current else 0
-        if current_version != expected_version:
+        if current is None and expected_version != 0:
             raise StaleRegister(
-                f"The term sheet was saved by {current.created_by if current else 'someone'} at "
-                f"{timezone.localtime(current.created_at):%Y-%m-%d %H:%M} after you opened it. "  # type: ignore[union-attr]
+                f"The project has no term sheet yet, not version {expected_version}: send version 0 to save the first."
+            )
+        if current is not None and current_version != expected_version:
+            raise StaleRegister(
+                f"The term sheet was saved by {current.created_by} at "
+                f"{timezone.localtime(current.created_at):%Y-%m-%d %H:%M} after you opened it. "
                 "Reload to see their version, then make your changes again."
             )
         try:
