@@ -127,7 +127,9 @@ def test_the_contract_managers_and_the_partner_are_reminded_of_a_dispute_rungs_l
     assert of_kind(second_supplier, Kind.DISPUTE_DEADLINE) == []
 
 
-def test_the_command_runs_the_job_here_or_enqueues_it_for_the_worker(tender, supplier, capsys, time_machine):
+def test_the_command_runs_the_job_here_or_enqueues_it_for_the_worker(
+    flushable_ledger, tender, supplier, capsys, time_machine
+):  # transactional: the worker closes the database connection when it is done
     interests.interest_register(actor=supplier, tender_id=tender.pk)
     time_machine.move_to(tender.clarification_deadline - WEEK + timedelta(minutes=1))
     assert main(["notify-deadlines"]) == 0
