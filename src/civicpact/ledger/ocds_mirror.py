@@ -73,6 +73,19 @@ class MirrorFile:
     url: str
 
 
+def _extension(repository: str, ref: str, commit: str, *codelists: str) -> Source:
+    """A PPP-profile extension: its extension.json, release schema and licence, and its codelists, mirrored under
+    extensions/<repository>/<ref>."""
+    return Source(
+        repository,
+        ref=ref,
+        commit=commit,
+        folder=f"extensions/{repository}/{ref}",
+        files=("extension.json", "release-schema.json", "LICENSE"),
+        codelists={"codelists": codelists} if codelists else {},
+    )
+
+
 SOURCES: tuple[Source, ...] = (
     Source(
         "open-contracting/standard",
@@ -183,144 +196,94 @@ SOURCES: tuple[Source, ...] = (
         },
         moved={"docs/extension_versions.json": "extension_versions.json"},
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_bid_extension",
-        ref="v1.1.5",
-        commit="d9b771e058917e23ba028b00e94490e9f177ec8c",
-        folder="extensions/open-contracting-extensions/ocds_bid_extension/v1.1.5",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": ("bidStatistics.csv", "bidStatus.csv"),
-        },
+        "v1.1.5",
+        "d9b771e058917e23ba028b00e94490e9f177ec8c",
+        "bidStatistics.csv",
+        "bidStatus.csv",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_charges_extension",
-        ref="master",
-        commit="cbcecd14c7702a6381481a83d94e443e8435b69b",
-        folder="extensions/open-contracting-extensions/ocds_charges_extension/master",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": ("chargePaidBy.csv",),
-        },
+        "master",
+        "cbcecd14c7702a6381481a83d94e443e8435b69b",
+        "chargePaidBy.csv",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_documentation_extension",
-        ref="master",
-        commit="db3e1ab54cb6bf1e2282169d8abb07ef87078b78",
-        folder="extensions/open-contracting-extensions/ocds_documentation_extension/master",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": ("language.csv",),
-        },
+        "master",
+        "db3e1ab54cb6bf1e2282169d8abb07ef87078b78",
+        "language.csv",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_finance_extension",
-        ref="master",
-        commit="dceb21eab8ccfede05bacd2b858ebc18290107c5",
-        folder="extensions/open-contracting-extensions/ocds_finance_extension/master",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": (
-                "assetClass.csv",
-                "debtRepaymentPriority.csv",
-                "financingArrangementType.csv",
-                "financingPartyType.csv",
-            ),
-        },
+        "master",
+        "dceb21eab8ccfede05bacd2b858ebc18290107c5",
+        "assetClass.csv",
+        "debtRepaymentPriority.csv",
+        "financingArrangementType.csv",
+        "financingPartyType.csv",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_location_extension",
-        ref="v1.1.5",
-        commit="d5e4d8bbb554eb957488c2bd917246cbdbee9358",
-        folder="extensions/open-contracting-extensions/ocds_location_extension/v1.1.5",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": ("geometryType.csv", "locationGazetteers.csv"),
-        },
+        "v1.1.5",
+        "d5e4d8bbb554eb957488c2bd917246cbdbee9358",
+        "geometryType.csv",
+        "locationGazetteers.csv",
     ),
-    Source(
-        "open-contracting-extensions/ocds_metrics_extension",
-        ref="1.1",
-        commit="fad91df868907e339e5b3b4af5c334e02b80fa4f",
-        folder="extensions/open-contracting-extensions/ocds_metrics_extension/1.1",
-        files=("extension.json", "release-schema.json", "LICENSE"),
+    _extension(
+        "open-contracting-extensions/ocds_metrics_extension", "1.1", "fad91df868907e339e5b3b4af5c334e02b80fa4f"
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_milestone_documents_extension",
-        ref="v1.1.5",
-        commit="8d4be3a2cefa9718497ef8a66c0a6c407d64f303",
-        folder="extensions/open-contracting-extensions/ocds_milestone_documents_extension/v1.1.5",
-        files=("extension.json", "release-schema.json", "LICENSE"),
+        "v1.1.5",
+        "8d4be3a2cefa9718497ef8a66c0a6c407d64f303",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_performance_failures_extension",
-        ref="master",
-        commit="ba848ad627309a76e19a5ed9281ade5dbe080915",
-        folder="extensions/open-contracting-extensions/ocds_performance_failures_extension/master",
-        files=("extension.json", "release-schema.json", "LICENSE"),
+        "master",
+        "ba848ad627309a76e19a5ed9281ade5dbe080915",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_project_extension",
-        ref="master",
-        commit="0c1a703c2f61af9f1d9b70d124a62c35b9867bf6",
-        folder="extensions/open-contracting-extensions/ocds_project_extension/master",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": ("+itemClassificationScheme.csv",),
-        },
+        "master",
+        "0c1a703c2f61af9f1d9b70d124a62c35b9867bf6",
+        "+itemClassificationScheme.csv",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_riskAllocation_extension",
-        ref="master",
-        commit="bf82fb300191dea11e36e043d71517dcaced74bf",
-        folder="extensions/open-contracting-extensions/ocds_riskAllocation_extension/master",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": ("riskAllocation.csv", "riskCategory.csv"),
-        },
+        "master",
+        "bf82fb300191dea11e36e043d71517dcaced74bf",
+        "riskAllocation.csv",
+        "riskCategory.csv",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_shareholders_extension",
-        ref="master",
-        commit="87051eca429e5019dae6e0973fc204b8201ddfa9",
-        folder="extensions/open-contracting-extensions/ocds_shareholders_extension/master",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": ("votingRights.csv",),
-        },
+        "master",
+        "87051eca429e5019dae6e0973fc204b8201ddfa9",
+        "votingRights.csv",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_contract_signatories_extension",
-        ref="master",
-        commit="38981b80e5ecf7bdb5e218da0843c2c6d9315bf7",
-        folder="extensions/open-contracting-extensions/ocds_contract_signatories_extension/master",
-        files=("extension.json", "release-schema.json", "LICENSE"),
+        "master",
+        "38981b80e5ecf7bdb5e218da0843c2c6d9315bf7",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_tariffs_extension",
-        ref="1.1",
-        commit="66690769eff49f2bf1ba1e79347d69f50b091889",
-        folder="extensions/open-contracting-extensions/ocds_tariffs_extension/1.1",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": ("+documentType.csv", "chargePaidBy.csv"),
-        },
+        "1.1",
+        "66690769eff49f2bf1ba1e79347d69f50b091889",
+        "+documentType.csv",
+        "chargePaidBy.csv",
     ),
-    Source(
+    _extension(
         "open-contracting-extensions/ocds_ppp_extension",
-        ref="1.1",
-        commit="f9411828afae805c900dd30e25cdcee29a538026",
-        folder="extensions/open-contracting-extensions/ocds_ppp_extension/1.1",
-        files=("extension.json", "release-schema.json", "LICENSE"),
-        codelists={
-            "codelists": (
-                "+documentType.csv",
-                "+milestoneType.csv",
-                "+partyRole.csv",
-                "metricID.csv",
-                "milestoneCode.csv",
-            ),
-        },
+        "1.1",
+        "f9411828afae805c900dd30e25cdcee29a538026",
+        "+documentType.csv",
+        "+milestoneType.csv",
+        "+partyRole.csv",
+        "metricID.csv",
+        "milestoneCode.csv",
     ),
 )
 
