@@ -26,6 +26,7 @@ from civicpact.performance.api import router as performance_router
 from civicpact.pipeline.api import router as pipeline_router
 from civicpact.tendering.api import router as tendering_router
 from civicpact.transparency.api import router as transparency_router
+from civicpact.util import id_out_of_range
 
 api = NinjaAPI(
     title="CivicPact API",
@@ -100,12 +101,6 @@ def on_object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResp
 OUT_OF_RANGE = "No such object: an id in the request is out of range."
 
 
-def out_of_range(exc: BaseException) -> bool:
-    """An id no database integer holds (e.g. 10**28 in a path): SQLite's driver raises OverflowError, PostgreSQL a
-    DataError "out of range". No object has such an id."""
-    return isinstance(exc, OverflowError) or (isinstance(exc, DataError) and "out of range" in str(exc))
-
-
 @api.exception_handler(OverflowError)
 def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     return api.create_response(request, error_body(OUT_OF_RANGE), status=404)
@@ -113,7 +108,7 @@ def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
 
 @api.exception_handler(DataError)
 def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
-    if not out_of_range(exc):
+    if not id_out_of_range(exc):
         raise exc
     return api.create_response(request, error_body(OUT_OF_RANGE), status=404)
 

@@ -54,3 +54,11 @@ def human_size(size: int) -> str:
     if size >= 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size} bytes"
+
+
+def id_out_of_range(exc: BaseException) -> bool:
+    """An id no database integer holds (e.g. 10**28 in a path): SQLite's driver raises OverflowError, PostgreSQL a
+    DataError "out of range". No object has such an id, so the API and the pages answer 404."""
+    from django.db import DataError
+
+    return isinstance(exc, OverflowError) or (isinstance(exc, DataError) and "out of range" in str(exc))

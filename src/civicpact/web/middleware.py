@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import empty
 
 from civicpact.logs import REQUEST_ID_KEY, request_id_var
+from civicpact.util import id_out_of_range
 
 logger = logging.getLogger("civicpact.request")
 
@@ -92,12 +93,9 @@ class OutOfRangeIdMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
-        from django.db import DataError
         from django.http import Http404
         from django.views.defaults import page_not_found
 
-        if isinstance(exception, OverflowError) or (
-            isinstance(exception, DataError) and "out of range" in str(exception)
-        ):
+        if id_out_of_range(exception):
             return page_not_found(request, Http404("No such page: an id in the address is out of range."))
         return None
