@@ -6,7 +6,7 @@ CIVICPACT_OCDS_DIR ?= $(abspath ../shared/ocds)
 export CIVICPACT_OCDS_DIR
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint types check unit bench browser-deps lock clean
+.PHONY: run test lint types check unit bench browser-deps messages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,15 @@ test: $(VENV)/.test-installed browser-deps lint types check unit
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m benchmarks
+
+## messages: collect each app's strings into <app>/locale/fr/LC_MESSAGES/django.po, then compile the .mo files
+## (needs gettext's xgettext and msgfmt; translate the new entries in the .po files, then run it again)
+messages: $(VENV)/.test-installed
+	for app in src/civicpact/*/locale; do \
+	  (cd $$(dirname $$app) && PYTHONPATH=$(abspath src) $(abspath $(BIN))/python -P -m django makemessages -l fr \
+	    --settings=civicpact.settings --no-obsolete --add-location=file -i 'tests/*' -i 'migrations/*' \
+	    && PYTHONPATH=$(abspath src) $(abspath $(BIN))/python -P -m django compilemessages --settings=civicpact.settings) \
+	  || exit 1; done
 
 ## lock: re-pin dependencies after editing pyproject.toml
 lock: $(BIN)/python

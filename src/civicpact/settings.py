@@ -195,6 +195,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # after the sessions, before CommonMiddleware: the language from the cookie, then Accept-Language
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -222,7 +224,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "civicpact.web.context_processors.navigation",
                 "civicpact.notifications.context_processors.unread",
+                "django.template.context_processors.i18n",
             ],
+            # every template may use {% translate %} and |money without loading them
+            "builtins": ["django.templatetags.i18n", "civicpact.web.templatetags.money"],
         },
     },
 ]
@@ -309,7 +314,24 @@ CIVICPACT_OIDC = {
     "timeout": env_int("CIVICPACT_OIDC_TIMEOUT", 10),
 }
 
-LANGUAGE_CODE = "en-gb"
+# Languages and formats (docs/languages.md). The city's language is the interface's default, the language its
+# OCDS releases declare, and the locale of its dates, numbers and money; a person may choose another of LANGUAGES
+# (a cookie set by /i18n/setlang/), and the pages then speak and format in that one.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGE_CODE = env_str("CIVICPACT_LANGUAGE", "en-gb").lower()
+if LANGUAGE_CODE.split("-")[0] not in {code for code, _ in LANGUAGES}:
+    raise ValueError(
+        f"CIVICPACT_LANGUAGE={LANGUAGE_CODE!r}: choose one of {', '.join(code for code, _ in LANGUAGES)}"
+        " (optionally with a region, e.g. fr-be)"
+    )
+# The OCDS `language` field: ISO 639-1, two letters.
+CIVICPACT_OCDS_LANGUAGE = LANGUAGE_CODE.split("-")[0]
+LOCALE_PATHS: list[Path] = []  # every string belongs to an app: <app>/locale/<lang>/LC_MESSAGES/django.po
+# Our own date formats per language (civicpact/formats/<lang>/formats.py), Django's for whatever they leave out.
+FORMAT_MODULE_PATH = ["civicpact.formats"]
+LANGUAGE_COOKIE_NAME = "civicpact_language"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("CIVICPACT_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -17,6 +17,7 @@ urlpatterns = [
     path("open/", include("civicpact.transparency.urls")),
     path("", include("civicpact.notifications.urls")),
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher's POST
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("django-admin/", admin.site.urls),

@@ -192,6 +192,7 @@ def release_append(
             date=when,
             tags=tags,
             initiation_type=initiation_type,
+            language=settings.CIVICPACT_OCDS_LANGUAGE,  # the city's language (CIVICPACT_LANGUAGE)
             sections=published,
         )
         release = Release(ocid=ocid, release_id=release_id, date=when, tags=list(tags), body=body)

@@ -1,0 +1,12 @@
+# English as a British city writes it: 7 Dec 2026, 14:05; weeks start on Monday.
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y H:i"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j F"
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+FIRST_DAY_OF_WEEK = 1
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3

@@ -1,0 +1,12 @@
+# French: 7 déc. 2026, 14:05; 1 234,56 (a narrow no-break space between thousands).
+DATE_FORMAT = "j N Y"
+DATETIME_FORMAT = "j N Y H:i"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j F"
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+FIRST_DAY_OF_WEEK = 1
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "\u202f"
+NUMBER_GROUPING = 3
