@@ -25,8 +25,11 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
+from civicpact import l10n
 from civicpact.contracts.models import Contract, Milestone
 from civicpact.domain.performance import calendar
 from civicpact.domain.performance.regime import AssetClass
@@ -42,15 +45,15 @@ AMBER_POINTS = Decimal(1)  # availability within this many percentage points bel
 
 # The heat map's colour bands (share of the day's service intervals up, lowest first), darker is worse. Written
 # as SVG presentation attributes (they hold in a PDF too); the figures are in the data table beside the chart.
-BANDS: tuple[tuple[Decimal, str, str], ...] = (
-    (Decimal(0), "#7a0019", "under 50%"),
-    (Decimal(50), "#d7301f", "50 to 74.9%"),
-    (Decimal(75), "#fc8d59", "75 to 89.9%"),
-    (Decimal(90), "#fdcc8a", "90 to 94.9%"),
-    (Decimal(95), "#fef0d9", "95 to 99.9%"),
-    (Decimal(100), "#dbe7f3", "100%"),
+BANDS: tuple[tuple[Decimal, str, Any], ...] = (
+    (Decimal(0), "#7a0019", gettext_lazy("under 50%")),
+    (Decimal(50), "#d7301f", gettext_lazy("50 to 74.9%")),
+    (Decimal(75), "#fc8d59", gettext_lazy("75 to 89.9%")),
+    (Decimal(90), "#fdcc8a", gettext_lazy("90 to 94.9%")),
+    (Decimal(95), "#fef0d9", gettext_lazy("95 to 99.9%")),
+    (Decimal(100), "#dbe7f3", gettext_lazy("100%")),
 )
-NO_FIGURE = ("#8c959f", "no service interval")
+NO_FIGURE: tuple[str, Any] = ("#8c959f", gettext_lazy("no service interval"))
 INK = "#1b1f24"
 BAR = "#0b5394"
 CAP = "#a4161a"
@@ -63,8 +66,16 @@ class DashboardInputError(ValueError):
 def parse_month(value: str) -> str:
     value = value.strip()
     if not MONTH.match(value):
-        raise DashboardInputError(f"{value!r} is not a month: write it as YYYY-MM, e.g. 2026-03.")
+        raise DashboardInputError(
+            _("%(value)s is not a month: write it as YYYY-MM, e.g. 2026-03.") % {"value": repr(value)}
+        )
     return value
+
+
+def _places(value: Decimal) -> int:
+    """The decimal places a value was written with (`99.5` → 1), to show it as it was written."""
+    exponent = value.as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def _rounded_down(value: Fraction, places: int) -> Decimal:
@@ -92,16 +103,16 @@ class Light:
 def availability_status(actual: Decimal | None, target: Decimal) -> tuple[str, str]:
     """Green at or above the target, amber within one percentage point below it, red further below."""
     if actual is None:
-        return "none", "No figure"
+        return "none", _("No figure")
     if actual >= target:
-        return "ok", "On target"
+        return "ok", _("On target")
     if actual >= target - AMBER_POINTS:
-        return "warn", "Just below target"
-    return "bad", "Below target"
+        return "warn", _("Just below target")
+    return "bad", _("Below target")
 
 
 def _money(value: Decimal | str, currency: str) -> str:
-    return f"{currency} {Decimal(value):,.2f}"
+    return l10n.money(value, currency)
 
 
 def kpi_lights(statement: Statement) -> list[Light]:
@@ -113,49 +124,69 @@ def kpi_lights(statement: Statement) -> list[Light]:
     actual = Decimal(raw) if raw is not None else None
     lights = [
         Light(
-            "Contract availability",
-            f"at least {target}%",
-            f"{actual}%" if actual is not None else "no service interval",
+            _("Contract availability"),
+            _("at least %(target)s%%") % {"target": l10n.number(target, _places(target))},
+            f"{l10n.number(actual, _places(actual))}%" if actual is not None else _("no service interval"),
             *availability_status(actual, target),
         )
     ]
     gross, cap = Decimal(figures["gross_deductions"]), Decimal(figures["cap_amount"])
     applied = Decimal(figures["deductions_applied"])
-    used = f" ({_rounded_down(Fraction(gross * 100 / cap), 1)}% of the cap)" if cap > 0 else ""
     if figures.get("capped"):
-        status, label = "bad", "Cap reached"
-        actual_text = f"{_money(gross, currency)} gross, {_money(applied, currency)} applied"
+        status, label = "bad", _("Cap reached")
+        actual_text = _("%(gross)s gross, %(applied)s applied") % {
+            "gross": _money(gross, currency),
+            "applied": _money(applied, currency),
+        }
+    elif cap > 0:
+        status, label = "ok", _("Within the cap")
+        actual_text = _("%(applied)s (%(share)s%% of the cap)") % {
+            "applied": _money(applied, currency),
+            "share": l10n.number(_rounded_down(Fraction(gross * 100 / cap), 1), 1),
+        }
     else:
-        status, label = "ok", "Within the cap"
-        actual_text = f"{_money(applied, currency)}{used}"
-    cap_text = f"cap {_money(cap, currency)} ({doc.cap_percent}% of U)"
-    lights.append(Light("Deductions against the cap", cap_text, actual_text, status, label))
+        status, label = "ok", _("Within the cap")
+        actual_text = _money(applied, currency)
+    cap_text = _("cap %(cap)s (%(percent)s%% of U)") % {
+        "cap": _money(cap, currency),
+        "percent": l10n.number(doc.cap_percent, _places(doc.cap_percent)),
+    }
+    lights.append(Light(_("Deductions against the cap"), cap_text, actual_text, status, label))
     if doc.bonus is None:
-        lights.append(Light("Bonus", "none in the regime", "—", "none", "No bonus"))
+        lights.append(Light(_("Bonus"), _("none in the regime"), "—", "none", _("No bonus")))
     else:
         earned = bool(figures.get("bonus_earned"))
         lights.append(
             Light(
-                "Bonus",
-                f"{doc.bonus.percent}% of U at availability of {doc.bonus.threshold_percent}% or more",
-                _money(figures["bonus"], currency) if earned else "not earned",
+                _("Bonus"),
+                _("%(percent)s%% of U at availability of %(threshold)s%% or more")
+                % {
+                    "percent": l10n.number(doc.bonus.percent, _places(doc.bonus.percent)),
+                    "threshold": l10n.number(doc.bonus.threshold_percent, _places(doc.bonus.threshold_percent)),
+                },
+                _money(figures["bonus"], currency) if earned else _("not earned"),
                 "ok" if earned else "none",
-                "Earned" if earned else "Not earned",
+                _("Earned") if earned else _("Not earned"),
             )
         )
     kpis = {k.key: k for k in doc.kpis}
     for line in figures.get("kpis", []):
         kpi = kpis.get(line["kpi"])
-        unit = "" if kpi is None or kpi.kind == "periodic" else " hours"
-        target_text = f"{kpi.target}{unit}" if kpi is not None else "—"
+        if kpi is None:
+            target_text = "—"
+        elif kpi.kind == "periodic":
+            target_text = l10n.number(kpi.target, _places(kpi.target))
+        else:
+            target_text = _("%(target)s hours") % {"target": l10n.number(kpi.target, _places(kpi.target))}
         failures = int(line["failures"])
         lights.append(
             Light(
                 line["name"],
                 target_text,
-                f"{failures} failure{'s' if failures != 1 else ''}, {_money(line['deduction'], currency)}",
+                ngettext("%(failures)s failure, %(deduction)s", "%(failures)s failures, %(deduction)s", failures)
+                % {"failures": failures, "deduction": _money(line["deduction"], currency)},
                 "ok" if failures == 0 else "bad",
-                "Met" if failures == 0 else "Missed",
+                _("Met") if failures == 0 else _("Missed"),
             )
         )
     return lights
@@ -189,11 +220,18 @@ class HeatCell:
 
     @property
     def label(self) -> str:
-        return "—" if self.percent is None else f"{self.percent}%"
+        return "—" if self.percent is None else f"{formats.localize(self.percent)}%"
 
     @property
     def figure(self) -> str:
-        return "—" if self.percent is None else f"{self.percent}"
+        return "—" if self.percent is None else str(formats.localize(self.percent))
+
+    @property
+    def up_note(self) -> str:
+        return ngettext("%(up)s of %(slots)s intervals up", "%(up)s of %(slots)s intervals up", self.up) % {
+            "up": self.up,
+            "slots": self.slots,
+        }
 
 
 @dataclass(frozen=True)
@@ -413,8 +451,11 @@ def _layout(
     label_width, cell_w, cell_h, top = 96, 22, 16, 34
     month_x = label_width + last_day * cell_w + 8
     width = int(month_x + 64)
+    # Translators: the initials of the days of the week, Monday to Sunday (one letter each)
+    initials = pgettext("initials of Monday to Sunday", "MTWTFSS")
+    initials = initials if len(initials) == 7 else "MTWTFSS"
     days = tuple(
-        DayLabel(d, label_width + (d.day - 1) * cell_w + cell_w / 2, "MTWTFSS"[d.weekday()], d.weekday() >= 5)
+        DayLabel(d, label_width + (d.day - 1) * cell_w + cell_w / 2, initials[d.weekday()], d.weekday() >= 5)
         for d in (date(year, number, n) for n in range(1, last_day + 1))
     )
     rows = []
@@ -428,7 +469,7 @@ def _layout(
         month_percent = _rounded_down(Fraction(100 * up, slots), 3) if slots else None
         rows.append(HeatRow(asset, month_percent, row_cells, y, y + cell_h - 4))
     legend_y = top + len(rows) * cell_h + 14
-    items = [(fill, label) for _lower, fill, label in reversed(BANDS)] + [NO_FIGURE]
+    items = [(fill, str(label)) for _lower, fill, label in reversed(BANDS)] + [(NO_FIGURE[0], str(NO_FIGURE[1]))]
     legend, x = [], float(label_width)
     for fill, label in items:
         room = 18 + len(label) * 6.5 + 16  # the swatch, the label at 11px, a gap
@@ -438,7 +479,12 @@ def _layout(
         x += room
     return HeatMap(
         month=month,
-        title=f"Availability of the {len(rows)} least available assets by day, {month}",
+        title=ngettext(
+            "Availability of the %(count)s least available assets by day, %(month)s",
+            "Availability of the %(count)s least available assets by day, %(month)s",
+            len(rows),
+        )
+        % {"count": len(rows), "month": month},
         days=days,
         rows=tuple(rows),
         assets_total=assets_total,
@@ -573,7 +619,9 @@ def deductions_chart(statements: Sequence[Statement], *, width: int = 760, heigh
     y_labels = tuple((y(v), y(v) + 4, _short(v)) for v in ticks)
     lowest_cap = min(caps) if caps else Decimal(0)
     return DeductionChart(
-        title="Deductions applied by month" + (", against the month's cap" if show_caps else ""),
+        title=_("Deductions applied by month, against the month's cap")
+        if show_caps
+        else _("Deductions applied by month"),
         currency=currency,
         width=width,
         height=height,
@@ -585,8 +633,14 @@ def deductions_chart(statements: Sequence[Statement], *, width: int = 760, heigh
         caps_shown=show_caps,
         cap_note=""
         if show_caps
-        else f"The cap ({lowest_cap:,.2f} or more a month) is far above these deductions and is not drawn; "
-        f"the most deducted in a month was {floor(max(values) * 100 / lowest_cap) if lowest_cap else 0}% of it.",
+        else _(
+            "The cap (%(cap)s or more a month) is far above these deductions and is not drawn; the most deducted in "
+            "a month was %(share)s%% of it."
+        )
+        % {
+            "cap": formats.number_format(lowest_cap, 2, force_grouping=True),
+            "share": floor(max(values) * 100 / lowest_cap) if lowest_cap else 0,
+        },
     )
 
 
@@ -604,10 +658,13 @@ def milestone_rows(contract: Contract, today: date) -> list[MilestoneRow]:
     for m in contract.milestones.all():
         if m.actual_date is not None:
             late = (m.actual_date - m.planned_date).days
-            delay = f"{late} day{'s' if late != 1 else ''} late" if late > 0 else "on time"
+            if late > 0:
+                delay = ngettext("%(days)s day late", "%(days)s days late", late) % {"days": late}
+            else:
+                delay = _("on time")
         elif m.planned_date < today:
             late = (today - m.planned_date).days
-            delay = f"overdue by {late} day{'s' if late != 1 else ''}"
+            delay = ngettext("overdue by %(days)s day", "overdue by %(days)s days", late) % {"days": late}
         else:
             delay = ""
         rows.append(MilestoneRow(m, delay))

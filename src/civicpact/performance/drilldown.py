@@ -20,6 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Page, Paginator
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from civicpact.contracts.models import Contract
 from civicpact.domain.performance import calendar, money
@@ -33,14 +36,14 @@ STATE_NAMES = {0: "up", 1: "down", 2: "degraded", 3: "missing"}
 MISSING = 3
 # the strip's colours (SVG presentation attributes, so they hold under CSP and in a PDF); figures in the table
 STRIP_FILLS = {0: "#dbe7f3", 1: "#a4161a", 2: "#f08c00", MISSING: "#5c6670"}
-STRIP_LABELS = {0: "up", 1: "down", 2: "unavailable but used", MISSING: "missing data"}
+STRIP_LABELS = {0: _("up"), 1: _("down"), 2: _("unavailable but used"), MISSING: _("missing data")}
 CELL_W, ROW_H, LABEL_W, TOP = 6, 14, 34, 30
 ASSET_PAGE = 50
 SORTS = {
-    "deduction": "deduction, highest first",
-    "availability": "availability, lowest first",
-    "events": "outage events, most first",
-    "asset": "asset id",
+    "deduction": _("deduction, highest first"),
+    "availability": _("availability, lowest first"),
+    "events": _("outage events, most first"),
+    "asset": _("asset id"),
 }
 
 
@@ -61,7 +64,10 @@ class EventRow:
 
     @property
     def tier_label(self) -> str:
-        return "—" if self.event.tier is None else f"tier {self.event.tier + 1} (\u00d7{self.multiplier})"
+        if self.event.tier is None:
+            return "—"
+        tier = pgettext("a ratchet tier, before its number", "tier")
+        return f"{tier} {self.event.tier + 1} (\u00d7{formats.localize(self.multiplier)})"
 
 
 @dataclass(frozen=True)
@@ -291,9 +297,10 @@ def strip(
     legend_y = TOP + len(rows) * ROW_H + 10
     legend, x = [], float(LABEL_W)
     for state, fill in STRIP_FILLS.items():
-        legend.append((x, fill, STRIP_LABELS[state]))
-        x += 30 + len(STRIP_LABELS[state]) * 7.6  # the labels are 13px (the page's chart font)
-    legend.append((x, "#ffffff", "outside service hours"))
+        label = str(STRIP_LABELS[state])
+        legend.append((x, fill, label))
+        x += 30 + len(label) * 7.6  # the labels are 13px (the page's chart font)
+    legend.append((x, "#ffffff", str(_("outside service hours"))))
     return Strip(
         width=int(max(LABEL_W + columns * CELL_W + 10, x + 140)),
         height=int(legend_y + 22),

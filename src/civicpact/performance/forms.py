@@ -3,22 +3,25 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class RegimeForm(forms.Form):
     number = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}),
-        label="The regime (YAML or JSON)",
-        help_text="Format 1: see docs/performance-regime.md and the example docs/examples/regime.yaml. Every error "
-        "names its field.",
+        label=_("The regime (YAML or JSON)"),
+        help_text=_(
+            "Format 1: see docs/performance-regime.md and the example docs/examples/regime.yaml. Every error "
+            "names its field."
+        ),
     )
-    text_format = forms.ChoiceField(choices=[("yaml", "YAML"), ("json", "JSON")], label="Written in")
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this version")
+    text_format = forms.ChoiceField(choices=[("yaml", "YAML"), ("json", "JSON")], label=_("Written in"))
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why this version"))
 
 
 class AssetsForm(forms.Form):
-    file = forms.FileField(label="Asset register (CSV: asset_id, asset_class, description)")
+    file = forms.FileField(label=_("Asset register (CSV: asset_id, asset_class, description)"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "assets_%s")  # ids distinct from the telemetry form's on the same page
@@ -26,9 +29,9 @@ class AssetsForm(forms.Form):
 
 
 class TelemetryForm(forms.Form):
-    file = forms.FileField(label="Telemetry file (CSV, NDJSON or Parquet)")
+    file = forms.FileField(label=_("Telemetry file (CSV, NDJSON or Parquet)"))
     feed = forms.ChoiceField(
-        choices=[("samples", "Periodic samples"), ("changes", "Status changes")], label="What the rows are"
+        choices=[("samples", _("Periodic samples")), ("changes", _("Status changes"))], label=_("What the rows are")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -37,10 +40,10 @@ class TelemetryForm(forms.Form):
 
 
 class MonthForm(forms.Form):
-    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", label="Month (YYYY-MM)")
-    index = forms.DecimalField(required=False, label="Price index of the month (indexed regimes only)")
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", label=_("Month (YYYY-MM)"))
+    index = forms.DecimalField(required=False, label=_("Price index of the month (indexed regimes only)"))
 
 
 class DisputeForm(forms.Form):
-    line = forms.CharField(max_length=120, label="Line (asset id or KPI key)")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why you dispute it")
+    line = forms.CharField(max_length=120, label=_("Line (asset id or KPI key)"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Why you dispute it"))

@@ -15,7 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import User
 from civicpact.contracts import selectors as contracts
@@ -48,18 +51,34 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+STALE_MESSAGES = {
+    "incident": gettext_lazy(
+        "This incident was changed by %(who)s at %(when)s after you opened it (version %(version)s, you had "
+        "%(expected)s). Reload to see the change, then make yours again."
+    ),
+    "score": gettext_lazy(
+        "This score was changed by %(who)s at %(when)s after you opened it (version %(version)s, you had "
+        "%(expected)s). Reload to see the change, then make yours again."
+    ),
+    "plan": gettext_lazy(
+        "This plan was changed by %(who)s at %(when)s after you opened it (version %(version)s, you had "
+        "%(expected)s). Reload to see the change, then make yours again."
+    ),
+}
+
+
 def _stale(obj: Any, expected: int, what: str, who: Any, when: datetime) -> None:
     if obj.version != expected:
         raise StaleEdit(
-            f"This {what} was changed by {who} at {timezone.localtime(when):%Y-%m-%d %H:%M} after you opened it "
-            f"(version {obj.version}, you had {expected}). Reload to see the change, then make yours again."
+            str(STALE_MESSAGES[what])
+            % {"who": who, "when": l10n.when(when, with_time=True), "version": obj.version, "expected": expected}
         )
 
 
 def _kpis(contract: Contract) -> tuple[Kpi, ...]:
     regime = latest_regime(contract)
     if regime is None:
-        raise PerformanceError("Set the contract's performance regime first: its KPIs measure incidents.")
+        raise PerformanceError(_("Set the contract's performance regime first: its KPIs measure incidents."))
     return regime_doc(regime).kpis
 
 
@@ -106,20 +125,30 @@ def incident_report(
     ticket number as `reference`)."""
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
-        _require(may_report(actor, contract), "Only the contract's managers and its partner report incidents.")
+        _require(may_report(actor, contract), _("Only the contract's managers and its partner report incidents."))
         kpis = _kpis(contract)
         if not description.strip():
-            raise ValidationError({"description": "Say what is wrong and where."})
+            raise ValidationError({"description": _("Say what is wrong and where.")})
         asset = None
         if asset_id.strip():
             asset = Asset.objects.filter(contract=contract, asset_id=asset_id.strip()).first()
             if asset is None:
-                raise ValidationError({"asset": f"{asset_id.strip()!r} is not an asset of this contract's register."})
+                raise ValidationError(
+                    {
+                        "asset": _("%(asset)s is not an asset of this contract's register.")
+                        % {"asset": repr(asset_id.strip())}
+                    }
+                )
         reference = reference.strip()
         if reference:
             earlier = Incident.objects.filter(contract=contract, reference=reference).first()
             if earlier is not None:
-                raise ValidationError({"reference": f"Ticket {reference} is already incident #{earlier.pk}."})
+                raise ValidationError(
+                    {
+                        "reference": _("Ticket %(reference)s is already incident #%(number)s.")
+                        % {"reference": reference, "number": earlier.pk}
+                    }
+                )
         partner = contracts.is_partner(actor, contract) and not permissions.can_manage_contracts(actor)
         incident = Incident(
             contract=contract,
@@ -160,12 +189,14 @@ def _step(*, actor: User, incident_id: int, expected_version: int, field: str, m
         incident = Incident.objects.select_for_update().select_related("contract", "updated_by").get(pk=incident_id)
         _require(
             contracts.is_partner(actor, incident.contract),
-            "Only the contract's partner records the response and the fix; the city corrects a time instead.",
+            _("Only the contract's partner records the response and the fix; the city corrects a time instead."),
         )
         _stale(incident, expected_version, "incident", incident.updated_by, incident.updated_at)
         if getattr(incident, field) is not None:
             raise PerformanceError(
-                f"The {field.removesuffix('_at')} is already recorded; the city corrects a recorded time."
+                _("The responded is already recorded; the city corrects a recorded time.")
+                if field == "responded_at"
+                else _("The fixed is already recorded; the city corrects a recorded time.")
             )
         setattr(incident, field, moment)
         setattr(incident, field.replace("_at", "_by"), actor)
@@ -205,21 +236,21 @@ def incident_correct(
 ) -> IncidentCorrection:
     """The city disputes a recorded time and sets another, with its reason: an explicit, audited correction that
     keeps the time it replaces."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit correct incidents.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit correct incidents."))
     if field not in TIMES:
-        raise ValidationError({"field": f"Choose one of {', '.join(TIMES)}."})
+        raise ValidationError({"field": _("Choose one of %(choices)s.") % {"choices": ", ".join(TIMES)}})
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason and the evidence for the correction."})
+        raise ValidationError({"reason": _("Give the reason and the evidence for the correction.")})
     with transaction.atomic():
         incident = Incident.objects.select_for_update().select_related("contract", "updated_by").get(pk=incident_id)
         _stale(incident, expected_version, "incident", incident.updated_by, incident.updated_at)
         old = getattr(incident, field)
         if old is None:
             raise ValidationError(
-                {"field": "Nothing is recorded there yet: the partner records the response and fix."}
+                {"field": _("Nothing is recorded there yet: the partner records the response and fix.")}
             )
         if old == value:
-            raise ValidationError({"value": "This is the time already recorded."})
+            raise ValidationError({"value": _("This is the time already recorded.")})
         setattr(incident, field, value)
         try:
             _check(_kpis(incident.contract), incident, fields=TIMES)
@@ -322,28 +353,33 @@ def periodic_score_record(
 ) -> PeriodicScore:
     """The city records a periodic KPI's score for a month with its source; recording the month again replaces it
     (expected_version: the version read, 0 for a new one), and the audit keeps the score replaced."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit record KPI scores.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit record KPI scores."))
     try:
         rules.month_bounds(month, "UTC")
     except rules.IncidentInputError as exc:
         raise ValidationError({"month": str(exc)}) from None
     if not source.strip():
-        raise ValidationError({"source": "Say where the score comes from (the survey, its sample, the inspection)."})
+        raise ValidationError(
+            {"source": _("Say where the score comes from (the survey, its sample, the inspection).")}
+        )
     if not score.is_finite() or score < 0:
-        raise ValidationError({"score": "Give a score of 0 or more."})
+        raise ValidationError({"score": _("Give a score of 0 or more.")})
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         periodic = [k.key for k in _kpis(contract) if k.kind == "periodic"]
         if kpi not in periodic:
             raise ValidationError(
-                {"kpi": f"{kpi!r} is not a periodic KPI of the regime ({', '.join(periodic) or 'none'})."}
+                {
+                    "kpi": _("%(kpi)s is not a periodic KPI of the regime (%(periodic)s).")
+                    % {"kpi": repr(kpi), "periodic": ", ".join(periodic) or _("none")}
+                }
             )
         current = PeriodicScore.objects.select_related("recorded_by").filter(contract=contract, kpi=kpi, month=month)
         record = current.first()
         before = None
         if record is None:
             if expected_version:
-                raise StaleEdit("This score was removed or never existed; reload.")
+                raise StaleEdit(_("This score was removed or never existed; reload."))
             record = PeriodicScore(contract=contract, kpi=kpi, month=month)
         else:
             _stale(record, expected_version, "score", record.recorded_by, record.recorded_at)
@@ -377,14 +413,14 @@ def remediation_raise(
 ) -> RemediationPlan:
     """A contract manager asks the partner to remedy a failure (optionally naming the incident, the KPI, the
     statement month)."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit raise plans.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit raise plans."))
     errors = {}
     if not title.strip():
-        errors["title"] = "Name the failure to remedy."
+        errors["title"] = _("Name the failure to remedy.")
     if not actions.strip():
-        errors["actions"] = "Say what must be done."
+        errors["actions"] = _("Say what must be done.")
     if deadline < timezone.localdate():
-        errors["deadline"] = "The deadline is in the past."
+        errors["deadline"] = _("The deadline is in the past.")
     if month:
         try:
             rules.month_bounds(month, "UTC")
@@ -398,9 +434,11 @@ def remediation_raise(
         if incident_id is not None:
             incident = Incident.objects.filter(contract=contract, pk=incident_id).first()
             if incident is None:
-                raise ValidationError({"incident": f"Incident #{incident_id} is not one of this contract's."})
+                raise ValidationError(
+                    {"incident": _("Incident #%(number)s is not one of this contract's.") % {"number": incident_id}}
+                )
         if kpi and kpi not in {k.key for k in _kpis(contract)}:
-            raise ValidationError({"kpi": f"{kpi!r} is not a KPI of the regime."})
+            raise ValidationError({"kpi": _("%(kpi)s is not a KPI of the regime.") % {"kpi": repr(kpi)}})
         now = timezone.now()
         plan = RemediationPlan.objects.create(
             contract=contract,
@@ -451,12 +489,12 @@ PLAN_MOVES = {  # action -> (who: "partner" | "city", from statuses, to status)
     "closed": ("city", (RemediationStatus.ACCEPTED,), RemediationStatus.CLOSED),
 }
 PLAN_MESSAGES = {
-    "submission": "Describe your plan: the actions, who does them, by when.",
-    "progress": "Say what has been done.",
-    "accepted": "Give the reasons for accepting the plan.",
-    "rejected": "Give the reasons for rejecting the plan: the partner reads them and resubmits.",
-    "follow_up": "Say what the city checked or asked.",
-    "closed": "Say how the city checked that the failure is remedied.",
+    "submission": gettext_lazy("Describe your plan: the actions, who does them, by when."),
+    "progress": gettext_lazy("Say what has been done."),
+    "accepted": gettext_lazy("Give the reasons for accepting the plan."),
+    "rejected": gettext_lazy("Give the reasons for rejecting the plan: the partner reads them and resubmits."),
+    "follow_up": gettext_lazy("Say what the city checked or asked."),
+    "closed": gettext_lazy("Say how the city checked that the failure is remedied."),
 }
 
 
@@ -464,19 +502,21 @@ def remediation_act(*, actor: User, plan_id: int, expected_version: int, action:
     """One step of a plan: the partner submits its plan or notes progress; the city accepts or rejects the plan
     with reasons, notes its follow-up, or closes it once the remedy is checked. Every step is kept as a note."""
     if action not in PLAN_MOVES:
-        raise ValidationError({"action": f"Choose one of {', '.join(PLAN_MOVES)}."})
+        raise ValidationError({"action": _("Choose one of %(choices)s.") % {"choices": ", ".join(PLAN_MOVES)}})
     if not text.strip():
-        raise ValidationError({"text": PLAN_MESSAGES[action]})
+        raise ValidationError({"text": str(PLAN_MESSAGES[action])})
     who, allowed, to = PLAN_MOVES[action]
     with transaction.atomic():
         plan = RemediationPlan.objects.select_for_update().select_related("contract", "updated_by").get(pk=plan_id)
         if who == "partner":
-            _require(contracts.is_partner(actor, plan.contract), "Only the contract's partner does this.")
+            _require(contracts.is_partner(actor, plan.contract), _("Only the contract's partner does this."))
         else:
-            _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit do this.")
+            _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit do this."))
         _stale(plan, expected_version, "plan", plan.updated_by, plan.updated_at)
         if plan.status not in allowed:
-            raise PerformanceError(f"A plan that is {plan.get_status_display().lower()} cannot take this step.")
+            raise PerformanceError(
+                _("A plan that is %(status)s cannot take this step.") % {"status": plan.get_status_display().lower()}
+            )
         if action == "submission":
             plan.plan = text.strip()
         if action in ("accepted", "rejected"):

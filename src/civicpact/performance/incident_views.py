@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -33,20 +35,20 @@ from civicpact.performance.services import PerformanceError, latest_regime, regi
 from civicpact.util import run_with_form
 
 PLAN_STEPS = {  # action -> (button, label of the text), for the partner and for the city
-    "submission": ("Submit the plan", "Your plan: actions, who, by when"),
-    "progress": ("Add a progress note", "Progress"),
-    "accepted": ("Accept the plan", "Reasons for accepting"),
-    "rejected": ("Reject the plan", "Reasons for rejecting"),
-    "follow_up": ("Record the follow-up", "Follow-up"),
-    "closed": ("Close the plan", "How the remedy was checked"),
+    "submission": (gettext_lazy("Submit the plan"), gettext_lazy("Your plan: actions, who, by when")),
+    "progress": (gettext_lazy("Add a progress note"), gettext_lazy("Progress")),
+    "accepted": (gettext_lazy("Accept the plan"), gettext_lazy("Reasons for accepting")),
+    "rejected": (gettext_lazy("Reject the plan"), gettext_lazy("Reasons for rejecting")),
+    "follow_up": (gettext_lazy("Record the follow-up"), gettext_lazy("Follow-up")),
+    "closed": (gettext_lazy("Close the plan"), gettext_lazy("How the remedy was checked")),
 }
 PLAN_DONE = {
-    "submission": "Your plan is submitted; the city accepts or rejects it.",
-    "progress": "Your progress note is recorded.",
-    "accepted": "The plan is accepted; the partner reports its progress here.",
-    "rejected": "The plan is rejected; the partner reads your reasons and resubmits.",
-    "follow_up": "The follow-up is recorded.",
-    "closed": "The plan is closed.",
+    "submission": gettext_lazy("Your plan is submitted; the city accepts or rejects it."),
+    "progress": gettext_lazy("Your progress note is recorded."),
+    "accepted": gettext_lazy("The plan is accepted; the partner reports its progress here."),
+    "rejected": gettext_lazy("The plan is rejected; the partner reads your reasons and resubmits."),
+    "follow_up": gettext_lazy("The follow-up is recorded."),
+    "closed": gettext_lazy("The plan is closed."),
 }
 
 
@@ -148,7 +150,7 @@ def _csv(contract: Contract, incidents: Any) -> HttpResponse:
 def incident_report(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
     if not services.may_report(request.user, contract):
-        raise PermissionDenied("Only the contract's managers and its partner report incidents.")
+        raise PermissionDenied(_("Only the contract's managers and its partner report incidents."))
     form = IncidentForm(request.POST, kpis=_kpis(contract))
     if form.is_valid():
         data = form.cleaned_data
@@ -171,7 +173,9 @@ def incident_report(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if not status:
             messages.success(
-                request, f"Incident #{made[0].pk} is recorded; the KPIs' clocks started when it was reported."
+                request,
+                _("Incident #%(number)s is recorded; the KPIs' clocks started when it was reported.")
+                % {"number": made[0].pk},
             )
             return redirect("performance:incident", pk=contract.pk, incident_pk=made[0].pk)
     return incident_list(request, pk, form=form)
@@ -197,7 +201,7 @@ def incident_detail(request: HttpRequest, pk: int, incident_pk: int, status: int
     initial = {"version": incident.version, "at": now}
     step = None
     if roles["is_partner"] and incident.fixed_at is None:
-        label = "Responded at" if incident.responded_at is None else "Fixed at"
+        label = _("Responded at") if incident.responded_at is None else _("Fixed at")
         step = forms.get("step_form") or StepForm(initial=initial, prefix_label=label)
     correction = forms.get("correction_form")
     if correction is None and roles["can_manage"]:
@@ -222,8 +226,8 @@ def incident_step(request: HttpRequest, pk: int, incident_pk: int, action: str) 
     contract = _contract(request, pk)
     incident = _incident(contract, incident_pk)
     if not contracts.is_partner(request.user, contract):
-        raise PermissionDenied("Only the contract's partner records the response and the fix.")
-    form = StepForm(request.POST, prefix_label="Responded at" if action == "respond" else "Fixed at")
+        raise PermissionDenied(_("Only the contract's partner records the response and the fix."))
+    form = StepForm(request.POST, prefix_label=_("Responded at") if action == "respond" else _("Fixed at"))
     status = 400
     if form.is_valid():
         call = services.incident_respond if action == "respond" else services.incident_fix
@@ -238,7 +242,9 @@ def incident_step(request: HttpRequest, pk: int, incident_pk: int, action: str) 
             ),
         )
         if not status:
-            messages.success(request, "The response is recorded." if action == "respond" else "The fix is recorded.")
+            messages.success(
+                request, _("The response is recorded.") if action == "respond" else _("The fix is recorded.")
+            )
             return redirect("performance:incident", pk=contract.pk, incident_pk=incident.pk)
     return incident_detail(request, pk, incident_pk, status=status, step_form=form)
 
@@ -249,7 +255,7 @@ def incident_correct(request: HttpRequest, pk: int, incident_pk: int) -> HttpRes
     contract = _contract(request, pk)
     incident = _incident(contract, incident_pk)
     if not permissions.can_manage_contracts(request.user):
-        raise PermissionDenied("Only contract managers and the PPP unit correct incidents.")
+        raise PermissionDenied(_("Only contract managers and the PPP unit correct incidents."))
     form = CorrectionForm(request.POST)
     status = 400
     if form.is_valid():
@@ -266,7 +272,7 @@ def incident_correct(request: HttpRequest, pk: int, incident_pk: int) -> HttpRes
             ),
         )
         if not status:
-            messages.success(request, "The correction is recorded, with the time it replaces.")
+            messages.success(request, _("The correction is recorded, with the time it replaces."))
             return redirect("performance:incident", pk=contract.pk, incident_pk=incident.pk)
     return incident_detail(request, pk, incident_pk, status=status, correction_form=form)
 
@@ -296,7 +302,7 @@ def score_list(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("Only contract managers and the PPP unit record KPI scores.")
+            raise PermissionDenied(_("Only contract managers and the PPP unit record KPI scores."))
         status = 400
         if form.is_valid():
             data = form.cleaned_data
@@ -313,7 +319,7 @@ def score_list(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, "The score is recorded; the month's draft statement counts it.")
+                messages.success(request, _("The score is recorded; the month's draft statement counts it."))
                 return redirect("performance:scores", pk=contract.pk)
     targets = {k.key: k for k in periodic}
     scores = [
@@ -339,7 +345,7 @@ def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("Only contract managers and the PPP unit raise remediation plans.")
+            raise PermissionDenied(_("Only contract managers and the PPP unit raise remediation plans."))
         status = 400
         if form.is_valid():
             data = form.cleaned_data
@@ -360,7 +366,7 @@ def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, "The remediation plan is raised; the partner submits its plan.")
+                messages.success(request, _("The remediation plan is raised; the partner submits its plan."))
                 return redirect("performance:plan", pk=contract.pk, plan_pk=made[0].pk)
     today = timezone.localdate()
     plans = [
@@ -417,7 +423,9 @@ def plan_step(request: HttpRequest, pk: int, plan_pk: int, action: str) -> HttpR
         raise Http404("No such remediation plan.")
     city = services.PLAN_MOVES[action][0] == "city"
     if not (permissions.can_manage_contracts(request.user) if city else contracts.is_partner(request.user, contract)):
-        raise PermissionDenied("Only the city's contract managers do this." if city else "Only the partner does this.")
+        raise PermissionDenied(
+            _("Only the city's contract managers do this.") if city else _("Only the partner does this.")
+        )
     form = PlanStepForm(request.POST, prefix=action, label=PLAN_STEPS[action][1])
     status = 400
     if form.is_valid():

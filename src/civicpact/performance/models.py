@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.contracts.models import Contract
 from civicpact.ledger.models import AppendOnlyModel
@@ -52,11 +53,11 @@ class Asset(models.Model):
 
 
 class BatchStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    DUPLICATE = "duplicate", "Already ingested: nothing changed"
-    FAILED = "failed", "Failed: nothing stored"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    DUPLICATE = "duplicate", _("Already ingested: nothing changed")
+    FAILED = "failed", _("Failed: nothing stored")
 
 
 class IngestBatch(models.Model):
@@ -93,8 +94,8 @@ class IngestBatch(models.Model):
 
 
 class StatementStatus(models.TextChoices):
-    DRAFT = "draft", "Draft: recomputed on demand"
-    ISSUED = "issued", "Issued: frozen"
+    DRAFT = "draft", _("Draft: recomputed on demand")
+    ISSUED = "issued", _("Issued: frozen")
 
 
 class Statement(models.Model):
@@ -136,9 +137,9 @@ class Statement(models.Model):
 
 
 class DisputeStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    UPHELD = "upheld", "Upheld: corrected by a new statement"
-    REJECTED = "rejected", "Rejected"
+    OPEN = "open", _("Open")
+    UPHELD = "upheld", _("Upheld: corrected by a new statement")
+    REJECTED = "rejected", _("Rejected")
 
 
 class StatementDispute(models.Model):
@@ -169,16 +170,16 @@ class StatementDispute(models.Model):
 
 
 class IncidentPriority(models.TextChoices):
-    URGENT = "urgent", "Urgent (safety)"
-    HIGH = "high", "High"
-    NORMAL = "normal", "Normal"
-    LOW = "low", "Low"
+    URGENT = "urgent", _("Urgent (safety)")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
 
 
 class IncidentSource(models.TextChoices):
-    CITY = "city", "Reported by the city"
-    PARTNER = "partner", "Reported by the partner"
-    HELPDESK = "helpdesk", "Posted by a helpdesk system (API)"
+    CITY = "city", _("Reported by the city")
+    PARTNER = "partner", _("Reported by the partner")
+    HELPDESK = "helpdesk", _("Posted by a helpdesk system (API)")
 
 
 class Incident(models.Model):
@@ -285,11 +286,11 @@ class PeriodicScore(models.Model):
 
 
 class RemediationStatus(models.TextChoices):
-    RAISED = "raised", "Raised: waiting for the partner's plan"
-    SUBMITTED = "submitted", "Submitted: waiting for the city's decision"
-    ACCEPTED = "accepted", "Accepted: under way"
-    REJECTED = "rejected", "Rejected: the partner resubmits"
-    CLOSED = "closed", "Closed: done and followed up"
+    RAISED = "raised", _("Raised: waiting for the partner's plan")
+    SUBMITTED = "submitted", _("Submitted: waiting for the city's decision")
+    ACCEPTED = "accepted", _("Accepted: under way")
+    REJECTED = "rejected", _("Rejected: the partner resubmits")
+    CLOSED = "closed", _("Closed: done and followed up")
 
 
 class RemediationPlan(models.Model):

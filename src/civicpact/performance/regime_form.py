@@ -21,16 +21,33 @@ from typing import Any, cast
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.domain.performance.regime import DAYS, FORMAT, INTERVALS, MISSING_DATA, MODES
 
-DAY_LABELS = dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
-KPI_KIND_LABELS = {"response_time": "Response time", "fix_time": "Fix time", "periodic": "Periodic score"}
-MISSING_LABELS = {"unavailable": "Unavailable", "available": "Available", "excluded": "Excluded"}
-MODE_LABELS = {"share": "Share", "rate": "Rate"}
+DAY_LABELS = dict(
+    zip(
+        DAYS,
+        (
+            pgettext_lazy("abbreviated day", "Mon"),
+            pgettext_lazy("abbreviated day", "Tue"),
+            pgettext_lazy("abbreviated day", "Wed"),
+            pgettext_lazy("abbreviated day", "Thu"),
+            pgettext_lazy("abbreviated day", "Fri"),
+            pgettext_lazy("abbreviated day", "Sat"),
+            pgettext_lazy("abbreviated day", "Sun"),
+        ),
+        strict=True,
+    )
+)
+KPI_KIND_LABELS = {"response_time": _("Response time"), "fix_time": _("Fix time"), "periodic": _("Periodic score")}
+MISSING_LABELS = {"unavailable": _("Unavailable"), "available": _("Available"), "excluded": _("Excluded")}
+MODE_LABELS = {"share": _("Share"), "rate": _("Rate")}
 
 
-def _decimal(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
+def _decimal(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DecimalField:
     """A decimal typed as text (no spinner, no rounding by the browser), kept exactly as written."""
     return forms.DecimalField(
         label=label,
@@ -40,6 +57,13 @@ def _decimal(label: str, *, required: bool = True, help_text: str = "") -> forms
     )
 
 
+def _interval(minutes: int) -> str:
+    return ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
+
+
+_minutes = lazy(_interval, str)  # the choices are made once, the words in each request's language
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:f}"
 
@@ -47,88 +71,100 @@ def _text(value: Decimal | None) -> str | None:
 class RegimeMainForm(forms.Form):
     number = forms.IntegerField(widget=forms.HiddenInput)
     currency = forms.CharField(
-        max_length=3, label="Currency", help_text="ISO 4217 code in capitals, e.g. EUR.", initial="EUR"
+        max_length=3, label=_("Currency"), help_text=_("ISO 4217 code in capitals, e.g. EUR."), initial="EUR"
     )
-    annual = _decimal("Annual unitary charge", help_text="The monthly charge is a twelfth of it, indexed.")
+    annual = _decimal(_("Annual unitary charge"), help_text=_("The monthly charge is a twelfth of it, indexed."))
     index_name = forms.CharField(
-        required=False, label="Indexation: index name", help_text="e.g. CPI. Leave both index fields empty: no index."
+        required=False,
+        label=_("Indexation: index name"),
+        help_text=_("e.g. CPI. Leave both index fields empty: no index."),
     )
-    index_base = _decimal("Indexation: base value", required=False, help_text="The index's value at the base date.")
+    index_base = _decimal(
+        _("Indexation: base value"), required=False, help_text=_("The index's value at the base date.")
+    )
     interval_minutes = forms.TypedChoiceField(
-        coerce=int, choices=[(i, f"{i} minutes") for i in INTERVALS], initial=15, label="Measurement interval"
+        coerce=int,
+        choices=[(i, _minutes(i)) for i in INTERVALS],
+        initial=15,
+        label=_("Measurement interval"),
     )
     timezone = forms.CharField(
-        label="Time zone", help_text="An IANA name such as Europe/Lisbon: service hours are in its local time."
+        label=_("Time zone"), help_text=_("An IANA name such as Europe/Lisbon: service hours are in its local time.")
     )
     missing_data = forms.ChoiceField(
         choices=[(m, MISSING_LABELS[m]) for m in MISSING_DATA],
-        label="An interval without data is",
-        help_text="Unavailable: priced as down; available: neither up nor priced; excluded: not counted.",
+        label=_("An interval without data is"),
+        help_text=_("Unavailable: priced as down; available: neither up nor priced; excluded: not counted."),
     )
-    target_percent = _decimal("Availability target (%)", help_text="At most 3 decimals, e.g. 99.5.")
+    target_percent = _decimal(_("Availability target (%)"), help_text=_("At most 3 decimals, e.g. 99.5."))
     rectification_minutes = forms.IntegerField(
         min_value=0,
-        label="Rectification period (minutes)",
-        help_text="An outage fixed within it costs nothing; a multiple of the interval.",
+        label=_("Rectification period (minutes)"),
+        help_text=_("An outage fixed within it costs nothing; a multiple of the interval."),
     )
     ubu_factor = _decimal(
-        '"Unavailable but used" factor', help_text="0 to 1: what a degraded interval costs, as a share of one down."
+        _('"Unavailable but used" factor'),
+        help_text=_("0 to 1: what a degraded interval costs, as a share of one down."),
     )
     mode = forms.ChoiceField(
         choices=[(m, MODE_LABELS[m]) for m in MODES],
-        label="Deduction mode",
-        help_text="Share: of the asset's part of the charge; rate: a fixed amount per interval.",
+        label=_("Deduction mode"),
+        help_text=_("Share: of the asset's part of the charge; rate: a fixed amount per interval."),
     )
-    rate = _decimal("Rate per interval", required=False, help_text="Rate mode only: the amount per interval.")
+    rate = _decimal(_("Rate per interval"), required=False, help_text=_("Rate mode only: the amount per interval."))
     bonus_threshold_percent = _decimal(
-        "Bonus: availability threshold (%)", required=False, help_text="Leave both bonus fields empty: no bonus."
+        _("Bonus: availability threshold (%)"), required=False, help_text=_("Leave both bonus fields empty: no bonus.")
     )
-    bonus_percent = _decimal("Bonus: percent of the monthly charge", required=False)
-    cap_percent = _decimal("Cap on the month's deductions (% of the monthly charge)", help_text="0 to 100.")
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this version")
+    bonus_percent = _decimal(_("Bonus: percent of the monthly charge"), required=False)
+    cap_percent = _decimal(_("Cap on the month's deductions (% of the monthly charge)"), help_text=_("0 to 100."))
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why this version"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for first, second, what in (
-            ("index_name", "index_base", "the index"),
-            ("bonus_threshold_percent", "bonus_percent", "the bonus"),
+            ("index_name", "index_base", gettext("Give both fields of the index, or leave both empty.")),
+            (
+                "bonus_threshold_percent",
+                "bonus_percent",
+                gettext("Give both fields of the bonus, or leave both empty."),
+            ),
         ):
             given = [data.get(name) not in (None, "") for name in (first, second)]
             if any(given) and not all(given):
                 missing = second if given[0] else first
-                self.add_error(missing, f"Give both fields of {what}, or leave both empty.")
+                self.add_error(missing, what)
         return data
 
 
 class RatchetForm(forms.Form):
-    multiplier = _decimal("Multiplier")
+    multiplier = _decimal(_("Multiplier"))
 
 
 class AssetClassForm(forms.Form):
-    key = forms.CharField(max_length=64, label="Key")
-    name = forms.CharField(required=False, label="Name")
-    weighting = _decimal("Weighting (%)")
+    key = forms.CharField(max_length=64, label=_("Key"))
+    name = forms.CharField(required=False, label=_("Name"))
+    weighting = _decimal(_("Weighting (%)"))
 
 
 class ServiceWindowForm(forms.Form):
-    asset_class = forms.CharField(max_length=64, label="Asset class (key)")
+    asset_class = forms.CharField(max_length=64, label=_("Asset class (key)"))
     days = forms.MultipleChoiceField(
-        choices=list(DAY_LABELS.items()), widget=forms.CheckboxSelectMultiple, label="Days"
+        choices=list(DAY_LABELS.items()), widget=forms.CheckboxSelectMultiple, label=_("Days")
     )
     start = forms.CharField(
-        max_length=5, label="From (HH:MM)", widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5})
+        max_length=5, label=_("From (HH:MM)"), widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5})
     )
     end = forms.CharField(
-        max_length=5, label="To (HH:MM)", widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5})
+        max_length=5, label=_("To (HH:MM)"), widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5})
     )
 
 
 class KpiForm(forms.Form):
-    key = forms.CharField(max_length=64, label="Key")
-    name = forms.CharField(required=False, label="Name")
-    kind = forms.ChoiceField(choices=[("", "Choose…"), *KPI_KIND_LABELS.items()], label="Kind")
-    target = _decimal("Target")
-    deduction_per_failure = _decimal("Deduction per failure")
+    key = forms.CharField(max_length=64, label=_("Key"))
+    name = forms.CharField(required=False, label=_("Name"))
+    kind = forms.ChoiceField(choices=[("", _("Choose…")), *KPI_KIND_LABELS.items()], label=_("Kind"))
+    target = _decimal(_("Target"))
+    deduction_per_failure = _decimal(_("Deduction per failure"))
 
 
 class RowFormSet(BaseFormSet):  # type: ignore[type-arg]
@@ -137,7 +173,7 @@ class RowFormSet(BaseFormSet):  # type: ignore[type-arg]
     def add_fields(self, form: Any, index: Any) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove this row"
+            form.fields["DELETE"].label = _("Remove this row")
 
     def kept(self) -> list[tuple[int, dict[str, Any]]]:
         rows = []
@@ -164,12 +200,17 @@ FORMSETS: Mapping[str, type[RowFormSet]] = {
     "windows": ServiceWindowFormSet,
     "kpis": KpiFormSet,
 }
-ROW_LABELS = {"ratchet": "Ratchet tier", "classes": "Asset class", "windows": "Service window", "kpis": "KPI"}
+ROW_LABELS = {
+    "ratchet": _("Ratchet tier"),
+    "classes": _("Asset class"),
+    "windows": _("Service window"),
+    "kpis": _("KPI"),
+}
 ADD_LABELS = {
-    "ratchet": "Add a ratchet tier",
-    "classes": "Add an asset class",
-    "windows": "Add a service window",
-    "kpis": "Add a KPI",
+    "ratchet": _("Add a ratchet tier"),
+    "classes": _("Add an asset class"),
+    "windows": _("Add a service window"),
+    "kpis": _("Add a KPI"),
 }
 
 
@@ -278,9 +319,11 @@ def regime_document(forms_: RegimeForms) -> dict[str, Any] | None:
     hours: dict[str, list[dict[str, Any]]] = {key: [] for key in keys}
     for index, data in windows:
         if data["asset_class"] not in hours:
-            known = ", ".join(keys) or "none yet"
+            known = ", ".join(keys) or gettext("none yet")
             forms_.formsets["windows"].forms[index].add_error(
-                "asset_class", f"No asset class has the key {data['asset_class']!r} (the classes: {known})."
+                "asset_class",
+                gettext("No asset class has the key %(key)s (the classes: %(known)s).")
+                % {"key": repr(data["asset_class"]), "known": known},
             )
             continue
         position = keys.index(data["asset_class"])

@@ -12,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicpact.accounts import permissions
 from civicpact.performance import services
@@ -31,24 +33,32 @@ from civicpact.performance.views import _contract
 
 SECTION_TITLES = {
     "ratchet": (
-        "Ratchet tiers",
-        "Multipliers of an asset's 1st, 2nd, 3rd and later deductible outages in a month: each at least 1 and "
-        "never lower than the tier before. No tier: one tier, multiplier 1.",
+        gettext_lazy("Ratchet tiers"),
+        gettext_lazy(
+            "Multipliers of an asset's 1st, 2nd, 3rd and later deductible outages in a month: each at least 1 and "
+            "never lower than the tier before. No tier: one tier, multiplier 1."
+        ),
     ),
     "classes": (
-        "Asset classes",
-        "The key is what the asset register names; the name is shown (empty: the key). A class's weighting is its "
-        "share of the monthly charge in percent: the weightings add up to exactly 100.",
+        gettext_lazy("Asset classes"),
+        gettext_lazy(
+            "The key is what the asset register names; the name is shown (empty: the key). A class's weighting is "
+            "its share of the monthly charge in percent: the weightings add up to exactly 100."
+        ),
     ),
     "windows": (
-        "Service windows",
-        "When each asset class (by its key) must be available, in local time, on the measurement interval's grid. "
-        '"24:00" is midnight at the end of the day; hours across midnight are two windows.',
+        gettext_lazy("Service windows"),
+        gettext_lazy(
+            "When each asset class (by its key) must be available, in local time, on the measurement interval's "
+            'grid. "24:00" is midnight at the end of the day; hours across midnight are two windows.'
+        ),
     ),
     "kpis": (
-        "Key performance indicators",
-        "The target is in hours for a response or fix time, the score to reach for a periodic KPI; each failure "
-        "to meet it deducts the amount given. The name is shown (empty: the key).",
+        gettext_lazy("Key performance indicators"),
+        gettext_lazy(
+            "The target is in hours for a response or fix time, the score to reach for a periodic KPI; each failure "
+            "to meet it deducts the amount given. The name is shown (empty: the key)."
+        ),
     ),
 }
 
@@ -101,7 +111,10 @@ def _summary(pages: RegimeForms) -> list[tuple[str, str]]:
     """Every error once, for the summary at the top: (the id of the field or row to jump to, the message)."""
     out = [("regime-form", str(e)) for e in pages.main.non_field_errors()]
     out += [
-        (pages.main[name].id_for_label or "regime-form", f"{pages.main[name].label}: {e}")
+        (
+            pages.main[name].id_for_label or "regime-form",
+            _("%(label)s: %(error)s") % {"label": pages.main[name].label, "error": e},
+        )
         for name, errors in pages.main.errors.items()
         if name != "__all__"
         for e in errors
@@ -112,8 +125,10 @@ def _summary(pages: RegimeForms) -> list[tuple[str, str]]:
             for name, errors in form.errors.items():
                 row = f"{prefix}-{index}"
                 anchor = row if name == "__all__" else (form[name].id_for_label or row)
-                label = "" if name == "__all__" else f"{form[name].label}: "
-                out += [(anchor, f"{ROW_LABELS[prefix]} {index + 1}: {label}{e}") for e in errors]
+                row_label = f"{ROW_LABELS[prefix]} {index + 1}"
+                if name != "__all__":
+                    row_label = _("%(label)s: %(error)s") % {"label": row_label, "error": form[name].label}
+                out += [(anchor, _("%(label)s: %(error)s") % {"label": row_label, "error": e}) for e in errors]
     return out
 
 
@@ -121,7 +136,7 @@ def _summary(pages: RegimeForms) -> list[tuple[str, str]]:
 def regime_form(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
     if not permissions.can_manage_contracts(request.user):
-        raise PermissionDenied("Only contract managers and the PPP unit set the regime.")
+        raise PermissionDenied(_("Only contract managers and the PPP unit set the regime."))
     regime = services.latest_regime(contract)
     number = regime.number if regime else 0
     status = 200
@@ -133,7 +148,9 @@ def regime_form(request: HttpRequest, pk: int) -> HttpResponse:
             pages = regime_forms(request.POST)
             status = _save(request, contract.pk, pages)
             if not status:
-                messages.success(request, "The new version of the regime is saved; statements say which one they use.")
+                messages.success(
+                    request, _("The new version of the regime is saved; statements say which one they use.")
+                )
                 return redirect("performance:regime-form", pk=contract.pk)
     else:
         initial = regime_initial(regime.document, number=number) if regime else _starter(number)

@@ -13,7 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicpact.performance import dashboard as selectors
 from civicpact.performance import services
@@ -43,6 +45,7 @@ def _statement_context(request: HttpRequest, pk: int, statement_pk: int) -> dict
     contract = _contract(request, pk)
     statement = _statement(contract, statement_pk)
     figures: dict[str, Any] = statement.figures
+    doc = services.regime_doc(statement.regime)
     assets = figures.get("assets", [])
     deducting = sorted(
         ({**a, "tiers_text": _tiers(a)} for a in assets if Decimal(a["deduction"]) != 0),
@@ -53,7 +56,8 @@ def _statement_context(request: HttpRequest, pk: int, statement_pk: int) -> dict
         "version": contract.current or contract.latest,
         "statement": statement,
         "figures": figures,
-        "doc": services.regime_doc(statement.regime),
+        "doc": doc,
+        "ratchet": ", ".join(f"\u00d7{formats.localize(m)}" for m in doc.availability.multipliers),
         "lights": selectors.kpi_lights(statement),
         "deducting": deducting,
         "assets_total": len(assets),
@@ -65,8 +69,10 @@ def _statement_context(request: HttpRequest, pk: int, statement_pk: int) -> dict
 
 def _tiers(line: dict[str, Any]) -> str:
     """An asset line's deductible intervals, tier by tier (the tiers with any): down / degraded / missing."""
+    tier = pgettext("a ratchet tier, before its number", "tier")
     return "; ".join(
-        f"tier {t['tier'] + 1} \u00d7{t['multiplier']}: {t['down']} / {t['degraded']} / {t['missing']}"
+        f"{tier} {t['tier'] + 1} \u00d7{formats.localize(Decimal(t['multiplier']))}: "
+        f"{t['down']} / {t['degraded']} / {t['missing']}"
         for t in line["tiers"]
         if t["down"] or t["degraded"] or t["missing"]
     )
@@ -87,7 +93,7 @@ def statement_pdf(request: HttpRequest, pk: int, statement_pk: int) -> HttpRespo
         from weasyprint import HTML
     except OSError:
         return HttpResponse(
-            "PDF export needs the Pango library on the server (Debian: libpango-1.0-0).",
+            _("PDF export needs the Pango library on the server (Debian: libpango-1.0-0)."),
             status=503,
             content_type="text/plain",
         )

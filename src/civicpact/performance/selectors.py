@@ -37,6 +37,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, OrganisationKind
@@ -329,7 +330,7 @@ def supplier_record(*, actor: Any, organisation_id: int) -> SupplierRecord:
         contracts=tuple(
             ContractRecord(
                 contract_id=c["pk"],
-                title=c["title"] or f"Contract {c['pk']}",
+                title=c["title"] or _("Contract %(number)s") % {"number": c["pk"]},
                 status=c["status"],
                 figures=_figures(
                     per_contract.get(c["pk"]),

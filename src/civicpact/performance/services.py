@@ -18,7 +18,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Role, User
 from civicpact.contracts.models import Contract, ContractParty
@@ -79,13 +81,12 @@ def _stale_regime_message(contract: Contract, seen: int) -> str:
     """Who saved the version the editor did not see, and when (in the deployment's time zone)."""
     latest = Regime.objects.filter(contract=contract).select_related("created_by").order_by("-number").first()
     if latest is None:  # pragma: no cover - versions are never deleted
-        return "The regime was changed by someone else after you opened it; reload and redo."
+        return _("The regime was changed by someone else after you opened it; reload and redo.")
     who = latest.created_by.get_full_name() or latest.created_by.get_username()
-    when = timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M")
-    return (
-        f"The regime was changed by someone else after you opened it (version {seen}): version {latest.number} "
-        f"was saved by {who} on {when}. Reload the page to see it, then redo your changes."
-    )
+    return _(
+        "The regime was changed by someone else after you opened it (version %(seen)s): version %(latest)s was "
+        "saved by %(who)s on %(when)s. Reload the page to see it, then redo your changes."
+    ) % {"seen": seen, "latest": latest.number, "who": who, "when": l10n.when(latest.created_at, with_time=True)}
 
 
 def regime_save(
@@ -100,9 +101,9 @@ def regime_save(
 ) -> Regime:
     """A new version of the contract's regime, from a mapping or YAML/JSON text; every error names its field.
     Statements always say which version they used; issued ones never change."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit set the regime.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit set the regime."))
     if not rationale.strip():
-        raise ValidationError({"rationale": "Say why the regime changes (or 'initial regime')."})
+        raise ValidationError({"rationale": _("Say why the regime changes (or 'initial regime').")})
     try:
         parsed = regime_from_mapping(document) if document is not None else regime_from_text(text, format=text_format)
     except RegimeInputError as exc:
@@ -116,7 +117,10 @@ def regime_save(
         orphans = sorted(set(Asset.objects.filter(contract=contract).values_list("asset_class", flat=True)) - classes)
         if orphans:
             raise ValidationError(
-                {"asset_classes": f"The register has assets of classes this regime drops: {', '.join(orphans)}."}
+                {
+                    "asset_classes": _("The register has assets of classes this regime drops: %(classes)s.")
+                    % {"classes": ", ".join(orphans)}
+                }
             )
         regime = Regime(
             contract=contract,
@@ -144,13 +148,13 @@ def regime_save(
 def assets_import(*, actor: User, contract_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
     """Add or update assets (asset_id, asset_class, description) in the register; the class must be one of the
     latest regime's. New assets get the next numbers. All rows or none: errors name the row."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit keep the register.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit keep the register."))
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         regime = latest_regime(contract)
         if regime is None:
             raise PerformanceError(
-                "Set the contract's performance regime first: its asset classes define the register."
+                _("Set the contract's performance regime first: its asset classes define the register.")
             )
         classes = {c.key for c in regime_doc(regime).asset_classes}
         existing = {a.asset_id: a for a in Asset.objects.filter(contract=contract).all()}
@@ -161,14 +165,17 @@ def assets_import(*, actor: User, contract_id: int, rows: Iterable[Mapping[str, 
             asset_id = str(row.get("asset_id", "")).strip()
             asset_class = str(row.get("asset_class", "")).strip()
             if not asset_id or len(asset_id) > 100:
-                raise ValidationError({f"row {index}": "Give the asset's id (up to 100 characters)."})
+                raise ValidationError({f"row {index}": _("Give the asset's id (up to 100 characters).")})
             if asset_id in seen:
-                raise ValidationError({f"row {index}": f"{asset_id} appears twice."})
+                raise ValidationError({f"row {index}": _("%(asset)s appears twice.") % {"asset": asset_id}})
             seen.add(asset_id)
             if asset_class not in classes:
                 known = ", ".join(sorted(classes))
                 raise ValidationError(
-                    {f"row {index}": f"{asset_id}: the class {asset_class!r} is not one of {known}."}
+                    {
+                        f"row {index}": _("%(asset)s: the class %(class)s is not one of %(known)s.")
+                        % {"asset": asset_id, "class": repr(asset_class), "known": known}
+                    }
                 )
             description = str(row.get("description", "")).strip()[:200]
             asset = existing.get(asset_id)
@@ -196,7 +203,10 @@ def assets_from_csv(text: str) -> list[dict[str, str]]:
     missing = {"asset_id", "asset_class"} - set(reader.fieldnames or [])
     if missing:
         raise ValidationError(
-            {"file": f"The CSV needs the columns asset_id and asset_class (missing {', '.join(sorted(missing))})."}
+            {
+                "file": _("The CSV needs the columns asset_id and asset_class (missing %(missing)s).")
+                % {"missing": ", ".join(sorted(missing))}
+            }
         )
     return [dict(row) for row in reader]
 
@@ -212,7 +222,7 @@ def telemetry_contract(contract: Contract, regime: Regime | None = None) -> tele
     """The plain description the ingest needs: time zone, interval, the term in force, the register."""
     regime = regime or latest_regime(contract)
     if regime is None:
-        raise PerformanceError("The contract has no performance regime yet.")
+        raise PerformanceError(_("The contract has no performance regime yet."))
     doc = regime_doc(regime)
     version = contract.current or contract.latest
     zone = ZoneInfo(doc.measurement.timezone)
@@ -234,7 +244,7 @@ def batch_create(*, actor: User | None, contract_id: int, source: str, filename:
     if actor is not None:
         _require(
             permissions.can_manage_contracts(actor) or is_partner(actor, contract),
-            "Only the contract's managers and its partner send telemetry.",
+            _("Only the contract's managers and its partner send telemetry."),
         )
     return IngestBatch.objects.create(contract=contract, source=source, filename=filename[:255], created_by=actor)
 
@@ -311,7 +321,9 @@ def _month(month: str) -> tuple[int, int]:
         if len(month) != 7 or not 1 <= number <= 12:
             raise ValueError
     except ValueError:
-        raise ValidationError({"month": f"{month!r} is not a month: write YYYY-MM."}) from None
+        raise ValidationError(
+            {"month": _("%(month)s is not a month: write YYYY-MM.") % {"month": repr(month)}}
+        ) from None
     return year, number
 
 
@@ -350,17 +362,21 @@ def statement_compute(
     """Compute (or recompute) the month's draft statement with the latest regime; an issued one is frozen."""
     if actor is not None:
         _require(
-            permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit compute statements."
+            permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit compute statements.")
         )
     _month(month)
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         if contract.status != ContractStatus.ACTIVE:
-            raise PerformanceError("Statements are for a contract in force.")
+            raise PerformanceError(_("Statements are for a contract in force."))
         latest = Statement.objects.filter(contract=contract).filter(month=month).order_by("-number").first()
         if latest is not None and latest.status == StatementStatus.ISSUED:
             raise PerformanceError(
-                f"The statement for {month} is issued and frozen; a correction is a new statement that references it."
+                _(
+                    "The statement for %(month)s is issued and frozen; a correction is a new statement that "
+                    "references it."
+                )
+                % {"month": month}
             )
         values = _computed(contract, month, index_value)
         if latest is None:
@@ -379,16 +395,19 @@ def statement_compute(
 def statement_correct(*, actor: User, statement_id: int, reason: str, index_value: Decimal | None = None) -> Statement:
     """A correction of an issued statement: a new statement of the same month, recomputed from the telemetry now
     stored with the latest regime, that references the one it corrects (which stays as issued)."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit correct statements.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit correct statements."))
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the statement is corrected (e.g. an upheld dispute)."})
+        raise ValidationError({"reason": _("Say why the statement is corrected (e.g. an upheld dispute).")})
     with transaction.atomic():
         issued = Statement.objects.select_for_update().select_related("contract").get(pk=statement_id)
         if issued.status != StatementStatus.ISSUED:
-            raise PerformanceError("Only an issued statement is corrected; a draft is simply recomputed.")
+            raise PerformanceError(_("Only an issued statement is corrected; a draft is simply recomputed."))
         latest = Statement.objects.filter(contract=issued.contract, month=issued.month).order_by("-number").first()
         if latest is not None and latest.pk != issued.pk:
-            raise PerformanceError(f"Statement #{latest.number} of {issued.month} already follows this one.")
+            raise PerformanceError(
+                _("Statement #%(number)s of %(month)s already follows this one.")
+                % {"number": latest.number, "month": issued.month}
+            )
         correction = Statement.objects.create(
             contract=issued.contract,
             month=issued.month,
@@ -410,7 +429,7 @@ def _computed(contract: Contract, month: str, index_value: Decimal | None) -> di
     """A statement's computed fields for the month, with the contract's latest regime."""
     regime = latest_regime(contract)
     if regime is None:
-        raise PerformanceError("The contract has no performance regime yet.")
+        raise PerformanceError(_("The contract has no performance regime yet."))
     from civicpact.performance.incident_services import month_failures
 
     counts = month_counts(contract, regime, month)
@@ -436,11 +455,11 @@ def _computed(contract: Contract, month: str, index_value: Decimal | None) -> di
 
 
 def statement_issue(*, actor: User, statement_id: int) -> Statement:
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit issue statements.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit issue statements."))
     with transaction.atomic():
         statement = Statement.objects.select_for_update().get(pk=statement_id)
         if statement.status == StatementStatus.ISSUED:
-            raise PerformanceError("This statement is already issued.")
+            raise PerformanceError(_("This statement is already issued."))
         statement.status, statement.issued_by, statement.issued_at = StatementStatus.ISSUED, actor, timezone.now()
         statement.save(update_fields=["status", "issued_by", "issued_at"])
         audit_append(
@@ -467,13 +486,23 @@ def _notify_issued(actor: User, statement: Statement) -> None:
         ]
         if u.pk != actor.pk
     ]
+    currency = statement.figures.get("currency") or settings.CIVICPACT_CURRENCY
     notify(
         recipients=people,
         kind=Kind.STATEMENT_ISSUED,
-        title=f"Statement issued: {statement.contract} — {statement.month}",
-        body=f"The payment statement of {statement.month} (number {statement.number}) of “{statement.contract}” is "
-        f"issued: net payment {statement.net} {settings.CIVICPACT_CURRENCY}, deductions {statement.deductions}. "
-        "The partner may dispute a line of it on the statement's page.",
+        title=_("Statement issued: %(contract)s — %(month)s")
+        % {"contract": statement.contract, "month": statement.month},
+        body=_(
+            "The payment statement of %(month)s (number %(number)s) of “%(contract)s” is issued: net payment "
+            "%(net)s, deductions %(deductions)s. The partner may dispute a line of it on the statement's page."
+        )
+        % {
+            "month": statement.month,
+            "number": statement.number,
+            "contract": statement.contract,
+            "net": l10n.money(statement.net, currency),
+            "deductions": l10n.money(statement.deductions, currency),
+        },
         url=reverse("performance:statement", args=[statement.contract_id, statement.pk]),
     )
 
@@ -482,16 +511,16 @@ def dispute_raise(*, actor: User, statement_id: int, line: str, reason: str) -> 
     """The partner disputes a line of an issued statement (an asset or a KPI), with its reason."""
     with transaction.atomic():
         statement = Statement.objects.select_for_update().select_related("contract").get(pk=statement_id)
-        _require(is_partner(actor, statement.contract), "Only the contract's partner disputes its statements.")
+        _require(is_partner(actor, statement.contract), _("Only the contract's partner disputes its statements."))
         if statement.status != StatementStatus.ISSUED:
-            raise PerformanceError("Only an issued statement can be disputed.")
+            raise PerformanceError(_("Only an issued statement can be disputed."))
         lines = {a["asset"] for a in statement.figures.get("assets", [])} | {
             k["kpi"] for k in statement.figures.get("kpis", [])
         }
         if line not in lines:
-            raise ValidationError({"line": f"{line!r} is not a line of this statement."})
+            raise ValidationError({"line": _("%(line)s is not a line of this statement.") % {"line": repr(line)}})
         if not reason.strip():
-            raise ValidationError({"reason": "Say why you dispute the line."})
+            raise ValidationError({"reason": _("Say why you dispute the line.")})
         dispute = StatementDispute.objects.create(
             statement=statement, line=line, reason=reason.strip(), raised_by=actor
         )
@@ -505,13 +534,13 @@ def dispute_raise(*, actor: User, statement_id: int, line: str, reason: str) -> 
 
 
 def dispute_answer(*, actor: User, dispute_id: int, upheld: bool, answer: str) -> StatementDispute:
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit answer disputes.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit answer disputes."))
     if not answer.strip():
-        raise ValidationError({"answer": "Give the answer; the partner reads it."})
+        raise ValidationError({"answer": _("Give the answer; the partner reads it.")})
     with transaction.atomic():
         dispute = StatementDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
-            raise PerformanceError("This dispute is already answered.")
+            raise PerformanceError(_("This dispute is already answered."))
         dispute.status = DisputeStatus.UPHELD if upheld else DisputeStatus.REJECTED
         dispute.answer, dispute.answered_by, dispute.answered_at = answer.strip(), actor, timezone.now()
         dispute.save()

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -33,7 +34,7 @@ def _contract(request: HttpRequest, pk: int) -> Contract:
 
 def _manage(request: HttpRequest) -> None:
     if not permissions.can_manage_contracts(request.user):
-        raise PermissionDenied("Only contract managers and the PPP unit do this.")
+        raise PermissionDenied(_("Only contract managers and the PPP unit do this."))
 
 
 def _run(request: HttpRequest, form: Any, call: Any) -> int:
@@ -81,7 +82,7 @@ def regime_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     manager = permissions.can_manage_contracts(request.user)
     if request.method == "POST" and not manager:
-        raise PermissionDenied("Only contract managers and the PPP unit set the regime.")
+        raise PermissionDenied(_("Only contract managers and the PPP unit set the regime."))
     initial = {
         "number": regime.number if regime else 0,
         "text": regime_to_text(regime_from_mapping(regime.document), format="yaml") if regime else "",
@@ -106,7 +107,9 @@ def regime_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, "The new version of the regime is saved; statements say which one they use.")
+                messages.success(
+                    request, _("The new version of the regime is saved; statements say which one they use.")
+                )
                 return redirect("performance:overview", pk=contract.pk)
     context = {"contract": contract, "regime": regime, "form": form, "text": initial["text"]}
     return render(request, "performance/regime.html", context, status=status)
@@ -124,7 +127,7 @@ def assets_upload(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            form.add_error("file", "The file is not UTF-8 text (a CSV is expected).")
+            form.add_error("file", _("The file is not UTF-8 text (a CSV is expected)."))
         else:
             changed: list[int] = []
             status = _run(
@@ -139,7 +142,9 @@ def assets_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, f"The register is updated: {changed[0]} asset(s) added or changed.")
+                messages.success(
+                    request, _("The register is updated: %(count)s asset(s) added or changed.") % {"count": changed[0]}
+                )
                 return redirect("performance:overview", pk=contract.pk)
     return render(request, "performance/overview.html", _context(request, contract, assets_form=form), status=status)
 
@@ -159,7 +164,7 @@ def telemetry_upload(request: HttpRequest, pk: int) -> HttpResponse:
     upload = form.cleaned_data["file"]
     suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     if suffix not in (".csv", ".ndjson", ".jsonl", ".parquet"):
-        form.add_error("file", "Send a .csv, .ndjson or .parquet file.")
+        form.add_error("file", _("Send a .csv, .ndjson or .parquet file."))
         return render(
             request, "performance/overview.html", _context(request, contract, telemetry_form=form), status=400
         )
@@ -173,7 +178,7 @@ def telemetry_upload(request: HttpRequest, pk: int) -> HttpResponse:
         for chunk in upload.chunks():
             handle.write(chunk)
     transaction.on_commit(lambda: ingest_task.enqueue(batch.pk, str(path), form.cleaned_data["feed"]))
-    messages.success(request, "The file is received; its ingest runs in the background.")
+    messages.success(request, _("The file is received; its ingest runs in the background."))
     return redirect("performance:batch", pk=contract.pk, batch_pk=batch.pk)
 
 
@@ -259,7 +264,7 @@ def statement_issue(request: HttpRequest, pk: int, statement_pk: int) -> HttpRes
     except services.PerformanceError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The statement is issued: it is frozen, and the partner can dispute its lines.")
+        messages.success(request, _("The statement is issued: it is frozen, and the partner can dispute its lines."))
     return redirect("performance:statement", pk=contract.pk, statement_pk=statement.pk)
 
 
@@ -281,7 +286,7 @@ def dispute_raise(request: HttpRequest, pk: int, statement_pk: int) -> HttpRespo
             ),
         )
         if not status:
-            messages.success(request, "Your dispute is recorded; the city answers it here.")
+            messages.success(request, _("Your dispute is recorded; the city answers it here."))
             return redirect("performance:statement", pk=contract.pk, statement_pk=statement.pk)
     return statement_detail(request, pk, statement_pk, dispute_form=form)
 
@@ -304,7 +309,7 @@ def dispute_answer(request: HttpRequest, pk: int, statement_pk: int, dispute_pk:
     except (ValidationError, services.PerformanceError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
-        messages.success(request, "The answer is recorded.")
+        messages.success(request, _("The answer is recorded."))
     return redirect("performance:statement", pk=contract.pk, statement_pk=statement.pk)
 
 
@@ -321,6 +326,8 @@ def statement_correct(request: HttpRequest, pk: int, statement_pk: int) -> HttpR
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("performance:statement", pk=contract.pk, statement_pk=statement.pk)
     messages.success(
-        request, f"Statement #{correction.number} corrects #{statement.number}; issue it when it is right."
+        request,
+        _("Statement #%(correction)s corrects #%(statement)s; issue it when it is right.")
+        % {"correction": correction.number, "statement": statement.number},
     )
     return redirect("performance:statement", pk=contract.pk, statement_pk=correction.pk)
