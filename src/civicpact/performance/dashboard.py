@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from civicpact import l10n
 from civicpact.contracts.models import Contract, Milestone
@@ -183,7 +183,11 @@ def kpi_lights(statement: Statement) -> list[Light]:
             Light(
                 line["name"],
                 target_text,
-                ngettext("%(failures)s failure, %(deduction)s", "%(failures)s failures, %(deduction)s", failures)
+                (
+                    _("%(failures)s failure, %(deduction)s")
+                    if failures == 1
+                    else _("%(failures)s failures, %(deduction)s")
+                )
                 % {"failures": failures, "deduction": _money(line["deduction"], currency)},
                 "ok" if failures == 0 else "bad",
                 _("Met") if failures == 0 else _("Missed"),
@@ -228,7 +232,7 @@ class HeatCell:
 
     @property
     def up_note(self) -> str:
-        return ngettext("%(up)s of %(slots)s intervals up", "%(up)s of %(slots)s intervals up", self.up) % {
+        return _("%(up)s of %(slots)s intervals up") % {
             "up": self.up,
             "slots": self.slots,
         }
@@ -479,11 +483,7 @@ def _layout(
         x += room
     return HeatMap(
         month=month,
-        title=ngettext(
-            "Availability of the %(count)s least available assets by day, %(month)s",
-            "Availability of the %(count)s least available assets by day, %(month)s",
-            len(rows),
-        )
+        title=_("Availability of the %(count)s least available assets by day, %(month)s")
         % {"count": len(rows), "month": month},
         days=days,
         rows=tuple(rows),
@@ -554,11 +554,12 @@ class DeductionChart:
 
 
 def _short(value: Decimal) -> str:
-    """A tick's label: 0, 250, 2.5k, 20k, 1.2M."""
+    """A tick's label: 0, 250, 2.5k, 20k, 1.2M (with the locale's decimal sign)."""
+    point = str(formats.get_format("DECIMAL_SEPARATOR"))
     for size, suffix in ((1_000_000, "M"), (1_000, "k")):
         if value >= size:
-            return f"{(value / size).quantize(Decimal('0.1')).normalize():f}{suffix}"
-    return f"{value.quantize(Decimal('0.1')).normalize():f}"
+            return f"{(value / size).quantize(Decimal('0.1')).normalize():f}".replace(".", point) + suffix
+    return f"{value.quantize(Decimal('0.1')).normalize():f}".replace(".", point)
 
 
 def latest_statements(contract: Contract) -> list[Statement]:
@@ -659,12 +660,12 @@ def milestone_rows(contract: Contract, today: date) -> list[MilestoneRow]:
         if m.actual_date is not None:
             late = (m.actual_date - m.planned_date).days
             if late > 0:
-                delay = ngettext("%(days)s day late", "%(days)s days late", late) % {"days": late}
+                delay = (_("%(days)s day late") if late == 1 else _("%(days)s days late")) % {"days": late}
             else:
                 delay = _("on time")
         elif m.planned_date < today:
             late = (today - m.planned_date).days
-            delay = ngettext("overdue by %(days)s day", "overdue by %(days)s days", late) % {"days": late}
+            delay = (_("overdue by %(days)s day") if late == 1 else _("overdue by %(days)s days")) % {"days": late}
         else:
             delay = ""
         rows.append(MilestoneRow(m, delay))

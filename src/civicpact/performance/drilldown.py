@@ -300,9 +300,10 @@ def strip(
         label = str(STRIP_LABELS[state])
         legend.append((x, fill, label))
         x += 30 + len(label) * 7.6  # the labels are 13px (the page's chart font)
-    legend.append((x, "#ffffff", str(_("outside service hours"))))
+    outside = str(_("outside service hours"))
+    legend.append((x, "#ffffff", outside))
     return Strip(
-        width=int(max(LABEL_W + columns * CELL_W + 10, x + 140)),
+        width=int(max(LABEL_W + columns * CELL_W + 10, x + 30 + len(outside) * 7.6)),
         height=int(legend_y + 22),
         runs=tuple(runs),
         days=tuple(rows),

@@ -22,7 +22,7 @@ from typing import Any, cast
 from django import forms
 from django.forms import BaseFormSet, formset_factory
 from django.utils.functional import lazy
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicpact.domain.performance.regime import DAYS, FORMAT, INTERVALS, MISSING_DATA, MODES
@@ -58,7 +58,7 @@ def _decimal(label: Any, *, required: bool = True, help_text: Any = "") -> forms
 
 
 def _interval(minutes: int) -> str:
-    return ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
+    return gettext("%(minutes)s minutes") % {"minutes": minutes}  # 5 to 60
 
 
 _minutes = lazy(_interval, str)  # the choices are made once, the words in each request's language

@@ -4,6 +4,7 @@ progress and a rejection report), and the monthly statements (computed, issued, 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -239,7 +241,11 @@ def statement_detail(request: HttpRequest, pk: int, statement_pk: int, dispute_f
         "contract": contract,
         "statement": statement,
         "figures": statement.figures,
-        "deducting": [a for a in assets if a["deduction"] not in ("0", "0.00")],
+        "deducting": [
+            {**a, "tiers": [{**t, "multiplier": formats.localize(Decimal(t["multiplier"]))} for t in a["tiers"]]}
+            for a in assets
+            if a["deduction"] not in ("0", "0.00")
+        ],
         "assets_total": len(assets),
         "disputes": statement.disputes.all(),
         "can_manage": permissions.can_manage_contracts(request.user),
