@@ -222,14 +222,10 @@ def test_the_project_and_supplier_pages_link_the_contract(lighting: Contract, ci
     assert "99.935%" in page or "Availability by month" in page
 
 
-def test_nothing_unpublished_appears_on_any_portal_page(
-    lighting: Contract, opened: Any, manager: Any, officer: Any, citizen: Client
-) -> None:
-    """Plant a secret in a draft contract version, a dispute, a draft tender, a department's need and (through the
-    `opened` fixture) sealed bids, then read every page of the portal."""
-    tendering.tender_create(
-        actor=officer, project_id=opened.project_id, **tender_fields(title=SECRET, description=SECRET)
-    )
+def plant_secrets(*, lighting: Contract, project_id: int, manager: Any, officer: Any) -> None:
+    """Plant SECRET in a draft tender of the project, a department's need, a draft contract amendment and a
+    dispute (tests/transparency/test_secrets.py plants in sealed bids and searches exports and logs too)."""
+    tendering.tender_create(actor=officer, project_id=project_id, **tender_fields(title=SECRET, description=SECRET))
     pipeline.need_create(
         actor=officer,
         department=Organisation.objects.get(name="Energy and Street Lighting"),
@@ -249,6 +245,14 @@ def test_nothing_unpublished_appears_on_any_portal_page(
         partnership_model="joint_venture",
     )
     governance.dispute_raise(actor=manager, contract_id=lighting.pk, subject=SECRET, description=SECRET)
+
+
+def test_nothing_unpublished_appears_on_any_portal_page(
+    lighting: Contract, opened: Any, manager: Any, officer: Any, citizen: Client
+) -> None:
+    """Plant a secret in a draft contract version, a dispute, a draft tender, a department's need and (through the
+    `opened` fixture) sealed bids, then read every page of the portal."""
+    plant_secrets(lighting=lighting, project_id=opened.project_id, manager=manager, officer=officer)
     pages = _every_page()
     assert _contract_url(lighting) in pages
     for path in pages:
