@@ -21,7 +21,7 @@ def french(client: Client | None = None) -> Client:
 
 
 def text(response) -> str:
-    return unescape(response.content.decode())
+    return str(unescape(response.content.decode()))
 
 
 @pytest.mark.django_db
@@ -35,6 +35,7 @@ def test_the_public_home_page_speaks_french():
     assert "Pour les agents de la ville" in page
     assert "piste d'audit vérifiable" in page
     assert "Se connecter" in page
+    assert 'lang="en" title="English">English</button>' in page  # the way back, in its own words
     assert "For suppliers" not in page
 
 
@@ -45,6 +46,7 @@ def test_the_public_home_page_still_reads_english_for_an_english_reader():
     assert "For suppliers" in page
     assert "Register your organisation" in page
     assert "verifiable audit trail" in page
+    assert 'lang="fr" title="Français">Français</button>' in page
     assert "Pour les fournisseurs" not in page
 
 

@@ -93,8 +93,11 @@ def job_list(*, limit: int = 20) -> list[dict[str, Any]]:
     jobs = list(JobProgress.objects.select_related("started_by")[:limit])
     results = DBTaskResult.objects.filter(id__in=[j.task_result_id for j in jobs]).values_list("id", "status")
     statuses = {str(result_id): str(status) for result_id, status in results}
-    rows = [{"job": j, "status": str(statuses.get(j.task_result_id, "UNKNOWN"))} for j in jobs]
-    return [{**row, "status_label": _status_label(row["status"])} for row in rows]
+    rows: list[dict[str, Any]] = []
+    for job in jobs:
+        status = statuses.get(job.task_result_id, "UNKNOWN")
+        rows.append({"job": job, "status": status, "status_label": _status_label(status)})
+    return rows
 
 
 def job_get(*, pk: int) -> dict[str, Any]:
