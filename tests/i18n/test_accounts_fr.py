@@ -23,7 +23,7 @@ def french(client: Client | None = None) -> Client:
 
 
 def text(response) -> str:
-    return unescape(response.content.decode())
+    return str(unescape(response.content.decode()))
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ def french(client: Client) -> Client:
 
 
 def text(response) -> str:
-    return unescape(response.content.decode())
+    return str(unescape(response.content.decode()))
 
 
 def test_the_bell_and_the_list_speak_french_with_french_dates(client_for, supplier):
@@ -99,8 +99,8 @@ def test_reminders_and_their_e_mails_are_in_the_city_s_language(tender, supplier
     assert reminder.body == (
         f"Rappel{NBSP}: {moment} (heure de la ville) est la date limite pour poser une question sur {tender.title}."
     )
-    sent = [m for m in mail.outbox if m.to == [supplier.email]]
-    assert sent[0].subject == reminder.title
+    sent = [m for m in mail.outbox if m.to == [supplier.email] and m.subject == reminder.title]  # (the demo's too)
+    assert len(sent) == 1
     assert "Vous recevez ce courriel parce qu'il vous concerne dans CivicPact." in sent[0].body
 
 
