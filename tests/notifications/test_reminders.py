@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from civicpact import l10n
 from civicpact.cli import main
 from civicpact.contracts import governance
 from civicpact.notifications import interests
@@ -122,7 +123,7 @@ def test_the_contract_managers_and_the_partner_are_reminded_of_a_dispute_rungs_l
     deadline_reminders_send(now=day_before + timedelta(minutes=1))
     reminder = of_kind(supplier, Kind.DISPUTE_DEADLINE)[0]
     assert reminder.title.startswith("In 1 day: Last day of operational: dispute 1, Late repairs")
-    assert f"{dispute.deadline:%d %b %Y} (the whole day)" in reminder.body
+    assert f"{l10n.when(dispute.deadline)} (the whole day)" in reminder.body  # 7 Dec 2026
     assert len(of_kind(manager, Kind.DISPUTE_DEADLINE)) == 1
     assert of_kind(second_supplier, Kind.DISPUTE_DEADLINE) == []
 

@@ -10,6 +10,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -22,24 +23,24 @@ class User(AbstractUser):
 
 
 class OrganisationKind(models.TextChoices):
-    CITY = "city", "City"
-    DEPARTMENT = "department", "Department"
-    SUPPLIER = "supplier", "Supplier"
-    OTHER = "other", "Other organisation"
+    CITY = "city", _("City")
+    DEPARTMENT = "department", _("Department")
+    SUPPLIER = "supplier", _("Supplier")
+    OTHER = "other", _("Other organisation")
 
 
 class OtherKind(models.TextChoices):
-    NONE = "", "Not applicable"
-    ASSOCIATION = "association", "Association"
-    RESEARCH = "research", "Research institution"
-    CIVIL_SOCIETY = "civil_society", "Civil-society organisation"
+    NONE = "", _("Not applicable")
+    ASSOCIATION = "association", _("Association")
+    RESEARCH = "research", _("Research institution")
+    CIVIL_SOCIETY = "civil_society", _("Civil-society organisation")
 
 
 class VerificationStatus(models.TextChoices):
-    NOT_REQUIRED = "not_required", "Not required"
-    PENDING = "pending", "Awaiting verification"
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Rejected"
+    NOT_REQUIRED = "not_required", _("Not required")
+    PENDING = "pending", _("Awaiting verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
@@ -149,14 +150,14 @@ class CapabilityProfile(models.Model):
 
 
 class Role(models.TextChoices):
-    DEPARTMENT_LEAD = "department_lead", "Department lead"
-    PROCUREMENT_OFFICER = "procurement_officer", "Procurement officer"
-    FINANCE_ANALYST = "finance_analyst", "Finance analyst"
-    EVALUATOR = "evaluator", "Evaluator"
-    CONTRACT_MANAGER = "contract_manager", "Contract manager"
-    SUPPLIER_USER = "supplier_user", "Supplier user"
-    AUDITOR = "auditor", "Auditor"
-    ADMINISTRATOR = "administrator", "Administrator"
+    DEPARTMENT_LEAD = "department_lead", _("Department lead")
+    PROCUREMENT_OFFICER = "procurement_officer", _("Procurement officer")
+    FINANCE_ANALYST = "finance_analyst", _("Finance analyst")
+    EVALUATOR = "evaluator", _("Evaluator")
+    CONTRACT_MANAGER = "contract_manager", _("Contract manager")
+    SUPPLIER_USER = "supplier_user", _("Supplier user")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class Membership(models.Model):

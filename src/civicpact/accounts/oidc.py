@@ -21,6 +21,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.generic import View
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
@@ -97,13 +98,19 @@ class CityOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
             refusal = str(exc)
         except SsoUnavailable as exc:
             logger.warning("single sign-on provider unavailable: %s", exc)
-            refusal = f"{config.name} cannot be reached just now. Try again, or sign in with a password."
+            refusal = gettext("%(provider)s cannot be reached just now. Try again, or sign in with a password.") % {
+                "provider": config.name
+            }
         except requests.RequestException as exc:
             logger.warning("single sign-on exchange failed: %s", exc)
-            refusal = f"{config.name} refused to complete the sign-in (the code may be used or expired). Try again."
+            refusal = gettext(
+                "%(provider)s refused to complete the sign-in (the code may be used or expired). Try again."
+            ) % {"provider": config.name}
         except (SuspiciousOperation, jwt.PyJWTError, KeyError, ValueError) as exc:
             logger.warning("single sign-on answer rejected: %s", exc)
-            refusal = f"The answer from {config.name} could not be verified, so you are not signed in. Try again."
+            refusal = gettext(
+                "The answer from %(provider)s could not be verified, so you are not signed in. Try again."
+            ) % {"provider": config.name}
         setattr(request, REFUSAL_ATTRIBUTE, refusal)
         return None
 
@@ -148,7 +155,10 @@ class CityOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
             raise SuspiciousOperation("single sign-on is not configured")
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if str(userinfo.get("sub")) != str(payload["sub"]):
-            raise SignInRefused(f"{self.config.name} answered about another person; you are not signed in.")
+            raise SignInRefused(
+                gettext("%(provider)s answered about another person; you are not signed in.")
+                % {"provider": self.config.name}
+            )
         user = services.sso_sign_in(config=self.config, subject=str(payload["sub"]), claims={**payload, **userinfo})
         setattr(self.request, MFA_ATTRIBUTE, mfa_asserted(self.config, payload))
         return user
@@ -162,15 +172,22 @@ def check_id_token(config: SsoConfig, claims: dict[str, Any]) -> None:
     issuer = str(claims.get("iss", "")).rstrip("/")
     if issuer != config.issuer:
         raise SignInRefused(
-            f"The sign-in answer came from {issuer or 'an unnamed issuer'}, not from {config.name} "
-            f"({config.issuer}); you are not signed in."
+            gettext(
+                "The sign-in answer came from %(issuer)s, not from %(provider)s (%(expected)s); you are not signed in."
+            )
+            % {"issuer": issuer or gettext("an unnamed issuer"), "provider": config.name, "expected": config.issuer}
         )
     audience = claims.get("aud")
     audiences = [audience] if isinstance(audience, str) else list(audience or [])
     if config.client_id not in audiences or (len(audiences) > 1 and claims.get("azp") != config.client_id):
-        raise SignInRefused(f"The sign-in answer from {config.name} was meant for another application.")
+        raise SignInRefused(
+            gettext("The sign-in answer from %(provider)s was meant for another application.")
+            % {"provider": config.name}
+        )
     if not isinstance(claims.get("exp"), int | float) or not claims.get("sub"):
-        raise SignInRefused(f"The sign-in answer from {config.name} lacks its expiry or subject.")
+        raise SignInRefused(
+            gettext("The sign-in answer from %(provider)s lacks its expiry or subject.") % {"provider": config.name}
+        )
 
 
 def refused(request: HttpRequest, message: str) -> HttpResponse:
@@ -193,7 +210,7 @@ class SsoStartView(OIDCAuthenticationRequestView):  # type: ignore[misc]
     def get(self, request: HttpRequest) -> HttpResponseBase:
         config = enabled_config()
         if config is None:
-            raise Http404("Single sign-on is not configured here.")
+            raise Http404(gettext("Single sign-on is not configured here."))
         try:
             self.settings = oidc_settings(config, endpoints(config))
         except SsoUnavailable as exc:
@@ -213,23 +230,28 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
     def get(self, request: HttpRequest) -> HttpResponseBase:
         self.config = enabled_config()
         if self.config is None:
-            raise Http404("Single sign-on is not configured here.")
+            raise Http404(gettext("Single sign-on is not configured here."))
         if request.GET.get("error"):
             reason = request.GET.get("error_description") or request.GET["error"]
-            self.refusal = f"{self.config.name} did not sign you in ({reason})."
+            self.refusal = gettext("%(provider)s did not sign you in (%(reason)s).") % {
+                "provider": self.config.name,
+                "reason": reason,
+            }
         state = request.GET.get("state")
         if "code" in request.GET and state is not None and state not in request.session.get("oidc_states", {}):
             return refused(
                 request,
-                "This sign-in answer does not belong to a sign-in started in this browser (it is old, was used "
-                "already, or was forged). Start again.",
+                gettext(
+                    "This sign-in answer does not belong to a sign-in started in this browser (it is old, was used "
+                    "already, or was forged). Start again."
+                ),
             )
         response: HttpResponseBase = super().get(request)
         return response
 
     def login_failure(self) -> HttpResponse:
         message = getattr(self, "refusal", "") or getattr(self.request, REFUSAL_ATTRIBUTE, "")
-        return refused(self.request, message or "Single sign-on did not complete; start again.")
+        return refused(self.request, message or gettext("Single sign-on did not complete; start again."))
 
     def login_success(self) -> HttpResponse:
         response: HttpResponse = super().login_success()

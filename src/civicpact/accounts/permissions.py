@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from civicpact.accounts.models import Membership, Organisation, OrganisationKind, Role, User
 
@@ -30,7 +31,7 @@ def signed_in_user(request: HttpRequest) -> User:
     """The request's user, for views and endpoints that already required a sign-in."""
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(gettext("Sign in first."))
     return user
 
 
@@ -65,8 +66,8 @@ def has_role(user: Any, *roles: str, organisation: Organisation | None = None) -
 
 def require_role(user: Any, *roles: str) -> None:
     if not has_role(user, *roles):
-        names = ", ".join(Role(r).label.lower() for r in roles)
-        raise PermissionDenied(f"This needs one of these roles: {names}.")
+        names = ", ".join(str(Role(r).label).lower() for r in roles)
+        raise PermissionDenied(gettext("This needs one of these roles: %(roles)s.") % {"roles": names})
 
 
 def is_city_staff(user: Any) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,7 +16,7 @@ from civicpact.accounts.models import ApiToken, Membership, Organisation, Organi
 
 def supplier_list(*, actor: Any, status: str = "") -> OrganisationQuerySet:
     if not permissions.has_role(actor, Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionDenied("Only procurement officers and administrators manage the supplier register.")
+        raise PermissionDenied(gettext("Only procurement officers and administrators manage the supplier register."))
     suppliers = Organisation.objects.suppliers().select_related("verified_by").order_by("verification_status", "name")
     if status:
         suppliers = suppliers.filter(verification_status=status)
@@ -37,7 +38,7 @@ def organisation_get(*, actor: Any, pk: int) -> Organisation:
 
 def people_list(*, actor: Any) -> QuerySet[User]:
     if not permissions.can_manage_roles(actor):
-        raise PermissionDenied("Only an administrator manages people and roles.")
+        raise PermissionDenied(gettext("Only an administrator manages people and roles."))
     return (
         User.objects.order_by("username")
         .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("organisation")))

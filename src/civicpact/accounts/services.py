@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -114,14 +115,14 @@ def supplier_decide(*, actor: User, organisation_id: int, approve: bool, reason:
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
         if not permissions.can_verify_supplier(actor, organisation):
-            raise PermissionDenied("Only a procurement officer or an administrator may verify suppliers.")
+            raise PermissionDenied(gettext("Only a procurement officer or an administrator may verify suppliers."))
         if organisation.verification_status != VerificationStatus.PENDING:
             raise InvalidTransition(
-                f"{organisation.name} is already {organisation.get_verification_status_display().lower()}; "
-                "reload the page to see the current state."
+                gettext("%(name)s is already %(status)s; reload the page to see the current state.")
+                % {"name": organisation.name, "status": organisation.get_verification_status_display().lower()}
             )
         if not approve and not reason.strip():
-            raise ValidationError({"reason": "Say why the supplier is rejected; the supplier will see it."})
+            raise ValidationError({"reason": gettext("Say why the supplier is rejected; the supplier will see it.")})
         organisation.verification_status = VerificationStatus.VERIFIED if approve else VerificationStatus.REJECTED
         organisation.verified_at = timezone.now()
         organisation.verified_by = actor
@@ -140,13 +141,18 @@ def supplier_decide(*, actor: User, organisation_id: int, approve: bool, reason:
 def membership_grant(*, actor: Any, user: User, organisation: Organisation, role: str) -> Membership:
     with transaction.atomic():
         if actor is not None and not permissions.can_manage_roles(actor):
-            raise PermissionDenied("Only an administrator may grant roles.")
+            raise PermissionDenied(gettext("Only an administrator may grant roles."))
         if role == Role.SUPPLIER_USER and organisation.kind != OrganisationKind.SUPPLIER:
-            raise ValidationError({"role": "The supplier user role is held in a supplier organisation."})
+            raise ValidationError({"role": gettext("The supplier user role is held in a supplier organisation.")})
         if role != Role.SUPPLIER_USER and organisation.kind == OrganisationKind.SUPPLIER:
-            raise ValidationError({"role": "In a supplier organisation the only role is supplier user."})
+            raise ValidationError({"role": gettext("In a supplier organisation the only role is supplier user.")})
         if Membership.objects.filter(user=user, organisation=organisation, role=role).exists():
-            raise ValidationError({"role": f"{user} already holds this role in {organisation}."})
+            raise ValidationError(
+                {
+                    "role": gettext("%(person)s already holds this role in %(organisation)s.")
+                    % {"person": user, "organisation": organisation}
+                }
+            )
         membership = Membership(user=user, organisation=organisation, role=role)
         membership.full_clean()
         membership.save()
@@ -160,10 +166,12 @@ def membership_grant(*, actor: Any, user: User, organisation: Organisation, role
 def membership_revoke(*, actor: User, membership_id: int) -> None:
     with transaction.atomic():
         if not permissions.can_manage_roles(actor):
-            raise PermissionDenied("Only an administrator may revoke roles.")
+            raise PermissionDenied(gettext("Only an administrator may revoke roles."))
         membership = Membership.objects.select_for_update().select_related("user").get(pk=membership_id)
         if membership.user_id == actor.pk and membership.role == Role.ADMINISTRATOR:
-            raise InvalidTransition("You cannot remove your own administrator role; ask another administrator.")
+            raise InvalidTransition(
+                gettext("You cannot remove your own administrator role; ask another administrator.")
+            )
         payload = {"organisation": membership.organisation_id, "role": membership.role}
         user = membership.user
         membership.delete()
@@ -178,7 +186,7 @@ def capability_save(
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
         if not permissions.has_role(actor, Role.SUPPLIER_USER, organisation=organisation):
-            raise PermissionDenied("Only the supplier's own users may edit its capability profile.")
+            raise PermissionDenied(gettext("Only the supplier's own users may edit its capability profile."))
         profile, _created = CapabilityProfile.objects.get_or_create(organisation=organisation)
         profile.sectors = [s.strip() for s in sectors if s.strip()]
         profile.assets = [a.strip() for a in assets if a.strip()]
@@ -195,7 +203,10 @@ def _token_lifetime(days: int | None) -> timedelta:
     chosen = settings.CIVICPACT_API_TOKEN_DAYS if days is None else days
     if not 1 <= chosen <= settings.CIVICPACT_API_TOKEN_MAX_DAYS:
         raise ValidationError(
-            {"expires_in_days": f"Choose from 1 to {settings.CIVICPACT_API_TOKEN_MAX_DAYS} days, not {chosen}."}
+            {
+                "expires_in_days": gettext("Choose from 1 to %(most)s days, not %(chosen)s.")
+                % {"most": settings.CIVICPACT_API_TOKEN_MAX_DAYS, "chosen": chosen}
+            }
         )
     return timedelta(days=chosen)
 
@@ -236,7 +247,9 @@ def api_token_rotate(*, actor: User, token_id: int, days: int | None = None) -> 
         if old is None:
             raise ApiToken.DoesNotExist("No such token.")
         if old.revoked_at is not None:
-            raise InvalidTransition(f"Token “{old.name}” is revoked: create a new token instead.")
+            raise InvalidTransition(
+                gettext("Token “%(name)s” is revoked: create a new token instead.") % {"name": old.name}
+            )
         token, raw = _token_issue(actor=actor, name=old.name, days=days)
         old.revoked_at = timezone.now()
         old.replaced_by = token
@@ -313,7 +326,7 @@ def sso_sign_in(*, config: SsoConfig, subject: str, claims: Mapping[str, Any]) -
         if identity is None:
             identity = _sso_account_create(config=config, subject=subject, claims=claims)
         elif not identity.user.is_active:
-            raise SignInRefused("Your CivicPact account is switched off; ask a CivicPact administrator.")
+            raise SignInRefused(gettext("Your CivicPact account is switched off; ask a CivicPact administrator."))
         identity.email = str(claims.get("email") or "")[:254]
         identity.last_login_at = timezone.now()
         identity.save(update_fields=["email", "last_login_at"])
@@ -323,10 +336,13 @@ def sso_sign_in(*, config: SsoConfig, subject: str, claims: Mapping[str, Any]) -
 def _sso_account_create(*, config: SsoConfig, subject: str, claims: Mapping[str, Any]) -> ExternalIdentity:
     grants = role_grants(config, claims)
     if not grants:
-        groups = ", ".join(claim_values(claims, config.groups_claim)) or "none"
+        groups = ", ".join(claim_values(claims, config.groups_claim)) or gettext("none")
         raise SignInRefused(
-            f"{config.name} signed you in, but none of your groups ({groups}) gives a role in CivicPact, so no "
-            "account was made. Ask the city's CivicPact administrator to map your group to a role."
+            gettext(
+                "%(provider)s signed you in, but none of your groups (%(groups)s) gives a role in CivicPact, so no "
+                "account was made. Ask the city's CivicPact administrator to map your group to a role."
+            )
+            % {"provider": config.name, "groups": groups}
         )
     names = {grant.organisation for grant in grants}
     organisations = {
@@ -335,14 +351,20 @@ def _sso_account_create(*, config: SsoConfig, subject: str, claims: Mapping[str,
     missing = sorted(names - organisations.keys())
     if missing:
         raise SignInRefused(
-            f"Your group gives a role in {', '.join(missing)}, which CivicPact does not know as a city "
-            "organisation. Tell the city's CivicPact administrator (the single sign-on role map names it)."
+            gettext(
+                "Your group gives a role in %(organisations)s, which CivicPact does not know as a city "
+                "organisation. Tell the city's CivicPact administrator (the single sign-on role map names it)."
+            )
+            % {"organisations": ", ".join(missing)}
         )
     email = str(claims.get("email") or "").strip()[:254]
     if email and User.objects.filter(email__iexact=email).exists():
         raise SignInRefused(
-            f"CivicPact already has an account with the address {email}, not linked to {config.name}. Sign in with "
-            "your password, and ask an administrator to link the account to single sign-on."
+            gettext(
+                "CivicPact already has an account with the address %(email)s, not linked to %(provider)s. Sign in "
+                "with your password, and ask an administrator to link the account to single sign-on."
+            )
+            % {"email": email, "provider": config.name}
         )
     user = User(
         username=_sso_username(claims, subject),
@@ -383,7 +405,7 @@ def two_factor_enrol_start(*, actor: User) -> TOTPDevice:
     with transaction.atomic():
         if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
             raise InvalidTransition(
-                "Your authenticator app is already set up. To replace it, ask an administrator to reset it."
+                gettext("Your authenticator app is already set up. To replace it, ask an administrator to reset it.")
             )
         device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
         if device is None:
@@ -398,7 +420,9 @@ def two_factor_enrol_confirm(*, actor: User, code: str) -> tuple[TOTPDevice, lis
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).order_by("pk").first()
         if device is None:
-            raise InvalidTransition("There is no authenticator waiting to be confirmed; start the set-up again.")
+            raise InvalidTransition(
+                gettext("There is no authenticator waiting to be confirmed; start the set-up again.")
+            )
         _check_throttle(device)
         verified = device.verify_token(_normalise_code(code))
         if verified:
@@ -408,8 +432,10 @@ def two_factor_enrol_confirm(*, actor: User, code: str) -> tuple[TOTPDevice, lis
             audit_append(actor=actor, action="two_factor.enrol", obj=actor, payload={"backup_codes": len(codes)})
     if not verified:  # outside the transaction, so the throttle's count of failures is kept
         raise WrongCode(
-            "That code does not match the authenticator. Enter the 6-digit code it shows now; if it keeps failing, "
-            "check that your phone's clock is set automatically."
+            gettext(
+                "That code does not match the authenticator. Enter the 6-digit code it shows now; if it keeps "
+                "failing, check that your phone's clock is set automatically."
+            )
         )
     return device, codes
 
@@ -428,8 +454,10 @@ def two_factor_verify(*, actor: User, code: str) -> Device:
             audit_append(actor=actor, action="two_factor.backup_code_use", obj=actor, payload={"left": left})
     if match is None:
         raise WrongCode(
-            "That code is not right. Enter the 6-digit code your authenticator app shows now, or one of your "
-            "backup codes."
+            gettext(
+                "That code is not right. Enter the 6-digit code your authenticator app shows now, or one of your "
+                "backup codes."
+            )
         )
     return match
 
@@ -438,7 +466,7 @@ def two_factor_backup_codes_issue(*, actor: User) -> list[str]:
     """New backup codes for a person with a confirmed authenticator; the old ones stop working."""
     with transaction.atomic():
         if not TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
-            raise InvalidTransition("Set up an authenticator app first; backup codes come with it.")
+            raise InvalidTransition(gettext("Set up an authenticator app first; backup codes come with it."))
         codes = _backup_codes_replace(actor)
         audit_append(actor=actor, action="two_factor.backup_codes", obj=actor, payload={"backup_codes": len(codes)})
         return codes
@@ -449,10 +477,12 @@ def two_factor_reset(*, actor: User, user_id: int) -> User:
     they set up a new one."""
     with transaction.atomic():
         if not permissions.can_manage_roles(actor):
-            raise PermissionDenied("Only an administrator may reset someone's two-factor authentication.")
+            raise PermissionDenied(gettext("Only an administrator may reset someone's two-factor authentication."))
         user = User.objects.select_for_update().get(pk=user_id)
         if user.pk == actor.pk:
-            raise InvalidTransition("You cannot reset your own two-factor authentication; ask another administrator.")
+            raise InvalidTransition(
+                gettext("You cannot reset your own two-factor authentication; ask another administrator.")
+            )
         removed = 0
         for model in (TOTPDevice, StaticDevice):
             devices = model.objects.filter(user=user)
@@ -474,8 +504,12 @@ def _check_throttle(device: Device) -> None:
     allowed, info = device.verify_is_allowed()
     if not allowed:
         until = (info or {}).get("locked_until")
-        when = f" after {timezone.localtime(until):%H:%M:%S}" if until else " in a little while"
-        raise TooManyAttempts(f"Too many wrong codes in a row. Try again{when}.")
+        if until:
+            raise TooManyAttempts(
+                gettext("Too many wrong codes in a row. Try again after %(time)s.")
+                % {"time": f"{timezone.localtime(until):%H:%M:%S}"}
+            )
+        raise TooManyAttempts(gettext("Too many wrong codes in a row. Try again in a little while."))
 
 
 def _normalise_code(code: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext
 
 from civicpact.accounts.models import Role
 
@@ -205,13 +206,21 @@ def email_refusal(config: SsoConfig, claims: Mapping[str, Any]) -> str:
     if not config.allowed_email_domains:
         return ""
     if not email or "@" not in email:
-        return f"{config.name} sent no e-mail address, and CivicPact accepts only addresses of the city's domains."
+        return gettext(
+            "%(provider)s sent no e-mail address, and CivicPact accepts only addresses of the city's domains."
+        ) % {"provider": config.name}
     if claims.get("email_verified") is False:
-        return f"{config.name} says your e-mail address {email} is not verified."
+        return gettext("%(provider)s says your e-mail address %(email)s is not verified.") % {
+            "provider": config.name,
+            "email": email,
+        }
     domain = email.rsplit("@", 1)[1]
     if domain not in config.allowed_email_domains:
         allowed = ", ".join(sorted(config.allowed_email_domains))
-        return f"Single sign-on is open to addresses at {allowed}; {email} is not one of them."
+        return gettext("Single sign-on is open to addresses at %(allowed)s; %(email)s is not one of them.") % {
+            "allowed": allowed,
+            "email": email,
+        }
     return ""
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
@@ -101,11 +102,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         else:
             otp_login(request, device)
             request.session["new_backup_codes"] = codes
-            messages.success(request, "Two-factor authentication is set up.")
+            messages.success(request, _("Two-factor authentication is set up."))
             return redirect(_with_next("accounts:two-factor-backup-codes", next_url))
     context = {
         "form": form,
-        "qr": two_factor.qr_svg(device, "QR code to add CivicPact to your authenticator app"),
+        "qr": two_factor.qr_svg(device, _("QR code to add CivicPact to your authenticator app")),
         "secret": two_factor.secret_text(device),
         "next": next_url,
         "required": permissions.requires_two_factor(user),
@@ -132,7 +133,8 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 left = device.token_set.count()
                 messages.warning(
                     request,
-                    f"You signed in with a backup code; {left} left. Each works once: make new ones on My account.",
+                    _("You signed in with a backup code; %(left)s left. Each works once: make new ones on My account.")
+                    % {"left": left},
                 )
             return redirect(next_url)
     return render(
@@ -169,13 +171,17 @@ def two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         user = services.two_factor_reset(actor=permissions.signed_in_user(request), user_id=pk)
     except User.DoesNotExist:
-        raise Http404("No such person.") from None
+        raise Http404(_("No such person.")) from None
     except AccountsError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
             request,
-            f"Two-factor authentication of {user} is reset: they set up a new authenticator when they next sign in.",
+            _(
+                "Two-factor authentication of %(person)s is reset: they set up a new authenticator when they next "
+                "sign in."
+            )
+            % {"person": user},
         )
     return redirect("accounts:people")
 
@@ -204,7 +210,9 @@ def supplier_register(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
-                request, f"{organisation.name} is registered. A procurement officer will verify it before you can bid."
+                request,
+                _("%(name)s is registered. A procurement officer will verify it before you can bid.")
+                % {"name": organisation.name},
             )
             return redirect("web:home")
     return render(request, "accounts/supplier_register.html", {"form": form}, status=400 if form.errors else 200)
@@ -235,9 +243,9 @@ def supplier_detail(
     try:
         organisation = selectors.organisation_get(actor=request.user, pk=pk)
     except Organisation.DoesNotExist:
-        raise Http404("No such supplier.") from None
+        raise Http404(_("No such supplier.")) from None
     if not organisation.is_supplier:
-        raise Http404("No such supplier.")
+        raise Http404(_("No such supplier."))
     return render(
         request,
         "accounts/supplier_detail.html",
@@ -266,12 +274,14 @@ def supplier_decide(request: HttpRequest, pk: int) -> HttpResponseBase:
             reason=form.cleaned_data.get("reason", "") if not approve else "",
         )
     except Organisation.DoesNotExist:
-        raise Http404("No such supplier.") from None
+        raise Http404(_("No such supplier.")) from None
     except AccountsError as exc:
         messages.error(request, str(exc))
         return redirect("accounts:supplier-detail", pk=pk)
-    verb = "verified" if approve else "rejected"
-    messages.success(request, f"{organisation.name} is {verb}.")
+    if approve:
+        messages.success(request, _("%(name)s is verified.") % {"name": organisation.name})
+    else:
+        messages.success(request, _("%(name)s is rejected.") % {"name": organisation.name})
     return redirect("accounts:supplier-list")
 
 
@@ -310,12 +320,15 @@ def token_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         token, raw = services.api_token_rotate(actor=permissions.signed_in_user(request), token_id=pk)
     except ApiToken.DoesNotExist:
-        raise Http404("No such token.") from None
+        raise Http404(_("No such token.")) from None
     except AccountsError as exc:
         messages.error(request, str(exc))
         return redirect("accounts:account")
     request.session["new_token"] = raw
-    messages.success(request, f"Token “{token.name}” is rotated: the old one no longer works; copy the new one now.")
+    messages.success(
+        request,
+        _("Token “%(name)s” is rotated: the old one no longer works; copy the new one now.") % {"name": token.name},
+    )
     return redirect("accounts:account")
 
 
@@ -325,8 +338,10 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         token = services.api_token_revoke(actor=permissions.signed_in_user(request), token_id=pk)
     except ApiToken.DoesNotExist:
-        raise Http404("No such token.") from None
-    messages.success(request, f"Token “{token.name}” is revoked; clients using it are refused from now on.")
+        raise Http404(_("No such token.")) from None
+    messages.success(
+        request, _("Token “%(name)s” is revoked; clients using it are refused from now on.") % {"name": token.name}
+    )
     return redirect("accounts:account")
 
 
@@ -342,7 +357,7 @@ def people(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, "Role granted.")
+                messages.success(request, _("Role granted."))
                 return redirect("accounts:people")
         status = 400
     return render(request, "accounts/people.html", {"users": users, "form": form}, status=status)
@@ -355,11 +370,11 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.membership_revoke(actor=permissions.signed_in_user(request), membership_id=pk)
     except Membership.DoesNotExist:
-        messages.error(request, "That role was already removed.")
+        messages.error(request, _("That role was already removed."))
     except AccountsError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Role removed.")
+        messages.success(request, _("Role removed."))
     return redirect("accounts:people")
 
 
@@ -367,7 +382,7 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def capability(request: HttpRequest) -> HttpResponse:
     organisations = permissions.supplier_organisations(request.user)
     if not organisations:
-        raise PermissionDenied("Only supplier users keep a capability profile.")
+        raise PermissionDenied(_("Only supplier users keep a capability profile."))
     organisation = organisations[0]
     profile = getattr(organisation, "capability", None)
     initial = (
@@ -391,6 +406,6 @@ def capability(request: HttpRequest) -> HttpResponse:
             references=data["references"],
             assets=CapabilityForm.split(data["assets"]),
         )
-        messages.success(request, "Your capability profile is saved. Needs that fit it will now find you.")
+        messages.success(request, _("Your capability profile is saved. Needs that fit it will now find you."))
         return redirect("accounts:capability")
     return render(request, "accounts/capability.html", {"form": form, "org": organisation})

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
@@ -95,10 +95,11 @@ def preferences_put(request: HttpRequest, payload: PreferencesIO) -> Any:
 
 @router.get("/deadlines", response=list[DeadlineOut], summary="The deadlines ahead that concern me")
 def my_deadlines(request: HttpRequest) -> Any:
-    return [
-        {"uid": d.uid, "kind": d.kind, "title": d.title, "at": d.at, "day": d.day, "url": d.url}
-        for d in deadlines_for(request.user, start=timezone.now())
-    ]
+    with translation.override("en"):  # the API answers in English, whatever the language of the pages
+        return [
+            {"uid": d.uid, "kind": d.kind, "title": d.title, "at": d.at, "day": d.day, "url": d.url}
+            for d in deadlines_for(request.user, start=timezone.now())
+        ]
 
 
 @router.post("/calendar-feed", response=FeedOut, summary="A new secret calendar (ICS) address for me")

@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpact.accounts.models import Membership, Role
 from civicpact.contracts.models import ContractParty, Dispute
@@ -33,7 +34,8 @@ from civicpact.tendering.models import Bid, BidStatus, Clarification, EvaluatorA
 @dataclass(frozen=True)
 class Deadline:
     """One deadline: `uid` names it for good (calendar UIDs, reminder keys); `at` is its moment; an all-day
-    deadline (a last day) has `day` and its moment is the end of that day."""
+    deadline (a last day) has `day` and its moment is the end of that day. `what` and `subject` are words for
+    people, in the language active when the deadlines were listed."""
 
     kind: Kind
     uid: str
@@ -46,7 +48,7 @@ class Deadline:
 
     @property
     def title(self) -> str:
-        return f"{self.what}: {self.subject}"
+        return _("%(what)s: %(subject)s") % {"what": self.what, "subject": self.subject}
 
 
 def end_of_day(day: date) -> datetime:
@@ -105,8 +107,8 @@ def _tender_deadlines(start: datetime, end: datetime | None, unit: set[int]) -> 
         people = frozenset(unit | {u for org in suppliers.get(tender.pk, set()) for u in users.get(org, set())})
         url = reverse("tendering:tender-detail", args=[tender.pk])
         for kind, what, at, part in (
-            (Kind.CLARIFICATION_DEADLINE, "Questions due", tender.clarification_deadline, "clarification"),
-            (Kind.SUBMISSION_DEADLINE, "Bids due", tender.submission_deadline, "submission"),
+            (Kind.CLARIFICATION_DEADLINE, _("Questions due"), tender.clarification_deadline, "clarification"),
+            (Kind.SUBMISSION_DEADLINE, _("Bids due"), tender.submission_deadline, "submission"),
         ):
             if _in(at, start, end):
                 found.append(Deadline(kind, f"tender-{tender.pk}-{part}", what, tender.title, at, url, people))
@@ -130,7 +132,7 @@ def _evaluation_deadlines(start: datetime, end: datetime | None) -> list[Deadlin
         Deadline(
             Kind.EVALUATION_DUE,
             f"tender-{pk}-evaluation",
-            "Evaluation due",
+            _("Evaluation due"),
             tender.title,
             tender.evaluation_end,
             reverse("tendering:evaluate", args=[pk]),
@@ -157,7 +159,7 @@ def _standstill_deadlines(start: datetime, end: datetime | None, unit: set[int])
             Deadline(
                 Kind.STANDSTILL_END,
                 f"award-{award.pk}-standstill",
-                "Standstill ends",
+                _("Standstill ends"),
                 tender.title,
                 award.standstill_end,
                 reverse("tendering:tender-detail", args=[tender.pk]),
@@ -186,8 +188,8 @@ def _dispute_deadlines(start: datetime, end: datetime | None) -> list[Deadline]:
             Deadline(
                 Kind.DISPUTE_DEADLINE,
                 f"dispute-{dispute.pk}-{dispute.level}",
-                f"Last day of {dispute.get_level_display().split(' (')[0].lower()}",
-                f"dispute {dispute.number}, {dispute.subject}",
+                _("Last day of %(rung)s") % {"rung": dispute.get_level_display().split(" (")[0].lower()},
+                _("dispute %(number)s, %(subject)s") % {"number": dispute.number, "subject": dispute.subject},
                 at,
                 reverse("contracts:dispute-detail", args=[dispute.contract_id, dispute.number]),
                 frozenset(managers | partner_users),

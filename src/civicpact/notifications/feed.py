@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from icalendar import Alarm, Calendar, Event
 
 from civicpact.accounts.models import User
@@ -50,7 +51,7 @@ def _event(deadline: Deadline, stamp: datetime) -> Event:
         event.add("dtstart", deadline.at.astimezone(UTC))
     event.add("description", f"{Kind(deadline.kind).label}. {absolute(deadline.url)}")
     event.add("url", absolute(deadline.url))
-    event.add("categories", [Kind(deadline.kind).label])
+    event.add("categories", [str(Kind(deadline.kind).label)])
     event.add("transp", "TRANSPARENT")
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
@@ -68,7 +69,7 @@ def calendar_for(user: User, *, now: datetime | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"CivicPact deadlines ({settings.CIVICPACT_CITY_NAME})")
+    calendar.add("x-wr-calname", gettext("CivicPact deadlines (%(city)s)") % {"city": settings.CIVICPACT_CITY_NAME})
     for deadline in deadlines_for(user, start=now - HISTORY):
         calendar.add_component(_event(deadline, now))
     ical: bytes = calendar.to_ical()

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, User
@@ -21,7 +22,7 @@ from civicpact.tendering.models import Tender, TenderStatus
 
 def _organisation(actor: Any) -> Organisation:
     if not permissions.can_register_interest(actor):
-        raise PermissionDenied("Only a supplier's users register interest in a tender.")
+        raise PermissionDenied(gettext("Only a supplier's users register interest in a tender."))
     return permissions.supplier_organisations(actor)[0]
 
 
@@ -29,7 +30,7 @@ def _tender(actor: Any, tender_id: int) -> Tender:
     try:
         return tendering.tender_get(actor=actor, pk=tender_id)
     except Tender.DoesNotExist:
-        raise Http404("No such tender.") from None
+        raise Http404(gettext("No such tender.")) from None
 
 
 def interest_registered(*, actor: Any, tender: Tender) -> bool:
@@ -45,7 +46,7 @@ def interest_register(*, actor: User, tender_id: int) -> TenderInterest:
     with transaction.atomic():
         tender = _tender(actor, tender_id)
         if tender.status != TenderStatus.PUBLISHED or timezone.now() >= tender.submission_deadline:
-            raise NotificationError("Interest is registered in a tender open for bids; this one is not.")
+            raise NotificationError(gettext("Interest is registered in a tender open for bids; this one is not."))
         interest, created = TenderInterest.objects.get_or_create(
             tender=tender, organisation=organisation, defaults={"registered_by": actor}
         )

@@ -15,6 +15,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.accounts.models import Organisation
 
@@ -24,17 +25,17 @@ USER = settings.AUTH_USER_MODEL
 class Kind(models.TextChoices):
     """What a notification is about; each kind can have its e-mails turned off."""
 
-    CLARIFICATION_DEADLINE = "clarification_deadline", "Clarification deadline of a tender"
-    SUBMISSION_DEADLINE = "submission_deadline", "Submission deadline of a tender"
-    TENDER_AMENDED = "tender_amended", "A tender's conditions changed"
-    EVALUATION_DUE = "evaluation_due", "Evaluation due"
-    AWARD_DECIDED = "award_decided", "Award decision"
-    STAGE_RESULT = "stage_result", "Result of a procedure's stage"
-    RIGHT_TO_MATCH = "right_to_match", "Right to match (Swiss challenge)"
-    STANDSTILL_END = "standstill_end", "End of a standstill"
-    STATEMENT_ISSUED = "statement_issued", "Payment statement issued"
-    CHANGE_AWAITING = "change_awaiting", "Contract change awaiting authorisation"
-    DISPUTE_DEADLINE = "dispute_deadline", "Deadline of a contract dispute's rung"
+    CLARIFICATION_DEADLINE = "clarification_deadline", _("Clarification deadline of a tender")
+    SUBMISSION_DEADLINE = "submission_deadline", _("Submission deadline of a tender")
+    TENDER_AMENDED = "tender_amended", _("A tender's conditions changed")
+    EVALUATION_DUE = "evaluation_due", _("Evaluation due")
+    AWARD_DECIDED = "award_decided", _("Award decision")
+    STAGE_RESULT = "stage_result", _("Result of a procedure's stage")
+    RIGHT_TO_MATCH = "right_to_match", _("Right to match (Swiss challenge)")
+    STANDSTILL_END = "standstill_end", _("End of a standstill")
+    STATEMENT_ISSUED = "statement_issued", _("Payment statement issued")
+    CHANGE_AWAITING = "change_awaiting", _("Contract change awaiting authorisation")
+    DISPUTE_DEADLINE = "dispute_deadline", _("Deadline of a contract dispute's rung")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

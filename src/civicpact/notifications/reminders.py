@@ -9,31 +9,57 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from civicpact import l10n
 from civicpact.accounts.models import User
-from civicpact.domain.reminders import due_offset, offset_label, reminder_key
+from civicpact.domain.reminders import due_offset, reminder_key
 from civicpact.notifications.deadlines import Deadline, deadlines
+from civicpact.notifications.models import Kind
 from civicpact.notifications.services import notify
-
-VERBS = {
-    "Questions due": "the last moment to ask a question about",
-    "Bids due": "the last moment to submit a bid on",
-    "Evaluation due": "the end of the evaluation of",
-    "Standstill ends": "the end of the standstill of",
-}
 
 
 def reminder_offsets() -> tuple[timedelta, ...]:
     return tuple(timedelta(hours=int(hours)) for hours in settings.CIVICPACT_REMINDER_HOURS)
 
 
-def _text(deadline: Deadline, offset: timedelta) -> tuple[str, str]:
-    when = timezone.localtime(deadline.at)
-    moment = f"{deadline.day:%d %b %Y} (the whole day)" if deadline.day else f"{when:%d %b %Y %H:%M} (city time)"
-    title = f"In {offset_label(offset)}: {deadline.title}"
-    what = VERBS.get(deadline.what, deadline.what.lower() + " of")
-    body = f"Reminder: {moment} is {what} {deadline.subject}."
-    return title, body
+def offset_text(offset: timedelta) -> str:
+    """ "7 days", "1 day", "12 hours": how far ahead the reminder is, in the active language."""
+    if offset % timedelta(days=1) == timedelta(0):
+        days = offset // timedelta(days=1)
+        return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+    hours = max(1, round(offset / timedelta(hours=1)))
+    return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+
+
+def _body(kind: str, moment: str, deadline: Deadline) -> str:
+    subject = deadline.subject
+    if kind == Kind.CLARIFICATION_DEADLINE:
+        text = _("Reminder: %(moment)s is the last moment to ask a question about %(subject)s.")
+    elif kind == Kind.SUBMISSION_DEADLINE:
+        text = _("Reminder: %(moment)s is the last moment to submit a bid on %(subject)s.")
+    elif kind == Kind.EVALUATION_DUE:
+        text = _("Reminder: %(moment)s is the end of the evaluation of %(subject)s.")
+    elif kind == Kind.STANDSTILL_END:
+        text = _("Reminder: %(moment)s is the end of the standstill of %(subject)s.")
+    else:
+        return _("Reminder: %(moment)s is %(what)s of %(subject)s.") % {
+            "moment": moment,
+            "what": deadline.what.lower(),
+            "subject": subject,
+        }
+    return text % {"moment": moment, "subject": subject}
+
+
+def reminder_text(deadline: Deadline, offset: timedelta) -> tuple[str, str]:
+    """The reminder's title and body, in the active language (the city's, when the worker sends them)."""
+    if deadline.day:
+        moment = _("%(day)s (the whole day)") % {"day": l10n.when(deadline.day)}
+    else:
+        moment = _("%(moment)s (city time)") % {"moment": l10n.when(deadline.at, with_time=True)}
+    title = _("In %(offset)s: %(title)s") % {"offset": offset_text(offset), "title": deadline.title}
+    return title, _body(deadline.kind, moment, deadline)
 
 
 def deadline_reminders_send(*, now: datetime | None = None) -> int:
@@ -46,7 +72,7 @@ def deadline_reminders_send(*, now: datetime | None = None) -> int:
             offset = due_offset(deadline.at, now, offsets)
             if offset is None:
                 continue
-            title, body = _text(deadline, offset)
+            title, body = reminder_text(deadline, offset)
             made += len(
                 notify(
                     recipients=User.objects.filter(pk__in=deadline.recipients),

@@ -18,7 +18,9 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Role, User
 from civicpact.ledger.services import audit_append
@@ -57,10 +59,9 @@ def role_users(*roles: str) -> list[User]:
 
 def _email(notification: Notification, user: User) -> MailMessage:
     link = f"\n\n{absolute(notification.url)}" if notification.url else ""
-    footer = (
-        f"\n\n—\nYou receive this e-mail because it concerns you in CivicPact. Turn e-mails of this kind off on "
-        f"{absolute('/notifications/settings/')}"
-    )
+    footer = "\n\n—\n" + gettext(
+        "You receive this e-mail because it concerns you in CivicPact. Turn e-mails of this kind off on %(url)s"
+    ) % {"url": absolute("/notifications/settings/")}
     return (notification.title, f"{notification.body}{link}{footer}", settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
@@ -101,7 +102,7 @@ def notify(
 def _own(actor: User, notification_id: int) -> Notification:
     notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
     if notification is None or not permissions.can_read_notification(actor, notification):
-        raise Http404("No such notification.")  # another person's is as absent as a missing one
+        raise Http404(gettext("No such notification."))  # another person's is as absent as a missing one
     return notification
 
 
@@ -150,7 +151,7 @@ def calendar_feed_rotate(*, actor: User) -> str:
     """Make a new secret calendar address for the actor; any earlier one stops working. Returns the token, which
     is shown once (only its digest is kept)."""
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("Sign in to get a calendar feed.")
+        raise PermissionDenied(gettext("Sign in to get a calendar feed."))
     token = CalendarFeed.generate()
     with transaction.atomic():
         feed, created = CalendarFeed.objects.select_for_update().get_or_create(
@@ -179,12 +180,14 @@ def calendar_feed_revoke(*, actor: User) -> bool:
 def city_holiday_add(*, actor: User, day: date, name: str) -> CityHoliday:
     """An administrator adds a day off in the city (it then counts in every working-day deadline)."""
     if not permissions.can_manage_holidays(actor):
-        raise PermissionDenied("Only an administrator keeps the city's holidays.")
+        raise PermissionDenied(gettext("Only an administrator keeps the city's holidays."))
     if not name.strip():
-        raise ValidationError({"name": "Say what the day is, e.g. the city's patron saint's day."})
+        raise ValidationError({"name": gettext("Say what the day is, e.g. the city's patron saint's day.")})
     with transaction.atomic():
         if CityHoliday.objects.filter(day=day).exists():
-            raise ValidationError({"day": f"{day:%d %b %Y} is already one of the city's holidays."})
+            raise ValidationError(
+                {"day": gettext("%(day)s is already one of the city's holidays.") % {"day": l10n.when(day)}}
+            )
         holiday = CityHoliday(day=day, name=name.strip()[:200], added_by=actor)
         holiday.full_clean()
         holiday.save()
@@ -196,11 +199,11 @@ def city_holiday_add(*, actor: User, day: date, name: str) -> CityHoliday:
 
 def city_holiday_remove(*, actor: User, holiday_id: int) -> None:
     if not permissions.can_manage_holidays(actor):
-        raise PermissionDenied("Only an administrator keeps the city's holidays.")
+        raise PermissionDenied(gettext("Only an administrator keeps the city's holidays."))
     with transaction.atomic():
         holiday = CityHoliday.objects.select_for_update().filter(pk=holiday_id).first()
         if holiday is None:
-            raise Http404("No such holiday.")
+            raise Http404(gettext("No such holiday."))
         audit_append(
             actor=actor,
             action="calendar.holiday_remove",

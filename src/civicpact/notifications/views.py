@@ -3,7 +3,6 @@ holidays (administrators), a supplier's interest in a tender, and the calendar f
 
 from __future__ import annotations
 
-import calendar
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +13,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.notifications import calendars, interests, selectors, services
 from civicpact.notifications.exceptions import NotificationError
@@ -43,7 +46,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = services.notification_read(actor=permissions.signed_in_user(request), notification_id=pk)
-    messages.success(request, f"Marked as read: {notification.title}")
+    messages.success(request, _("Marked as read: %(title)s") % {"title": notification.title})
     return redirect("notifications:list")
 
 
@@ -51,7 +54,11 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     count = services.notifications_read_all(actor=permissions.signed_in_user(request))
-    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+    messages.success(
+        request,
+        ngettext("%(count)s notification marked as read.", "%(count)s notifications marked as read.", count)
+        % {"count": count},
+    )
     return redirect("notifications:list")
 
 
@@ -66,7 +73,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "Your e-mail preferences are saved.")
+            messages.success(request, _("Your e-mail preferences are saved."))
             return redirect("notifications:settings")
     token = request.session.pop("new_calendar_token", "") if request.method == "GET" else ""
     return render(
@@ -89,7 +96,7 @@ def calendar_rotate(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_revoke(request: HttpRequest) -> HttpResponse:
     if services.calendar_feed_revoke(actor=permissions.signed_in_user(request)):
-        messages.success(request, "Your calendar address is switched off; calendars using it get nothing more.")
+        messages.success(request, _("Your calendar address is switched off; calendars using it get nothing more."))
     return redirect("notifications:settings")
 
 
@@ -111,19 +118,31 @@ def _year(request: HttpRequest) -> int:
     return year if 1900 <= year <= 2200 else timezone.localdate().year
 
 
+def _weekend_phrase(names: list[str]) -> str:
+    """ "the weekend (Saturday and Sunday)" in the reader's language; "the weekend" when the days are unknown."""
+    if not names:
+        return _("the weekend")
+    days = (
+        names[0]
+        if len(names) == 1
+        else _("%(days)s and %(last)s") % {"days": ", ".join(names[:-1]), "last": names[-1]}
+    )
+    return _("the weekend (%(days)s)") % {"days": days}
+
+
 def _calendar_year(year: int) -> dict[str, Any]:
     """The year's holidays (the city's own with their row, to remove), the weekend, and any settings problem."""
     own = {h.day: h for h in CityHoliday.objects.filter(day__year=year)}
     try:
         days = calendars.holiday_list(year, year)
-        weekend, problem = [calendar.day_name[d] for d in sorted(calendars.weekend())], ""
+        weekend, problem = [str(WEEKDAYS[d]) for d in sorted(calendars.weekend())], ""
     except calendars.HolidaySettingsError as exc:  # shown on the page; `manage.py check` refuses it too
         days, weekend, problem = [(day, h.name, True) for day, h in own.items()], [], str(exc)
     return {
         "year": year,
         "days": [(day, name, own.get(day) if is_own else None) for day, name, is_own in days],
         "problem": problem,
-        "weekend_names": weekend,
+        "weekend": _weekend_phrase(weekend),
         "country": settings.CIVICPACT_HOLIDAYS_COUNTRY,
         "subdivision": settings.CIVICPACT_HOLIDAYS_SUBDIVISION,
     }
@@ -133,7 +152,7 @@ def _calendar_year(year: int) -> dict[str, Any]:
 def holiday_list(request: HttpRequest) -> HttpResponse:
     user = permissions.signed_in_user(request)
     if not permissions.can_manage_holidays(user):
-        raise PermissionDenied("Only an administrator keeps the city's holidays.")
+        raise PermissionDenied(_("Only an administrator keeps the city's holidays."))
     form = HolidayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,7 +160,10 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, f"{holiday.day:%d %b %Y} ({holiday.name}) is now a city holiday.")
+            messages.success(
+                request,
+                _("%(day)s (%(name)s) is now a city holiday.") % {"day": l10n.when(holiday.day), "name": holiday.name},
+            )
             return redirect(f"{request.path}?year={holiday.day.year}")
     context = {"form": form, **_calendar_year(_year(request))}
     return render(
@@ -156,7 +178,7 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
     services.city_holiday_remove(actor=permissions.signed_in_user(request), holiday_id=pk)
-    messages.success(request, "The day is no longer a city holiday.")
+    messages.success(request, _("The day is no longer a city holiday."))
     return redirect("notifications:holidays")
 
 
@@ -168,11 +190,12 @@ def interest(request: HttpRequest, tender_id: int) -> HttpResponse:
     try:
         if request.POST.get("action") == "withdraw":
             interests.interest_withdraw(actor=user, tender_id=tender_id)
-            messages.success(request, "Interest withdrawn: no more deadline reminders for this tender.")
+            messages.success(request, _("Interest withdrawn: no more deadline reminders for this tender."))
         else:
             interests.interest_register(actor=user, tender_id=tender_id)
             messages.success(
-                request, "Interest registered: your organisation's users will be reminded of this tender's deadlines."
+                request,
+                _("Interest registered: your organisation's users will be reminded of this tender's deadlines."),
             )
     except NotificationError as exc:
         messages.error(request, str(exc))

@@ -94,8 +94,9 @@ class OutOfRangeIdMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         from django.http import Http404
+        from django.utils.translation import gettext as _
         from django.views.defaults import page_not_found
 
         if id_out_of_range(exception):
-            return page_not_found(request, Http404("No such page: an id in the address is out of range."))
+            return page_not_found(request, Http404(_("No such page: an id in the address is out of range.")))
         return None

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
 from civicpact.accounts import permissions
@@ -74,18 +75,38 @@ def public_summary() -> dict[str, Any]:
     }
 
 
+# The task backend's statuses (enum keys) in words for the pages, lower case as they read in a sentence.
+JOB_STATUS_LABELS = {
+    "READY": _("ready"),
+    "RUNNING": _("running"),
+    "SUCCESSFUL": _("successful"),
+    "FAILED": _("failed"),
+    "UNKNOWN": _("unknown"),
+}
+
+
+def _status_label(status: str) -> str:
+    return str(JOB_STATUS_LABELS.get(status, status.lower()))
+
+
 def job_list(*, limit: int = 20) -> list[dict[str, Any]]:
     jobs = list(JobProgress.objects.select_related("started_by")[:limit])
     results = DBTaskResult.objects.filter(id__in=[j.task_result_id for j in jobs]).values_list("id", "status")
     statuses = {str(result_id): str(status) for result_id, status in results}
-    return [{"job": j, "status": str(statuses.get(j.task_result_id, "UNKNOWN"))} for j in jobs]
+    rows: list[dict[str, Any]] = []
+    for job in jobs:
+        status = statuses.get(job.task_result_id, "UNKNOWN")
+        rows.append({"job": job, "status": status, "status_label": _status_label(status)})
+    return rows
 
 
 def job_get(*, pk: int) -> dict[str, Any]:
     job = JobProgress.objects.select_related("started_by").get(pk=pk)
     result = DBTaskResult.objects.filter(id=job.task_result_id).first()
+    status = str(result.status) if result else "UNKNOWN"
     return {
         "job": job,
-        "status": str(result.status) if result else "UNKNOWN",
+        "status": status,
+        "status_label": _status_label(status),
         "error": (result.exception_class_path if result and result.status == "FAILED" else ""),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.ledger.services import audit_append
@@ -24,6 +25,6 @@ def demo_seed_enqueue(*, actor: Any) -> JobProgress:
     permissions.require_role(actor, "administrator")
     with transaction.atomic():
         result = demo_seed_task.enqueue()
-        job = JobProgress.objects.create(task_result_id=str(result.id), name="Load the demo city", started_by=actor)
+        job = JobProgress.objects.create(task_result_id=str(result.id), name=_("Load the demo city"), started_by=actor)
         audit_append(actor=actor, action="job.enqueue", obj=job, payload={"task": "demo_seed"})
     return job

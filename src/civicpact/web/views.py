@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicpact.accounts import permissions
@@ -40,7 +41,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 def _require_jobs(request: HttpRequest) -> None:
     if not permissions.can_run_jobs(request.user):
-        raise PermissionDenied("Only an administrator may run or watch background jobs.")
+        raise PermissionDenied(_("Only an administrator may run or watch background jobs."))
 
 
 @login_required
@@ -54,7 +55,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_demo_seed(request: HttpRequest) -> HttpResponse:
     _require_jobs(request)
     job = services.demo_seed_enqueue(actor=request.user)
-    messages.success(request, "The demo city is being loaded in the background.")
+    messages.success(request, _("The demo city is being loaded in the background."))
     return redirect("web:job-detail", pk=job.pk)
 
 
@@ -64,7 +65,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         info = selectors.job_get(pk=pk)
     except JobProgress.DoesNotExist:
-        raise Http404("No such job.") from None
+        raise Http404(_("No such job.")) from None
     partial = request.headers.get("HX-Request") == "true"
     template = "web/job_detail.html#progress" if partial else "web/job_detail.html"
     return render(request, template, {"info": info})
