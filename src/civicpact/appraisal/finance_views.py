@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -51,12 +53,12 @@ def _first_calendar_year(project: Project, case: BusinessCase | None) -> int:
 
 def _vfm_charts(result: dict[str, Any]) -> dict[str, Any]:
     edges, counts = result["histogram"]["edges"], result["histogram"]
-    series = [("Public sector comparator", counts["psc"]), ("PPP", counts["ppp"])]
+    series = [(_("Public sector comparator"), counts["psc"]), (_("PPP"), counts["ppp"])]
     return {
-        "histogram": histogram("Net present cost of each option over the simulated iterations", edges, series),
-        "s_curve": s_curve("Share of simulated futures at or below each net present cost", edges, series),
+        "histogram": histogram(_("Net present cost of each option over the simulated iterations"), edges, series),
+        "s_curve": s_curve(_("Share of simulated futures at or below each net present cost"), edges, series),
         "tornado": tornado_chart(
-            "What drives the value for money",
+            _("What drives the value for money"),
             result["vfm"]["mean"],
             [(t["driver"], t["low"], t["high"]) for t in result["tornado"]],
         ),
@@ -66,22 +68,22 @@ def _vfm_charts(result: dict[str, Any]) -> dict[str, Any]:
 def _cba_chart(cba: CbaResult, first_year: int) -> Any:
     years = [first_year + i for i in range(cba.horizon)]
     return year_columns(
-        "Costs and benefits per year (real prices)",
+        _("Costs and benefits per year (real prices)"),
         years,
-        [("Costs", cba.yearly_costs), ("Benefits", cba.yearly_benefits)],
+        [(_("Costs"), cba.yearly_costs), (_("Benefits"), cba.yearly_benefits)],
     )
 
 
 def _affordability_chart(result: AffordabilityResult, first_year: int) -> Any:
     years = [first_year + row.year for row in result.rows]
     return year_columns(
-        "What the city pays each year against the budget envelope",
+        _("What the city pays each year against the budget envelope"),
         years,
         [
-            ("Payments and own costs", [r.payments for r in result.rows]),
-            ("Net fiscal cost", [r.net_fiscal_cost for r in result.rows]),
+            (_("Payments and own costs"), [r.payments for r in result.rows]),
+            (_("Net fiscal cost"), [r.net_fiscal_cost for r in result.rows]),
         ],
-        line=("Budget envelope", [r.envelope for r in result.rows]),
+        line=(_("Budget envelope"), [r.envelope for r in result.rows]),
     )
 
 
@@ -125,7 +127,11 @@ def business_case(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             saved = _save_changes(
-                request, project, form, form.inputs(), "The business case is saved. Run it to see the value for money."
+                request,
+                project,
+                form,
+                form.inputs(),
+                _("The business case is saved. Run it to see the value for money."),
             )
             if isinstance(saved, HttpResponse):
                 return saved
@@ -162,9 +168,9 @@ def _option_flows(inputs: dict[str, Any], first_year: int) -> dict[str, Any]:
     years = [first_year + t for t in range(horizon)]
     return {
         "flows_chart": year_columns(
-            "Each option's yearly cost before risk (real prices)",
+            _("Each option's yearly cost before risk (real prices)"),
             years,
-            [("Public sector comparator", psc_list), ("PPP", ppp_list)],
+            [(_("Public sector comparator"), psc_list), (_("PPP"), ppp_list)],
         ),
         "flow_rows": list(zip(years, psc_list, ppp_list, strict=True)),
     }
@@ -187,7 +193,9 @@ def business_case_run(request: HttpRequest, pk: int) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
+            messages.error(
+                request, f"{form.fields[field].label if field in form.fields else field}: {' '.join(errors)}"
+            )
         return redirect("appraisal:business-case", pk=pk)
     try:
         run = services.vfm_run_start(
@@ -225,12 +233,12 @@ def run_cancel(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     except AppraisalError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The run is cancelled. The results of earlier runs are unchanged.")
+        messages.success(request, _("The run is cancelled. The results of earlier runs are unchanged."))
     return redirect("appraisal:run", pk=pk, run_id=run_id)
 
 
 def _no_case_yet(request: HttpRequest, project: Project) -> HttpResponse:
-    messages.info(request, "Save the value-for-money inputs (horizon, rate, flows) first.")
+    messages.info(request, _("Save the value-for-money inputs (horizon, rate, flows) first."))
     return redirect("appraisal:business-case", pk=project.pk)
 
 
@@ -248,7 +256,9 @@ def business_case_cba(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            saved = _save_changes(request, project, form, {"cba": form.block()}, "The cost-benefit lines are saved.")
+            saved = _save_changes(
+                request, project, form, {"cba": form.block()}, _("The cost-benefit lines are saved.")
+            )
             if isinstance(saved, HttpResponse):
                 return saved
             status = saved
@@ -325,7 +335,7 @@ def business_case_affordability(request: HttpRequest, pk: int) -> HttpResponse:
                 "guarantees": _entries(guarantees),
             }
             saved = _save_changes(
-                request, project, form, {"affordability": new_block}, "The affordability and funding mix are saved."
+                request, project, form, {"affordability": new_block}, _("The affordability and funding mix are saved.")
             )
             if isinstance(saved, HttpResponse):
                 return saved
@@ -410,12 +420,12 @@ def business_case_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 FLOW_LABELS = (
-    ("psc_capex", "PSC capital"),
-    ("psc_opex", "PSC operating"),
-    ("competitive_neutrality", "Competitive neutrality"),
-    ("ppp_payments", "PPP payments"),
-    ("contract_management", "Contract management"),
-    ("transaction_costs", "Transaction"),
+    ("psc_capex", gettext_lazy("PSC capital")),
+    ("psc_opex", gettext_lazy("PSC operating")),
+    ("competitive_neutrality", gettext_lazy("Competitive neutrality")),
+    ("ppp_payments", gettext_lazy("PPP payments")),
+    ("contract_management", gettext_lazy("Contract management")),
+    ("transaction_costs", gettext_lazy("Transaction")),
 )
 FLOW_KEYS = tuple(key for key, _ in FLOW_LABELS)
 
@@ -495,14 +505,14 @@ def business_case_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def commitments(request: HttpRequest) -> HttpResponse:
     """Every PPP's long-term payment commitments and contingent liabilities, by budget year, for the council."""
     if not permissions.can_view_commitments(request.user):
-        raise PermissionDenied("The commitments register is for the PPP unit, finance, managers and auditors.")
+        raise PermissionDenied(_("The commitments register is for the PPP unit, finance, managers and auditors."))
     register, projects = selectors.commitment_register()
     chart = (
         year_columns(
-            "The city's PPP payment commitments by budget year",
+            _("The city's PPP payment commitments by budget year"),
             list(register.years),
-            [("Payment commitments", register.total_payments)],
-            line=("Contingent liabilities (maximum)", register.total_contingent_maximum),
+            [(_("Payment commitments"), register.total_payments)],
+            line=(_("Contingent liabilities (maximum)"), register.total_contingent_maximum),
         )
         if register.years
         else None

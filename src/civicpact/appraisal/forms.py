@@ -6,11 +6,14 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.appraisal.models import (
     CATEGORY_CHOICES,
     DISTRIBUTION_CHOICES,
-    JUSTIFICATION_CHOICES,
+    JUSTIFICATION_FORM_CHOICES,
     MODEL_CHOICES,
     ROUTE_CHOICES,
 )
@@ -18,43 +21,108 @@ from civicpact.domain.screening import QUESTIONS
 from civicpact.domain.terms import IP_OWNERS, OWNERS, PaymentMechanism
 
 SCALE = [(i, str(i)) for i in range(5)]
+MECHANISM_NAMES: dict[PaymentMechanism, Promise] = {
+    PaymentMechanism.AVAILABILITY: _("Availability"),
+    PaymentMechanism.USAGE: _("Usage"),
+    PaymentMechanism.MILESTONE: _("Milestone"),
+    PaymentMechanism.REVENUE_SHARE: _("Revenue share"),
+}
+# who owns the data or the IP: the term sheet's values, named for the reader
+OWNER_NAMES: dict[str, Promise] = {
+    "city": _("city"),
+    "partner": _("partner"),
+    "joint": _("joint"),
+    "licence_to_city": _("licence to city"),
+}
 
 
-def _scale(label: str, help_text: str = "") -> forms.TypedChoiceField:
+def _scale(label: str | Promise, help_text: str | Promise = "") -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         choices=SCALE,
         coerce=int,
         widget=forms.RadioSelect,
         label=label,
-        help_text=help_text or "0 = not at all … 4 = very much",
+        help_text=help_text or _("0 = not at all … 4 = very much"),
     )
+
+
+# The screening questions of domain.screening.QUESTIONS (text, help), in the reader's language.
+QUESTION_TEXTS: dict[str, tuple[Promise, Promise]] = {
+    "public_need_clear": (
+        _("How clearly is the public need established?"),
+        _("0 = an idea only; 4 = evidenced, agreed by the departments concerned."),
+    ),
+    "private_interest": (
+        _("How much market interest has been shown?"),
+        _("From market soundings, industry days or unsolicited approaches. 0 = none yet."),
+    ),
+    "value_over_traditional": (
+        _("How much value could a partnership add over buying it traditionally?"),
+        _("Whole-life integration, performance-based pay, shared innovation."),
+    ),
+    "scope_defined": (
+        _("How well is the scope defined?"),
+        _("Outputs, boundaries and interfaces with other city systems."),
+    ),
+    "expertise_gap": (
+        _("How large is the city's expertise gap?"),
+        _("Skills the city lacks to design, build or run the service."),
+    ),
+    "capital_constraint": (
+        _("How tight is the city's capital budget for this?"),
+        _("4 = the city cannot fund the investment up front."),
+    ),
+    "innovation_speed": (
+        _("How much does speed of innovation matter?"),
+        _("Technology that changes fast, or a need to deploy quickly."),
+    ),
+    "risk_transfer": (
+        _("How much risk could a private partner manage better?"),
+        _("Design, integration, availability, obsolescence, demand."),
+    ),
+    "operational_efficiency": (
+        _("How much operational efficiency could a partner bring?"),
+        _("Economies of scale, remote monitoring, performance management."),
+    ),
+    "commodity_need": (
+        _("Is this a well-defined commodity that is readily bought off the shelf?"),
+        _("E.g. standard laptops or office software licences."),
+    ),
+    "lifecycle_years": (
+        _("How many years would the partnership last?"),
+        _("Technology partnerships usually run 5 to 10 years."),
+    ),
+}
 
 
 class ScreeningForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for q in QUESTIONS:
+            text, help_text = QUESTION_TEXTS.get(q.key, (q.text, q.help))
             if q.kind == "scale":
-                self.fields[q.key] = _scale(q.text, q.help)
+                self.fields[q.key] = _scale(text, help_text)
             elif q.kind == "yes_no":
-                self.fields[q.key] = forms.BooleanField(required=False, label=q.text, help_text=q.help)
+                self.fields[q.key] = forms.BooleanField(required=False, label=text, help_text=help_text)
             else:
-                self.fields[q.key] = forms.IntegerField(min_value=1, max_value=40, label=q.text, help_text=q.help)
+                self.fields[q.key] = forms.IntegerField(min_value=1, max_value=40, label=text, help_text=help_text)
 
 
 class ModelForm(forms.Form):
-    capabilities_needed = _scale("How much private capability is needed?")
-    risk_transfer_wanted = _scale("How much risk should the partner take?")
-    public_funding_available = _scale("How much public funding is available?", "0 = none … 4 = fully funded")
-    duration_years = forms.IntegerField(min_value=1, max_value=40, label="Expected duration (years)")
-    governance_complexity_acceptable = _scale("How much governance complexity is acceptable?")
-    control_vs_flexibility = _scale("Control or flexibility?", "0 = the city must keep control … 4 = flexibility")
-    risk_transfer_vs_cost = _scale("Low cost or risk transfer?", "0 = keep the cost low … 4 = transfer risk")
-    innovation_vs_predictability = _scale("Predictability or innovation?", "0 = predictability … 4 = innovation")
-    speed_vs_thoroughness = _scale("Thoroughness or speed?", "0 = thoroughness … 4 = speed")
-    data_centric = forms.BooleanField(required=False, label="The value lies mainly in shared data")
-    chosen_model = forms.ChoiceField(choices=[("", "—"), *MODEL_CHOICES], required=False, label="Your choice")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why this model?")
+    capabilities_needed = _scale(_("How much private capability is needed?"))
+    risk_transfer_wanted = _scale(_("How much risk should the partner take?"))
+    public_funding_available = _scale(_("How much public funding is available?"), _("0 = none … 4 = fully funded"))
+    duration_years = forms.IntegerField(min_value=1, max_value=40, label=_("Expected duration (years)"))
+    governance_complexity_acceptable = _scale(_("How much governance complexity is acceptable?"))
+    control_vs_flexibility = _scale(
+        _("Control or flexibility?"), _("0 = the city must keep control … 4 = flexibility")
+    )
+    risk_transfer_vs_cost = _scale(_("Low cost or risk transfer?"), _("0 = keep the cost low … 4 = transfer risk"))
+    innovation_vs_predictability = _scale(_("Predictability or innovation?"), _("0 = predictability … 4 = innovation"))
+    speed_vs_thoroughness = _scale(_("Thoroughness or speed?"), _("0 = thoroughness … 4 = speed"))
+    data_centric = forms.BooleanField(required=False, label=_("The value lies mainly in shared data"))
+    chosen_model = forms.ChoiceField(choices=[("", "—"), *MODEL_CHOICES], required=False, label=_("Your choice"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Why this model?"))
 
     considerations = (
         "capabilities_needed",
@@ -72,27 +140,29 @@ class ModelForm(forms.Form):
 
 class RouteForm(forms.Form):
     solution_on_market = _scale(
-        "Is the solution on the market?", "0 = needs R&D … 2 = near market … 4 = readily available"
+        _("Is the solution on the market?"), _("0 = needs R&D … 2 = near market … 4 = readily available")
     )
-    need_can_be_specified = _scale("Can the need be specified in full?")
+    need_can_be_specified = _scale(_("Can the need be specified in full?"))
     outcome_defined_not_spec = forms.BooleanField(
-        required=False, label="We can state the problem and outcome, not the solution"
+        required=False, label=_("We can state the problem and outcome, not the solution")
     )
     needs_real_world_testing = forms.BooleanField(
-        required=False, label="It must be tested in real city settings first"
+        required=False, label=_("It must be tested in real city settings first")
     )
-    dialogue_needed = forms.BooleanField(required=False, label="It is complex and needs dialogue or negotiation")
-    many_capable_suppliers = _scale("How many capable suppliers are there?", "0 = none known … 4 = many")
-    unsolicited_proposal_received = forms.BooleanField(required=False, label="A private party proposed it unsolicited")
-    grant_funded = forms.BooleanField(required=False, label="Grant funding is available")
+    dialogue_needed = forms.BooleanField(required=False, label=_("It is complex and needs dialogue or negotiation"))
+    many_capable_suppliers = _scale(_("How many capable suppliers are there?"), _("0 = none known … 4 = many"))
+    unsolicited_proposal_received = forms.BooleanField(
+        required=False, label=_("A private party proposed it unsolicited")
+    )
+    grant_funded = forms.BooleanField(required=False, label=_("Grant funding is available"))
     sole_source_justification = forms.ChoiceField(
-        choices=JUSTIFICATION_CHOICES, required=False, label="Sole-source justification (if any)"
+        choices=JUSTIFICATION_FORM_CHOICES, required=False, label=_("Sole-source justification (if any)")
     )
     estimated_value = forms.DecimalField(
-        min_value=Decimal(0), max_digits=14, decimal_places=2, label="Estimated contract value"
+        min_value=Decimal(0), max_digits=14, decimal_places=2, label=_("Estimated contract value")
     )
-    chosen_route = forms.ChoiceField(choices=[("", "—"), *ROUTE_CHOICES], required=False, label="Your choice")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why this route?")
+    chosen_route = forms.ChoiceField(choices=[("", "—"), *ROUTE_CHOICES], required=False, label=_("Your choice"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Why this route?"))
 
     facts = (
         "solution_on_market",
@@ -109,105 +179,114 @@ class RouteForm(forms.Form):
 
 
 class RiskForm(forms.Form):
-    category = forms.ChoiceField(choices=CATEGORY_CHOICES, label="Category")
-    title = forms.CharField(max_length=200, label="Risk")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Description")
-    probability = forms.FloatField(min_value=0, max_value=1, label="Probability (0 to 1)")
-    cost_min = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label="Cost: minimum")
+    category = forms.ChoiceField(choices=CATEGORY_CHOICES, label=_("Category"))
+    title = forms.CharField(max_length=200, label=_("Risk"))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Description"))
+    probability = forms.FloatField(min_value=0, max_value=1, label=_("Probability (0 to 1)"))
+    cost_min = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label=_("Cost: minimum"))
     cost_most_likely = forms.DecimalField(
-        min_value=Decimal(0), max_digits=14, decimal_places=2, label="Cost: most likely"
+        min_value=Decimal(0), max_digits=14, decimal_places=2, label=_("Cost: most likely")
     )
-    cost_max = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label="Cost: maximum")
-    distribution = forms.ChoiceField(choices=DISTRIBUTION_CHOICES, label="Distribution")
-    once = forms.BooleanField(required=False, initial=True, label="Occurs at most once")
-    timing_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label="Year (if once)")
-    first_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label="First year (if recurring)")
-    last_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label="Last year (if recurring)")
-    share_transferred = forms.FloatField(min_value=0, max_value=1, label="Share borne by the partner (0 to 1)")
-    allocation_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this allocation?")
-    mitigation = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Mitigation")
-    owner = forms.CharField(max_length=200, required=False, label="Owner")
+    cost_max = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2, label=_("Cost: maximum"))
+    distribution = forms.ChoiceField(choices=DISTRIBUTION_CHOICES, label=_("Distribution"))
+    once = forms.BooleanField(required=False, initial=True, label=_("Occurs at most once"))
+    timing_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label=_("Year (if once)"))
+    first_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label=_("First year (if recurring)"))
+    last_year = forms.IntegerField(min_value=1, max_value=60, initial=1, label=_("Last year (if recurring)"))
+    share_transferred = forms.FloatField(min_value=0, max_value=1, label=_("Share borne by the partner (0 to 1)"))
+    allocation_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why this allocation?"))
+    mitigation = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Mitigation"))
+    owner = forms.CharField(max_length=200, required=False, label=_("Owner"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         low, likely, high = data.get("cost_min"), data.get("cost_most_likely"), data.get("cost_max")
         if low is not None and likely is not None and low > likely:
-            self.add_error("cost_min", "The minimum cannot exceed the most likely cost.")
+            self.add_error("cost_min", gettext("The minimum cannot exceed the most likely cost."))
         if likely is not None and high is not None and likely > high:
-            self.add_error("cost_max", "The maximum cannot be below the most likely cost.")
+            self.add_error("cost_max", gettext("The maximum cannot be below the most likely cost."))
         if (
             not data.get("once")
             and data.get("first_year")
             and data.get("last_year")
             and data["last_year"] < data["first_year"]
         ):
-            self.add_error("last_year", "The last year cannot come before the first.")
+            self.add_error("last_year", gettext("The last year cannot come before the first."))
         return data
 
 
 class LibraryRiskForm(forms.Form):
-    category = forms.ChoiceField(choices=CATEGORY_CHOICES, label="Add a risk from the library")
+    category = forms.ChoiceField(choices=CATEGORY_CHOICES, label=_("Add a risk from the library"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="Risk register spreadsheet (.xlsx)",
-        help_text="Same columns as the export. The file replaces the register.",
+        label=_("Risk register spreadsheet (.xlsx)"),
+        help_text=_("Same columns as the export. The file replaces the register."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-def _lines(label: str, help_text: str = "") -> forms.CharField:
+def _lines(label: str | Promise, help_text: str | Promise = "") -> forms.CharField:
     return forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=label, help_text=help_text or "One per line."
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=label,
+        help_text=help_text or _("One per line."),
     )
 
 
 class TermsForm(forms.Form):
     payment_mechanisms = forms.MultipleChoiceField(
-        choices=[(m.value, m.value.replace("_", " ").capitalize()) for m in PaymentMechanism],
+        choices=[(m.value, MECHANISM_NAMES[m]) for m in PaymentMechanism],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Payment mechanisms",
+        label=_("Payment mechanisms"),
     )
-    indexation = forms.CharField(required=False, label="Indexation")
-    incentives = forms.CharField(required=False, label="Incentives")
-    penalties = forms.CharField(required=False, label="Penalties and deductions")
+    indexation = forms.CharField(required=False, label=_("Indexation"))
+    incentives = forms.CharField(required=False, label=_("Incentives"))
+    penalties = forms.CharField(required=False, label=_("Penalties and deductions"))
     deduction_cap_percent = forms.DecimalField(
-        required=False, min_value=Decimal(0), max_value=Decimal(100), label="Cap on deductions (% of the payment)"
-    )
-    kpis = _lines("KPIs")
-    governance_bodies = _lines("Governance bodies")
-    reporting_cadence = forms.CharField(required=False, label="Reporting cadence")
-    escalation_ladder = _lines("Escalation ladder", "One step per line, lowest first.")
-    change_threshold_amount = forms.DecimalField(
-        required=False, min_value=Decimal(0), label="Change authorisation threshold"
-    )
-    dispute_resolution = forms.CharField(required=False, label="Dispute resolution")
-    data_ownership = forms.ChoiceField(
-        choices=[("", "Not defined"), *[(o, o) for o in OWNERS]], required=False, label="Who owns the data generated"
-    )
-    data_licence = forms.CharField(required=False, label="Data or IP licence to the city")
-    privacy_impact_assessment = forms.BooleanField(required=False, label="A privacy impact assessment is required")
-    open_data_duties = forms.CharField(required=False, label="Open-data duties")
-    ip_new_developments = forms.ChoiceField(
-        choices=[("", "Not defined"), *[(o, o.replace("_", " ")) for o in IP_OWNERS]],
         required=False,
-        label="IP of new developments",
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        # xgettext:no-python-format  # noqa: ERA001 - tells xgettext the % is no placeholder
+        label=_("Cap on deductions (% of the payment)"),
+    )
+    kpis = _lines(_("KPIs"))
+    governance_bodies = _lines(_("Governance bodies"))
+    reporting_cadence = forms.CharField(required=False, label=_("Reporting cadence"))
+    escalation_ladder = _lines(_("Escalation ladder"), _("One step per line, lowest first."))
+    change_threshold_amount = forms.DecimalField(
+        required=False, min_value=Decimal(0), label=_("Change authorisation threshold")
+    )
+    dispute_resolution = forms.CharField(required=False, label=_("Dispute resolution"))
+    data_ownership = forms.ChoiceField(
+        choices=[("", _("Not defined")), *[(o, OWNER_NAMES[o]) for o in OWNERS]],
+        required=False,
+        label=_("Who owns the data generated"),
+    )
+    data_licence = forms.CharField(required=False, label=_("Data or IP licence to the city"))
+    privacy_impact_assessment = forms.BooleanField(required=False, label=_("A privacy impact assessment is required"))
+    open_data_duties = forms.CharField(required=False, label=_("Open-data duties"))
+    ip_new_developments = forms.ChoiceField(
+        choices=[("", _("Not defined")), *[(o, OWNER_NAMES[o]) for o in IP_OWNERS]],
+        required=False,
+        label=_("IP of new developments"),
     )
     interoperability_open_standards = forms.BooleanField(
-        required=False, label="Interoperability and open standards required"
+        required=False, label=_("Interoperability and open standards required")
     )
-    audit_rights = forms.BooleanField(required=False, label="The city has audit rights")
-    term_years = forms.IntegerField(required=False, min_value=1, max_value=50, label="Term (years)")
-    technology_refresh_clause = forms.BooleanField(required=False, label="Technology-refresh clause")
-    extension_options = forms.CharField(required=False, label="Extension options")
-    exit_plan = forms.BooleanField(required=False, label="Exit and transition plan")
-    hand_back_conditions = forms.CharField(required=False, label="Hand-back conditions")
-    technology_project = forms.BooleanField(required=False, initial=True, label="This is a technology project")
-    personal_data_processed = forms.BooleanField(required=False, label="Personal data is processed")
+    audit_rights = forms.BooleanField(required=False, label=_("The city has audit rights"))
+    term_years = forms.IntegerField(required=False, min_value=1, max_value=50, label=_("Term (years)"))
+    technology_refresh_clause = forms.BooleanField(required=False, label=_("Technology-refresh clause"))
+    extension_options = forms.CharField(required=False, label=_("Extension options"))
+    exit_plan = forms.BooleanField(required=False, label=_("Exit and transition plan"))
+    hand_back_conditions = forms.CharField(required=False, label=_("Hand-back conditions"))
+    technology_project = forms.BooleanField(required=False, initial=True, label=_("This is a technology project"))
+    personal_data_processed = forms.BooleanField(required=False, label=_("Personal data is processed"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     LIST_FIELDS = ("kpis", "governance_bodies", "escalation_ladder")
@@ -244,7 +323,7 @@ class AmountsField(forms.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "Yearly amounts, year 0 first, separated by commas.")
+        kwargs.setdefault("help_text", _("Yearly amounts, year 0 first, separated by commas."))
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -259,30 +338,33 @@ class AmountsField(forms.CharField):
             try:
                 amounts.append(float(part.replace(" ", "")))
             except ValueError:
-                raise forms.ValidationError(f"“{part}” is not an amount.") from None
+                raise forms.ValidationError(gettext("“%(part)s” is not an amount.") % {"part": part}) from None
         return amounts
 
 
 class BusinessCaseForm(forms.Form):
     horizon = forms.IntegerField(
-        min_value=1, max_value=100, label="Horizon (years)", help_text="Years 0 to horizon minus 1; year 0 is today."
+        min_value=1,
+        max_value=100,
+        label=_("Horizon (years)"),
+        help_text=_("Years 0 to horizon minus 1; year 0 is today."),
     )
-    discount_rate = forms.FloatField(label="Real discount rate", help_text="As a fraction: 0.035 means 3.5%.")
-    mid_year = forms.BooleanField(required=False, label="Discount at mid-year")
+    discount_rate = forms.FloatField(label=_("Real discount rate"), help_text=_("As a fraction: 0.035 means 3.5%."))
+    mid_year = forms.BooleanField(required=False, label=_("Discount at mid-year"))
     correlation = forms.FloatField(
         required=False,
         initial=0.0,
         min_value=0.0,
         max_value=0.99,
-        label="Correlation between risks",
-        help_text="0 = independent.",
+        label=_("Correlation between risks"),
+        help_text=_("0 = independent."),
     )
-    psc_capex = AmountsField(label="PSC: capital costs")
-    psc_opex = AmountsField(label="PSC: operating costs")
-    competitive_neutrality = AmountsField(label="PSC: competitive-neutrality adjustment")
-    ppp_payments = AmountsField(label="PPP: payments to the partner")
-    contract_management = AmountsField(label="PPP: contract-management costs")
-    transaction_costs = AmountsField(label="PPP: transaction costs")
+    psc_capex = AmountsField(label=_("PSC: capital costs"))
+    psc_opex = AmountsField(label=_("PSC: operating costs"))
+    competitive_neutrality = AmountsField(label=_("PSC: competitive-neutrality adjustment"))
+    ppp_payments = AmountsField(label=_("PPP: payments to the partner"))
+    contract_management = AmountsField(label=_("PPP: contract-management costs"))
+    transaction_costs = AmountsField(label=_("PPP: transaction costs"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def inputs(self) -> dict[str, Any]:
@@ -296,10 +378,10 @@ class RunForm(forms.Form):
     iterations = forms.IntegerField(
         min_value=1_000,
         initial=100_000,
-        label="Iterations",
-        help_text="More iterations, smaller sampling error; large runs show their progress.",
+        label=_("Iterations"),
+        help_text=_("More iterations, smaller sampling error; large runs show their progress."),
     )
-    seed = forms.IntegerField(min_value=0, initial=20261124, label="Random seed")
+    seed = forms.IntegerField(min_value=0, initial=20261124, label=_("Random seed"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -308,18 +390,18 @@ class RunForm(forms.Form):
 
 
 COST_LABELS = {
-    "capex": "Capital costs",
-    "opex": "Operating costs",
-    "renewals": "Renewals",
-    "transaction": "Transaction costs",
-    "contract_management": "Contract-management costs",
+    "capex": _("Capital costs"),
+    "opex": _("Operating costs"),
+    "renewals": _("Renewals"),
+    "transaction": _("Transaction costs"),
+    "contract_management": _("Contract-management costs"),
 }
 BENEFIT_LABELS = {
-    "cash_savings": "Cash savings",
-    "revenue": "Revenue",
-    "social": "Monetised social benefits",
-    "environmental": "Monetised environmental benefits (other than carbon)",
-    "time_saved": "Time saved (monetised)",
+    "cash_savings": _("Cash savings"),
+    "revenue": _("Revenue"),
+    "social": _("Monetised social benefits"),
+    "environmental": _("Monetised environmental benefits (other than carbon)"),
+    "time_saved": _("Time saved (monetised)"),
 }
 
 
@@ -328,18 +410,18 @@ class CbaForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     carbon_tonnes = AmountsField(
-        label="Tonnes of CO2 avoided", help_text="Per year, year 0 first, separated by commas."
+        label=_("Tonnes of CO2 avoided"), help_text=_("Per year, year 0 first, separated by commas.")
     )
     carbon_price = forms.FloatField(
-        required=False, min_value=0, label="Carbon value per tonne", help_text="In the case's (real) prices."
+        required=False, min_value=0, label=_("Carbon value per tonne"), help_text=_("In the case's (real) prices.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for key, label in COST_LABELS.items():
-            self.fields[f"cost_{key}"] = AmountsField(label=f"Cost: {label}")
+            self.fields[f"cost_{key}"] = AmountsField(label=gettext("Cost: %(line)s") % {"line": label})
         for key, label in BENEFIT_LABELS.items():
-            self.fields[f"benefit_{key}"] = AmountsField(label=f"Benefit: {label}")
+            self.fields[f"benefit_{key}"] = AmountsField(label=gettext("Benefit: %(line)s") % {"line": label})
         self.order_fields([*[f"cost_{k}" for k in COST_LABELS], *[f"benefit_{k}" for k in BENEFIT_LABELS]])
 
     @staticmethod
@@ -366,13 +448,13 @@ class CbaForm(forms.Form):
 
 
 FUNDING_KIND_CHOICES = [
-    ("department_budget", "Department budget"),
-    ("grant", "Grant"),
-    ("loan", "Loan"),
-    ("bond", "Bond"),
-    ("private_capital", "Private capital"),
-    ("user_revenue", "User revenue"),
-    ("crowdfunding", "Crowdfunding / citizen investment"),
+    ("department_budget", _("Department budget")),
+    ("grant", _("Grant")),
+    ("loan", _("Loan")),
+    ("bond", _("Bond")),
+    ("private_capital", _("Private capital")),
+    ("user_revenue", _("User revenue")),
+    ("crowdfunding", _("Crowdfunding / citizen investment")),
 ]
 
 
@@ -381,7 +463,10 @@ class AffordabilityForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     first_calendar_year = forms.IntegerField(
-        min_value=2000, max_value=2200, label="Calendar year of year 0", help_text="Aligns the case with budget years."
+        min_value=2000,
+        max_value=2200,
+        label=_("Calendar year of year 0"),
+        help_text=_("Aligns the case with budget years."),
     )
 
     def __init__(self, *args: Any, departments: list[str], **kwargs: Any) -> None:
@@ -389,8 +474,8 @@ class AffordabilityForm(forms.Form):
         self.departments = departments
         for index, name in enumerate(departments):
             self.fields[f"envelope_{index}"] = AmountsField(
-                label=f"Annual budget envelope: {name}",
-                help_text="What this department can pay each year, year 0 first, separated by commas.",
+                label=gettext("Annual budget envelope: %(department)s") % {"department": name},
+                help_text=gettext("What this department can pay each year, year 0 first, separated by commas."),
             )
 
     def envelopes(self) -> dict[str, list[float]]:
@@ -402,23 +487,33 @@ class AffordabilityForm(forms.Form):
 
 
 class FundingSourceForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("", "Choose a kind"), *FUNDING_KIND_CHOICES], label="Kind")
-    name = forms.CharField(max_length=120, label="Name", help_text="E.g. “EU urban innovation grant”.")
-    amount = forms.FloatField(min_value=0, label="Amount", help_text="Principal or total.")
-    first_year = forms.IntegerField(min_value=0, initial=0, label="Year received", help_text="0 = year 0 of the case.")
+    kind = forms.ChoiceField(choices=[("", _("Choose a kind")), *FUNDING_KIND_CHOICES], label=_("Kind"))
+    name = forms.CharField(max_length=120, label=_("Name"), help_text=_("E.g. “EU urban innovation grant”."))
+    amount = forms.FloatField(min_value=0, label=_("Amount"), help_text=_("Principal or total."))
+    first_year = forms.IntegerField(
+        min_value=0, initial=0, label=_("Year received"), help_text=_("0 = year 0 of the case.")
+    )
     last_year = forms.IntegerField(
         required=False,
         min_value=0,
-        label="Every year to",
-        help_text="Grants, user revenue, department budgets: the amount comes each year up to this one.",
+        label=_("Every year to"),
+        help_text=_("Grants, user revenue, department budgets: the amount comes each year up to this one."),
     )
     rate = forms.FloatField(
-        required=False, min_value=0, max_value=0.5, label="Rate", help_text="Interest or expected return: 0.04 = 4%."
+        required=False,
+        min_value=0,
+        max_value=0.5,
+        label=_("Rate"),
+        help_text=_("Interest or expected return: 0.04 = 4%."),
     )
     tenor = forms.IntegerField(
-        required=False, min_value=0, max_value=100, label="Tenor (years)", help_text="Loans, bonds, crowdfunding."
+        required=False,
+        min_value=0,
+        max_value=100,
+        label=_("Tenor (years)"),
+        help_text=_("Loans, bonds, crowdfunding."),
     )
-    grace = forms.IntegerField(required=False, min_value=0, max_value=20, label="Grace (years)")
+    grace = forms.IntegerField(required=False, min_value=0, max_value=20, label=_("Grace (years)"))
 
     def entry(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -435,11 +530,13 @@ class FundingSourceForm(forms.Form):
 
 
 class GuaranteeForm(forms.Form):
-    name = forms.CharField(max_length=120, label="Name", help_text="E.g. “minimum revenue guarantee”.")
-    maximum = forms.FloatField(min_value=0, label="Most the city could pay in a year")
-    probability = forms.FloatField(min_value=0, max_value=1, label="Chance of a call per year", help_text="0 to 1.")
-    first_year = forms.IntegerField(min_value=0, label="First year")
-    last_year = forms.IntegerField(min_value=0, label="Last year")
+    name = forms.CharField(max_length=120, label=_("Name"), help_text=_("E.g. “minimum revenue guarantee”."))
+    maximum = forms.FloatField(min_value=0, label=_("Most the city could pay in a year"))
+    probability = forms.FloatField(
+        min_value=0, max_value=1, label=_("Chance of a call per year"), help_text=_("0 to 1.")
+    )
+    first_year = forms.IntegerField(min_value=0, label=_("First year"))
+    last_year = forms.IntegerField(min_value=0, label=_("Last year"))
 
     def entry(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
@@ -451,7 +548,7 @@ class RowsFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove this row"
+            form.fields["DELETE"].label = gettext("Remove this row")
 
 
 FundingFormSet = forms.formset_factory(

@@ -4,9 +4,12 @@ from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from civicpact.domain import ocds
 from civicpact.domain.pipeline import Stage
+from civicpact.domain.screening import Outcome
+from civicpact.domain.structuring import PartnershipModel, Route
 from civicpact.pipeline.gates import register_gate_check, register_planning_documents
 
 
@@ -19,20 +22,20 @@ def appraisal_gate_check(project: Any) -> list[str]:
     status = appraisal_status(project=project)
     reasons = []
     if status.screening is None:
-        reasons.append("no PPP screening is recorded")
+        reasons.append(_("no PPP screening is recorded"))
     elif status.screening.outcome == "not_ready":
-        reasons.append("the latest screening says the project is not ready")
+        reasons.append(_("the latest screening says the project is not ready"))
     if project.stage == Stage.STRUCTURING:
         if status.model is None:
-            reasons.append("no partnership model is chosen")
+            reasons.append(_("no partnership model is chosen"))
         if status.route is None:
-            reasons.append("no procurement route is chosen")
+            reasons.append(_("no procurement route is chosen"))
         if not status.risk_count:
-            reasons.append("the risk register is empty")
+            reasons.append(_("the risk register is empty"))
         if status.terms is None:
-            reasons.append("no term sheet is saved")
+            reasons.append(_("no term sheet is saved"))
         elif status.terms.gap_count:
-            reasons.append(f"the term sheet still has {status.terms.gap_count} gap(s)")
+            reasons.append(_("the term sheet still has %(count)s gap(s)") % {"count": status.terms.gap_count})
     return reasons
 
 
@@ -75,16 +78,16 @@ def _appraisal_documents(project: Any) -> list[ocds.DocumentRef]:
     route = project.route_choices.first()
     if choice is not None:
         screened = (
-            f" Screening: {screening.get_outcome_display()} (score {screening.ppp_score}/100)." if screening else ""
+            f" Screening: {Outcome(screening.outcome).label} (score {screening.ppp_score}/100)." if screening else ""
         )
-        routed = f" Procurement route: {route.get_chosen_route_display()}: {route.reason}" if route else ""
+        routed = f" Procurement route: {Route(route.chosen_route).label}: {route.reason}" if route else ""
         documents.append(
             ocds.DocumentRef(
                 f"model-choice-{choice.pk}",
                 "pppModeRationale",
                 "Rationale for the PPP modality",
                 choice.decided_at,
-                f"{choice.get_chosen_model_display()}: {choice.reason}{screened}{routed}",
+                f"{PartnershipModel(choice.chosen_model).label}: {choice.reason}{screened}{routed}",
             )
         )
     return documents

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.domain.risks import Distribution, RiskCategory
 from civicpact.domain.screening import Outcome
@@ -19,14 +21,80 @@ from civicpact.domain.structuring import PartnershipModel, Route, SoleSourceJust
 from civicpact.ledger.models import AppendOnlyModel
 from civicpact.pipeline.models import Project
 
-OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome]
-MODEL_CHOICES = [(m.value, m.label) for m in PartnershipModel]
-ROUTE_CHOICES = [(r.value, r.label) for r in Route]
+# The domain's English labels (`.label`), in the reader's language for the pages. OCDS releases and the texts
+# stored or published (planning documents, a tender's method rationale) keep the domain's English ones.
+OUTCOME_NAMES: dict[Outcome, Promise] = {
+    Outcome.PPP_WORTH_PURSUING: _("PPP worth pursuing"),
+    Outcome.TRADITIONAL_BETTER: _("Traditional procurement is the better fit"),
+    Outcome.NOT_READY: _("Not ready yet"),
+}
+MODEL_NAMES: dict[PartnershipModel, Promise] = {
+    PartnershipModel.CONCESSION_BOT: _("Concession / BOT"),
+    PartnershipModel.MANAGED_SERVICES: _("Managed services"),
+    PartnershipModel.JOINT_VENTURE: _("Joint venture"),
+    PartnershipModel.ALLIANCE: _("Alliance"),
+    PartnershipModel.DATA_PARTNERSHIP: _("Data partnership"),
+}
+ROUTE_NAMES: dict[Route, Promise] = {
+    Route.OPEN_TENDER: _("Open tender"),
+    Route.RESTRICTED_TENDER: _("Restricted tender (with pre-qualification)"),
+    Route.COMPETITIVE_DIALOGUE: _("Competitive dialogue / negotiation"),
+    Route.MULTI_STAGE: _("Multi-stage selection (shortlist, dialogue, best and final offer)"),
+    Route.PRE_COMMERCIAL: _("Pre-commercial procurement (PCP)"),
+    Route.INNOVATION_PROCUREMENT: _("Public procurement of innovation (PPI)"),
+    Route.CHALLENGE_BASED: _("Challenge-based procurement"),
+    Route.LIVING_LAB: _("Living lab pilot"),
+    Route.GRANT_PROGRAMME: _("Grant programme"),
+    Route.SOLE_SOURCE: _("Sole source (justified)"),
+    Route.UNSOLICITED_PROPOSAL: _("Unsolicited proposal (Swiss challenge)"),
+}
+JUSTIFICATION_NAMES: dict[SoleSourceJustification, Promise] = {
+    SoleSourceJustification.ONLY_ONE_CAPABLE_SUPPLIER: _(
+        "Only one supplier can do it (technical reasons or exclusive rights)"
+    ),
+    SoleSourceJustification.EXTREME_URGENCY: _("Extreme urgency from unforeseeable events"),
+    SoleSourceJustification.ADDITIONAL_DELIVERIES: _("Additional deliveries compatible with an existing installation"),
+    SoleSourceJustification.NO_SUITABLE_TENDERS: _("No suitable tenders in a previous open procedure"),
+    SoleSourceJustification.RESEARCH_AND_DEVELOPMENT_ONLY: _("Purely for research and development"),
+}
+CATEGORY_NAMES: dict[RiskCategory, Promise] = {
+    RiskCategory.DESIGN: _("Design"),
+    RiskCategory.BUILD_INTEGRATION: _("Build integration"),
+    RiskCategory.TECHNOLOGY_OBSOLESCENCE: _("Technology obsolescence"),
+    RiskCategory.DEMAND_USAGE: _("Demand usage"),
+    RiskCategory.AVAILABILITY_PERFORMANCE: _("Availability performance"),
+    RiskCategory.CYBER_SECURITY: _("Cyber security"),
+    RiskCategory.DATA_PROTECTION: _("Data protection"),
+    RiskCategory.REGULATORY_CHANGE_IN_LAW: _("Regulatory change in law"),
+    RiskCategory.POLITICAL: _("Political"),
+    RiskCategory.FINANCIAL_INTEREST_INFLATION: _("Financial interest inflation"),
+    RiskCategory.FORCE_MAJEURE: _("Force majeure"),
+    RiskCategory.VENDOR_LOCK_IN: _("Vendor lock in"),
+    RiskCategory.EXIT_PORTABILITY: _("Exit portability"),
+    RiskCategory.LAND_AVAILABILITY: _("Land availability"),
+    RiskCategory.ENVIRONMENTAL: _("Environmental"),
+    RiskCategory.COMPLETION: _("Completion"),
+    RiskCategory.REVENUE: _("Revenue"),
+    RiskCategory.FINANCE_AVAILABILITY: _("Finance availability"),
+    RiskCategory.REFINANCING: _("Refinancing"),
+    RiskCategory.EARLY_TERMINATION: _("Early termination"),
+    RiskCategory.COMPLIANCE: _("Compliance"),
+}
+
+
+def category_label(category: str) -> str:
+    """A register category's English name, as OCDS notes carry it (`Cyber security`)."""
+    return category.replace("_", " ").capitalize()
+
+
+OUTCOME_CHOICES = [(o.value, OUTCOME_NAMES[o]) for o in Outcome]
+MODEL_CHOICES = [(m.value, MODEL_NAMES[m]) for m in PartnershipModel]
+ROUTE_CHOICES = [(r.value, ROUTE_NAMES[r]) for r in Route]
+# English on the model: tendering publishes `get_sole_source_justification_display()` in the OCDS rationale
 JUSTIFICATION_CHOICES = [("", "—"), *[(j.value, j.label) for j in SoleSourceJustification]]
-CATEGORY_CHOICES = [(c.value, c.value.replace("_", " ").capitalize()) for c in RiskCategory]
-DISTRIBUTION_CHOICES = [
-    (d.value, d.value.upper() if d == Distribution.PERT else d.value.capitalize()) for d in Distribution
-]
+JUSTIFICATION_FORM_CHOICES = [("", "—"), *[(j.value, JUSTIFICATION_NAMES[j]) for j in SoleSourceJustification]]
+CATEGORY_CHOICES = [(c.value, CATEGORY_NAMES[c]) for c in RiskCategory]
+DISTRIBUTION_CHOICES = [(Distribution.TRIANGULAR.value, _("Triangular")), (Distribution.PERT.value, "PERT")]
 USER = settings.AUTH_USER_MODEL
 
 
@@ -206,11 +274,11 @@ class BusinessCase(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class VfmRun(models.Model):

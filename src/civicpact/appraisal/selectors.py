@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext, gettext_lazy
 
 from civicpact.accounts import permissions
 from civicpact.appraisal.models import (
@@ -20,6 +21,7 @@ from civicpact.appraisal.models import (
     Screening,
     TermSheetVersion,
     VfmRun,
+    category_label,
 )
 from civicpact.domain import risks as risk_math
 from civicpact.domain.affordability import (
@@ -88,6 +90,28 @@ class RiskRow:
     impact: int
     rating: str
 
+    @property
+    def allocation_label(self) -> str:
+        """Who bears the risk, in the reader's language (`allocation` is the English the API answers)."""
+        private = round(self.risk.share_transferred * 100)
+        if private == 0:
+            return gettext("public authority")
+        if private == 100:
+            return gettext("private party")
+        return gettext("shared (%(private)s/%(public)s)") % {"private": private, "public": 100 - private}
+
+    @property
+    def rating_label(self) -> str:
+        return str(RATING_NAMES.get(self.rating, self.rating))
+
+
+RATING_NAMES = {
+    "low": gettext_lazy("low"),
+    "medium": gettext_lazy("medium"),
+    "high": gettext_lazy("high"),
+    "extreme": gettext_lazy("extreme"),
+}
+
 
 def risk_rows(*, register: RiskRegister) -> list[RiskRow]:
     rows = []
@@ -119,7 +143,7 @@ def risk_allocation_list(*, project: Project) -> tuple[AllocatedRisk, ...]:
         AllocatedRisk(
             risk_id=f"risk-{risk.pk}",
             category=risk_math.RiskCategory(risk.category),
-            category_label=risk.get_category_display(),
+            category_label=category_label(risk.category),
             title=risk.title,
             description=risk.description,
             share_transferred=risk.share_transferred,

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import User
 from civicpact.appraisal.exceptions import RunFinished, StaleRegister
@@ -73,7 +75,7 @@ def _project(project_id: int) -> Project:
 
 
 def screening_record(*, actor: User, project_id: int, answers: Mapping[str, Any]) -> Screening:
-    _require(permissions.can_edit_appraisal(actor), "Only the PPP unit records screenings.")
+    _require(permissions.can_edit_appraisal(actor), _("Only the PPP unit records screenings."))
     with transaction.atomic():
         project = _project(project_id)
         try:
@@ -105,7 +107,7 @@ def screening_record(*, actor: User, project_id: int, answers: Mapping[str, Any]
 def model_choose(
     *, actor: User, project_id: int, considerations: Mapping[str, Any], chosen_model: str, reason: str
 ) -> ModelChoice:
-    _require(permissions.can_edit_appraisal(actor), "Only the PPP unit chooses the partnership model.")
+    _require(permissions.can_edit_appraisal(actor), _("Only the PPP unit chooses the partnership model."))
     with transaction.atomic():
         project = _project(project_id)
         try:
@@ -114,9 +116,9 @@ def model_choose(
         except StructuringInputError as exc:
             raise ValidationError({exc.field: str(exc)}) from None
         except ValueError:
-            raise ValidationError({"chosen_model": "Choose one of the five partnership models."}) from None
+            raise ValidationError({"chosen_model": _("Choose one of the five partnership models.")}) from None
         if not reason.strip():
-            raise ValidationError({"reason": "Say why this model; the reason is recorded."})
+            raise ValidationError({"reason": _("Say why this model; the reason is recorded.")})
         ranking = [
             {"model": f.model.value, "label": f.model.label, "score": f.score, "reasons": list(f.reasons)}
             for f in rank_models(parsed)
@@ -149,7 +151,7 @@ def route_choose(
     sole_source_justification: str,
     reason: str,
 ) -> RouteChoice:
-    _require(permissions.can_edit_appraisal(actor), "Only the PPP unit chooses the procurement route.")
+    _require(permissions.can_edit_appraisal(actor), _("Only the PPP unit chooses the procurement route."))
     with transaction.atomic():
         project = _project(project_id)
         try:
@@ -160,9 +162,9 @@ def route_choose(
         except StructuringInputError as exc:
             raise ValidationError({exc.field: str(exc)}) from None
         except ValueError:
-            raise ValidationError({"chosen_route": "Choose a route from the list."}) from None
+            raise ValidationError({"chosen_route": _("Choose a route from the list.")}) from None
         if not reason.strip():
-            raise ValidationError({"reason": "Say why this route; the reason is recorded."})
+            raise ValidationError({"reason": _("Say why this route; the reason is recorded.")})
         recommendation = recommend_route(parsed)
         facts_json = {
             **asdict(parsed),
@@ -196,14 +198,17 @@ def route_choose(
 
 
 def _locked_register(project_id: int, expected_version: int, actor: User) -> RiskRegister:
-    _require(permissions.can_edit_risks(actor), "Only the PPP unit and finance analysts edit the risk register.")
+    _require(permissions.can_edit_risks(actor), _("Only the PPP unit and finance analysts edit the risk register."))
     project = _project(project_id)
     register, _created = RiskRegister.objects.select_for_update().get_or_create(project=project)
     if register.version != expected_version:
-        who = register.updated_by or "someone"
+        who = register.updated_by or _("someone")
         raise StaleRegister(
-            f"The risk register was changed by {who} at {timezone.localtime(register.updated_at):%Y-%m-%d %H:%M} "
-            "after you opened it. Reload to see their changes, then make yours again."
+            _(
+                "The risk register was changed by %(who)s at %(when)s after you opened it. Reload to see their "
+                "changes, then make yours again."
+            )
+            % {"who": who, "when": l10n.when(register.updated_at, with_time=True)}
         )
     return register
 
@@ -231,7 +236,7 @@ def _validated_risk(risk: Risk) -> None:
             errors.setdefault(field, []).append(message)
         raise ValidationError(errors) from None
     if not risk.allocation_reason.strip():
-        raise ValidationError({"allocation_reason": "Say why the risk is allocated this way."})
+        raise ValidationError({"allocation_reason": _("Say why the risk is allocated this way.")})
     risk.full_clean()
 
 
@@ -307,7 +312,10 @@ def risks_replace(*, actor: User, project_id: int, expected_version: int, rows: 
                 _validated_risk(risk)
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
-                    errors.setdefault("file", []).extend(f"row {number}, {field}: {m}" for m in messages)
+                    errors.setdefault("file", []).extend(
+                        _("row %(row)s, %(field)s: %(message)s") % {"row": number, "field": field, "message": m}
+                        for m in messages
+                    )
             new.append(risk)
         if errors:
             raise ValidationError(errors)
@@ -319,20 +327,23 @@ def risks_replace(*, actor: User, project_id: int, expected_version: int, rows: 
 
 
 def terms_save(*, actor: User, project_id: int, terms: Mapping[str, Any], expected_version: int) -> TermSheetVersion:
-    _require(permissions.can_edit_appraisal(actor), "Only the PPP unit edits term sheets.")
+    _require(permissions.can_edit_appraisal(actor), _("Only the PPP unit edits term sheets."))
     with transaction.atomic():
         project = _project(project_id)
         current = project.term_sheets.first()
         current_version = current.version if current else 0
         if current is None and expected_version != 0:
             raise StaleRegister(
-                f"The project has no term sheet yet, not version {expected_version}: send version 0 to save the first."
+                _("The project has no term sheet yet, not version %(version)s: send version 0 to save the first.")
+                % {"version": expected_version}
             )
         if current is not None and current_version != expected_version:
             raise StaleRegister(
-                f"The term sheet was saved by {current.created_by} at "
-                f"{timezone.localtime(current.created_at):%Y-%m-%d %H:%M} after you opened it. "
-                "Reload to see their version, then make your changes again."
+                _(
+                    "The term sheet was saved by %(who)s at %(when)s after you opened it. Reload to see their "
+                    "version, then make your changes again."
+                )
+                % {"who": current.created_by, "when": l10n.when(current.created_at, with_time=True)}
             )
         try:
             sheet = TermSheet.from_mapping(terms)
@@ -415,16 +426,18 @@ def business_case_update(
 def _business_case_write(
     *, actor: User, project_id: int, expected_version: int, change: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> BusinessCase:
-    _require(permissions.can_edit_risks(actor), "Only finance analysts and the PPP unit edit the business case.")
+    _require(permissions.can_edit_risks(actor), _("Only finance analysts and the PPP unit edit the business case."))
     with transaction.atomic():
         project = _project(project_id)
         current = BusinessCase.objects.select_for_update().filter(project=project).first()
         if (current.version if current else 0) != expected_version:
-            who = current.updated_by if current else "someone"
-            raise StaleRegister(f"The business case was changed by {who} after you opened it; reload and redo.")
+            who = current.updated_by if current else _("someone")
+            raise StaleRegister(
+                _("The business case was changed by %(who)s after you opened it; reload and redo.") % {"who": who}
+            )
         inputs = change(dict(current.inputs) if current else {})
         if "horizon" not in inputs:
-            raise ValidationError({"horizon": "Save the value-for-money inputs (horizon, rate, flows) first."})
+            raise ValidationError({"horizon": _("Save the value-for-money inputs (horizon, rate, flows) first.")})
         _validated_case(project, inputs)
         case = current or BusinessCase(project=project, version=0)
         case.inputs, case.version, case.updated_by = inputs, case.version + 1, actor
@@ -444,16 +457,19 @@ def vfm_run_start(*, actor: User, project_id: int, iterations: int, seed: int) -
     from civicpact.appraisal.tasks import vfm_run_task
 
     most = settings.CIVICPACT_MAX_ITERATIONS
-    _require(permissions.can_edit_risks(actor), "Only finance analysts and the PPP unit run the business case.")
+    _require(permissions.can_edit_risks(actor), _("Only finance analysts and the PPP unit run the business case."))
     if not 1_000 <= iterations <= most:
         raise ValidationError(
-            {"iterations": f"iterations must be 1,000 to {most:,} (CIVICPACT_MAX_ITERATIONS), not {iterations:,}"}
+            {
+                "iterations": _("iterations must be %(low)s to %(high)s (CIVICPACT_MAX_ITERATIONS), not %(given)s")
+                % {"low": l10n.number(1_000), "high": l10n.number(most), "given": l10n.number(iterations)}
+            }
         )
     with transaction.atomic():
         project = _project(project_id)
         business_case = BusinessCase.objects.filter(project=project).first()
         if business_case is None:
-            raise ValidationError({"__all__": "Save the business case before running it."})
+            raise ValidationError({"__all__": _("Save the business case before running it.")})
         run = VfmRun.objects.create(
             project=project,
             case_version=business_case.version,
@@ -475,13 +491,16 @@ class RunCancelled(Exception):
 
 def vfm_run_cancel(*, actor: User, project_id: int, run_id: int) -> VfmRun:
     """Stop a queued or running simulation; the results of earlier runs stay as they are."""
-    _require(permissions.can_edit_risks(actor), "Only finance analysts and the PPP unit cancel a run.")
+    _require(permissions.can_edit_risks(actor), _("Only finance analysts and the PPP unit cancel a run."))
     with transaction.atomic():
         run = VfmRun.objects.select_for_update().filter(project_id=project_id, pk=run_id).first()
         if run is None:
             raise VfmRun.DoesNotExist
         if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
-            raise RunFinished(f"The run is already {run.get_status_display().lower()}; there is nothing to cancel.")
+            raise RunFinished(
+                _("The run is already %(status)s; there is nothing to cancel.")
+                % {"status": run.get_status_display().lower()}
+            )
         run.status, run.finished_at = RunStatus.CANCELLED, timezone.now()
         run.save(update_fields=["status", "finished_at"])
         audit_append(actor=actor, action="vfm.cancel", obj=run.project, payload={"run": run.pk, "done": run.done})

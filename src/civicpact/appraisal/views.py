@@ -10,12 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.appraisal import selectors, services
 from civicpact.appraisal.exceptions import AppraisalError
 from civicpact.appraisal.forms import (
+    QUESTION_TEXTS,
     ImportForm,
     LibraryRiskForm,
     ModelForm,
@@ -24,10 +27,11 @@ from civicpact.appraisal.forms import (
     ScreeningForm,
     TermsForm,
 )
-from civicpact.appraisal.models import Risk
+from civicpact.appraisal.models import MODEL_NAMES, ROUTE_NAMES, Risk
 from civicpact.domain.screening import QUESTIONS
 from civicpact.domain.structuring import (
     ModelConsiderations,
+    PartnershipModel,
     RouteFacts,
     StructuringInputError,
     rank_models,
@@ -63,8 +67,18 @@ def _project(request: HttpRequest, pk: int) -> Project:
 
 
 def _edit_guard(request: HttpRequest, allowed: bool, what: str) -> None:
+    """Refuse a POST the reader may not make; `what` is one of the parts named in REFUSALS."""
     if request.method == "POST" and not allowed:
-        raise PermissionDenied(f"Only the PPP unit may change the {what}.")
+        raise PermissionDenied(REFUSALS[what])
+
+
+REFUSALS = {
+    "screening": gettext_lazy("Only the PPP unit may change the screening."),
+    "partnership model": gettext_lazy("Only the PPP unit may change the partnership model."),
+    "procurement route": gettext_lazy("Only the PPP unit may change the procurement route."),
+    "term sheet": gettext_lazy("Only the PPP unit may change the term sheet."),
+    "business case": gettext_lazy("Only the PPP unit may change the business case."),
+}
 
 
 @login_required
@@ -96,9 +110,9 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "The screening is recorded.")
+            messages.success(request, _("The screening is recorded."))
             return redirect("appraisal:screening", pk=pk)
-    labels = {q.key: q.text for q in QUESTIONS}
+    labels = {q.key: QUESTION_TEXTS.get(q.key, (q.text, q.help))[0] for q in QUESTIONS}
     return render(
         request,
         "appraisal/screening.html",
@@ -113,6 +127,14 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _model_named(fit: dict[str, Any]) -> dict[str, Any]:
+    """A ranked model (fresh, or as stored with the choice) with its name in the reader's language."""
+    try:
+        return {**fit, "label": MODEL_NAMES[PartnershipModel(fit.get("model", ""))]}
+    except ValueError:
+        return fit
 
 
 def _ranking(form: Any) -> Any:
@@ -147,13 +169,14 @@ def model(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, "The partnership model is recorded.")
+                messages.success(request, _("The partnership model is recorded."))
                 return redirect("appraisal:model", pk=pk)
     shown = (
-        [{"label": f.model.label, "score": f.score, "reasons": f.reasons} for f in ranking]
+        [{"model": f.model.value, "label": f.model.label, "score": f.score, "reasons": f.reasons} for f in ranking]
         if ranking
         else (latest.ranking if latest else [])
     )
+    shown = [_model_named(fit) for fit in shown]
     return render(
         request,
         "appraisal/model.html",
@@ -200,7 +223,7 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, "The procurement route is recorded.")
+                messages.success(request, _("The procurement route is recorded."))
                 return redirect("appraisal:route", pk=pk)
     return render(
         request,
@@ -211,6 +234,8 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "latest": latest,
             "recommendation": recommendation,
+            "recommended_name": ROUTE_NAMES[recommendation.route] if recommendation else "",
+            "alternative_names": [ROUTE_NAMES[r] for r in recommendation.alternatives] if recommendation else [],
             "can_edit": can_edit,
         },
         status=400 if form.errors else 200,
@@ -259,7 +284,7 @@ def _add_from_library(request: HttpRequest, project: Project, actor: Any) -> Htt
         except AppraisalError as exc:
             messages.error(request, str(exc))
             return _risk_page(request, project, status=409)
-        messages.success(request, "Library risk added: set its probability and costs.")
+        messages.success(request, _("Library risk added: set its probability and costs."))
     return redirect("appraisal:risks", pk=project.pk)
 
 
@@ -269,7 +294,7 @@ def risks(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _risk_page(request, project)
     if not permissions.can_edit_risks(request.user):
-        raise PermissionDenied("Only the PPP unit and finance analysts edit the risk register.")
+        raise PermissionDenied(_("Only the PPP unit and finance analysts edit the risk register."))
     actor = permissions.signed_in_user(request)
     if "library" in request.POST:
         return _add_from_library(request, project, actor)
@@ -289,7 +314,7 @@ def risks(request: HttpRequest, pk: int) -> HttpResponse:
         return _risk_page(request, project, risk_form=form, status=409)
     except Risk.DoesNotExist:
         raise Http404("No such risk.") from None
-    messages.success(request, "The risk register is saved.")
+    messages.success(request, _("The risk register is saved."))
     return redirect("appraisal:risks", pk=pk)
 
 
@@ -322,7 +347,7 @@ def risk_delete(request: HttpRequest, pk: int, risk_id: int) -> HttpResponseBase
     except Risk.DoesNotExist:
         raise Http404("No such risk.") from None
     else:
-        messages.success(request, "The risk is removed.")
+        messages.success(request, _("The risk is removed."))
     return redirect("appraisal:risks", pk=pk)
 
 
@@ -361,11 +386,11 @@ def parse_register_xlsx(upload: Any) -> list[dict[str, Any]]:
     try:
         book = load_workbook(upload, read_only=True, data_only=True)
     except Exception:
-        raise ValidationError({"file": "This is not an Excel workbook (.xlsx)."}) from None
+        raise ValidationError({"file": _("This is not an Excel workbook (.xlsx).")}) from None
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     if not rows:
-        raise ValidationError({"file": "The workbook is empty."})
+        raise ValidationError({"file": _("The workbook is empty.")})
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     missing = [
         c
@@ -382,7 +407,7 @@ def parse_register_xlsx(upload: Any) -> list[dict[str, Any]]:
         if c not in header
     ]
     if missing:
-        raise ValidationError({"file": f"Missing columns: {', '.join(missing)}."})
+        raise ValidationError({"file": _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}})
     out = []
     for number, values in enumerate(rows[1:], start=2):
         if all(v in (None, "") for v in values):
@@ -397,7 +422,7 @@ def parse_register_xlsx(upload: Any) -> list[dict[str, Any]]:
                 row[key] = int(float(str(row.get(key) or 1)))
         except (InvalidOperation, TypeError, ValueError, KeyError):
             raise ValidationError(
-                {"file": f"Row {number}: probability, share, costs and years must be numbers."}
+                {"file": _("Row %(row)s: probability, share, costs and years must be numbers.") % {"row": number}}
             ) from None
         row["once"] = row.get("once") not in (False, 0, "FALSE", "false", "no")
         for key in ("description", "mitigation", "owner", "distribution"):
@@ -411,7 +436,7 @@ def parse_register_xlsx(upload: Any) -> list[dict[str, Any]]:
 def risks_import(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
     if not permissions.can_edit_risks(request.user):
-        raise PermissionDenied("Only the PPP unit and finance analysts edit the risk register.")
+        raise PermissionDenied(_("Only the PPP unit and finance analysts edit the risk register."))
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _risk_page(request, project, import_form=form, status=400)
@@ -429,7 +454,7 @@ def risks_import(request: HttpRequest, pk: int) -> HttpResponse:
     except AppraisalError as exc:
         form.add_error(None, str(exc))
         return _risk_page(request, project, import_form=form, status=409)
-    messages.success(request, f"The register now holds the {count} risks from the file.")
+    messages.success(request, _("The register now holds the %(count)s risks from the file.") % {"count": count})
     return redirect("appraisal:risks", pk=pk)
 
 
@@ -455,7 +480,7 @@ def terms(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, "The term sheet is saved and checked.")
+                messages.success(request, _("The term sheet is saved and checked."))
                 return redirect("appraisal:terms", pk=pk)
     return render(
         request,
@@ -473,9 +498,9 @@ def terms(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _term_text(value: Any) -> str:
     if value is True:
-        return "yes"
+        return _("yes")
     if value is False:
-        return "no"
+        return _("no")
     if value in (None, "", []):
         return "—"
     if isinstance(value, list):
@@ -489,7 +514,10 @@ def terms_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     latest = project.term_sheets.first()
     if latest is None:
         raise Http404("No term sheet is saved yet.")
-    rows = [(key.replace("_", " ").capitalize(), _term_text(value)) for key, value in latest.terms.items()]
+    rows = [
+        (TERM_NAMES.get(key, key.replace("_", " ").capitalize()), _term_text(value))
+        for key, value in latest.terms.items()
+    ]
     html = render_to_string(
         "appraisal/terms_pdf.html", {"project": project, "sheet": latest, "rows": rows}, request=request
     )
@@ -505,3 +533,33 @@ def terms_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="term-sheet-project-{project.pk}-v{latest.version}.pdf"'
     return response
+
+
+# The term sheet's fields as the PDF names them (`key.replace("_", " ").capitalize()`), in the reader's language.
+TERM_NAMES = {
+    "payment_mechanisms": gettext_lazy("Payment mechanisms"),
+    "indexation": gettext_lazy("Indexation"),
+    "incentives": gettext_lazy("Incentives"),
+    "penalties": gettext_lazy("Penalties"),
+    "deduction_cap_percent": gettext_lazy("Deduction cap percent"),
+    "kpis": gettext_lazy("Kpis"),
+    "governance_bodies": gettext_lazy("Governance bodies"),
+    "reporting_cadence": gettext_lazy("Reporting cadence"),
+    "escalation_ladder": gettext_lazy("Escalation ladder"),
+    "change_threshold_amount": gettext_lazy("Change threshold amount"),
+    "dispute_resolution": gettext_lazy("Dispute resolution"),
+    "data_ownership": gettext_lazy("Data ownership"),
+    "data_licence": gettext_lazy("Data licence"),
+    "privacy_impact_assessment": gettext_lazy("Privacy impact assessment"),
+    "open_data_duties": gettext_lazy("Open data duties"),
+    "ip_new_developments": gettext_lazy("Ip new developments"),
+    "interoperability_open_standards": gettext_lazy("Interoperability open standards"),
+    "audit_rights": gettext_lazy("Audit rights"),
+    "term_years": gettext_lazy("Term years"),
+    "technology_refresh_clause": gettext_lazy("Technology refresh clause"),
+    "extension_options": gettext_lazy("Extension options"),
+    "exit_plan": gettext_lazy("Exit plan"),
+    "hand_back_conditions": gettext_lazy("Hand back conditions"),
+    "technology_project": gettext_lazy("Technology project"),
+    "personal_data_processed": gettext_lazy("Personal data processed"),
+}

@@ -9,20 +9,37 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.accounts.models import Organisation
-from civicpact.domain.pipeline import STAGE_LABELS, GateDecision, Stage
+from civicpact.domain.pipeline import GateDecision, Stage
 from civicpact.ledger.models import AppendOnlyModel
 
-STAGE_CHOICES = [(s.value, STAGE_LABELS[s]) for s in Stage]
-DECISION_CHOICES = [(d.value, d.label) for d in GateDecision]
+# The domain's English labels (domain.pipeline.STAGE_LABELS, GateDecision.label), in the reader's language for the
+# pages. OCDS releases and stored texts keep the domain's English ones.
+STAGE_NAMES: dict[Stage, Promise] = {
+    Stage.IDEA: _("Idea"),
+    Stage.OPPORTUNITY: _("Opportunity assessment"),
+    Stage.STRUCTURING: _("Structuring"),
+    Stage.PROCUREMENT: _("Procurement"),
+    Stage.IMPLEMENTATION: _("Implementation"),
+    Stage.CLOSED: _("Evolution / closed"),
+}
+DECISION_NAMES: dict[GateDecision, Promise] = {
+    GateDecision.APPROVE: _("Approve"),
+    GateDecision.SEND_BACK: _("Send back for rework"),
+    GateDecision.STOP: _("Stop"),
+}
+STAGE_CHOICES = [(s.value, STAGE_NAMES[s]) for s in Stage]
+DECISION_CHOICES = [(d.value, DECISION_NAMES[d]) for d in GateDecision]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 class NeedStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    IN_PROJECT = "in_project", "Part of a project"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    OPEN = "open", _("Open")
+    IN_PROJECT = "in_project", _("Part of a project")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class NeedQuerySet(models.QuerySet["Need"]):
@@ -145,7 +162,8 @@ class Project(models.Model):
 
     @property
     def stage_label(self) -> str:
-        return STAGE_LABELS[Stage(self.stage)]
+        """The stage's name in the reader's language (the domain's `Stage.label` is the English one)."""
+        return str(STAGE_NAMES[Stage(self.stage)])
 
 
 class ProjectNeed(models.Model):
@@ -256,9 +274,9 @@ class Document(models.Model):
 
 
 class RfiStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Open for responses"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Open for responses")
+    CLOSED = "closed", _("Closed")
 
 
 class RfiQuerySet(models.QuerySet["Rfi"]):
@@ -297,10 +315,10 @@ class Rfi(models.Model):
 
 
 class Interest(models.IntegerChoices):
-    NONE = 0, "Not interested"
-    LOW = 1, "Low"
-    MEDIUM = 2, "Medium"
-    HIGH = 3, "High"
+    NONE = 0, _("Not interested")
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
 
 
 class RfiResponse(models.Model):

@@ -9,12 +9,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Sum
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, VerificationStatus
-from civicpact.domain.pipeline import STAGE_LABELS, Stage
+from civicpact.domain.pipeline import Stage
 from civicpact.domain.synergy import Match, Profile, find_synergies, match_suppliers, normalise_terms
 from civicpact.pipeline.models import (
+    STAGE_NAMES,
     BudgetShare,
     Need,
     NeedQuerySet,
@@ -29,7 +31,7 @@ from civicpact.pipeline.models import (
 
 def _require_pipeline(actor: Any) -> None:
     if not permissions.can_view_pipeline(actor):
-        raise PermissionDenied("Needs and projects are internal to the city's staff.")
+        raise PermissionDenied(_("Needs and projects are internal to the city's staff."))
 
 
 def need_list(
@@ -173,7 +175,7 @@ def pipeline_board(*, actor: Any) -> list[tuple[str, str, list[Project]]]:
     columns: dict[str, list[Project]] = defaultdict(list)
     for project in project_list(actor=actor):
         columns[project.stage].append(project)
-    return [(s.value, STAGE_LABELS[s], columns.get(s.value, [])) for s in Stage]
+    return [(s.value, str(STAGE_NAMES[s]), columns.get(s.value, [])) for s in Stage]
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ def roadmap(*, actor: Any) -> list[RoadmapBar]:
 def rfi_list_open_to_suppliers(*, actor: Any) -> list[Rfi]:
     """Market soundings a supplier may see: published or closed, newest first."""
     if not (permissions.supplier_organisations(actor) or permissions.can_view_pipeline(actor)):
-        raise PermissionDenied("Market soundings are for registered suppliers and city staff.")
+        raise PermissionDenied(_("Market soundings are for registered suppliers and city staff."))
     return list(Rfi.objects.visible_to_suppliers().select_related("project"))
 
 

@@ -12,7 +12,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, OrganisationKind, User
 from civicpact.domain import ocds
@@ -61,13 +63,13 @@ def _clean_list(values: Sequence[str]) -> list[str]:
 def _validate_need(need: Need) -> None:
     errors: dict[str, str] = {}
     if not need.problem_statement.strip():
-        errors["problem_statement"] = "Describe the problem; a need without one cannot be assessed."
+        errors["problem_statement"] = _("Describe the problem; a need without one cannot be assessed.")
     if not need.outcomes_sought.strip():
-        errors["outcomes_sought"] = "Say what success would look like."
+        errors["outcomes_sought"] = _("Say what success would look like.")
     if any(not isinstance(g, int) or not 1 <= g <= 17 for g in need.sdgs):
-        errors["sdgs"] = "Sustainable Development Goals are numbered 1 to 17."
+        errors["sdgs"] = _("Sustainable Development Goals are numbered 1 to 17.")
     if need.first_year and need.last_year and need.last_year < need.first_year:
-        errors["last_year"] = "The last budget year cannot come before the first."
+        errors["last_year"] = _("The last budget year cannot come before the first.")
     if errors:
         raise ValidationError(errors)
     need.full_clean()
@@ -75,9 +77,9 @@ def _validate_need(need: Need) -> None:
 
 def need_create(*, actor: User, department: Organisation, **fields: Any) -> Need:
     if department.kind != OrganisationKind.DEPARTMENT:
-        raise ValidationError({"department": "Needs belong to a city department."})
+        raise ValidationError({"department": _("Needs belong to a city department.")})
     if not permissions.can_create_need(actor, department.pk):
-        raise PermissionDenied("Only the department's lead or a procurement officer may register its needs.")
+        raise PermissionDenied(_("Only the department's lead or a procurement officer may register its needs."))
     with transaction.atomic():
         data = {k: fields[k] for k in NEED_FIELDS if k in fields}
         for key in ("kpis", "assets", "tags"):
@@ -96,11 +98,14 @@ def need_update(*, actor: User, need_id: int, expected_version: int, **fields: A
     with transaction.atomic():
         need = Need.objects.select_for_update().select_related("updated_by").get(pk=need_id)
         if not permissions.can_edit_need(actor, need):
-            raise PermissionDenied("Only the department's lead or a procurement officer may edit this need.")
+            raise PermissionDenied(_("Only the department's lead or a procurement officer may edit this need."))
         if need.version != expected_version:
             raise StaleEdit(
-                f"This need was changed by {need.updated_by} at {timezone.localtime(need.updated_at):%Y-%m-%d %H:%M}"
-                " after you opened it. Reload to see their changes, then make yours again."
+                _(
+                    "This need was changed by %(who)s at %(when)s after you opened it. Reload to see their changes, "
+                    "then make yours again."
+                )
+                % {"who": need.updated_by, "when": l10n.when(need.updated_at, with_time=True)}
             )
         changed = []
         for key in NEED_FIELDS:
@@ -123,11 +128,11 @@ def need_withdraw(*, actor: User, need_id: int, reason: str) -> Need:
     with transaction.atomic():
         need = Need.objects.select_for_update().get(pk=need_id)
         if not permissions.can_edit_need(actor, need):
-            raise PermissionDenied("Only the department's lead or a procurement officer may withdraw this need.")
+            raise PermissionDenied(_("Only the department's lead or a procurement officer may withdraw this need."))
         if need.status != NeedStatus.OPEN:
-            raise ValidationError({"status": "Only an open need can be withdrawn."})
+            raise ValidationError({"status": _("Only an open need can be withdrawn.")})
         if not reason.strip():
-            raise ValidationError({"reason": "Say why the need is withdrawn."})
+            raise ValidationError({"reason": _("Say why the need is withdrawn.")})
         need.status = NeedStatus.WITHDRAWN
         need.version += 1
         need.updated_by = actor
@@ -150,23 +155,23 @@ def project_create(
 ) -> Project:
     """Link open needs into one project, with each department's share of the pooled budget."""
     if not permissions.can_create_project(actor):
-        raise PermissionDenied("Only department leads and procurement officers may create projects.")
+        raise PermissionDenied(_("Only department leads and procurement officers may create projects."))
     with transaction.atomic():
         needs = list(Need.objects.select_for_update().filter(pk__in=need_ids).select_related("department"))
         errors: dict[str, str] = {}
         if not needs or len(needs) != len(set(need_ids)):
-            errors["need_ids"] = "Choose at least one need; every need must exist."
+            errors["need_ids"] = _("Choose at least one need; every need must exist.")
         elif any(n.status != NeedStatus.OPEN for n in needs):
             taken = ", ".join(n.title for n in needs if n.status != NeedStatus.OPEN)
-            errors["need_ids"] = f"Already in a project or withdrawn: {taken}."
+            errors["need_ids"] = _("Already in a project or withdrawn: %(needs)s.") % {"needs": taken}
         departments = {n.department_id for n in needs}
         if lead_department.pk not in departments:
-            errors["lead_department"] = "The lead department must own one of the linked needs."
+            errors["lead_department"] = _("The lead department must own one of the linked needs.")
         if any(amount < 0 for amount in budget_shares.values()):
-            errors["budget_shares"] = "A department's share cannot be negative."
+            errors["budget_shares"] = _("A department's share cannot be negative.")
         unknown = set(budget_shares) - departments
         if unknown:
-            errors["budget_shares"] = "Budget shares can only come from departments whose needs are linked."
+            errors["budget_shares"] = _("Budget shares can only come from departments whose needs are linked.")
         if errors:
             raise ValidationError(errors)
         project = Project(
@@ -212,20 +217,25 @@ def gate_decide(
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
         if not permissions.can_decide_gate(actor, project):
-            raise PermissionDenied("Only a procurement officer may decide a stage gate.")
+            raise PermissionDenied(_("Only a procurement officer may decide a stage gate."))
         if project.stage != expected_stage:
-            raise GateRefused(f"The project moved to {project.stage_label} since you opened it; reload the page.")
+            raise GateRefused(
+                _("The project moved to %(stage)s since you opened it; reload the page.")
+                % {"stage": project.stage_label}
+            )
         try:
             choice = GateDecision(decision)
             result = stage_after_gate(Stage(project.stage), choice)
         except ValueError as exc:
-            message = str(exc) if isinstance(exc, GateError) else "Choose approve, send back or stop."
+            message = str(exc) if isinstance(exc, GateError) else _("Choose approve, send back or stop.")
             raise GateRefused(message) from None
         if not reasons.strip():
-            raise ValidationError({"reasons": "Give the reasons for the decision; they are recorded for audit."})
+            raise ValidationError({"reasons": _("Give the reasons for the decision; they are recorded for audit.")})
         all_blockers = [*blockers, *gate_blockers(project)] if choice == GateDecision.APPROVE else []
         if all_blockers:
-            raise GateRefused("This gate cannot be approved yet: " + "; ".join(all_blockers) + ".")
+            raise GateRefused(
+                _("This gate cannot be approved yet: %(reasons)s.") % {"reasons": "; ".join(all_blockers)}
+            )
         record = GateRecord(
             project=project,
             stage=project.stage,
@@ -254,7 +264,7 @@ def gate_decide(
         )
         if document is not None:
             document_attach(
-                actor=actor, upload=document, title=f"Gate decision: {record.get_stage_display()}", gate=record
+                actor=actor, upload=document, title=f"Gate decision: {Stage(record.stage).label}", gate=record
             )
         if choice == GateDecision.APPROVE:
             project_publish_planning(actor=actor, project=project)
@@ -285,7 +295,7 @@ def project_publish_planning(*, actor: User, project: Project) -> Release:
             for s in project.budget_shares.select_related("department").order_by("department__name")
         )
         approvals = tuple(
-            ocds.GateMilestone(f"gate-{g.pk}", f"{g.get_stage_display()} gate approved", g.decided_at)
+            ocds.GateMilestone(f"gate-{g.pk}", f"{Stage(g.stage).label} gate approved", g.decided_at)
             for g in project.gates.filter(decision=GateDecision.APPROVE).order_by("decided_at")
         )
         documents = tuple(
@@ -323,11 +333,11 @@ def document_attach(
     gate: GateRecord | None = None,
 ) -> Document:
     if need is not None and not permissions.can_edit_need(actor, need):
-        raise PermissionDenied("You may not attach documents to this need.")
+        raise PermissionDenied(_("You may not attach documents to this need."))
     if (project is not None or gate is not None) and not (
         permissions.can_decide_gate(actor, project) or permissions.can_create_project(actor)
     ):
-        raise PermissionDenied("You may not attach documents to this project.")
+        raise PermissionDenied(_("You may not attach documents to this project."))
     with transaction.atomic():
         document = Document(
             need=need,
@@ -357,11 +367,11 @@ def rfi_create(
     publish: bool,
 ) -> Rfi:
     if not permissions.can_manage_rfis(actor):
-        raise PermissionDenied("Only procurement officers run market soundings.")
+        raise PermissionDenied(_("Only procurement officers run market soundings."))
     with transaction.atomic():
         project = Project.objects.get(pk=project_id)
         if response_deadline <= timezone.now():
-            raise ValidationError({"response_deadline": "The deadline must be in the future."})
+            raise ValidationError({"response_deadline": _("The deadline must be in the future.")})
         rfi = Rfi(
             project=project,
             title=title.strip(),
@@ -391,11 +401,11 @@ def rfi_respond(
         rfi = Rfi.objects.select_for_update().get(pk=rfi_id)
         organisations = [o for o in permissions.supplier_organisations(actor) if o.can_bid]
         if not organisations:
-            raise PermissionDenied("Only users of a verified supplier may answer market soundings.")
+            raise PermissionDenied(_("Only users of a verified supplier may answer market soundings."))
         if not rfi.is_open(timezone.now()):
-            raise ValidationError({"__all__": "This request is closed for responses."})
+            raise ValidationError({"__all__": _("This request is closed for responses.")})
         if price_min > price_max:
-            raise ValidationError({"price_max": "The high end of the price range cannot be below the low end."})
+            raise ValidationError({"price_max": _("The high end of the price range cannot be below the low end.")})
         supplier = organisations[0]
         response = RfiResponse.objects.filter(rfi=rfi, supplier=supplier).first() or RfiResponse(
             rfi=rfi, supplier=supplier
@@ -411,11 +421,11 @@ def rfi_respond(
 
 def rfi_close(*, actor: User, rfi_id: int) -> Rfi:
     if not permissions.can_manage_rfis(actor):
-        raise PermissionDenied("Only procurement officers run market soundings.")
+        raise PermissionDenied(_("Only procurement officers run market soundings."))
     with transaction.atomic():
         rfi = Rfi.objects.select_for_update().get(pk=rfi_id)
         if rfi.status != RfiStatus.PUBLISHED:
-            raise ValidationError({"__all__": "Only an open request can be closed."})
+            raise ValidationError({"__all__": _("Only an open request can be closed.")})
         rfi.status = RfiStatus.CLOSED
         rfi.save(update_fields=["status"])
         audit_append(actor=actor, action="rfi.close", obj=rfi)

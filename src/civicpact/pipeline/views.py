@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -78,7 +79,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
 def need_create(request: HttpRequest) -> HttpResponse:
     departments = _departments_for(request.user)
     if not departments.exists():
-        raise PermissionDenied("Only department leads and procurement officers register needs.")
+        raise PermissionDenied(_("Only department leads and procurement officers register needs."))
     form = NeedForm(
         request.POST or None,
         departments=departments,
@@ -92,7 +93,9 @@ def need_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "The need is registered. Other departments with a similar need are shown below.")
+            messages.success(
+                request, _("The need is registered. Other departments with a similar need are shown below.")
+            )
             return redirect("pipeline:need-detail", pk=need.pk)
     return render(request, "pipeline/need_form.html", {"form": form, "need": None}, status=400 if form.errors else 200)
 
@@ -101,7 +104,7 @@ def need_create(request: HttpRequest) -> HttpResponse:
 def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
     need = _need_or_404(request, pk)
     if not permissions.can_edit_need(request.user, need):
-        raise PermissionDenied("Only the department's lead or a procurement officer may edit this need.")
+        raise PermissionDenied(_("Only the department's lead or a procurement officer may edit this need."))
     initial = {f: getattr(need, f) for f in services.NEED_FIELDS}
     initial.update(department=need.department, version=need.version)
     form = NeedForm(
@@ -123,7 +126,7 @@ def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(exc))
                 status = 409
             else:
-                messages.success(request, "Your changes are saved.")
+                messages.success(request, _("Your changes are saved."))
                 return redirect("pipeline:need-detail", pk=need.pk)
         status = 409 if status == 409 else 400
     return render(request, "pipeline/need_form.html", {"form": form, "need": need}, status=status)
@@ -154,7 +157,7 @@ def need_withdraw(request: HttpRequest, pk: int) -> HttpResponseBase:
     need = _need_or_404(request, pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say why the need is withdrawn.")
+        messages.error(request, _("Say why the need is withdrawn."))
         return redirect("pipeline:need-detail", pk=need.pk)
     try:
         services.need_withdraw(
@@ -163,7 +166,7 @@ def need_withdraw(request: HttpRequest, pk: int) -> HttpResponseBase:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The need is withdrawn.")
+        messages.success(request, _("The need is withdrawn."))
     return redirect("pipeline:need-detail", pk=need.pk)
 
 
@@ -186,7 +189,7 @@ def need_document(request: HttpRequest, pk: int) -> HttpResponseBase:
         document_type=form.cleaned_data["document_type"],
         need=need,
     )
-    messages.success(request, "The document is attached.")
+    messages.success(request, _("The document is attached."))
     return redirect("pipeline:need-detail", pk=need.pk)
 
 
@@ -218,7 +221,7 @@ def project_board(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_project(request.user):
-        raise PermissionDenied("Only department leads and procurement officers create projects.")
+        raise PermissionDenied(_("Only department leads and procurement officers create projects."))
     needs = selectors.need_list(actor=request.user, status=NeedStatus.OPEN)
     if permissions.lead_departments(request.user) and not permissions.can_view_all_needs(request.user):
         # a lead may pool its needs with the needs that synergies suggested
@@ -260,7 +263,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 exc.error_dict["__all__"] = exc.error_dict.pop("budget_shares")
             add_errors(form, exc)
         else:
-            messages.success(request, "The project is created at the idea stage.")
+            messages.success(request, _("The project is created at the idea stage."))
             return redirect("pipeline:project-detail", pk=project.pk)
     return render(request, "pipeline/project_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -271,7 +274,7 @@ def project_detail(
 ) -> HttpResponse:
     project = _project_or_404(request, pk)
     total, shares = selectors.pooled_budget(project=project)
-    chart = horizontal_bars("Pooled budget by department", [(s.department, s.amount) for s in shares])
+    chart = horizontal_bars(_("Pooled budget by department"), [(s.department, s.amount) for s in shares])
     return render(
         request,
         "pipeline/project_detail.html",
@@ -317,8 +320,8 @@ def project_gate(request: HttpRequest, pk: int) -> HttpResponse:
         return project_detail(request, pk, gate_form=form, status=409)
     messages.success(
         request,
-        f"Gate decision recorded: {record.get_decision_display()}. "
-        f"The project is now at {record.get_resulting_stage_display()}.",
+        _("Gate decision recorded: %(decision)s. The project is now at %(stage)s.")
+        % {"decision": record.get_decision_display(), "stage": record.get_resulting_stage_display()},
     )
     return redirect("pipeline:project-detail", pk=pk)
 
@@ -327,7 +330,7 @@ def project_gate(request: HttpRequest, pk: int) -> HttpResponse:
 def roadmap(request: HttpRequest) -> HttpResponse:
     bars = selectors.roadmap(actor=request.user)
     chart = timeline(
-        "ICT roadmap: projects by year",
+        _("ICT roadmap: projects by year"),
         [(b.title, b.start_year, b.end_year, b.procurement_year, b.stage_label) for b in bars],
     )
     return render(request, "pipeline/roadmap.html", {"bars": bars, "chart": chart})
@@ -337,8 +340,10 @@ def roadmap(request: HttpRequest) -> HttpResponse:
 def rfi_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project_or_404(request, pk)
     if not permissions.can_manage_rfis(request.user):
-        raise PermissionDenied("Only procurement officers run market soundings.")
-    form = RfiForm(request.POST or None, initial={"title": f"Market sounding: {project.title}"})
+        raise PermissionDenied(_("Only procurement officers run market soundings."))
+    form = RfiForm(
+        request.POST or None, initial={"title": _("Market sounding: %(project)s") % {"project": project.title}}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             rfi = services.rfi_create(
@@ -349,8 +354,9 @@ def rfi_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "The market sounding is saved."
-                + (" Verified suppliers can now answer it." if rfi.status == "published" else ""),
+                _("The market sounding is saved. Verified suppliers can now answer it.")
+                if rfi.status == "published"
+                else _("The market sounding is saved."),
             )
             return redirect("pipeline:rfi-detail", pk=rfi.pk)
     return render(
@@ -395,11 +401,11 @@ def rfi_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 except ValidationError as exc:
                     add_errors(form, exc)
                 else:
-                    messages.success(request, "Your response is saved. You can change it until the deadline.")
+                    messages.success(request, _("Your response is saved. You can change it until the deadline."))
                     return redirect("pipeline:rfi-detail", pk=rfi.pk)
             status = 400
     elif request.method == "POST":
-        raise PermissionDenied("Only users of a verified supplier may answer, and only while the request is open.")
+        raise PermissionDenied(_("Only users of a verified supplier may answer, and only while the request is open."))
     return render(
         request,
         "pipeline/rfi_detail.html",
@@ -425,5 +431,5 @@ def rfi_close(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The market sounding is closed.")
+        messages.success(request, _("The market sounding is closed."))
     return redirect("pipeline:rfi-detail", pk=pk)
