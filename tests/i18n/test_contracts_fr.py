@@ -4,7 +4,9 @@ the interface's words, dates and numbers the French way, refusals in French; the
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -140,7 +142,7 @@ def test_the_english_pages_still_read_english(client_for, manager, live, steerin
 
 def test_the_labels_shown_are_the_domain_s_own_words_in_english():
     """contracts/labels.py repeats the domain's labels to translate them: the English must not drift."""
-    pairs = [
+    pairs: list[tuple[Mapping[Any, Any], Mapping[Any, str]]] = [
         (labels.PARTY_ROLE_LABELS, contract_rules.PARTY_ROLE_LABELS),
         (labels.RATIONALE_LABELS, contract_rules.RATIONALE_LABELS),
         (labels.MILESTONE_LABELS, contract_rules.MILESTONE_LABELS),
@@ -159,6 +161,8 @@ def test_the_labels_shown_are_the_domain_s_own_words_in_english():
     pairs.append((labels.MECHANISM_LABELS_SHOWN, MECHANISM_LABELS))
     with translation.override("en"):
         for shown, domain in pairs:
-            assert {key: str(label) for key, label in shown.items()} == dict(domain)
+            assert {key: str(label) for key, label in shown.items()} == {
+                key: str(label) for key, label in domain.items()
+            }
     with translation.override("fr"):
         assert str(labels.LEVEL_LABELS[governance_rules.Level.ARBITRATION]) == "Arbitrage"
