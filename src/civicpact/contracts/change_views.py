@@ -7,14 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
 from civicpact.contracts import changes
+from civicpact.contracts.labels import AUTHORITY_LABELS
 from civicpact.contracts.models import ChangeRequest, ChangeStatus
 from civicpact.contracts.services import ContractError
 from civicpact.contracts.views import _contract
-from civicpact.domain.contracts import AUTHORITY_LABELS, Authority, may_authorise
+from civicpact.domain.contracts import Authority, may_authorise
 
 
 def _messages_of(exc: Exception) -> str:
@@ -37,7 +39,10 @@ def change_request(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, ContractError) as exc:
         messages.error(request, _messages_of(exc))
         return redirect("contracts:contract-detail", pk=contract.pk)
-    messages.success(request, f"Change {change.number} is requested; the contract manager assesses its impact.")
+    messages.success(
+        request,
+        _("Change %(number)s is requested; the contract manager assesses its impact.") % {"number": change.number},
+    )
     return redirect("contracts:change-detail", pk=contract.pk, number=change.number)
 
 
@@ -82,7 +87,11 @@ def change_assess(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         messages.error(request, _messages_of(exc))
     else:
         change.refresh_from_db()
-        messages.success(request, f"Assessed: {AUTHORITY_LABELS[Authority(change.authority)]} must authorise it.")
+        messages.success(
+            request,
+            _("Assessed: %(authority)s must authorise it.")
+            % {"authority": AUTHORITY_LABELS[Authority(change.authority)]},
+        )
     return redirect("contracts:change-detail", pk=pk, number=number)
 
 
@@ -105,6 +114,6 @@ def change_decide(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            "Authorised: the new contract version awaits the parties' signatures." if authorise else "Rejected.",
+            _("Authorised: the new contract version awaits the parties' signatures.") if authorise else _("Rejected."),
         )
     return redirect("contracts:change-detail", pk=pk, number=number)

@@ -13,9 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Role, User
+from civicpact.contracts import labels
 from civicpact.contracts.models import ChangeRequest, ChangeStatus, Contract
 from civicpact.contracts.services import ContractError, contract_amend
 from civicpact.domain.contracts import (
@@ -65,10 +68,16 @@ def authority_needed(cost_change: Decimal, days_change: int) -> Authority:
 
 
 def authority_check(*, actor: Any, needed: Authority, what: str) -> None:
-    """Refuse (`AboveAuthority`) unless the actor stands at or above the rung `what` needs."""
+    """Refuse (`AboveAuthority`) unless the actor stands at or above the rung `what` ("change" or "extension")
+    needs."""
     held = held_authority(actor)
     if held is None or not may_authorise(held, needed):
-        raise AboveAuthority(f"{what} must be authorised by {AUTHORITY_LABELS[needed]}.")
+        who = labels.AUTHORITY_LABELS[needed]
+        raise AboveAuthority(
+            _("This extension must be authorised by %(who)s.") % {"who": who}
+            if what == "extension"
+            else _("This change must be authorised by %(who)s.") % {"who": who}
+        )
 
 
 def _party_of(actor: User, contract: Contract) -> int | None:
@@ -85,16 +94,16 @@ def _party_of(actor: User, contract: Contract) -> int | None:
 
 def change_request(*, actor: User, contract_id: int, title: str, description: str) -> ChangeRequest:
     """The city's managers or the partner ask for a change to a contract in force."""
-    errors = {k: "This is required." for k, v in (("title", title), ("description", description)) if not v.strip()}
+    errors = {k: _("This is required.") for k, v in (("title", title), ("description", description)) if not v.strip()}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         party = _party_of(actor, contract)
         if party is None:
-            raise PermissionDenied("Only the contract's managers and its partner request changes.")
+            raise PermissionDenied(_("Only the contract's managers and its partner request changes."))
         if contract.status != ContractStatus.ACTIVE:
-            raise ContractError("Changes are requested on a contract in force.")
+            raise ContractError(_("Changes are requested on a contract in force."))
         number = (
             ChangeRequest.objects.filter(contract=contract)
             .order_by("-number")
@@ -124,33 +133,41 @@ def change_assess(
 ) -> ChangeRequest:
     """The contract manager records the impact on cost, time and risk; the size sets who must authorise."""
     if not permissions.can_manage_contracts(actor):
-        raise PermissionDenied("Only contract managers and the PPP unit assess changes.")
+        raise PermissionDenied(_("Only contract managers and the PPP unit assess changes."))
     errors: dict[str, str] = {}
     try:
         cost = Decimal(str(cost_change))
         if not cost.is_finite():
             raise InvalidOperation
     except InvalidOperation:
-        errors["cost_change"] = "Give the change in value as an amount (negative for a saving)."
+        errors["cost_change"] = _("Give the change in value as an amount (negative for a saving).")
         cost = Decimal(0)
     try:
         days = int(str(days_change))
     except ValueError:
-        errors["days_change"] = "Give the change in the term as whole days (negative to shorten)."
+        errors["days_change"] = _("Give the change in the term as whole days (negative to shorten).")
         days = 0
     if not risk_impact.strip():
-        errors["risk_impact"] = "Say how the change affects the risks and who bears them."
+        errors["risk_impact"] = _("Say how the change affects the risks and who bears them.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         change = ChangeRequest.objects.select_for_update().select_related("contract").get(pk=change_id)
         if change.status not in (ChangeStatus.REQUESTED, ChangeStatus.ASSESSED):
-            raise ContractError(f"This change is {change.get_status_display().lower()}: it is no longer assessed.")
+            raise ContractError(
+                _("This change is %(status)s: it is no longer assessed.")
+                % {"status": change.get_status_display().lower()}
+            )
         latest = change.contract.latest
         if latest.value + cost < 0:
-            raise ValidationError({"cost_change": f"The contract's value ({latest.value}) cannot fall below zero."})
+            raise ValidationError(
+                {
+                    "cost_change": _("The contract's value (%(value)s) cannot fall below zero.")
+                    % {"value": l10n.number(latest.value, 2)}
+                }
+            )
         if latest.end_date + timedelta(days=days) <= latest.start_date:
-            raise ValidationError({"days_change": "The term would end before it starts."})
+            raise ValidationError({"days_change": _("The term would end before it starts.")})
         change.cost_change, change.days_change, change.risk_impact = cost, days, risk_impact.strip()
         change.authority = authority_needed(cost, days)
         change.status, change.assessed_by, change.assessed_at = ChangeStatus.ASSESSED, actor, timezone.now()
@@ -193,17 +210,17 @@ def change_decide(*, actor: User, change_id: int, authorise: bool, decision: str
     held = held_authority(actor)
     if held is None:
         raise PermissionDenied(
-            "Only the city's managers, the PPP unit or the council (administrators) decide changes."
+            _("Only the city's managers, the PPP unit or the council (administrators) decide changes.")
         )
     if not decision.strip():
-        raise ValidationError({"decision": "Give the reasons for the decision."})
+        raise ValidationError({"decision": _("Give the reasons for the decision.")})
     with transaction.atomic():
         change = ChangeRequest.objects.select_for_update().select_related("contract").get(pk=change_id)
         if change.status != ChangeStatus.ASSESSED:
-            raise ContractError("A change is decided once its impact is assessed, and only once.")
+            raise ContractError(_("A change is decided once its impact is assessed, and only once."))
         needed = Authority(change.authority)
         if authorise:
-            authority_check(actor=actor, needed=needed, what="This change")
+            authority_check(actor=actor, needed=needed, what="change")
         change.decided_by, change.decided_at, change.decision = actor, timezone.now(), decision.strip()
         if authorise:
             latest = change.contract.latest

@@ -5,11 +5,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.accounts.models import Organisation, OrganisationKind, VerificationStatus
-from civicpact.contracts.models import CONTRACT_DOCUMENT_TYPES, MECHANISM_LABELS
-from civicpact.domain.contracts import AMENDMENT_RATIONALES, RATIONALE_LABELS
-from civicpact.domain.structuring import MODEL_LABELS, PartnershipModel
+from civicpact.contracts.labels import MECHANISM_LABELS_SHOWN, MODEL_LABELS, RATIONALE_LABELS
+from civicpact.contracts.models import CONTRACT_DOCUMENT_TYPES
+from civicpact.domain.contracts import AMENDMENT_RATIONALES
+from civicpact.domain.structuring import PartnershipModel
 from civicpact.pipeline.models import Project
 
 
@@ -29,26 +32,28 @@ def _partners() -> Any:
 class TermsForm(forms.Form):
     """The terms of a contract version and its parties (the city, the partner, any guarantors)."""
 
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    value = forms.DecimalField(min_value=Decimal(0), max_digits=16, decimal_places=2, label="Total value")
-    start_date = forms.DateField(widget=DateInput(), label="Start of the term")
-    end_date = forms.DateField(widget=DateInput(), label="End of the term")
+    title = forms.CharField(max_length=200, label=_("Title"))
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Description"))
+    value = forms.DecimalField(min_value=Decimal(0), max_digits=16, decimal_places=2, label=_("Total value"))
+    start_date = forms.DateField(widget=DateInput(), label=_("Start of the term"))
+    end_date = forms.DateField(widget=DateInput(), label=_("End of the term"))
     partnership_model = forms.ChoiceField(
-        choices=[(m.value, MODEL_LABELS[m]) for m in PartnershipModel], label="Partnership model"
+        choices=[(m.value, MODEL_LABELS[m]) for m in PartnershipModel], label=_("Partnership model")
     )
     payment_mechanisms = forms.MultipleChoiceField(
-        choices=list(MECHANISM_LABELS.items()), widget=forms.CheckboxSelectMultiple, label="Payment mechanisms"
+        choices=list(MECHANISM_LABELS_SHOWN.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Payment mechanisms"),
     )
     city = forms.ModelChoiceField(
         queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name"),
-        label="The city's contracting department",
+        label=_("The city's contracting department"),
     )
-    partner = forms.ModelChoiceField(queryset=Organisation.objects.none(), label="Partner")
+    partner = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Partner"))
     guarantors = forms.ModelMultipleChoiceField(
         queryset=Organisation.objects.all().order_by("name"),
         required=False,
-        label="Guarantors (optional)",
+        label=_("Guarantors (optional)"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
 
@@ -94,7 +99,7 @@ class TermsForm(forms.Form):
 class ContractEntryForm(TermsForm):
     """A PPP signed before CivicPact: which project it belongs to."""
 
-    project = forms.ModelChoiceField(queryset=Project.objects.order_by("title"), label="Project")
+    project = forms.ModelChoiceField(queryset=Project.objects.order_by("title"), label=_("Project"))
 
     field_order = ["project"]
 
@@ -102,31 +107,31 @@ class ContractEntryForm(TermsForm):
 class AmendForm(TermsForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     rationale = forms.ChoiceField(
-        choices=[(r.value, RATIONALE_LABELS[r]) for r in AMENDMENT_RATIONALES], label="Why this new version"
+        choices=[(r.value, RATIONALE_LABELS[r]) for r in AMENDMENT_RATIONALES], label=_("Why this new version")
     )
-    details = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What changes and why")
+    details = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("What changes and why"))
 
     field_order = ["rationale", "details"]
 
 
 class SignForm(forms.Form):
     organisation = forms.IntegerField(widget=forms.HiddenInput)
-    signatory_name = forms.CharField(max_length=200, label="Name of the signatory")
-    signatory_title = forms.CharField(max_length=200, required=False, label="Capacity (e.g. Mayor, Director)")
+    signatory_name = forms.CharField(max_length=200, label=_("Name of the signatory"))
+    signatory_title = forms.CharField(max_length=200, required=False, label=_("Capacity (e.g. Mayor, Director)"))
     signed_at = forms.DateTimeField(
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        label="Signed on (leave empty for now)",
+        label=_("Signed on (leave empty for now)"),
     )
 
 
 class ContractDocumentForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Document title")
-    document_type = forms.ChoiceField(choices=CONTRACT_DOCUMENT_TYPES, label="Kind of document")
-    file = forms.FileField(label="File")
+    title = forms.CharField(max_length=200, label=_("Document title"))
+    document_type = forms.ChoiceField(choices=CONTRACT_DOCUMENT_TYPES, label=_("Kind of document"))
+    file = forms.FileField(label=_("File"))
 
 
-MILESTONES_HELP = (
+MILESTONES_HELP = _(
     "One milestone a line: kind | title | planned date (YYYY-MM-DD) | payment share in % (optional). Kinds: "
     "mobilisation, knowledge_transfer, system_migration, staff_transition, go_live, delivery. Where any line has "
     "a payment share, the shares are a schedule and must add up to 100."
@@ -141,11 +146,16 @@ def parse_milestones(text: str) -> list[dict[str, Any]]:
             continue
         parts = [p.strip() for p in raw.split("|")]
         if len(parts) < 3:
-            raise forms.ValidationError(f"Line {number}: write kind | title | planned date (| payment share).")
+            raise forms.ValidationError(
+                gettext("Line %(number)s: write kind | title | planned date (| payment share).") % {"number": number}
+            )
         try:
             planned = date.fromisoformat(parts[2])
         except ValueError:
-            raise forms.ValidationError(f"Line {number}: the date “{parts[2]}” is not YYYY-MM-DD.") from None
+            raise forms.ValidationError(
+                gettext("Line %(number)s: the date “%(date)s” is not YYYY-MM-DD.")
+                % {"number": number, "date": parts[2]}
+            ) from None
         share = parts[3] if len(parts) > 3 and parts[3] else None
         items.append({"kind": parts[0], "title": parts[1], "planned_date": planned, "payment_percent": share})
     return items
@@ -160,11 +170,11 @@ def milestone_lines(milestones: Any) -> str:
 
 
 class MilestonePlanForm(forms.Form):
-    lines = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Milestones", help_text=MILESTONES_HELP)
+    lines = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label=_("Milestones"), help_text=MILESTONES_HELP)
 
     def clean_lines(self) -> list[dict[str, Any]]:
         return parse_milestones(self.cleaned_data["lines"])
 
 
 class MilestoneReportForm(forms.Form):
-    actual_date = forms.DateField(widget=DateInput(), label="Achieved on")
+    actual_date = forms.DateField(widget=DateInput(), label=_("Achieved on"))

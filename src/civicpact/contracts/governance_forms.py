@@ -6,18 +6,18 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.contracts.forms import DateInput
-from civicpact.domain.governance import (
+from civicpact.contracts.labels import (
     BODY_LABELS,
     CADENCE_LABELS,
     DECISION_STATUS_LABELS,
     EXIT_CATEGORY_LABELS,
     EXIT_STATUS_LABELS,
-    LADDER,
     LEVEL_LABELS,
-    OWNER_STATUSES,
 )
+from civicpact.domain.governance import LADDER, OWNER_STATUSES
 
 
 def lines(text: str) -> list[str]:
@@ -29,17 +29,17 @@ class VersionForm(forms.Form):
 
 
 class DisputeRaiseForm(forms.Form):
-    subject = forms.CharField(max_length=200, label="The dispute in a line")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What is disputed and why")
+    subject = forms.CharField(max_length=200, label=_("The dispute in a line"))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("What is disputed and why"))
     amount = forms.DecimalField(
-        required=False, min_value=Decimal(0), max_digits=16, decimal_places=2, label="Amount in question"
+        required=False, min_value=Decimal(0), max_digits=16, decimal_places=2, label=_("Amount in question")
     )
-    clause = forms.CharField(max_length=200, required=False, label="Clause in question")
+    clause = forms.CharField(max_length=200, required=False, label=_("Clause in question"))
 
 
 class FailureForm(VersionForm):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What this level could not agree on")
-    meeting = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="At the meeting")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("What this level could not agree on"))
+    meeting = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("At the meeting"))
 
     def __init__(self, *args: Any, meetings: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -47,8 +47,8 @@ class FailureForm(VersionForm):
 
 
 class DiscussForm(VersionForm):
-    meeting = forms.TypedChoiceField(coerce=int, label="The meeting that discussed it")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What the meeting said")
+    meeting = forms.TypedChoiceField(coerce=int, label=_("The meeting that discussed it"))
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("What the meeting said"))
 
     def __init__(self, *args: Any, meetings: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -56,13 +56,13 @@ class DiscussForm(VersionForm):
 
 
 class EscalateForm(VersionForm):
-    level = forms.ChoiceField(choices=[(lv.value, LEVEL_LABELS[lv]) for lv in LADDER], label="Escalate to")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it is escalated")
+    level = forms.ChoiceField(choices=[(lv.value, LEVEL_LABELS[lv]) for lv in LADDER], label=_("Escalate to"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why it is escalated"))
 
 
 class ResolveForm(FailureForm):
-    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What was agreed or determined")
-    agreed_by = forms.CharField(max_length=300, label="Who agreed or determined it")
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("What was agreed or determined"))
+    agreed_by = forms.CharField(max_length=300, label=_("Who agreed or determined it"))
 
     field_order = ["outcome", "agreed_by", "meeting"]
 
@@ -72,65 +72,65 @@ class ResolveForm(FailureForm):
 
 
 class WithdrawForm(VersionForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it is withdrawn")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why it is withdrawn"))
 
 
 class BodyForm(forms.Form):
-    kind = forms.ChoiceField(choices=list(BODY_LABELS.items()), label="Kind of body")
-    name = forms.CharField(max_length=200, label="Name")
-    cadence = forms.ChoiceField(choices=list(CADENCE_LABELS.items()), label="Meets")
+    kind = forms.ChoiceField(choices=list(BODY_LABELS.items()), label=_("Kind of body"))
+    name = forms.CharField(max_length=200, label=_("Name"))
+    cadence = forms.ChoiceField(choices=list(CADENCE_LABELS.items()), label=_("Meets"))
     members = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Members",
-        help_text="One a line: name | organisation.",
+        label=_("Members"),
+        help_text=_("One a line: name | organisation."),
     )
-    established = forms.DateField(widget=DateInput(), required=False, label="Set up on (default today)")
+    established = forms.DateField(widget=DateInput(), required=False, label=_("Set up on (default today)"))
 
     def clean_members(self) -> list[dict[str, str]]:
         members = []
         for line in lines(self.cleaned_data["members"]):
-            name, _, organisation = line.partition("|")
+            name, _bar, organisation = line.partition("|")
             members.append({"name": name.strip(), "organisation": organisation.strip()})
         return members
 
 
 class MeetingForm(forms.Form):
-    date = forms.DateField(widget=DateInput(), label="Date of the meeting")
-    held = forms.BooleanField(required=False, label="It was held (record its minutes now)")
-    agenda = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Agenda")
-    minutes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Minutes")
+    date = forms.DateField(widget=DateInput(), label=_("Date of the meeting"))
+    held = forms.BooleanField(required=False, label=_("It was held (record its minutes now)"))
+    agenda = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Agenda"))
+    minutes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label=_("Minutes"))
     attendees = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Attendees", help_text="One a line."
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Attendees"), help_text=_("One a line.")
     )
-    document = forms.FileField(required=False, label="Minutes as a document")
+    document = forms.FileField(required=False, label=_("Minutes as a document"))
 
     def clean_attendees(self) -> list[str]:
         return lines(self.cleaned_data["attendees"])
 
 
 class MeetingRecordForm(VersionForm):
-    minutes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Minutes")
+    minutes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label=_("Minutes"))
     attendees = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Attendees", help_text="One a line."
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Attendees"), help_text=_("One a line.")
     )
-    document = forms.FileField(required=False, label="Minutes as a document")
+    document = forms.FileField(required=False, label=_("Minutes as a document"))
 
     def clean_attendees(self) -> list[str]:
         return lines(self.cleaned_data["attendees"])
 
 
 class DecisionForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Decision")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Decision"))
     owner = forms.CharField(
         max_length=200,
-        label="Owner (who carries it out)",
-        error_messages={"required": "Every decision has an owner: who carries it out."},
+        label=_("Owner (who carries it out)"),
+        error_messages={"required": _("Every decision has an owner: who carries it out.")},
     )
     due_date = forms.DateField(
-        widget=DateInput(), label="Due by", error_messages={"required": "Give the date it is due by."}
+        widget=DateInput(), label=_("Due by"), error_messages={"required": _("Give the date it is due by.")}
     )
-    dispute = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="It resolves the dispute")
+    dispute = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("It resolves the dispute"))
 
     def __init__(self, *args: Any, disputes: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -138,39 +138,39 @@ class DecisionForm(forms.Form):
 
 
 class DecisionStatusForm(VersionForm):
-    status = forms.ChoiceField(choices=list(DECISION_STATUS_LABELS.items()), label="Status")
+    status = forms.ChoiceField(choices=list(DECISION_STATUS_LABELS.items()), label=_("Status"))
 
 
 class ExtensionForm(VersionForm):
-    new_end_date = forms.DateField(widget=DateInput(), label="New end of the term")
+    new_end_date = forms.DateField(widget=DateInput(), label=_("New end of the term"))
     value = forms.DecimalField(
         required=False,
         min_value=Decimal(0),
         max_digits=16,
         decimal_places=2,
-        label="New total value",
+        label=_("New total value"),
     )
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why the city extends the term")
+    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Why the city extends the term"))
 
 
 class ExitStartForm(forms.Form):
-    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Approach")
-    due_date = forms.DateField(widget=DateInput(), required=False, label="Items due by (default: end of the term)")
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Approach"))
+    due_date = forms.DateField(widget=DateInput(), required=False, label=_("Items due by (default: end of the term)"))
 
 
 class ExitItemForm(forms.Form):
-    category = forms.ChoiceField(choices=list(EXIT_CATEGORY_LABELS.items()), label="Category")
-    title = forms.CharField(max_length=200, label="What is to be handed back or done")
-    owner_party = forms.ChoiceField(choices=[("partner", "The partner"), ("city", "The city")], label="Owner")
-    due_date = forms.DateField(widget=DateInput(), label="Due by")
+    category = forms.ChoiceField(choices=list(EXIT_CATEGORY_LABELS.items()), label=_("Category"))
+    title = forms.CharField(max_length=200, label=_("What is to be handed back or done"))
+    owner_party = forms.ChoiceField(choices=[("partner", _("The partner")), ("city", _("The city"))], label=_("Owner"))
+    due_date = forms.DateField(widget=DateInput(), label=_("Due by"))
 
 
 class ExitItemUpdateForm(VersionForm):
-    status = forms.ChoiceField(label="Status")
-    evidence = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Evidence (a note)")
-    document = forms.FileField(required=False, label="Evidence as a document")
+    status = forms.ChoiceField(label=_("Status"))
+    evidence = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Evidence (a note)"))
+    document = forms.FileField(required=False, label=_("Evidence as a document"))
     city_note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="The city's note (say why, to return it)"
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("The city's note (say why, to return it)")
     )
 
     def __init__(self, *args: Any, manager: bool = False, **kwargs: Any) -> None:

@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.contracts import governance
 from civicpact.contracts.changes import AboveAuthority, _party_of, delegation
@@ -34,13 +36,14 @@ from civicpact.contracts.governance_forms import (
     ResolveForm,
     WithdrawForm,
 )
+from civicpact.contracts.labels import EXIT_CATEGORY_LABELS, LEVEL_LABELS
 from civicpact.contracts.models import Contract, Dispute, ExitItem, Meeting
 from civicpact.contracts.selectors import is_partner
 from civicpact.contracts.services import ContractError
 from civicpact.contracts.views import _contract
 from civicpact.domain import governance as rules
 from civicpact.domain.contracts import ContractStatus, PartyRole
-from civicpact.domain.governance import EXIT_CATEGORY_LABELS, LADDER, LEVEL_LABELS, DisputeStatus, Level
+from civicpact.domain.governance import LADDER, DisputeStatus, Level
 from civicpact.util import run_with_form
 
 
@@ -48,7 +51,7 @@ def _readable(request: HttpRequest, pk: int) -> Contract:
     """The contract (404 when not visible), if the visitor reads its governance (403 otherwise)."""
     contract = _contract(request, pk)
     if not governance.can_read(request.user, contract):
-        raise PermissionDenied("Governance is for the contract's managers, its partner and auditors.")
+        raise PermissionDenied(_("Governance is for the contract's managers, its partner and auditors."))
     return contract
 
 
@@ -141,8 +144,8 @@ def dispute_raise(request: HttpRequest, pk: int) -> HttpResponse:
             dispute = created[0]
             messages.success(
                 request,
-                f"Dispute {dispute.number} is raised at the operational level; it has until "
-                f"{dispute.deadline:%d %b %Y} to settle it.",
+                _("Dispute %(number)s is raised at the operational level; it has until %(deadline)s to settle it.")
+                % {"number": dispute.number, "deadline": l10n.when(dispute.deadline)},
             )
             return redirect("contracts:dispute-detail", pk=contract.pk, number=dispute.number)
     return _page(request, contract, status, raise_form=form)
@@ -169,7 +172,7 @@ def body_create(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if not status:
-            messages.success(request, f"“{data['name']}” is set up.")
+            messages.success(request, _("“%(name)s” is set up.") % {"name": data["name"]})
             return redirect("contracts:governance", pk=contract.pk)
     return _page(request, contract, status, body_form=form)
 
@@ -203,7 +206,9 @@ def meeting_create(request: HttpRequest, pk: int, body_pk: int) -> HttpResponse:
         )
         if not status:
             meeting = created[0]
-            messages.success(request, "The meeting is recorded." if meeting.held else "The meeting is scheduled.")
+            messages.success(
+                request, _("The meeting is recorded.") if meeting.held else _("The meeting is scheduled.")
+            )
             return redirect("contracts:meeting-detail", pk=contract.pk, meeting_pk=meeting.pk)
     return _page(request, contract, status, meeting_form=form, meeting_body=body.pk)
 
@@ -222,7 +227,7 @@ def _meeting_choices(contract: Contract, *, held_only: bool = False) -> list[tup
     meetings = Meeting.objects.filter(body__contract=contract).select_related("body").order_by("-date")
     if held_only:
         meetings = meetings.filter(held=True)
-    return [(m.pk, f"{m.body.name}, {m.date:%d %b %Y}") for m in meetings]
+    return [(m.pk, f"{m.body.name}, {l10n.when(m.date)}") for m in meetings]
 
 
 def ladder(dispute: Dispute, today: Any) -> list[dict[str, Any]]:
@@ -318,7 +323,7 @@ def dispute_act(request: HttpRequest, pk: int, number: int, action: str) -> Http
                 note=d["note"],
                 meeting_id=d["meeting"],
             ),
-            "The failure to agree is recorded: either party may now escalate the dispute.",
+            _("The failure to agree is recorded: either party may now escalate the dispute."),
         ),
         "discuss": (
             DiscussForm(request.POST, meetings=meetings, prefix="discuss"),
@@ -329,14 +334,14 @@ def dispute_act(request: HttpRequest, pk: int, number: int, action: str) -> Http
                 meeting_id=d["meeting"],
                 note=d["note"],
             ),
-            "The dispute is linked to the meeting that discussed it.",
+            _("The dispute is linked to the meeting that discussed it."),
         ),
         "escalate": (
             EscalateForm(request.POST, prefix="escalate"),
             lambda d: governance.dispute_escalate(
                 actor=actor, dispute_id=dispute.pk, expected_version=d["version"], level=d["level"], reason=d["reason"]
             ),
-            "The dispute is escalated.",
+            _("The dispute is escalated."),
         ),
         "resolve": (
             ResolveForm(request.POST, meetings=meetings, prefix="resolve"),
@@ -348,14 +353,14 @@ def dispute_act(request: HttpRequest, pk: int, number: int, action: str) -> Http
                 agreed_by=d["agreed_by"],
                 meeting_id=d["meeting"],
             ),
-            "The dispute is resolved.",
+            _("The dispute is resolved."),
         ),
         "withdraw": (
             WithdrawForm(request.POST, prefix="withdraw"),
             lambda d: governance.dispute_withdraw(
                 actor=actor, dispute_id=dispute.pk, expected_version=d["version"], reason=d["reason"]
             ),
-            "The dispute is withdrawn.",
+            _("The dispute is withdrawn."),
         ),
     }
     if action not in calls:
@@ -441,7 +446,7 @@ def meeting_record(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespon
             ),
         )
         if not status:
-            messages.success(request, "The meeting is recorded as held.")
+            messages.success(request, _("The meeting is recorded as held."))
             return redirect("contracts:meeting-detail", pk=contract.pk, meeting_pk=meeting.pk)
     return _meeting_page(request, contract, meeting_pk, status, record_form=form)
 
@@ -470,7 +475,9 @@ def decision_add(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
         if not status:
             messages.success(
                 request,
-                "The decision is recorded" + (" and the dispute is resolved." if data["dispute"] else "."),
+                _("The decision is recorded and the dispute is resolved.")
+                if data["dispute"]
+                else _("The decision is recorded."),
             )
             return redirect("contracts:meeting-detail", pk=contract.pk, meeting_pk=meeting.pk)
     return _meeting_page(request, contract, meeting_pk, status, decision_form=form)
@@ -496,9 +503,9 @@ def decision_update(request: HttpRequest, pk: int, meeting_pk: int, decision_pk:
         except ContractError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "The decision's status is updated.")
+            messages.success(request, _("The decision's status is updated."))
     else:
-        messages.error(request, "Choose the decision's status.")
+        messages.error(request, _("Choose the decision's status."))
     return redirect("contracts:meeting-detail", pk=contract.pk, meeting_pk=meeting.pk)
 
 
@@ -525,7 +532,9 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if not status:
-            messages.success(request, "The extension is a new contract version: it is in force once the parties sign.")
+            messages.success(
+                request, _("The extension is a new contract version: it is in force once the parties sign.")
+            )
             return redirect("contracts:contract-detail", pk=contract.pk)
     return _page(request, contract, status, extension_form=form)
 
@@ -548,7 +557,7 @@ def exit_plan_start(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if not status:
-            messages.success(request, "The exit plan is started with an item in each standard category.")
+            messages.success(request, _("The exit plan is started with an item in each standard category."))
             return redirect("contracts:exit-plan", pk=contract.pk)
     return _page(request, contract, status, exit_form=form)
 
@@ -599,7 +608,7 @@ def exit_item_add(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if not status:
-            messages.success(request, "The item is added to the exit plan.")
+            messages.success(request, _("The item is added to the exit plan."))
             return redirect("contracts:exit-plan", pk=contract.pk)
     return _exit_page(request, contract, status, item_form=form)
 
@@ -619,7 +628,7 @@ def exit_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         form = ExitItemUpdateForm(request.POST or None, request.FILES or None, manager=manager, initial=initial)
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("The partner updates only the exit items it owns.")
+            raise PermissionDenied(_("The partner updates only the exit items it owns."))
         status = 400
         if form.is_valid():
             data = form.cleaned_data
@@ -636,7 +645,7 @@ def exit_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, f"“{item.title}” is updated.")
+                messages.success(request, _("“%(title)s” is updated.") % {"title": item.title})
                 return redirect("contracts:exit-plan", pk=contract.pk)
     context = {"contract": contract, "item": item, "form": form}
     return render(request, "contracts/exit_item.html", context, status=status)

@@ -8,17 +8,30 @@ versions stay readable.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicpact.accounts.models import Organisation
-from civicpact.domain.contracts import (
+from civicpact.contracts.labels import (
+    BODY_LABELS,
+    CADENCE_LABELS,
+    DECISION_STATUS_LABELS,
+    DISPUTE_STATUS_LABELS,
+    EXIT_CATEGORY_LABELS,
+    EXIT_STATUS_LABELS,
+    LEVEL_LABELS,
+    MECHANISM_LABELS_SHOWN,
     MILESTONE_LABELS,
+    MODEL_LABELS,
     PARTY_ROLE_LABELS,
     RATIONALE_LABELS,
+)
+from civicpact.domain.contracts import (
     ContractStatus,
     MilestoneKind,
     Party,
@@ -27,13 +40,6 @@ from civicpact.domain.contracts import (
     Terms,
 )
 from civicpact.domain.governance import (
-    BODY_LABELS,
-    CADENCE_LABELS,
-    DECISION_STATUS_LABELS,
-    DISPUTE_STATUS_LABELS,
-    EXIT_CATEGORY_LABELS,
-    EXIT_STATUS_LABELS,
-    LEVEL_LABELS,
     BodyKind,
     Cadence,
     DecisionStatus,
@@ -42,35 +48,45 @@ from civicpact.domain.governance import (
     ExitItemStatus,
     Level,
 )
-from civicpact.domain.structuring import MODEL_LABELS, PartnershipModel
+from civicpact.domain.structuring import PartnershipModel
 from civicpact.ledger.models import AppendOnlyModel
 from civicpact.pipeline.models import Project
 from civicpact.tendering.models import Award
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 USER = settings.AUTH_USER_MODEL
 
 STATUS_LABELS = {
-    ContractStatus.DRAFT: "Draft: awaiting signatures",
-    ContractStatus.ACTIVE: "Signed: in force",
-    ContractStatus.VOID: "Void: the award was set aside",
-    ContractStatus.TERMINATED: "Terminated",
-    ContractStatus.EXPIRED: "Expired: the term has ended",
+    ContractStatus.DRAFT: _("Draft: awaiting signatures"),
+    ContractStatus.ACTIVE: _("Signed: in force"),
+    ContractStatus.VOID: _("Void: the award was set aside"),
+    ContractStatus.TERMINATED: pgettext_lazy("contract", "Terminated"),
+    ContractStatus.EXPIRED: _("Expired: the term has ended"),
 }
+# the English words as data (the portal reads them); the pages show MECHANISM_LABELS_SHOWN, in the reader's language
 MECHANISM_LABELS = {
     "availability": "Availability payments",
     "usage": "Usage (demand) payments",
     "milestone": "Milestone payments",
     "revenue_share": "Revenue share",
 }
+MILESTONE_STATE_LABELS = {
+    "accepted": pgettext_lazy("milestone", "accepted"),
+    "awaiting acceptance": _("awaiting acceptance"),
+    "refused: to be reported again": _("refused: to be reported again"),
+    "planned": pgettext_lazy("milestone", "planned"),
+}
 CONTRACT_DOCUMENT_TYPES = [
-    ("contractDraft", "Draft contract"),
-    ("contractSigned", "Signed contract"),
-    ("contractSchedule", "Schedule"),
-    ("contractAnnexe", "Annex"),
-    ("contractGuarantees", "Guarantees"),
-    ("contractSummary", "Contract summary"),
-    ("riskProvisions", "Risk provisions"),
-    ("servicePayments", "Service payments"),
+    ("contractDraft", _("Draft contract")),
+    ("contractSigned", _("Signed contract")),
+    ("contractSchedule", _("Schedule")),
+    ("contractAnnexe", _("Annex")),
+    ("contractGuarantees", _("Guarantees")),
+    ("contractSummary", _("Contract summary")),
+    ("riskProvisions", _("Risk provisions")),
+    ("servicePayments", _("Service payments")),
 ]
 
 
@@ -188,8 +204,8 @@ class ContractVersion(AppendOnlyModel):
         ]
 
     @property
-    def mechanism_labels(self) -> list[str]:
-        return [MECHANISM_LABELS.get(m, m) for m in self.payment_mechanisms]
+    def mechanism_labels(self) -> list[StrOrPromise]:
+        return [MECHANISM_LABELS_SHOWN.get(m, m) for m in self.payment_mechanisms]
 
 
 class Signature(AppendOnlyModel):
@@ -288,6 +304,7 @@ class Milestone(models.Model):
 
     @property
     def state(self) -> str:
+        """In English words, as the API gives it; `state_label` in the reader's language."""
         if self.accepted:
             return "accepted"
         if self.actual_date and self.accepted is None:
@@ -296,12 +313,16 @@ class Milestone(models.Model):
             return "refused: to be reported again"
         return "planned"
 
+    @property
+    def state_label(self) -> StrOrPromise:
+        return MILESTONE_STATE_LABELS[self.state]
+
 
 class ChangeStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested: its impact to be assessed"
-    ASSESSED = "assessed", "Assessed: awaiting authorisation"
-    AUTHORISED = "authorised", "Authorised: a new contract version awaits signatures"
-    REJECTED = "rejected", "Rejected"
+    REQUESTED = "requested", _("Requested: its impact to be assessed")
+    ASSESSED = "assessed", _("Assessed: awaiting authorisation")
+    AUTHORISED = "authorised", _("Authorised: a new contract version awaits signatures")
+    REJECTED = "rejected", pgettext_lazy("change request", "Rejected")
 
 
 class ChangeRequest(models.Model):
@@ -413,12 +434,12 @@ class DisputeStep(AppendOnlyModel):
     """One step of a dispute's history: raised, failure to agree, escalated, resolved, withdrawn (append-only)."""
 
     class Kind(models.TextChoices):
-        RAISED = "raised", "Raised"
-        FAILED = "failed_to_agree", "Failure to agree recorded"
-        ESCALATED = "escalated", "Escalated"
-        DISCUSSED = "discussed", "Discussed at a governance meeting"
-        RESOLVED = "resolved", "Resolved"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        RAISED = "raised", pgettext_lazy("dispute", "Raised")
+        FAILED = "failed_to_agree", _("Failure to agree recorded")
+        ESCALATED = "escalated", pgettext_lazy("dispute", "Escalated")
+        DISCUSSED = "discussed", _("Discussed at a governance meeting")
+        RESOLVED = "resolved", pgettext_lazy("dispute", "Resolved")
+        WITHDRAWN = "withdrawn", pgettext_lazy("dispute", "Withdrawn")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="steps", help_text="Dispute.")
     kind = models.CharField(max_length=20, choices=Kind.choices, help_text="What happened.")
@@ -568,7 +589,7 @@ class ExitItem(Versioned):
     title = models.CharField(max_length=200, help_text="What is to be handed back or done.")
     owner_party = models.CharField(
         max_length=20,
-        choices=[(PartyRole.CITY.value, "The city"), (PartyRole.PARTNER.value, "The partner")],
+        choices=[(PartyRole.CITY.value, _("The city")), (PartyRole.PARTNER.value, _("The partner"))],
         help_text="Which party owns it.",
     )
     due_date = models.DateField(help_text="By when.")

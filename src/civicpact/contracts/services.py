@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, User
@@ -92,10 +93,10 @@ def _terms(fields: Mapping[str, Any], parties: tuple[Party, ...]) -> Terms:
     try:
         value = Decimal(str(fields["value"]))
     except (InvalidOperation, KeyError):
-        raise ValidationError({"value": "Give the contract value as an amount."}) from None
+        raise ValidationError({"value": _("Give the contract value as an amount.")}) from None
     for name in ("start_date", "end_date"):
         if not isinstance(fields.get(name), date):
-            raise ValidationError({name: "Give the date as YYYY-MM-DD."})
+            raise ValidationError({name: _("Give the date as YYYY-MM-DD.")})
     return Terms(
         title=str(fields.get("title", "")),
         description=str(fields.get("description", "")),
@@ -199,7 +200,7 @@ def contract_void(*, award: Award, reason: str, actor: User) -> None:
 
 def contract_create(*, actor: User, project_id: int, parties: Iterable[Mapping[str, Any]], **fields: Any) -> Contract:
     """A contract entered directly, for a PPP signed before CivicPact: its signatures are then recorded."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit enter contracts.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit enter contracts."))
     unknown = set(fields) - set(TERM_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "is not a contract field"})
@@ -233,25 +234,27 @@ def contract_amend(
 ) -> ContractVersion:
     """A new version with a rationale from the fixed list; it is in force once every party has signed it (the
     previous one stays in force, and readable, until then)."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit amend contracts.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit amend contracts."))
     try:
         reason = Rationale(rationale)
     except ValueError:
         reason = Rationale.INITIAL
     if reason not in AMENDMENT_RATIONALES:
         names = ", ".join(r.value for r in AMENDMENT_RATIONALES)
-        raise ValidationError({"rationale": f"Choose the rationale from the list: {names}."})
+        raise ValidationError({"rationale": _("Choose the rationale from the list: %(names)s.") % {"names": names}})
     if not details.strip():
-        raise ValidationError({"details": "Say what changes and why."})
+        raise ValidationError({"details": _("Say what changes and why.")})
     unknown = set(fields) - set(TERM_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "is not a contract field"})
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         if contract.version != expected_version:
-            raise StaleContract("The contract was changed by someone else after you opened it; reload and redo.")
+            raise StaleContract(_("The contract was changed by someone else after you opened it; reload and redo."))
         if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
-            raise ContractError(f"A {contract.get_status_display().lower()} contract cannot be amended.")
+            raise ContractError(
+                _("A %(status)s contract cannot be amended.") % {"status": contract.get_status_display().lower()}
+            )
         latest = contract.latest
         before = latest.terms()
         merged = {name: getattr(latest, name) for name in TERM_FIELDS} | fields
@@ -259,7 +262,7 @@ def contract_amend(
         _check(terms)
         changes = changed_fields(before, terms)
         if not changes:
-            raise ValidationError({"__all__": "Nothing changed."})
+            raise ValidationError({"__all__": _("Nothing changed.")})
         contract.version += 1
         contract.save(update_fields=["version"])
         version = _add_version(
@@ -295,29 +298,37 @@ def contract_sign(
     every party has signed, that version is in force: the first time the contract becomes active."""
     _require(
         _may_sign_for(actor, organisation_id),
-        "Only the party's own users sign for it; contract managers and the PPP unit record signatures.",
+        _("Only the party's own users sign for it; contract managers and the PPP unit record signatures."),
     )
     if not signatory_name.strip():
-        raise ValidationError({"signatory_name": "Give the name of the person who signs."})
+        raise ValidationError({"signatory_name": _("Give the name of the person who signs.")})
     now = timezone.now()
     if signed_at is not None and signed_at > now:
-        raise ValidationError({"signed_at": "A signature cannot be dated in the future."})
+        raise ValidationError({"signed_at": _("A signature cannot be dated in the future.")})
     with transaction.atomic():
         contract = Contract.objects.select_for_update(of=("self",)).select_related("award__tender").get(pk=contract_id)
         if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
-            raise ContractError(f"A {contract.get_status_display().lower()} contract cannot be signed.")
+            raise ContractError(
+                _("A %(status)s contract cannot be signed.") % {"status": contract.get_status_display().lower()}
+            )
         version = contract.versions.filter(number=number).first()
         if version is None or number != contract.version:
-            raise ContractError(f"Only the latest version (v{contract.version}) can be signed.")
+            raise ContractError(
+                _("Only the latest version (v%(number)s) can be signed.") % {"number": contract.version}
+            )
         party = next((p for p in version.party_list() if p.organisation_id == organisation_id), None)
         if party is None:
-            raise ValidationError({"organisation": "This organisation is not a party to the contract."})
+            raise ValidationError({"organisation": _("This organisation is not a party to the contract.")})
         if contract.award is not None and contract.in_force is None:
             blockers = signature_blockers(contract.award.tender, now)
             if blockers:
-                raise ContractError("The contract may not be signed yet: " + "; ".join(blockers) + ".")
+                raise ContractError(
+                    _("The contract may not be signed yet: %(blockers)s.") % {"blockers": "; ".join(blockers)}
+                )
         if version.signatures.filter(organisation_id=organisation_id).exists():
-            raise ContractError(f"{party.name} has already signed version {number}.")
+            raise ContractError(
+                _("%(party)s has already signed version %(number)s.") % {"party": party.name, "number": number}
+            )
         signature = Signature(
             version=version,
             organisation_id=organisation_id,
@@ -411,7 +422,7 @@ def _contract_release(actor: User, contract: Contract, *, tag: str) -> None:
 def contract_document_attach(
     *, actor: User, contract_id: int, upload: UploadedFile, title: str, document_type: str
 ) -> ContractDocument:
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit attach documents.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit attach documents."))
     size, sha256 = upload_digest(upload, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
@@ -442,11 +453,14 @@ def contract_document_attach(
 def milestones_plan(*, actor: User, contract_id: int, items: Iterable[Mapping[str, Any]]) -> list[Milestone]:
     """Replace the milestones not yet reported with this plan; the whole schedule (those reported included)
     is checked: dates within the term, payment shares adding up to 100 where there are any."""
-    _require(permissions.can_manage_contracts(actor), "Only contract managers and the PPP unit plan milestones.")
+    _require(permissions.can_manage_contracts(actor), _("Only contract managers and the PPP unit plan milestones."))
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
-            raise ContractError(f"A {contract.get_status_display().lower()} contract has no milestones to plan.")
+            raise ContractError(
+                _("A %(status)s contract has no milestones to plan.")
+                % {"status": contract.get_status_display().lower()}
+            )
         kept = list(contract.milestones.filter(actual_date__isnull=False))
         planned = []
         for index, item in enumerate(items):
@@ -454,16 +468,18 @@ def milestones_plan(*, actor: User, contract_id: int, items: Iterable[Mapping[st
                 kind = MilestoneKind(str(item.get("kind")))
             except ValueError:
                 kinds = ", ".join(k.value for k in MilestoneKind)
-                raise ValidationError({f"milestones[{index}]": f"The kind must be one of {kinds}."}) from None
+                raise ValidationError(
+                    {f"milestones[{index}]": _("The kind must be one of %(kinds)s.") % {"kinds": kinds}}
+                ) from None
             when = item.get("planned_date")
             if not isinstance(when, date):
-                raise ValidationError({f"milestones[{index}]": "Give the planned date as YYYY-MM-DD."})
+                raise ValidationError({f"milestones[{index}]": _("Give the planned date as YYYY-MM-DD.")})
             share = item.get("payment_percent")
             try:
                 percent = None if share in (None, "") else Decimal(str(share))
             except InvalidOperation:
                 raise ValidationError(
-                    {f"milestones[{index}]": f"The payment share {share!r} is not a number."}
+                    {f"milestones[{index}]": _("The payment share %(share)r is not a number.") % {"share": share}}
                 ) from None
             planned.append(PlannedMilestone(kind, str(item.get("title", "")).strip(), when, percent))
         latest = contract.latest
@@ -509,14 +525,14 @@ def milestone_report(*, actor: User, milestone_id: int, actual_date: date) -> Mi
         contract = milestone.contract
         _require(
             permissions.can_manage_contracts(actor) or is_partner(actor, contract),
-            "Only the partner or the contract's managers report a milestone achieved.",
+            _("Only the partner or the contract's managers report a milestone achieved."),
         )
         if contract.status != ContractStatus.ACTIVE:
-            raise ContractError("Milestones are reported once the contract is signed and in force.")
+            raise ContractError(_("Milestones are reported once the contract is signed and in force."))
         if milestone.accepted:
-            raise ContractError("This milestone is already accepted.")
+            raise ContractError(_("This milestone is already accepted."))
         if actual_date > timezone.localdate():
-            raise ValidationError({"actual_date": "A milestone cannot be achieved in the future."})
+            raise ValidationError({"actual_date": _("A milestone cannot be achieved in the future.")})
         milestone.actual_date, milestone.reported_by = actual_date, actor
         milestone.accepted, milestone.decision_note, milestone.decided_by, milestone.decided_at = None, "", None, None
         milestone.save()
@@ -532,13 +548,15 @@ def milestone_report(*, actor: User, milestone_id: int, actual_date: date) -> Mi
 def milestone_decide(*, actor: User, milestone_id: int, accept: bool, note: str) -> Milestone:
     """The city accepts a reported milestone (its payment becomes payable and it is published as met) or
     refuses it with a reason (the partner reports it again)."""
-    _require(permissions.can_manage_contracts(actor), "Only the contract's managers accept milestones.")
+    _require(permissions.can_manage_contracts(actor), _("Only the contract's managers accept milestones."))
     if not accept and not note.strip():
-        raise ValidationError({"note": "Say why the milestone is refused."})
+        raise ValidationError({"note": _("Say why the milestone is refused.")})
     with transaction.atomic():
         milestone = Milestone.objects.select_for_update().select_related("contract__project").get(pk=milestone_id)
         if milestone.actual_date is None or milestone.accepted is not None:
-            raise ContractError("Only a milestone reported achieved and not yet decided can be accepted or refused.")
+            raise ContractError(
+                _("Only a milestone reported achieved and not yet decided can be accepted or refused.")
+            )
         contract = milestone.contract
         version = contract.current
         milestone.accepted, milestone.decision_note = accept, note.strip()

@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.contracts import governance, selectors, services
 from civicpact.contracts.forms import (
@@ -42,7 +44,7 @@ def _save(form: Any, save: Any) -> int:
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
     if not (permissions.can_view_all_contracts(request.user) or permissions.supplier_organisations(request.user)):
-        raise PermissionDenied("Contracts are for city staff and the contracts' own partners.")
+        raise PermissionDenied(_("Contracts are for city staff and the contracts' own partners."))
     contracts = list(selectors.contract_list(actor=request.user))
     context = {
         "contracts": [(c, c.latest) for c in contracts],
@@ -54,7 +56,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def contract_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_manage_contracts(request.user):
-        raise PermissionDenied("Only contract managers and the PPP unit enter contracts.")
+        raise PermissionDenied(_("Only contract managers and the PPP unit enter contracts."))
     form = ContractEntryForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -74,7 +76,7 @@ def contract_create(request: HttpRequest) -> HttpResponse:
             )
             if not status:
                 messages.success(
-                    request, "The contract is entered. Record each party's signature to bring it into force."
+                    request, _("The contract is entered. Record each party's signature to bring it into force.")
                 )
                 return redirect("contracts:contract-detail", pk=created[0].pk)
     return render(request, "contracts/contract_form.html", {"form": form}, status=status)
@@ -155,7 +157,7 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def contract_amend(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
     if not permissions.can_manage_contracts(request.user):
-        raise PermissionDenied("Only contract managers and the PPP unit amend contracts.")
+        raise PermissionDenied(_("Only contract managers and the PPP unit amend contracts."))
     initial = {**TermsForm.initial_from(contract.latest), "version": contract.version}
     form = AmendForm(request.POST or None, initial=initial)
     status = 200
@@ -176,7 +178,7 @@ def contract_amend(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if not status:
                 messages.success(
-                    request, "The new version is recorded; it comes into force once every party signs it."
+                    request, _("The new version is recorded; it comes into force once every party signs it.")
                 )
                 return redirect("contracts:contract-detail", pk=contract.pk)
     return render(request, "contracts/contract_form.html", {"form": form, "contract": contract}, status=status)
@@ -208,9 +210,9 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
             contract.refresh_from_db()
             messages.success(
                 request,
-                f"The signature is recorded. Version {contract.in_force} is in force."
+                _("The signature is recorded. Version %(number)s is in force.") % {"number": contract.in_force}
                 if contract.in_force == contract.version
-                else "The signature is recorded; the other parties must sign too.",
+                else _("The signature is recorded; the other parties must sign too."),
             )
             return redirect("contracts:contract-detail", pk=contract.pk)
     return render(
@@ -236,7 +238,7 @@ def document_attach(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if not status:
-            messages.success(request, "The document is attached.")
+            messages.success(request, _("The document is attached."))
             return redirect("contracts:contract-detail", pk=contract.pk)
     context = contract_context(request, contract, document_form=form)
     return render(request, "contracts/contract_detail.html", context, status=status)
@@ -268,7 +270,7 @@ def milestones_plan(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if not status:
-            messages.success(request, "The milestones are planned.")
+            messages.success(request, _("The milestones are planned."))
             return redirect("contracts:contract-detail", pk=contract.pk)
     context = contract_context(request, contract, milestone_form=form)
     return render(request, "contracts/contract_detail.html", context, status=status)
@@ -288,7 +290,7 @@ def milestone_report(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
     milestone = _milestone(contract, milestone_pk)
     form = MilestoneReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the date the milestone was achieved (YYYY-MM-DD).")
+        messages.error(request, _("Give the date the milestone was achieved (YYYY-MM-DD)."))
         return redirect("contracts:contract-detail", pk=contract.pk)
     try:
         services.milestone_report(
@@ -299,7 +301,10 @@ def milestone_report(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
     except (services.ContractError, ValidationError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
-        messages.success(request, f"“{milestone.title}” is reported achieved; it awaits the city's acceptance.")
+        messages.success(
+            request,
+            _("“%(title)s” is reported achieved; it awaits the city's acceptance.") % {"title": milestone.title},
+        )
     return redirect("contracts:contract-detail", pk=contract.pk)
 
 
@@ -321,8 +326,9 @@ def milestone_decide(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
     else:
         messages.success(
             request,
-            f"“{decided.title}” is accepted; {decided.payable:,.2f} is payable."
+            _("“%(title)s” is accepted; %(amount)s is payable.")
+            % {"title": decided.title, "amount": l10n.money(decided.payable)}
             if accept
-            else f"“{decided.title}” is refused; the partner is to report it again.",
+            else _("“%(title)s” is refused; the partner is to report it again.") % {"title": decided.title},
         )
     return redirect("contracts:contract-detail", pk=contract.pk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class DateInput(forms.DateInput):
@@ -19,8 +20,8 @@ class ReferenceForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reference = forms.CharField(
         max_length=100,
-        label="Your invoice number",
-        help_text="As on your own invoice; the payment days count from today.",
+        label=_("Your invoice number"),
+        help_text=_("As on your own invoice; the payment days count from today."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -36,8 +37,8 @@ class RejectForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why it is rejected",
-        help_text="The partner reads it; a wrong amount is corrected by a correcting statement instead.",
+        label=_("Why it is rejected"),
+        help_text=_("The partner reads it; a wrong amount is corrected by a correcting statement instead."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -46,47 +47,52 @@ class RejectForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    since = forms.DateField(widget=DateInput(), label="Invoices approved on or after")
+    since = forms.DateField(widget=DateInput(), label=_("Invoices approved on or after"))
     format = forms.ChoiceField(
-        choices=[("csv", "CSV"), ("json", "JSON")], widget=forms.RadioSelect, initial="csv", label="Format"
+        choices=[("csv", "CSV"), ("json", "JSON")], widget=forms.RadioSelect, initial="csv", label=_("Format")
     )
     again = forms.BooleanField(
-        required=False, label="Include invoices already exported (and paid): an explicit re-export"
+        required=False, label=_("Include invoices already exported (and paid): an explicit re-export")
     )
 
 
 class IndexForm(forms.Form):
-    series = forms.CharField(max_length=32, label="Series key", help_text="e.g. CPI; a new key creates the series.")
-    name = forms.CharField(max_length=200, required=False, label="Full name (for a new series)")
+    series = forms.CharField(
+        max_length=32, label=_("Series key"), help_text=_("e.g. CPI; a new key creates the series.")
+    )
+    name = forms.CharField(max_length=200, required=False, label=_("Full name (for a new series)"))
     file = forms.FileField(
-        label="Monthly values (CSV with the header month,value)",
-        help_text="e.g. 2024-01,118.42; all rows or none; a stored month keeps its value.",
+        label=_("Monthly values (CSV with the header month,value)"),
+        help_text=_("e.g. 2024-01,118.42; all rows or none; a stored month keeps its value."),
     )
 
 
 class TermsForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     budget_line = forms.CharField(
-        max_length=100, required=False, label="Budget line", help_text="Needed before an invoice can be approved."
+        max_length=100,
+        required=False,
+        label=_("Budget line"),
+        help_text=_("Needed before an invoice can be approved."),
     )
     vat_percent = forms.DecimalField(
         required=False,
         max_digits=5,
         decimal_places=2,
-        label="VAT rate (%)",
-        help_text="Empty: the deployment's rate.",
+        label=_("VAT rate (%)"),
+        help_text=_("Empty: the deployment's rate."),
     )
     payment_days = forms.IntegerField(
-        required=False, min_value=0, max_value=365, label="Payment days", help_text="Empty: the deployment's."
+        required=False, min_value=0, max_value=365, label=_("Payment days"), help_text=_("Empty: the deployment's.")
     )
-    index_series = forms.ChoiceField(required=False, label="Index series", help_text="Empty: not indexed.")
+    index_series = forms.ChoiceField(required=False, label=_("Index series"), help_text=_("Empty: not indexed."))
     index_base_month = forms.RegexField(
-        regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False, label="Base index month (YYYY-MM)"
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False, label=_("Base index month (YYYY-MM)")
     )
     index_base_date = forms.DateField(
-        widget=DateInput(), required=False, label="Base date (annual reviews on its anniversaries)"
+        widget=DateInput(), required=False, label=_("Base date (annual reviews on its anniversaries)")
     )
 
     def __init__(self, *args: Any, series: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["index_series"].choices = [("", "Not indexed"), *((key, key) for key in series)]  # type: ignore[attr-defined]
+        self.fields["index_series"].choices = [("", _("Not indexed")), *((key, key) for key in series)]  # type: ignore[attr-defined]

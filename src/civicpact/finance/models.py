@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicpact.contracts.models import Contract
 from civicpact.ledger.models import AppendOnlyModel
@@ -28,7 +30,7 @@ class IndexSeries(models.Model):
 
     class Meta:
         ordering = ["key"]
-        verbose_name_plural = "index series"
+        verbose_name_plural = _("index series")
 
     def __str__(self) -> str:
         return self.key
@@ -56,7 +58,7 @@ class IndexValue(AppendOnlyModel):
 
 
 class IndexationRule(models.TextChoices):
-    ANNUAL = "annual", "Annual: on each anniversary of the base date"
+    ANNUAL = "annual", _("Annual: on each anniversary of the base date")
 
 
 class FinanceTerms(models.Model):
@@ -88,7 +90,7 @@ class FinanceTerms(models.Model):
     updated_at = models.DateTimeField(help_text="When it last changed.")
 
     class Meta:
-        verbose_name_plural = "finance terms"
+        verbose_name_plural = _("finance terms")
         constraints = [
             models.CheckConstraint(
                 condition=Q(vat_percent__isnull=True) | (Q(vat_percent__gte=0) & Q(vat_percent__lte=100)),
@@ -110,16 +112,16 @@ class FinanceTerms(models.Model):
 
 
 class InvoiceStatus(models.TextChoices):
-    AWAITING_INDEX = "awaiting_index", "Waiting for the month's index value"
-    PENDING = "pending", "Waiting for approval"
-    REJECTED = "rejected", "Rejected: back with the partner"
-    APPROVED = "approved", "Approved: for the finance system"
-    PAID = "paid", "Paid"
+    AWAITING_INDEX = "awaiting_index", _("Waiting for the month's index value")
+    PENDING = "pending", _("Waiting for approval")
+    REJECTED = "rejected", _("Rejected: back with the partner")
+    APPROVED = "approved", _("Approved: for the finance system")
+    PAID = "paid", pgettext_lazy("invoice", "Paid")
 
 
 class InvoiceKind(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
 
 
 class ExportFormat(models.TextChoices):

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, User
@@ -48,14 +49,27 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _check_version(obj: Invoice | FinanceTerms, expected: int, what: str) -> None:
+def _check_version(obj: Invoice | FinanceTerms, expected: int) -> None:
     if obj.version != expected:
-        who = str(obj.updated_by) if obj.updated_by else "the system"
-        when = timezone.localtime(obj.updated_at).strftime("%Y-%m-%d %H:%M")
-        raise StaleVersion(
-            f"The {what} was changed after you opened it (you saw version {expected}; version {obj.version} was "
-            f"saved by {who} on {when}). Reload the page to see it, then redo your change."
+        values = {
+            "seen": expected,
+            "version": obj.version,
+            "who": str(obj.updated_by) if obj.updated_by else _("the system"),
+            "when": timezone.localtime(obj.updated_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        message = (
+            _(
+                "The invoice was changed after you opened it (you saw version %(seen)s; version %(version)s was "
+                "saved by %(who)s on %(when)s). Reload the page to see it, then redo your change."
+            )
+            if isinstance(obj, Invoice)
+            else _(
+                "The contract's finance terms was changed after you opened it (you saw version %(seen)s; "
+                "version %(version)s was saved by %(who)s on %(when)s). Reload the page to see it, then redo "
+                "your change."
+            )
         )
+        raise StaleVersion(message % values)
 
 
 # --- settings --------------------------------------------------------------------------------------------------
@@ -208,7 +222,7 @@ def terms_save(
 ) -> FinanceTerms:
     """Set a contract's finance terms (expected_version 0 for the first time). Open invoices (not approved yet)
     are re-priced with them; approved and paid ones never change."""
-    _require(permissions.can_run_finance(actor), "Only finance analysts set a contract's finance terms.")
+    _require(permissions.can_run_finance(actor), _("Only finance analysts set a contract's finance terms."))
     errors: dict[str, str] = {}
     if vat_percent is not None:
         try:
@@ -216,18 +230,20 @@ def terms_save(
         except InvoicingInputError as exc:
             errors["vat_percent"] = str(exc)
     if payment_days is not None and not 0 <= payment_days <= 365:
-        errors["payment_days"] = "Payment terms are 0 to 365 days."
+        errors["payment_days"] = _("Payment terms are 0 to 365 days.")
     series = None
     if index_series_key or index_base_month or index_base_date:
         series = IndexSeries.objects.filter(key=index_series_key).first()
         if series is None:
-            errors["index_series"] = f"No index series has the key {index_series_key!r}: import its values first."
+            errors["index_series"] = _("No index series has the key %(key)r: import its values first.") % {
+                "key": index_series_key
+            }
         try:
             invoicing.month_parts(index_base_month)
         except InvoicingInputError as exc:
             errors["index_base_month"] = str(exc)
         if index_base_date is None:
-            errors["index_base_date"] = "Give the base date: the reviews fall on its anniversaries."
+            errors["index_base_date"] = _("Give the base date: the reviews fall on its anniversaries.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -237,10 +253,10 @@ def terms_save(
         terms = FinanceTerms.objects.filter(contract=contract).select_related("updated_by").first()
         if terms is None:
             if expected_version != 0:
-                raise StaleVersion("The finance terms were removed or never saved; reload the page.")
+                raise StaleVersion(_("The finance terms were removed or never saved; reload the page."))
             terms = FinanceTerms(contract=contract, version=0)
         else:
-            _check_version(terms, expected_version, "contract's finance terms")
+            _check_version(terms, expected_version)
         terms.vat_percent, terms.payment_days, terms.budget_line = vat_percent, payment_days, budget_line.strip()
         terms.index_series = series
         terms.index_base_month = index_base_month if series else ""
@@ -292,13 +308,16 @@ def invoice_reference(*, actor: User, invoice_id: int, expected_version: int, re
     payment days count from the day the reference is received."""
     reference = reference.strip()
     if not reference or len(reference) > 100:
-        raise ValidationError({"reference": "Give your invoice number (1 to 100 characters)."})
+        raise ValidationError({"reference": _("Give your invoice number (1 to 100 characters).")})
     with transaction.atomic():
         invoice = _locked(invoice_id)
-        _require(is_partner(actor, invoice.contract), "Only the contract's partner gives its invoice reference.")
-        _check_version(invoice, expected_version, "invoice")
+        _require(is_partner(actor, invoice.contract), _("Only the contract's partner gives its invoice reference."))
+        _check_version(invoice, expected_version)
         if not invoice.is_open:
-            raise FinanceError(f"This invoice is {invoice.get_status_display().lower()}: its reference is final.")
+            raise FinanceError(
+                _("This invoice is %(status)s: its reference is final.")
+                % {"status": invoice.get_status_display().lower()}
+            )
         invoice.supplier_reference = reference
         invoice.received_on = timezone.localdate()
         invoice.due_date = invoicing.due_date(invoice.received_on, invoice.payment_days)
@@ -318,19 +337,22 @@ def invoice_approve(*, actor: User, invoice_id: int, expected_version: int) -> I
     """A finance analyst who did not issue the statement approves the invoice for the finance system."""
     with transaction.atomic():
         invoice = _locked(invoice_id)
-        _require(permissions.can_run_finance(actor), "Only finance analysts approve invoices.")
+        _require(permissions.can_run_finance(actor), _("Only finance analysts approve invoices."))
         _require(
             permissions.can_approve_invoice(actor, invoice),
-            "Four eyes: you issued this statement, so someone else approves its invoice.",
+            _("Four eyes: you issued this statement, so someone else approves its invoice."),
         )
-        _check_version(invoice, expected_version, "invoice")
+        _check_version(invoice, expected_version)
         if invoice.status == InvoiceStatus.AWAITING_INDEX:
-            raise FinanceError("The invoice waits for its month's index value: import the index series first.")
+            raise FinanceError(_("The invoice waits for its month's index value: import the index series first."))
         if invoice.status != InvoiceStatus.PENDING:
-            raise FinanceError(f"Only an invoice waiting for approval is approved; this one is {invoice.status}.")
+            raise FinanceError(
+                _("Only an invoice waiting for approval is approved; this one is %(status)s.")
+                % {"status": invoice.status}
+            )
         terms = terms_of(invoice.contract_id)
         if terms is None or not terms.budget_line:
-            raise FinanceError("Set the contract's budget line (its finance terms) first: the export needs it.")
+            raise FinanceError(_("Set the contract's budget line (its finance terms) first: the export needs it."))
         invoice.status, invoice.decided_by, invoice.approved_at = InvoiceStatus.APPROVED, actor, timezone.now()
         invoice.decision_reason = ""
         _touch(invoice, actor)
@@ -347,17 +369,20 @@ def invoice_reject(*, actor: User, invoice_id: int, expected_version: int, reaso
     """The finance analyst sends the invoice back to the partner with a reason (e.g. a wrong invoice number); the
     partner's new reference puts it back for approval. A wrong amount is corrected by a correcting statement."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the invoice is rejected: the partner reads it."})
+        raise ValidationError({"reason": _("Say why the invoice is rejected: the partner reads it.")})
     with transaction.atomic():
         invoice = _locked(invoice_id)
-        _require(permissions.can_run_finance(actor), "Only finance analysts reject invoices.")
+        _require(permissions.can_run_finance(actor), _("Only finance analysts reject invoices."))
         _require(
             permissions.can_approve_invoice(actor, invoice),
-            "Four eyes: you issued this statement, so someone else decides on its invoice.",
+            _("Four eyes: you issued this statement, so someone else decides on its invoice."),
         )
-        _check_version(invoice, expected_version, "invoice")
+        _check_version(invoice, expected_version)
         if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING_INDEX):
-            raise FinanceError(f"Only an invoice waiting for approval is rejected; this one is {invoice.status}.")
+            raise FinanceError(
+                _("Only an invoice waiting for approval is rejected; this one is %(status)s.")
+                % {"status": invoice.status}
+            )
         invoice.status, invoice.decided_by, invoice.decision_reason = InvoiceStatus.REJECTED, actor, reason.strip()
         _touch(invoice, actor)
         audit_append(
@@ -441,7 +466,7 @@ def export_create(*, actor: User, since: date, fmt: str, again: bool = False) ->
     """Export the approved invoices approved on or after `since` (a local date) for the finance system, and mark
     them exported: an invoice is exported once, unless `again` asks for the ones already exported (and paid) too.
     The file is kept with the export, its SHA-256 in the audit chain."""
-    _require(permissions.can_run_finance(actor), "Only finance analysts export invoices for the finance system.")
+    _require(permissions.can_run_finance(actor), _("Only finance analysts export invoices for the finance system."))
     if fmt not in ExportFormat.values:
         raise ValidationError({"format": f"The format is csv or json, not {fmt!r}."})
     with transaction.atomic():
@@ -631,21 +656,21 @@ class IndexReport:
 
 def _check_series_key(key: str) -> None:
     if not key or len(key) > 32 or not set(key) <= SERIES_KEY_CHARACTERS:
-        raise ValidationError({"series": "The series' key is 1 to 32 letters, digits, '_', '.' or '-' (e.g. CPI)."})
+        raise ValidationError({"series": _("The series' key is 1 to 32 letters, digits, '_', '.' or '-' (e.g. CPI).")})
 
 
 def index_import(*, actor: User, series_key: str, text: str, name: str = "", source: str = "") -> IndexReport:
     """Store a series' monthly values from CSV text (month,value); all rows or none, each problem with its line.
     A value already stored is never changed (the same value again is fine). The series is created on its first
     import. Invoices waiting for a value it brings are priced and go for approval."""
-    _require(permissions.can_run_finance(actor), "Only finance analysts import index series.")
+    _require(permissions.can_run_finance(actor), _("Only finance analysts import index series."))
     series_key = series_key.strip()
     _check_series_key(series_key)
     rows, problems = invoicing.index_rows(text)
     if problems:
         return IndexReport(ok=False, problems=problems)
     with transaction.atomic():
-        series, _ = IndexSeries.objects.get_or_create(
+        series, _created = IndexSeries.objects.get_or_create(
             key=series_key, defaults={"name": name.strip()[:200], "source": source.strip(), "created_by": actor}
         )
         series = IndexSeries.objects.select_for_update().get(pk=series.pk)

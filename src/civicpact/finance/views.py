@@ -13,6 +13,7 @@ from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -35,13 +36,13 @@ def _invoice(request: HttpRequest, pk: int) -> Invoice:
 
 def _finance(request: HttpRequest) -> None:
     if not permissions.can_run_finance(request.user):
-        raise PermissionDenied("Only finance analysts do this.")
+        raise PermissionDenied(_("Only finance analysts do this."))
 
 
 @login_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
     if not (permissions.can_read_all_invoices(request.user) or permissions.supplier_organisations(request.user)):
-        raise PermissionDenied("Invoices are for the city's finance and contract staff and the partners.")
+        raise PermissionDenied(_("Invoices are for the city's finance and contract staff and the partners."))
     status = request.GET.get("status", "")
     invoices = selectors.invoice_list(actor=request.user, status=status)[:200]
     context = {
@@ -92,7 +93,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_reference(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     if not contracts.is_partner(request.user, invoice.contract):
-        raise PermissionDenied("Only the contract's partner gives its invoice reference.")
+        raise PermissionDenied(_("Only the contract's partner gives its invoice reference."))
     form = ReferenceForm(request.POST)
     status = 400
     if form.is_valid():
@@ -107,7 +108,7 @@ def invoice_reference(request: HttpRequest, pk: int) -> HttpResponse:
             (FinanceError,),
         )
         if not status:
-            messages.success(request, "Your invoice number is recorded; the city's finance analysts check it.")
+            messages.success(request, _("Your invoice number is recorded; the city's finance analysts check it."))
             return redirect("finance:invoice", pk=invoice.pk)
     return _detail(request, _invoice(request, pk), status=status, reference_form=form)
 
@@ -119,7 +120,7 @@ def invoice_approve(request: HttpRequest, pk: int) -> HttpResponse:
     _finance(request)
     form = ApproveForm(request.POST)
     if not form.is_valid():
-        return _detail(request, invoice, status=400, error="Reload the page and approve again.")
+        return _detail(request, invoice, status=400, error=_("Reload the page and approve again."))
     try:
         services.invoice_approve(
             actor=permissions.signed_in_user(request),
@@ -128,7 +129,7 @@ def invoice_approve(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except FinanceError as exc:
         return _detail(request, _invoice(request, pk), status=409, error=str(exc))
-    messages.success(request, "The invoice is approved: the next export sends it to the finance system.")
+    messages.success(request, _("The invoice is approved: the next export sends it to the finance system."))
     return redirect("finance:invoice", pk=invoice.pk)
 
 
@@ -151,7 +152,7 @@ def invoice_reject(request: HttpRequest, pk: int) -> HttpResponse:
             (FinanceError,),
         )
         if not status:
-            messages.success(request, "The invoice is rejected; the partner sees your reason.")
+            messages.success(request, _("The invoice is rejected; the partner sees your reason."))
             return redirect("finance:invoice", pk=invoice.pk)
     return _detail(request, _invoice(request, pk), status=status, reject_form=form)
 
@@ -179,7 +180,11 @@ def export_list(request: HttpRequest) -> HttpResponse:
                 (FinanceError,),
             )
             if not status:
-                messages.success(request, f"Export #{made[0].pk} holds {made[0].count} invoice(s): download it below.")
+                messages.success(
+                    request,
+                    _("Export #%(number)s holds %(count)s invoice(s): download it below.")
+                    % {"number": made[0].pk, "count": made[0].count},
+                )
                 return redirect("finance:exports")
     context = {
         "form": form,
@@ -206,10 +211,10 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def index_series(request: HttpRequest) -> HttpResponse:
     if not permissions.can_read_all_invoices(request.user):
-        raise PermissionDenied("Index series are kept by the city's finance analysts.")
+        raise PermissionDenied(_("Index series are kept by the city's finance analysts."))
     can_run = permissions.can_run_finance(request.user)
     if request.method == "POST" and not can_run:
-        raise PermissionDenied("Only finance analysts import index series.")
+        raise PermissionDenied(_("Only finance analysts import index series."))
     form = IndexForm(request.POST or None, request.FILES or None) if can_run else None
     status, problems = 200, []
     if request.method == "POST" and form is not None:
@@ -218,7 +223,7 @@ def index_series(request: HttpRequest) -> HttpResponse:
             try:
                 text = form.cleaned_data["file"].read().decode("utf-8-sig")
             except UnicodeDecodeError:
-                form.add_error("file", "The file is not UTF-8 text (a CSV is expected).")
+                form.add_error("file", _("The file is not UTF-8 text (a CSV is expected)."))
             else:
                 reports: list[services.IndexReport] = []
                 status = run_with_form(
@@ -237,13 +242,16 @@ def index_series(request: HttpRequest) -> HttpResponse:
                     report = reports[0]
                     messages.success(
                         request,
-                        f"{report.added} value(s) added, {report.unchanged} already stored; "
-                        f"{report.repriced} invoice(s) re-priced.",
+                        _("%(added)s value(s) added, %(unchanged)s already stored; %(repriced)s invoice(s) re-priced.")
+                        % {"added": report.added, "unchanged": report.unchanged, "repriced": report.repriced},
                     )
                     return redirect("finance:index-series")
                 if not status:
                     problems, status = reports[0].problems, 400
-                    form.add_error("file", f"Nothing was imported: {len(problems)} problem(s), listed below.")
+                    form.add_error(
+                        "file",
+                        _("Nothing was imported: %(count)s problem(s), listed below.") % {"count": len(problems)},
+                    )
     series = [(s, list(s.values.all())[-12:]) for s in selectors.series_list(actor=request.user)]
     context = {"form": form, "series": series, "problems": problems}
     return render(request, "finance/index_series.html", context, status=status)
@@ -256,10 +264,10 @@ def terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except Contract.DoesNotExist:
         raise Http404("No such contract.") from None
     if not permissions.can_read_all_invoices(request.user):
-        raise PermissionDenied("A contract's finance terms are for the city's finance and contract staff.")
+        raise PermissionDenied(_("A contract's finance terms are for the city's finance and contract staff."))
     can_run = permissions.can_run_finance(request.user)
     if request.method == "POST" and not can_run:
-        raise PermissionDenied("Only finance analysts set a contract's finance terms.")
+        raise PermissionDenied(_("Only finance analysts set a contract's finance terms."))
     terms = selectors.terms_get(actor=request.user, contract_id=contract.pk)
     initial = {
         "version": terms.version if terms else 0,
@@ -293,7 +301,7 @@ def terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 (FinanceError,),
             )
             if not status:
-                messages.success(request, "The finance terms are saved; invoices not yet approved are re-priced.")
+                messages.success(request, _("The finance terms are saved; invoices not yet approved are re-priced."))
                 return redirect("finance:terms", pk=contract.pk)
     context = {
         "contract": contract,

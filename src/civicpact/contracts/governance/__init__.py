@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpact.contracts.governance.disputes import (
     dispute_discuss,
@@ -82,7 +83,7 @@ __all__ = [
 def governance_get(*, actor: Any, contract: Contract) -> dict[str, Any]:
     """Everything the governance page shows; PermissionDenied for those who may not read it."""
     if not can_read(actor, contract):
-        raise PermissionDenied("Governance is for the contract's managers, its partner and auditors.")
+        raise PermissionDenied(_("Governance is for the contract's managers, its partner and auditors."))
     today = timezone.localdate()
     latest = contract.latest
     plan = exit_plan_of(contract)

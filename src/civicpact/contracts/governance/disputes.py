@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpact.accounts.models import User
 from civicpact.contracts.changes import _party_of
@@ -61,14 +62,19 @@ def _locked_dispute(actor: User, dispute_id: int, expected_version: int | None) 
         Dispute.objects.select_for_update(of=("self",)).select_related("contract", "updated_by").get(pk=dispute_id)
     )
     if not _may_act(actor, dispute.contract):
-        raise PermissionDenied("Only the contract's managers and its partner act on its disputes.")
-    _check_version(dispute, expected_version, f"Dispute {dispute.number}")
+        raise PermissionDenied(_("Only the contract's managers and its partner act on its disputes."))
+    _check_version(dispute, expected_version, _("Dispute %(number)s") % {"number": dispute.number})
     return dispute
 
 
 def _open(dispute: Dispute, field: str = "status") -> None:
     if dispute.status != DisputeStatus.OPEN:
-        raise ValidationError({field: f"Dispute {dispute.number} is {dispute.status}: it is closed."})
+        closed = (
+            _("Dispute %(number)s is resolved: it is closed.")
+            if dispute.status == DisputeStatus.RESOLVED
+            else _("Dispute %(number)s is withdrawn: it is closed.")
+        )
+        raise ValidationError({field: closed % {"number": dispute.number}})
 
 
 def dispute_raise(
@@ -81,9 +87,9 @@ def dispute_raise(
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         party = _party_of(actor, contract)
         if party is None:
-            raise PermissionDenied("Only the contract's managers and its partner raise disputes.")
+            raise PermissionDenied(_("Only the contract's managers and its partner raise disputes."))
         if contract.status != ContractStatus.ACTIVE:
-            raise ValidationError({"contract": "Disputes are raised on a contract in force."})
+            raise ValidationError({"contract": _("Disputes are raised on a contract in force.")})
         number = (Dispute.objects.filter(contract=contract).aggregate(n=Max("number"))["n"] or 0) + 1
         now, today = timezone.now(), timezone.localdate()
         dispute = Dispute(
@@ -122,7 +128,7 @@ def dispute_record_failure(
         dispute = _locked_dispute(actor, dispute_id, expected_version)
         _open(dispute)
         if dispute.failed_to_agree:
-            raise ValidationError({"note": "A failure to agree is already recorded at this level."})
+            raise ValidationError({"note": _("A failure to agree is already recorded at this level.")})
         meeting = _meeting_of(dispute.contract, meeting_id)
         dispute.failed_to_agree = True
         _touch(dispute, actor)
@@ -150,7 +156,7 @@ def dispute_escalate(
             target = Level(level) if level else rules.next_level(current) or current
         except ValueError:
             names = ", ".join(lv.value for lv in rules.LADDER)
-            raise ValidationError({"level": f"The level must be one of {names}."}) from None
+            raise ValidationError({"level": _("The level must be one of %(names)s.") % {"names": names}}) from None
         today = timezone.localdate()
         refused = rules.escalation_refusal(
             status=DisputeStatus(dispute.status),
@@ -180,14 +186,14 @@ def dispute_discuss(
     *, actor: User, dispute_id: int, expected_version: int | None, meeting_id: int | None, note: str
 ) -> Dispute:
     """Link the dispute to the governance meeting that discussed it (at the steering committee, typically)."""
-    _manager_only(actor, "link a dispute to a meeting")
+    _manager_only(actor, _("link a dispute to a meeting"))
     _required(note=note)
     with transaction.atomic():
         dispute = _locked_dispute(actor, dispute_id, expected_version)
         _open(dispute)
         meeting = _meeting_of(dispute.contract, meeting_id)
         if meeting is None or not meeting.held:
-            raise ValidationError({"meeting": "Choose the meeting held that discussed the dispute."})
+            raise ValidationError({"meeting": _("Choose the meeting held that discussed the dispute.")})
         _touch(dispute, actor)
         _save(dispute)
         _step(dispute, DisputeStep.Kind.DISCUSSED, actor=actor, note=note, meeting=meeting)
@@ -225,7 +231,7 @@ def dispute_resolve(
     meeting_id: int | None = None,
 ) -> Dispute:
     """The city's managers record the outcome and who agreed (or determined) it, with the meeting if any."""
-    _manager_only(actor, "record a dispute's outcome")
+    _manager_only(actor, _("record a dispute's outcome"))
     _required(outcome=outcome, agreed_by=agreed_by)
     with transaction.atomic():
         dispute = _locked_dispute(actor, dispute_id, expected_version)
@@ -245,7 +251,7 @@ def dispute_withdraw(*, actor: User, dispute_id: int, expected_version: int | No
     with transaction.atomic():
         dispute = _locked_dispute(actor, dispute_id, expected_version)
         if _party_of(actor, dispute.contract) != dispute.raised_for_id:
-            raise PermissionDenied("Only the party that raised the dispute may withdraw it.")
+            raise PermissionDenied(_("Only the party that raised the dispute may withdraw it."))
         _open(dispute)
         dispute.status, dispute.closed_at = DisputeStatus.WITHDRAWN, timezone.now()
         _touch(dispute, actor)

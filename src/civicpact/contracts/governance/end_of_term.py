@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import User
@@ -57,14 +58,14 @@ def extension_decide(
     delegation ladder, by the days added and the change in value: a contract manager within the first limits, the
     PPP unit within the second, else the council (an administrator records its decision); a lower rung is refused
     (`AboveAuthority`, 403) naming who must decide."""
-    _manager_only(actor, "decide an extension")
+    _manager_only(actor, _("decide an extension"))
     _required(reasons=reasons)
     if new_end_date is None:
-        raise ValidationError({"new_end_date": "Give the new end of the term (YYYY-MM-DD)."})
+        raise ValidationError({"new_end_date": _("Give the new end of the term (YYYY-MM-DD).")})
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         if contract.status != ContractStatus.ACTIVE:
-            raise ValidationError({"contract": "Only a contract in force is extended."})
+            raise ValidationError({"contract": _("Only a contract in force is extended.")})
         latest = contract.latest
         refused = rules.extension_refusal(current_end=latest.end_date, new_end=new_end_date)
         if refused:
@@ -76,7 +77,7 @@ def extension_decide(
         needed = authority_needed(
             Decimal(fields.get("value", latest.value)) - latest.value, (new_end_date - latest.end_date).days
         )
-        authority_check(actor=actor, needed=needed, what="This extension")
+        authority_check(actor=actor, needed=needed, what="extension")
         version = contract_amend(
             actor=actor,
             contract_id=contract.pk,
@@ -125,15 +126,18 @@ DEFAULT_EXIT_ITEMS = (
 def exit_plan_start(*, actor: User, contract_id: int, summary: str = "", due_date: date | None = None) -> ExitPlan:
     """The exit and hand-back plan, with one item per standard category owned by the partner, due by the end of
     the term (or `due_date`); the city then adjusts, adds and accepts items."""
-    _manager_only(actor, "start an exit plan")
+    _manager_only(actor, _("start an exit plan"))
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         if contract.status not in (ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED):
             raise ValidationError(
-                {"contract": f"A {contract.get_status_display().lower()} contract has nothing to hand back."}
+                {
+                    "contract": _("A %(status)s contract has nothing to hand back.")
+                    % {"status": contract.get_status_display().lower()}
+                }
             )
         if ExitPlan.objects.filter(contract=contract).exists():
-            raise ValidationError({"contract": "This contract's exit plan is already started."})
+            raise ValidationError({"contract": _("This contract's exit plan is already started.")})
         now, due = timezone.now(), due_date or contract.latest.end_date
         plan = ExitPlan(
             contract=contract,
@@ -161,14 +165,14 @@ def exit_plan_start(*, actor: User, contract_id: int, summary: str = "", due_dat
 
 
 def exit_plan_update(*, actor: User, contract_id: int, expected_version: int | None, summary: str) -> ExitPlan:
-    _manager_only(actor, "edit the exit plan")
+    _manager_only(actor, _("edit the exit plan"))
     with transaction.atomic():
         plan = (
             ExitPlan.objects.select_for_update(of=("self",))
             .select_related("contract", "updated_by")
             .get(contract_id=contract_id)
         )
-        _check_version(plan, expected_version, "The exit plan")
+        _check_version(plan, expected_version, _("The exit plan"))
         plan.summary = summary.strip()
         _touch(plan, actor)
         _save(plan)
@@ -179,13 +183,13 @@ def exit_plan_update(*, actor: User, contract_id: int, expected_version: int | N
 def exit_item_add(
     *, actor: User, contract_id: int, category: str, title: str, owner_party: str, due_date: date | None
 ) -> ExitItem:
-    _manager_only(actor, "add exit plan items")
+    _manager_only(actor, _("add exit plan items"))
     _required(title=title)
     kind = _choice(ExitCategory, category, "category")
     if owner_party not in (PartyRole.CITY, PartyRole.PARTNER):
-        raise ValidationError({"owner_party": "The owner is the city or the partner."})
+        raise ValidationError({"owner_party": _("The owner is the city or the partner.")})
     if due_date is None:
-        raise ValidationError({"due_date": "Give the date it is due by (YYYY-MM-DD)."})
+        raise ValidationError({"due_date": _("Give the date it is due by (YYYY-MM-DD).")})
     with transaction.atomic():
         plan = (
             ExitPlan.objects.select_for_update(of=("self",))
@@ -194,7 +198,7 @@ def exit_item_add(
             .first()
         )
         if plan is None:
-            raise ValidationError({"contract": "Start the exit plan first."})
+            raise ValidationError({"contract": _("Start the exit plan first.")})
         item = ExitItem(
             plan=plan,
             category=kind,
@@ -236,19 +240,19 @@ def exit_item_update(
         contract = item.plan.contract
         manager = permissions.can_manage_contracts(actor)
         if not manager and not (item.owner_party == PartyRole.PARTNER and is_partner(actor, contract)):
-            raise PermissionDenied("The partner updates only the exit items it owns; the city's managers all.")
-        _check_version(item, expected_version, f"“{item.title}”")
+            raise PermissionDenied(_("The partner updates only the exit items it owns; the city's managers all."))
+        _check_version(item, expected_version, _("“%(title)s”") % {"title": item.title})
         if new not in rules.OWNER_STATUSES and not manager:
-            raise ValidationError({"status": "Only the city accepts an item or returns it."})
+            raise ValidationError({"status": _("Only the city accepts an item or returns it.")})
         if item.status == ExitItemStatus.ACCEPTED and not manager:
-            raise ValidationError({"status": "This item is accepted by the city: it is closed."})
+            raise ValidationError({"status": _("This item is accepted by the city: it is closed.")})
         if new == ExitItemStatus.RETURNED and not city_note.strip():
-            raise ValidationError({"city_note": "Say why the item is returned."})
+            raise ValidationError({"city_note": _("Say why the item is returned.")})
         item.status = new
         if evidence.strip():
             item.evidence = evidence.strip()
         if document is not None:
-            _, item.evidence_sha256 = upload_digest(document, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
+            _size, item.evidence_sha256 = upload_digest(document, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
             item.evidence_document = document
         if manager and city_note.strip():
             item.city_note = city_note.strip()

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpact.accounts.models import User
 from civicpact.contracts.governance.disputes import _open, _resolve
@@ -49,7 +50,7 @@ def _members(raw: Iterable[Any]) -> list[dict[str, str]]:
         name = str(entry.get("name", "") if isinstance(entry, Mapping) else entry).strip()
         organisation = str(entry.get("organisation", "") if isinstance(entry, Mapping) else "").strip()
         if not name:
-            raise ValidationError({f"members[{index}]": "Each member needs a name."})
+            raise ValidationError({f"members[{index}]": _("Each member needs a name.")})
         members.append({"name": name[:200], "organisation": organisation[:200]})
     return members
 
@@ -65,17 +66,17 @@ def body_create(
     established: date | None = None,
 ) -> GovernanceBody:
     """A governance body of the contract, with its cadence and members."""
-    _manager_only(actor, "set up governance bodies")
+    _manager_only(actor, _("set up governance bodies"))
     _required(name=name)
     body_kind, every = _choice(BodyKind, kind, "kind"), _choice(Cadence, cadence, "cadence")
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract_id)
         if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
             raise ValidationError(
-                {"contract": "Governance bodies are set up for a contract being signed or in force."}
+                {"contract": _("Governance bodies are set up for a contract being signed or in force.")}
             )
         if GovernanceBody.objects.filter(contract=contract, name=name.strip()).exists():
-            raise ValidationError({"name": "This contract already has a body with this name."})
+            raise ValidationError({"name": _("This contract already has a body with this name.")})
         body = GovernanceBody(
             contract=contract,
             kind=body_kind,
@@ -101,7 +102,7 @@ def _attendees(raw: Iterable[Any]) -> list[str]:
 
 def _attach_minutes(meeting: Meeting, document: UploadedFile | None) -> None:
     if document is not None:
-        _, meeting.minutes_sha256 = upload_digest(document, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
+        _size, meeting.minutes_sha256 = upload_digest(document, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
         meeting.minutes_document = document
 
 
@@ -110,7 +111,7 @@ def _held_check(on: date, minutes: str, document: UploadedFile | None) -> None:
     if refused:
         raise ValidationError({"date": refused})
     if not minutes.strip() and document is None:
-        raise ValidationError({"minutes": "A meeting held has minutes: write them or attach the document."})
+        raise ValidationError({"minutes": _("A meeting held has minutes: write them or attach the document.")})
 
 
 def meeting_create(
@@ -125,7 +126,7 @@ def meeting_create(
     document: UploadedFile | None = None,
 ) -> Meeting:
     """Schedule a meeting, or record one already held (with its minutes; never on a future date)."""
-    _manager_only(actor, "schedule and record governance meetings")
+    _manager_only(actor, _("schedule and record governance meetings"))
     if held:
         _held_check(date, minutes, document)
     with transaction.atomic():
@@ -162,14 +163,14 @@ def meeting_record(
     document: UploadedFile | None = None,
 ) -> Meeting:
     """A scheduled meeting took place: its minutes (text and/or a document) and attendees."""
-    _manager_only(actor, "record governance meetings")
+    _manager_only(actor, _("record governance meetings"))
     with transaction.atomic():
         meeting = (
             Meeting.objects.select_for_update(of=("self",))
             .select_related("body__contract", "updated_by")
             .get(pk=meeting_id)
         )
-        _check_version(meeting, expected_version, "The meeting")
+        _check_version(meeting, expected_version, _("The meeting"))
         _held_check(meeting.date, minutes, document)
         meeting.held, meeting.minutes, meeting.attendees = True, minutes.strip(), _attendees(attendees)
         _attach_minutes(meeting, document)
@@ -195,17 +196,17 @@ def decision_add(
 ) -> Decision:
     """A decision of a meeting held, with its owner and due date; one that settles a dispute resolves it, with
     the meeting as where it was agreed."""
-    _manager_only(actor, "record decisions")
+    _manager_only(actor, _("record decisions"))
     errors = {
         name: message
         for name, value, message in (
-            ("text", text, "Say what was decided."),
-            ("owner", owner, "Every decision has an owner: who carries it out."),
+            ("text", text, _("Say what was decided.")),
+            ("owner", owner, _("Every decision has an owner: who carries it out.")),
         )
         if not str(value or "").strip()
     }
     if due_date is None:
-        errors["due_date"] = "Give the date it is due by (YYYY-MM-DD)."
+        errors["due_date"] = _("Give the date it is due by (YYYY-MM-DD).")
     if errors:
         raise ValidationError(errors)
     assert due_date is not None  # noqa: S101  (checked just above; for the type checker)
@@ -213,12 +214,12 @@ def decision_add(
         meeting = Meeting.objects.select_for_update(of=("self",)).select_related("body__contract").get(pk=meeting_id)
         contract = meeting.body.contract
         if not meeting.held:
-            raise ValidationError({"meeting": "Decisions are recorded for a meeting held."})
+            raise ValidationError({"meeting": _("Decisions are recorded for a meeting held.")})
         dispute = None
         if dispute_id is not None:
             dispute = Dispute.objects.select_for_update().filter(pk=dispute_id, contract=contract).first()
             if dispute is None:
-                raise ValidationError({"dispute": "No dispute of this contract has this id."})
+                raise ValidationError({"dispute": _("No dispute of this contract has this id.")})
             _open(dispute, "dispute")
         decision = Decision(
             meeting=meeting,
@@ -250,7 +251,7 @@ def decision_add(
 
 
 def decision_update(*, actor: User, decision_id: int, expected_version: int | None, status: str) -> Decision:
-    _manager_only(actor, "update decisions")
+    _manager_only(actor, _("update decisions"))
     new = _choice(DecisionStatus, status, "status")
     with transaction.atomic():
         decision = (
@@ -258,7 +259,7 @@ def decision_update(*, actor: User, decision_id: int, expected_version: int | No
             .select_related("meeting__body__contract", "updated_by")
             .get(pk=decision_id)
         )
-        _check_version(decision, expected_version, "The decision")
+        _check_version(decision, expected_version, _("The decision"))
         decision.status = new
         _touch(decision, actor)
         _save(decision)

@@ -10,7 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import User
 from civicpact.contracts.models import (
@@ -47,11 +49,19 @@ def rung_deadline(level: Level, reached: date) -> date:
 
 
 def _check_version(row: Versioned, expected: int | None, what: str) -> None:
+    """`what` names the row, in the reader's language ("The meeting", "Dispute 3")."""
     if expected is not None and row.version != expected:
-        when = timezone.localtime(row.updated_at).strftime("%d %b %Y %H:%M")
         raise StaleGovernance(
-            f"{what} was changed by {row.updated_by} on {when} after you opened it (now version {row.version}); "
-            "reload the page and redo your change."
+            _(
+                "%(what)s was changed by %(who)s on %(when)s after you opened it (now version %(version)s); "
+                "reload the page and redo your change."
+            )
+            % {
+                "what": what,
+                "who": row.updated_by,
+                "when": l10n.when(row.updated_at, with_time=True),
+                "version": row.version,
+            }
         )
 
 
@@ -66,7 +76,7 @@ def _save(row: Any) -> None:
 
 
 def _required(**values: str) -> None:
-    errors = {name: "This is required." for name, value in values.items() if not str(value or "").strip()}
+    errors = {name: _("This is required.") for name, value in values.items() if not str(value or "").strip()}
     if errors:
         raise ValidationError(errors)
 
@@ -76,8 +86,9 @@ def _may_act(actor: User, contract: Contract) -> bool:
 
 
 def _manager_only(actor: User, what: str) -> None:
+    """`what` is what they may do, in the reader's language ("record decisions")."""
     if not permissions.can_manage_contracts(actor):
-        raise PermissionDenied(f"Only the city's contract managers and the PPP unit {what}.")
+        raise PermissionDenied(_("Only the city's contract managers and the PPP unit %(what)s.") % {"what": what})
 
 
 def _meeting_of(contract: Contract, meeting_id: int | None) -> Meeting | None:
@@ -85,7 +96,7 @@ def _meeting_of(contract: Contract, meeting_id: int | None) -> Meeting | None:
         return None
     meeting = Meeting.objects.filter(pk=meeting_id, body__contract=contract).first()
     if meeting is None:
-        raise ValidationError({"meeting": "No meeting of this contract's governance bodies has this id."})
+        raise ValidationError({"meeting": _("No meeting of this contract's governance bodies has this id.")})
     return meeting
 
 
@@ -97,9 +108,9 @@ def _amount(raw: Any) -> Decimal | None:
         if not amount.is_finite():
             raise InvalidOperation
     except InvalidOperation:
-        raise ValidationError({"amount": "Give the amount in question as a number (or leave it empty)."}) from None
+        raise ValidationError({"amount": _("Give the amount in question as a number (or leave it empty).")}) from None
     if amount < 0:
-        raise ValidationError({"amount": "The amount in question cannot be negative."})
+        raise ValidationError({"amount": _("The amount in question cannot be negative.")})
     return amount
 
 
@@ -107,7 +118,8 @@ def _choice(enum: Any, raw: Any, field: str) -> Any:
     try:
         return enum(str(raw))
     except ValueError:
-        raise ValidationError({field: "Choose one of " + ", ".join(e.value for e in enum) + "."}) from None
+        choices = ", ".join(e.value for e in enum)
+        raise ValidationError({field: _("Choose one of %(choices)s.") % {"choices": choices}}) from None
 
 
 def can_read(actor: Any, contract: Contract) -> bool:
