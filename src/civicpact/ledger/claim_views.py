@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicpact.ledger import claims
@@ -19,25 +21,38 @@ from civicpact.ledger.models import ClaimKind, ClaimReason, ConfidentialityClaim
 
 class ClaimForm(forms.Form):
     ocid = forms.CharField(
-        max_length=100, label="Process (ocid)", help_text="The contracting process, e.g. ocds-cvp0dm-project-1."
+        max_length=100,
+        label=gettext_lazy("Process (ocid)"),
+        help_text=gettext_lazy("The contracting process, e.g. ocds-cvp0dm-project-1."),
     )
-    kind = forms.ChoiceField(choices=ClaimKind.choices, initial=ClaimKind.DOCUMENT)
+    kind = forms.ChoiceField(choices=ClaimKind.choices, initial=ClaimKind.DOCUMENT, label=gettext_lazy("Kind"))
     target = forms.CharField(
         max_length=300,
-        label="Document id or field path",
-        help_text="A published document's id (tender-document-12), or a field path such as contracts/*/value.",
+        label=gettext_lazy("Document id or field path"),
+        help_text=gettext_lazy(
+            "A published document's id (tender-document-12), or a field path such as contracts/*/value."
+        ),
     )
-    reason = forms.ChoiceField(choices=ClaimReason.choices)
-    reason_text = forms.CharField(max_length=500, required=False, label="Reason in your words")
+    reason = forms.ChoiceField(choices=ClaimReason.choices, label=gettext_lazy("Reason"))
+    reason_text = forms.CharField(max_length=500, required=False, label=gettext_lazy("Reason in your words"))
     ends_on = forms.DateField(
-        label="Withheld until", help_text="Disclosed the day after.", widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Withheld until"),
+        help_text=gettext_lazy("Disclosed the day after."),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    withhold_title = forms.BooleanField(required=False, label="Withhold the document's title too")
+    withhold_title = forms.BooleanField(required=False, label=gettext_lazy("Withhold the document's title too"))
+
+
+def _shown(error: ValidationError | PermissionDenied) -> list[str]:
+    """A claim service's refusal, in the reader's language (the service writes English, as the API answers)."""
+    if isinstance(error, PermissionDenied):
+        return [_(str(error))]
+    return [_(str(e.message)) % e.params if e.params else _(str(e.message)) for e in error.error_list]
 
 
 def _require_viewer(request: HttpRequest) -> None:
     if not claims.can_view_claims(request.user):
-        raise PermissionDenied("Only auditors, the PPP unit and contract managers see confidentiality claims.")
+        raise PermissionDenied(_("Only auditors, the PPP unit and contract managers see confidentiality claims."))
 
 
 @login_required
@@ -65,8 +80,10 @@ def claim_new(request: HttpRequest) -> HttpResponse:
         data: dict[str, Any] = form.cleaned_data
         try:
             claim = claims.claim_create(actor=request.user, **data)
+        except PermissionDenied as error:
+            raise PermissionDenied(*_shown(error)) from error
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, _shown(error))
         else:
             if claims.can_view_claims(request.user):
                 return redirect(f"/audit/claims/?ocid={claim.ocid}")
@@ -83,11 +100,14 @@ def claim_decide(request: HttpRequest, claim_id: int) -> HttpResponse:
             actor=request.user, claim_id=claim_id, approve=approve, note=request.POST.get("note", "")
         )
     except ConfidentialityClaim.DoesNotExist as error:
-        raise PermissionDenied("No such claim.") from error
+        raise PermissionDenied(_("No such claim.")) from error
+    except PermissionDenied as error:
+        raise PermissionDenied(*_shown(error)) from error
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, " ".join(_shown(error)))
         return redirect("ledger:claim-list")
-    messages.success(request, f"Claim #{claim_id} {'approved' if approve else 'refused'}.")
+    done = _("Claim #%(claim)s approved.") if approve else _("Claim #%(claim)s refused.")
+    messages.success(request, done % {"claim": claim_id})
     return redirect(f"/audit/claims/?ocid={row.ocid}")
 
 
@@ -97,11 +117,19 @@ def claim_end(request: HttpRequest, claim_id: int) -> HttpResponse:
     try:
         done = claims.claim_end(actor=request.user, claim_id=claim_id, note=request.POST.get("note", ""))
     except ConfidentialityClaim.DoesNotExist as error:
-        raise PermissionDenied("No such claim.") from error
+        raise PermissionDenied(_("No such claim.")) from error
+    except PermissionDenied as error:
+        raise PermissionDenied(*_shown(error)) from error
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, " ".join(_shown(error)))
         return redirect("ledger:claim-list")
-    disclosed = f"disclosed in {done.release_id}" if done.release_id else "nothing had been withheld yet"
-    messages.success(request, f"Claim #{claim_id} ended: {disclosed}.")
+    if done.release_id:
+        ended = _("Claim #%(claim)s ended: disclosed in %(release)s.") % {
+            "claim": claim_id,
+            "release": done.release_id,
+        }
+    else:
+        ended = _("Claim #%(claim)s ended: nothing had been withheld yet.") % {"claim": claim_id}
+    messages.success(request, ended)
     row = claims.claim_current(claim_id=done.claim_id)
     return redirect(f"/audit/claims/?ocid={row.ocid}")

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Role
@@ -78,9 +79,9 @@ def _check(*, ocid: str, kind: str, target: str, reason: str, ends_on: date) -> 
     except redaction.ClaimError as error:
         raise ValidationError(str(error)) from error
     if not Ocid.objects.filter(ocid=ocid).exists():
-        raise ValidationError(f"unknown ocid {ocid!r}")
+        raise ValidationError(gettext_noop("unknown ocid %(ocid)r"), params={"ocid": ocid})
     if ends_on < timezone.localdate():
-        raise ValidationError("the end date has passed")
+        raise ValidationError(gettext_noop("the end date has passed"))
 
 
 def claim_create(
@@ -101,8 +102,10 @@ def claim_create(
         state = ClaimState.REQUESTED
     else:
         raise PermissionDenied(
-            "Only the PPP unit and contract managers claim confidentiality; a supplier may "
-            "request it on documents of its own processes."
+            gettext_noop(
+                "Only the PPP unit and contract managers claim confidentiality; a supplier may "
+                "request it on documents of its own processes."
+            )
         )
     _check(ocid=ocid, kind=kind, target=target, reason=reason, ends_on=ends_on)
     with transaction.atomic():
@@ -135,7 +138,7 @@ def _supersede(
     approved_by: Any = None,
 ) -> ConfidentialityClaim:
     if ConfidentialityClaim.objects.filter(supersedes=previous).exists():
-        raise ValidationError("this claim has changed since: reload it")
+        raise ValidationError(gettext_noop("this claim has changed since: reload it"))
     row = ConfidentialityClaim(
         ocid=previous.ocid,
         kind=previous.kind,
@@ -170,11 +173,11 @@ def claim_current(*, claim_id: int) -> ConfidentialityClaim:
 def claim_decide(*, actor: Any, claim_id: int, approve: bool, note: str = "") -> ConfidentialityClaim:
     """The PPP unit approves or refuses a supplier's request."""
     if not can_decide(actor):
-        raise PermissionDenied("Only the PPP unit decides confidentiality requests.")
+        raise PermissionDenied(gettext_noop("Only the PPP unit decides confidentiality requests."))
     with transaction.atomic():
         current = claim_current(claim_id=claim_id)
         if current.state != ClaimState.REQUESTED:
-            raise ValidationError("only a pending request can be approved or refused")
+            raise ValidationError(gettext_noop("only a pending request can be approved or refused"))
         state = ClaimState.ACTIVE if approve else ClaimState.REFUSED
         row = _supersede(current, actor=actor, state=state, note=note, approved_by=actor if approve else None)
         _audit(actor, "claim.approve" if approve else "claim.refuse", row)
@@ -190,11 +193,11 @@ class Disclosure:
 def claim_end(*, actor: Any, claim_id: int, note: str = "") -> Disclosure:
     """End an active claim early: a new row, and a release disclosing what it withheld."""
     if not can_claim(actor):
-        raise PermissionDenied("Only the PPP unit and contract managers end confidentiality claims.")
+        raise PermissionDenied(gettext_noop("Only the PPP unit and contract managers end confidentiality claims."))
     with transaction.atomic():
         current = claim_current(claim_id=claim_id)
         if current.state != ClaimState.ACTIVE:
-            raise ValidationError("only an active claim can be ended")
+            raise ValidationError(gettext_noop("only an active claim can be ended"))
         return _disclose(current, actor=actor, note=note or "ended early")
 
 

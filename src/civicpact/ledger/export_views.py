@@ -7,6 +7,8 @@ import json
 from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from civicpact.domain.audit_export import ExportFormatError, ExportVerdict, verify_export
@@ -30,8 +32,10 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
 
 class ExportUploadForm(forms.Form):
     export = forms.FileField(
-        label="Audit export (JSON)",
-        help_text="A file downloaded from an audit trail's export link. It is checked here and not kept.",
+        label=gettext_lazy("Audit export (JSON)"),
+        help_text=gettext_lazy(
+            "A file downloaded from an audit trail's export link. It is checked here and not kept."
+        ),
     )
 
 
@@ -40,11 +44,11 @@ def check_upload(data: bytes) -> tuple[ExportVerdict | None, str]:
     try:
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, f"The file is not JSON ({exc}). Upload the export exactly as downloaded."
+        return None, _("The file is not JSON (%(error)s). Upload the export exactly as downloaded.") % {"error": exc}
     try:
         return verify_export(document), ""
     except ExportFormatError as exc:
-        return None, f"The file is not an audit export: {exc}."
+        return None, _("The file is not an audit export: %(error)s.") % {"error": exc}
 
 
 def audit_export_check(request: HttpRequest) -> HttpResponse:
@@ -54,7 +58,7 @@ def audit_export_check(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["export"]
         if upload.size > MAX_UPLOAD_BYTES:
-            problem = "The file is larger than 50 MB: run `civicpact verify-audit --file` on it instead."
+            problem = _("The file is larger than 50 MB: run `civicpact verify-audit --file` on it instead.")
         else:
             verdict, problem = check_upload(upload.read())
     status = 400 if problem else 200

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.domain.audit import (
     LINK_V1,
@@ -191,23 +192,23 @@ class Release(AppendOnlyModel):
 
 
 class ClaimState(models.TextChoices):
-    REQUESTED = "requested", "Requested (awaits the PPP unit)"
-    ACTIVE = "active", "Active"
-    REFUSED = "refused", "Refused"
-    ENDED = "ended", "Ended (disclosed)"
+    REQUESTED = "requested", _("Requested (awaits the PPP unit)")
+    ACTIVE = "active", _("Active")
+    REFUSED = "refused", _("Refused")
+    ENDED = "ended", _("Ended (disclosed)")
 
 
 class ClaimKind(models.TextChoices):
-    DOCUMENT = "document", "A published document"
-    FIELD = "field", "A field of the releases"
+    DOCUMENT = "document", _("A published document")
+    FIELD = "field", _("A field of the releases")
 
 
 class ClaimReason(models.TextChoices):
-    COMMERCIAL = "commercial", "Commercial confidentiality"
-    PERSONAL_DATA = "personal_data", "Personal data"
-    SECURITY = "security", "Security"
-    LEGAL_PRIVILEGE = "legal_privilege", "Legal privilege"
-    OTHER = "other", "Other"
+    COMMERCIAL = "commercial", _("Commercial confidentiality")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    SECURITY = "security", _("Security")
+    LEGAL_PRIVILEGE = "legal_privilege", _("Legal privilege")
+    OTHER = "other", _("Other")
 
 
 class ConfidentialityClaimQuerySet(AppendOnlyQuerySet):

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicpact.domain import ocds, redaction
 from civicpact.domain.audit import (
@@ -53,9 +53,11 @@ def actor_public(actor: Any) -> str:
     if not getattr(actor, "is_authenticated", False):
         return "anonymous"
     memberships = actor.memberships.select_related("organisation").order_by("organisation__name", "role")
-    text = (
-        "; ".join(f"{m.get_role_display()}, {m.organisation.name}" for m in memberships) or "a person without a role"
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # recorded in the chain: the city's words, not the reader's
+        text = (
+            "; ".join(f"{m.get_role_display()}, {m.organisation.name}" for m in memberships)
+            or "a person without a role"
+        )
     return text if len(text) <= PUBLIC_ACTOR_MAX else text[: PUBLIC_ACTOR_MAX - 1] + "…"
 
 

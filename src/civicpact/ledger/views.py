@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.ledger import selectors
@@ -28,6 +29,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def audit_verify(request: HttpRequest) -> HttpResponse:
     if not permissions.can_view_private_audit(request.user):
-        raise PermissionDenied("Only auditors and administrators may run a full verification.")
+        raise PermissionDenied(_("Only auditors and administrators may run a full verification."))
     verdict = selectors.audit_chain_verify()
     return render(request, "ledger/audit_verify.html", {"verdict": verdict})

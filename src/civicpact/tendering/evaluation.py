@@ -13,8 +13,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Role, User
 from civicpact.domain import ocds
@@ -50,6 +52,7 @@ from civicpact.tendering.services import (
     process_ocid,
     scheme_of,
 )
+from civicpact.tendering.wording import Phrase
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -63,19 +66,27 @@ def current_bids(tender: Tender) -> list[Bid]:
 
 def _opened(tender: Tender) -> None:
     if tender.status != TenderStatus.OPENED:
-        raise TenderingError("Evaluation happens between the opening and the award.")
+        raise TenderingError(gettext_noop("Evaluation happens between the opening and the award."))
 
 
 def committee_assign(*, actor: User, tender_id: int, evaluator_ids: Iterable[int]) -> list[EvaluatorAssignment]:
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit appoints the evaluation committee.")
+    _require(
+        permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit appoints the evaluation committee.")
+    )
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender_id)
         if tender.status in CLOSED:
-            raise TenderingError("The evaluation is over.")
+            raise TenderingError(gettext_noop("The evaluation is over."))
         added = []
         for user in User.objects.filter(pk__in=list(evaluator_ids)):
             if not permissions.has_role(user, Role.EVALUATOR):
-                raise ValidationError({"evaluators": f"{user} does not hold the evaluator role."})
+                raise ValidationError(
+                    {
+                        "evaluators": Phrase(
+                            gettext_noop("%(user)s does not hold the evaluator role."), {"user": str(user)}
+                        )
+                    }
+                )
             seat, created = EvaluatorAssignment.objects.get_or_create(
                 tender=tender, evaluator=user, defaults={"assigned_by": actor}
             )
@@ -96,7 +107,7 @@ def seat_of(actor: Any, tender: Tender) -> EvaluatorAssignment | None:
 def _seat(actor: User, tender: Tender) -> EvaluatorAssignment:
     seat = seat_of(actor, tender)
     if seat is None:
-        raise PermissionDenied("You are not on this tender's evaluation committee.")
+        raise PermissionDenied(gettext_noop("You are not on this tender's evaluation committee."))
     return seat
 
 
@@ -110,14 +121,20 @@ def conflicts_declare(
         _opened(tender)
         seat = _seat(actor, tender)
         if seat.declared_at is not None:
-            raise TenderingError("You have already declared; declarations cannot be changed.")
+            raise TenderingError(gettext_noop("You have already declared; declarations cannot be changed."))
         bidders = {bid.supplier_id: bid.supplier for bid in current_bids(tender)}
         missing = [org.name for pk, org in bidders.items() if pk not in declarations]
         if missing:
-            raise ValidationError({"declarations": f"Declare for every bidder: {', '.join(sorted(missing))}."})
+            raise ValidationError(
+                {
+                    "declarations": Phrase(
+                        gettext_noop("Declare for every bidder: %(missing)s."), {"missing": ", ".join(sorted(missing))}
+                    )
+                }
+            )
         for supplier_id, (conflict, details) in declarations.items():
             if supplier_id not in bidders:
-                raise ValidationError({"declarations": "Declare only for this tender's bidders."})
+                raise ValidationError({"declarations": gettext_noop("Declare only for this tender's bidders.")})
             if conflict and not details.strip():
                 raise ValidationError({f"details_{supplier_id}": "Say what the conflict is."})
             ConflictDeclaration(
@@ -145,21 +162,35 @@ def score_save(*, actor: User, tender_id: int, bid_id: int, criterion: str, valu
         _opened(tender)
         seat = _seat(actor, tender)
         if seat.declared_at is None or seat.recused:
-            raise PermissionDenied("Declare your conflicts of interest first; a conflict recuses you.")
+            raise PermissionDenied(gettext_noop("Declare your conflicts of interest first; a conflict recuses you."))
         if seat.submitted_at is not None:
-            raise TenderingError("Your scores are submitted and locked.")
+            raise TenderingError(gettext_noop("Your scores are submitted and locked."))
         leaves = _scored_leaves(tender)
         if criterion not in leaves:
-            raise ValidationError({"criterion": f"“{criterion}” is not a scored criterion of this tender."})
+            raise ValidationError(
+                {
+                    "criterion": Phrase(
+                        gettext_noop("“%(criterion)s” is not a scored criterion of this tender."),
+                        {"criterion": criterion},
+                    )
+                }
+            )
         bid = Bid.objects.filter(tender=tender, pk=bid_id, status=BidStatus.SUBMITTED).first()
         if bid is None:
-            raise ValidationError({"bid": "No such bid on this tender."})
+            raise ValidationError({"bid": gettext_noop("No such bid on this tender.")})
         number = _decimal(value, "value")
         top = Decimal(str(leaves[criterion].max_score))
         if not 0 <= number <= top:
-            raise ValidationError({"value": f"The score must be from 0 to {top:g}, not {number:g}."})
+            raise ValidationError(
+                {
+                    "value": Phrase(
+                        gettext_noop("The score must be from 0 to %(top)s, not %(number)s."),
+                        {"top": f"{top:g}", "number": f"{number:g}"},
+                    )
+                }
+            )
         if not justification.strip():
-            raise ValidationError({"justification": "Justify the score in writing."})
+            raise ValidationError({"justification": gettext_noop("Justify the score in writing.")})
         score, _created = Score.objects.update_or_create(
             assignment=seat,
             bid=bid,
@@ -173,9 +204,11 @@ def _decimal(value: Any, field: str) -> Decimal:
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: f"“{value}” is not a number."}) from None
+        raise ValidationError(
+            {field: Phrase(gettext_noop("“%(value)s” is not a number."), {"value": value})}
+        ) from None
     if not number.is_finite():
-        raise ValidationError({field: f"“{value}” is not a number."})
+        raise ValidationError({field: Phrase(gettext_noop("“%(value)s” is not a number."), {"value": value})})
     return number
 
 
@@ -185,11 +218,17 @@ def scores_submit(*, actor: User, tender_id: int) -> EvaluatorAssignment:
         tender = Tender.objects.get(pk=tender_id)
         seat = _seat(actor, tender)
         if seat.recused or seat.declared_at is None:
-            raise PermissionDenied("Only evaluators who declared no conflict submit scores.")
+            raise PermissionDenied(gettext_noop("Only evaluators who declared no conflict submit scores."))
         needed = {(bid.pk, key) for bid in current_bids(tender) for key in _scored_leaves(tender)}
         done = set(Score.objects.filter(assignment=seat).values_list("bid_id", "criterion"))
         if needed - done:
-            raise ValidationError({"scores": f"{len(needed - done)} score(s) are still missing."})
+            raise ValidationError(
+                {
+                    "scores": Phrase(
+                        gettext_noop("%(count)s score(s) are still missing."), {"count": len(needed - done)}
+                    )
+                }
+            )
         seat.submitted_at = timezone.now()
         seat.save(update_fields=["submitted_at"])
         audit_append(actor=actor, action="scores.submit", obj=tender, payload={"scores": len(done)})
@@ -254,20 +293,33 @@ def moderation_rows(tender: Tender) -> list[dict[str, Any]]:
 def consensus_set(
     *, actor: User, tender_id: int, bid_id: int, criterion: str, value: Any, justification: str
 ) -> ConsensusScore:
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit records the moderated score.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit records the moderated score."))
     with transaction.atomic():
         tender = Tender.objects.get(pk=tender_id)
         _opened(tender)
         if not all_submitted(tender):
-            raise TenderingError("Moderation starts when every evaluator has submitted.")
+            raise TenderingError(gettext_noop("Moderation starts when every evaluator has submitted."))
         leaves = _scored_leaves(tender)
         if criterion not in leaves:
-            raise ValidationError({"criterion": f"“{criterion}” is not a scored criterion."})
+            raise ValidationError(
+                {
+                    "criterion": Phrase(
+                        gettext_noop("“%(criterion)s” is not a scored criterion."), {"criterion": criterion}
+                    )
+                }
+            )
         number = _decimal(value, "value")
         if not 0 <= number <= Decimal(str(leaves[criterion].max_score)):
-            raise ValidationError({"value": f"The score must be from 0 to {leaves[criterion].max_score:g}."})
+            raise ValidationError(
+                {
+                    "value": Phrase(
+                        gettext_noop("The score must be from 0 to %(top)s."),
+                        {"top": f"{leaves[criterion].max_score:g}"},
+                    )
+                }
+            )
         if not justification.strip():
-            raise ValidationError({"justification": "Record the moderation's reasoning."})
+            raise ValidationError({"justification": gettext_noop("Record the moderation's reasoning.")})
         bid = Bid.objects.get(pk=bid_id, tender=tender)
         row, _created = ConsensusScore.objects.update_or_create(
             bid=bid, criterion=criterion, defaults={"value": number, "justification": justification, "set_by": actor}
@@ -282,13 +334,13 @@ def consensus_set(
 
 
 def eligibility_set(*, actor: User, tender_id: int, bid_id: int, eligible: bool, note: str) -> Bid:
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit checks eligibility.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit checks eligibility."))
     with transaction.atomic():
         tender = Tender.objects.get(pk=tender_id)
         _opened(tender)
         bid = Bid.objects.select_for_update().get(pk=bid_id, tender=tender)
         if not eligible and not note.strip():
-            raise ValidationError({"note": "Say which requirement the bid fails."})
+            raise ValidationError({"note": gettext_noop("Say which requirement the bid fails.")})
         bid.eligible, bid.eligibility_note = eligible, note.strip()
         bid.save(update_fields=["eligible", "eligibility_note"])
         audit_append(actor=actor, action="bid.eligibility", obj=tender, payload={"bid": bid.pk, "eligible": eligible})
@@ -296,9 +348,9 @@ def eligibility_set(*, actor: User, tender_id: int, bid_id: int, eligible: bool,
 
 
 def price_explanation_set(*, actor: User, tender_id: int, bid_id: int, explanation: str) -> Bid:
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit records a price explanation.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit records a price explanation."))
     if not explanation.strip():
-        raise ValidationError({"explanation": "Record the bidder's explanation."})
+        raise ValidationError({"explanation": gettext_noop("Record the bidder's explanation.")})
     with transaction.atomic():
         bid = Bid.objects.select_for_update().get(pk=bid_id, tender_id=tender_id)
         bid.price_explanation = explanation.strip()
@@ -333,34 +385,47 @@ def ranking_for(tender: Tender) -> tuple[Ranking, dict[str, Bid]]:
 
 def evaluation_blockers(tender: Tender) -> list[str]:
     """What stops the evaluation from being concluded (by an award or a stage's down-selection)."""
-    reasons = []
+    reasons: list[str] = []
     if tender.status != TenderStatus.OPENED:
-        return ["the bids are not opened, or the tender is already decided"]
+        return [Phrase(gettext_noop("the bids are not opened, or the tender is already decided"))]
     if not active_seats(tender):
-        reasons.append("no evaluator without a conflict is on the committee")
+        reasons.append(Phrase(gettext_noop("no evaluator without a conflict is on the committee")))
     elif not all_submitted(tender):
-        reasons.append("not every evaluator has submitted")
+        reasons.append(Phrase(gettext_noop("not every evaluator has submitted")))
     undecided = [b.supplier.name for b in current_bids(tender) if b.eligible is None]
     if undecided:
-        reasons.append(f"eligibility is not checked for {', '.join(undecided)}")
+        reasons.append(
+            Phrase(gettext_noop("eligibility is not checked for %(bidders)s"), {"bidders": ", ".join(undecided)})
+        )
     return reasons
 
 
 def award_blockers(tender: Tender) -> list[str]:
     if not ends_in_award(Stage(tender.stage)):
-        return ["this stage ends in a down-selection of the suppliers kept for the next stage, not in an award"]
+        return [
+            Phrase(
+                gettext_noop(
+                    "this stage ends in a down-selection of the suppliers kept for the next stage, not in an award"
+                )
+            )
+        ]
     reasons = evaluation_blockers(tender)
     if reasons:
         return reasons
     ranking, by_name = ranking_for(tender)
     if ranking.winner is None:
-        return ["no bid qualifies"]
+        return [Phrase(gettext_noop("no bid qualifies"))]
     winner_name = swiss_winner(tender, ranking, by_name, blockers=reasons)
     if reasons or winner_name is None:
         return reasons
     winner = next(r for r in ranking.results if r.bidder == winner_name)
     if winner.abnormally_low and not by_name[winner_name].price_explanation:
-        reasons.append(f"the winning bid is abnormally low ({winner.abnormally_low[0]}): record its explanation")
+        reasons.append(
+            Phrase(
+                gettext_noop("the winning bid is abnormally low (%(why)s): record its explanation"),
+                {"why": winner.abnormally_low[0]},
+            )
+        )
     return reasons
 
 
@@ -376,27 +441,37 @@ def swiss_winner(tender: Tender, ranking: Ranking, by_name: dict[str, Bid], bloc
     match = SwissMatch.objects.filter(tender=tender).first()
     if match is None:
         blockers.append(
-            f"the proponent {tender.proponent.name} is ranked below {outcome.best_competitor}: "
-            "offer it its right to match first"
+            Phrase(
+                gettext_noop(
+                    "the proponent %(proponent)s is ranked below %(competitor)s: offer it its right to match first"
+                ),
+                {"proponent": tender.proponent.name, "competitor": outcome.best_competitor},
+            )
         )
         return None
     if not match.decided(timezone.now()):
-        until = timezone.localtime(match.deadline)
-        blockers.append(f"the proponent may match the best competing offer until {until:%d %b %Y %H:%M}")
+        blockers.append(
+            Phrase(
+                gettext_noop("the proponent may match the best competing offer until %(deadline)s"),
+                {"deadline": match.deadline},
+            )
+        )
         return None
     return tender.proponent.name if match.matched() else ranking.winner
 
 
 def award_decide(*, actor: User, tender_id: int, reasons: str) -> Award:
     """Award to the top-ranked bid; notify every bidder; the standstill runs before any contract."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit decides the award.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit decides the award."))
     if not reasons.strip():
-        raise ValidationError({"reasons": "Give the reasons for the award."})
+        raise ValidationError({"reasons": gettext_noop("Give the reasons for the award.")})
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
         blockers = award_blockers(tender)
         if blockers:
-            raise TenderingError("The award cannot be decided yet: " + "; ".join(blockers) + ".")
+            raise TenderingError(
+                gettext_noop("The award cannot be decided yet: %(blockers)s."), {"blockers": blockers}
+            )
         ranking, by_name = ranking_for(tender)
         winner = by_name[str(swiss_winner(tender, ranking, by_name, blockers=[]))]
         now = timezone.now()
@@ -521,23 +596,36 @@ def _evaluation_indicators(tender: Tender) -> dict[str, Any]:
 def _notify(tender: Tender, award: Award) -> None:
     """Tell every bidder's users the outcome (in-app, and by e-mail at commit): notifications.services.notify."""
     url = reverse("tendering:tender-detail", args=[tender.pk])
-    standstill = f"{timezone.localtime(award.standstill_end):%d %b %Y %H:%M}"
-    for bid in current_bids(tender):
-        won = bid.pk == award.bid_id
-        notify(
-            recipients=supplier_users([bid.supplier_id]),
-            kind=Kind.AWARD_DECIDED,
-            title=f"{'Award' if won else 'Outcome'}: {tender.title}",
-            body=f"The city has decided the award of “{tender.title}”. "
-            + (
-                "Your bid is the winning bid. "
+    with translation.override(settings.LANGUAGE_CODE):  # written once for every reader: in the city's language
+        values = {
+            "title": tender.title,
+            "winner": award.bid.supplier.name,
+            "standstill": l10n.when(award.standstill_end, with_time=True),
+        }
+        for bid in current_bids(tender):
+            won = bid.pk == award.bid_id
+            outcome = (
+                gettext("Your bid is the winning bid.")
                 if won
-                else f"Your bid did not win; the award goes to {award.bid.supplier.name}. "
+                else gettext("Your bid did not win; the award goes to %(winner)s.") % values
             )
-            + f"No contract will be signed before {standstill}; "
-            "until then you may ask for your debrief on the tender page and lodge a complaint.",
-            url=url,
-        )
+            notify(
+                recipients=supplier_users([bid.supplier_id]),
+                kind=Kind.AWARD_DECIDED,
+                title=(gettext("Award: %(title)s") if won else gettext("Outcome: %(title)s")) % values,
+                body=" ".join(
+                    (
+                        gettext("The city has decided the award of “%(title)s”.") % values,
+                        outcome,
+                        gettext(
+                            "No contract will be signed before %(standstill)s; until then you may ask for your "
+                            "debrief on the tender page and lodge a complaint."
+                        )
+                        % values,
+                    )
+                ),
+                url=url,
+            )
 
 
 def debrief(*, actor: Any, tender: Tender) -> dict[str, Any] | None:
@@ -576,17 +664,19 @@ def complaint_lodge(*, actor: User, tender_id: int, grounds: str, evidence: str,
         tender = Tender.objects.select_for_update().get(pk=tender_id)
         bid = Bid.objects.filter(tender=tender, supplier__in=organisations).first()
         if bid is None:
-            raise PermissionDenied("Only a bidder on this tender may complain about its award.")
+            raise PermissionDenied(gettext_noop("Only a bidder on this tender may complain about its award."))
         award = tender.current_award
         if tender.status != TenderStatus.AWARDED or award is None:
-            raise TenderingError("A complaint can be lodged once the award is decided, during the standstill.")
+            raise TenderingError(
+                gettext_noop("A complaint can be lodged once the award is decided, during the standstill.")
+            )
         if timezone.now() >= award.standstill_end:
-            raise TenderingError("The standstill is over: complaints are no longer accepted here.")
+            raise TenderingError(gettext_noop("The standstill is over: complaints are no longer accepted here."))
         errors = {}
         if not grounds.strip():
-            errors["grounds"] = "Say what was wrong."
+            errors["grounds"] = gettext_noop("Say what was wrong.")
         if not remedy.strip():
-            errors["remedy"] = "Say what remedy you seek."
+            errors["remedy"] = gettext_noop("Say what remedy you seek.")
         if errors:
             raise ValidationError(errors)
         complaint = Complaint(
@@ -611,13 +701,13 @@ def complaint_lodge(*, actor: User, tender_id: int, grounds: str, evidence: str,
 
 def complaint_decide(*, actor: User, complaint_id: int, upheld: bool, decision: str) -> Complaint:
     """Uphold (the award is set aside and the evaluation re-opens) or dismiss a complaint, with reasons."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit decides complaints.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit decides complaints."))
     if not decision.strip():
-        raise ValidationError({"decision": "Give the decision's reasons."})
+        raise ValidationError({"decision": gettext_noop("Give the decision's reasons.")})
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().select_related("tender").get(pk=complaint_id)
         if complaint.status != ComplaintStatus.PENDING:
-            raise TenderingError("This complaint is already decided.")
+            raise TenderingError(gettext_noop("This complaint is already decided."))
         tender = Tender.objects.select_for_update().get(pk=complaint.tender_id)
         complaint.status = ComplaintStatus.UPHELD if upheld else ComplaintStatus.DISMISSED
         complaint.decision, complaint.decided_by, complaint.decided_at = decision.strip(), actor, timezone.now()
@@ -658,11 +748,11 @@ def signature_blockers(tender: Tender, now: Any = None) -> list[str]:
     """Why the contract may not be signed yet (the contracts step asks this before signature)."""
     award = tender.current_award
     if tender.status != TenderStatus.AWARDED or award is None:
-        return ["the tender is not awarded"]
-    reasons = []
+        return [Phrase(gettext_noop("the tender is not awarded"))]
+    reasons: list[str] = []
     if (now or timezone.now()) < award.standstill_end:
-        reasons.append(f"the standstill runs until {timezone.localtime(award.standstill_end):%d %b %Y %H:%M}")
+        reasons.append(Phrase(gettext_noop("the standstill runs until %(end)s"), {"end": award.standstill_end}))
     pending = tender.complaints.filter(status=ComplaintStatus.PENDING).count()
     if pending:
-        reasons.append(f"{pending} complaint(s) are pending")
+        reasons.append(Phrase(gettext_noop("%(count)s complaint(s) are pending"), {"count": pending}))
     return reasons

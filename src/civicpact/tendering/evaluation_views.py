@@ -13,6 +13,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -24,10 +26,12 @@ from civicpact.tendering import evaluation, services
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import OPENED_ONWARDS, Score, SwissRule, TenderStatus
 from civicpact.tendering.views import _tender
+from civicpact.tendering.wording import shown, shown_all
 
 
 def _messages_of(exc: Exception) -> str:
-    return " ".join(getattr(exc, "messages", [str(exc)]))
+    """A service's refusal, in the reader's language."""
+    return shown(exc)
 
 
 def _back(pk: int) -> HttpResponse:
@@ -40,6 +44,8 @@ def _act(request: HttpRequest, tender_pk: int, call: Any, done: str) -> HttpResp
         call()
     except (TenderingError, ValidationError) as exc:
         messages.error(request, _messages_of(exc))
+    except PermissionDenied as exc:
+        raise PermissionDenied(shown(exc)) from exc
     else:
         messages.success(request, done)
     return _back(tender_pk)
@@ -63,10 +69,12 @@ def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
             context["ranking"] = ranking
             context["flagged"] = [(r, by_name[r.bidder]) for r in ranking.results if r.abnormally_low]
             context["award_to"] = evaluation.swiss_winner(tender, ranking, by_name, blockers=[])
-        context["blockers"] = evaluation.award_blockers(tender) if tender.status == TenderStatus.OPENED else []
+        context["blockers"] = (
+            shown_all(evaluation.award_blockers(tender)) if tender.status == TenderStatus.OPENED else []
+        )
         context["ends_in_award"] = ends_in_award(Stage(tender.stage))
         if tender.status == TenderStatus.OPENED and not context["ends_in_award"]:
-            context["stage_blockers"] = evaluation.evaluation_blockers(tender)
+            context["stage_blockers"] = shown_all(evaluation.evaluation_blockers(tender))
         if "ranking" in context and tender.swiss_rule == SwissRule.MATCH and tender.proponent is not None:
             context["swiss"] = swiss_outcome(context["ranking"], tender.proponent.name)
     if tender.status == TenderStatus.AWARDED:
@@ -77,7 +85,7 @@ def evaluation_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
         complaints = tender.complaints.select_related("bid__supplier")
         mine = permissions.supplier_organisations(user)
         context["complaints"] = complaints if manager else complaints.filter(bid__supplier__in=mine)
-        context["signature_blockers"] = evaluation.signature_blockers(tender) if manager else []
+        context["signature_blockers"] = shown_all(evaluation.signature_blockers(tender)) if manager else []
         context["complaint_form"] = (
             ComplaintForm() if context["debrief"] is not None and timezone.now() < award.standstill_end else None
         )
@@ -96,7 +104,7 @@ def committee_add(request: HttpRequest, pk: int) -> HttpResponse:
             tender_id=tender.pk,
             evaluator_ids=[int(v) for v in request.POST.getlist("evaluators") if v.isdigit()],
         ),
-        "The committee is updated.",
+        _("The committee is updated."),
     )
 
 
@@ -114,7 +122,7 @@ def eligibility(request: HttpRequest, pk: int, bid_pk: int) -> HttpResponse:
             eligible=request.POST.get("eligible") == "yes",
             note=request.POST.get("note", ""),
         ),
-        "Eligibility recorded.",
+        _("Eligibility recorded."),
     )
 
 
@@ -131,7 +139,7 @@ def price_explanation(request: HttpRequest, pk: int, bid_pk: int) -> HttpRespons
             bid_id=bid_pk,
             explanation=request.POST.get("explanation", ""),
         ),
-        "The bidder's explanation is recorded.",
+        _("The bidder's explanation is recorded."),
     )
 
 
@@ -147,7 +155,9 @@ def award(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _messages_of(exc))
     else:
         messages.success(
-            request, f"Awarded to {decided.bid.supplier.name}. Every bidder is notified; the standstill has begun."
+            request,
+            _("Awarded to %(name)s. Every bidder is notified; the standstill has begun.")
+            % {"name": decided.bid.supplier.name},
         )
     return _back(tender.pk)
 
@@ -158,16 +168,16 @@ class DeclarationForm(forms.Form):
         self.bidders = bidders
         for org in bidders:
             self.fields[f"conflict_{org.pk}"] = forms.TypedChoiceField(
-                label=f"A conflict of interest with {org.name}?",
-                choices=[("no", "No"), ("yes", "Yes")],
+                label=_("A conflict of interest with %(name)s?") % {"name": org.name},
+                choices=[("no", _("No")), ("yes", _("Yes"))],
                 widget=forms.RadioSelect,
                 coerce=lambda v: v == "yes",
             )
             self.fields[f"details_{org.pk}"] = forms.CharField(
                 required=False,
-                label=f"Details for {org.name}",
+                label=_("Details for %(name)s") % {"name": org.name},
                 widget=forms.Textarea(attrs={"rows": 2}),
-                help_text="Required when there is a conflict.",
+                help_text=_("Required when there is a conflict."),
             )
 
     def declarations(self) -> dict[int, tuple[bool, str]]:
@@ -187,11 +197,13 @@ class ScoresheetForm(forms.Form):
                     min_value=0,
                     max_value=criterion.max_score,
                     decimal_places=2,
-                    label=f"{bid.supplier.name}: {criterion.name} (0 to {criterion.max_score:g})",
+                    label=_("%(bidder)s: %(criterion)s (0 to %(top)s)")
+                    % {"bidder": bid.supplier.name, "criterion": criterion.name, "top": f"{criterion.max_score:g}"},
                 )
                 self.fields[why] = forms.CharField(
                     required=False,
-                    label=f"{bid.supplier.name}: why this score for {criterion.name}",
+                    label=_("%(bidder)s: why this score for %(criterion)s")
+                    % {"bidder": bid.supplier.name, "criterion": criterion.name},
                     widget=forms.Textarea(attrs={"rows": 2}),
                 )
                 self.cells.append((bid, criterion, score, why))
@@ -208,9 +220,9 @@ def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     seat = evaluation.seat_of(request.user, tender)
     if seat is None:
-        raise PermissionDenied("You are not on this tender's evaluation committee.")
+        raise PermissionDenied(_("You are not on this tender's evaluation committee."))
     if tender.status != TenderStatus.OPENED:
-        messages.info(request, "There is nothing to evaluate: the bids are not opened or the tender is decided.")
+        messages.info(request, _("There is nothing to evaluate: the bids are not opened or the tender is decided."))
         return _back(tender.pk)
     if seat.declared_at is None:
         return _declare(request, tender, seat)
@@ -232,7 +244,7 @@ def _declare(request: HttpRequest, tender: Any, seat: Any) -> HttpResponse:
             except (TenderingError, ValidationError) as exc:
                 form.add_error(None, _messages_of(exc))
             else:
-                messages.success(request, "Your declarations are recorded.")
+                messages.success(request, _("Your declarations are recorded."))
                 return redirect("tendering:evaluate", pk=tender.pk)
     context = {"tender": tender, "seat": seat, "declaration_form": form}
     return render(request, "tendering/evaluate.html", context, status=status)
@@ -255,9 +267,9 @@ def _score(request: HttpRequest, tender: Any, seat: Any) -> HttpResponse:
                 except (TenderingError, ValidationError) as exc:
                     messages.error(request, _messages_of(exc))
                 else:
-                    messages.success(request, "Your scores are submitted and locked.")
+                    messages.success(request, _("Your scores are submitted and locked."))
             else:
-                messages.success(request, "Your scores are saved. Submit them when every cell is filled.")
+                messages.success(request, _("Your scores are saved. Submit them when every cell is filled."))
             return redirect("tendering:evaluate", pk=tender.pk)
     actor = permissions.signed_in_user(request)
     context = {
@@ -302,7 +314,7 @@ def _save_scores(request: HttpRequest, tender: Any, form: ScoresheetForm) -> boo
     except ValidationError:
         return False
     except TenderingError as exc:
-        form.add_error(None, str(exc))
+        form.add_error(None, shown(exc))
         return False
     return True
 
@@ -313,10 +325,10 @@ def moderation(request: HttpRequest, pk: int) -> HttpResponse:
     seat = evaluation.seat_of(request.user, tender)
     manager = permissions.can_manage_tenders(request.user)
     if not manager and (seat is None or seat.submitted_at is None):
-        raise PermissionDenied("The scores are shown to evaluators once they have submitted their own.")
+        raise PermissionDenied(_("The scores are shown to evaluators once they have submitted their own."))
     if request.method == "POST":
         if not manager:
-            raise PermissionDenied("Only the PPP unit records the moderated score.")
+            raise PermissionDenied(_("Only the PPP unit records the moderated score."))
         try:
             evaluation.consensus_set(
                 actor=permissions.signed_in_user(request),
@@ -329,7 +341,7 @@ def moderation(request: HttpRequest, pk: int) -> HttpResponse:
         except (TenderingError, ValidationError) as exc:
             messages.error(request, _messages_of(exc))
         else:
-            messages.success(request, "The moderated score is recorded.")
+            messages.success(request, _("The moderated score is recorded."))
         return redirect("tendering:moderation", pk=tender.pk)
     context = {
         "tender": tender,
@@ -341,11 +353,14 @@ def moderation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ComplaintForm(forms.Form):
-    grounds = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Grounds: what was wrong")
+    grounds = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Grounds: what was wrong"))
     evidence = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Evidence", help_text="Or where to find it."
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Evidence"),
+        help_text=gettext_lazy("Or where to find it."),
     )
-    remedy = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Remedy sought")
+    remedy = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=gettext_lazy("Remedy sought"))
 
 
 @login_required
@@ -354,7 +369,7 @@ def complaint_lodge(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     form = ComplaintForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the grounds and the remedy you seek.")
+        messages.error(request, _("Give the grounds and the remedy you seek."))
         return _back(tender.pk)
     return _act(
         request,
@@ -362,7 +377,7 @@ def complaint_lodge(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: evaluation.complaint_lodge(
             actor=permissions.signed_in_user(request), tender_id=tender.pk, **form.cleaned_data
         ),
-        "Your complaint is lodged. No contract will be signed until it is decided.",
+        _("Your complaint is lodged. No contract will be signed until it is decided."),
     )
 
 
@@ -383,16 +398,16 @@ def complaint_decide(request: HttpRequest, pk: int, complaint_pk: int) -> HttpRe
             upheld=upheld,
             decision=request.POST.get("decision", ""),
         ),
-        "The complaint is upheld: the award is set aside and the evaluation is open again."
+        _("The complaint is upheld: the award is set aside and the evaluation is open again.")
         if upheld
-        else "The complaint is dismissed.",
+        else _("The complaint is dismissed."),
     )
 
 
 def _report_data(request: HttpRequest, tender: Any) -> dict[str, Any]:
     awarded = tender.status in (TenderStatus.AWARDED, TenderStatus.COMPLETED)  # decided: by award or down-selection
     if tender.status not in OPENED_ONWARDS or not permissions.can_read_evaluation_report(request.user, awarded):
-        raise PermissionDenied("The evaluation report is for the PPP unit, and for auditors after the award.")
+        raise PermissionDenied(_("The evaluation report is for the PPP unit, and for auditors after the award."))
     award = tender.current_award
     result = getattr(tender, "stage_result", None)
     ranking: dict[str, Any] | None = award.ranking if award else (result.ranking if result else None)
@@ -421,7 +436,9 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         from weasyprint import HTML
     except OSError:
-        return HttpResponse("PDF export needs the Pango library on the server.", status=503, content_type="text/plain")
+        return HttpResponse(
+            _("PDF export needs the Pango library on the server."), status=503, content_type="text/plain"
+        )
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="evaluation-report-tender-{tender.pk}.pdf"'
     return response

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicpact.accounts.models import Organisation, OrganisationKind, VerificationStatus
 from civicpact.domain.tendering import (
@@ -21,12 +23,15 @@ from civicpact.util import human_size
 STAGE_FIELDS = ("keep", "phase_payment", "proponent", "proposal_summary", "swiss_rule", "swiss_bonus", "match_days")
 
 PRICE_FORMULA_CHOICES = [
-    ("lowest_relative", "Lowest price relative: price points times the lowest price divided by this price"),
-    ("linear", "Linear between the lowest (full points) and the highest price (none)"),
-    ("price_per_quality_point", "Price per quality point: the lowest price per quality point wins"),
+    (
+        "lowest_relative",
+        gettext_lazy("Lowest price relative: price points times the lowest price divided by this price"),
+    ),
+    ("linear", gettext_lazy("Linear between the lowest (full points) and the highest price (none)")),
+    ("price_per_quality_point", gettext_lazy("Price per quality point: the lowest price per quality point wins")),
 ]
 
-CRITERIA_HELP = (
+CRITERIA_HELP = gettext_lazy(
     "One criterion a line: key | name | weight | scale | minimum. Weights of siblings add up to 100; a key with a "
     "dot (quality.approach) is a sub-criterion of the key before the dot. Write “price” as the scale of the "
     "price criterion. Scale and minimum are optional (scale 10, no minimum)."
@@ -42,28 +47,35 @@ def parse_criteria(text: str) -> list[dict[str, Any]]:
             continue
         parts = [p.strip() for p in raw.split("|")]
         if len(parts) < 3:
-            raise forms.ValidationError(f"Line {number}: write key | name | weight (and optionally scale | minimum).")
+            raise forms.ValidationError(
+                _("Line %(number)s: write key | name | weight (and optionally scale | minimum).") % {"number": number}
+            )
         key, name, weight = parts[0], parts[1], parts[2]
         if not key or not name or key in by_key:
-            raise forms.ValidationError(f"Line {number}: each criterion needs a new key and a name.")
-        node: dict[str, Any] = {"key": key, "name": name, "weight": _number(weight, number, "weight")}
+            raise forms.ValidationError(
+                _("Line %(number)s: each criterion needs a new key and a name.") % {"number": number}
+            )
+        node: dict[str, Any] = {"key": key, "name": name, "weight": _number(weight, number, _("the weight"))}
         scale = parts[3] if len(parts) > 3 else ""
         if scale.lower() == "price":
             node["is_price"] = True
         elif scale:
-            node["max_score"] = _number(scale, number, "scale")
+            node["max_score"] = _number(scale, number, _("the scale"))
         if len(parts) > 4 and parts[4]:
-            node["threshold"] = _number(parts[4], number, "minimum")
+            node["threshold"] = _number(parts[4], number, _("the minimum"))
         parent = key.rsplit(".", 1)[0] if "." in key else ""
         if parent:
             if parent not in by_key:
-                raise forms.ValidationError(f"Line {number}: “{parent}” must come before its sub-criterion {key}.")
+                raise forms.ValidationError(
+                    _("Line %(number)s: “%(parent)s” must come before its sub-criterion %(key)s.")
+                    % {"number": number, "parent": parent, "key": key}
+                )
             by_key[parent].setdefault("children", []).append(node)
         else:
             roots.append(node)
         by_key[key] = node
     if not roots:
-        raise forms.ValidationError("Give at least one criterion.")
+        raise forms.ValidationError(_("Give at least one criterion."))
     return roots
 
 
@@ -71,7 +83,9 @@ def _number(text: str, line: int, what: str) -> float:
     try:
         return float(Decimal(text.replace(",", ".")))
     except ArithmeticError:
-        raise forms.ValidationError(f"Line {line}: the {what} “{text}” is not a number.") from None
+        raise forms.ValidationError(
+            _("Line %(line)s: %(what)s “%(text)s” is not a number.") % {"line": line, "what": what, "text": text}
+        ) from None
 
 
 def criteria_lines(criteria: list[dict[str, Any]]) -> str:
@@ -98,36 +112,45 @@ class DateTimeInput(forms.DateTimeInput):
 
 class TenderForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, initial=0)
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
     lot = forms.CharField(
         max_length=100,
         required=False,
-        label="Lot",
-        help_text="When the project is tendered in lots, one tender per lot (e.g. “Lot 2: sensors”); each lot is a "
-        "contracting process of its own.",
+        label=gettext_lazy("Lot"),
+        help_text=gettext_lazy(
+            "When the project is tendered in lots, one tender per lot (e.g. “Lot 2: sensors”); each lot is a "
+            "contracting process of its own."
+        ),
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The scope, for bidders.")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label=gettext_lazy("Description"),
+        help_text=gettext_lazy("The scope, for bidders."),
+    )
     requirements = forms.CharField(
         required=False,
+        label=gettext_lazy("Requirements"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Requirements, or for a challenge-based call the problem and the outcome to reach.",
+        help_text=gettext_lazy("Requirements, or for a challenge-based call the problem and the outcome to reach."),
     )
-    value_estimate = forms.DecimalField(min_value=Decimal(0), max_digits=16, decimal_places=2, label="Estimated value")
+    value_estimate = forms.DecimalField(
+        min_value=Decimal(0), max_digits=16, decimal_places=2, label=gettext_lazy("Estimated value")
+    )
     criteria_text = forms.CharField(
-        label="Evaluation criteria", widget=forms.Textarea(attrs={"rows": 7}), help_text=CRITERIA_HELP
+        label=gettext_lazy("Evaluation criteria"), widget=forms.Textarea(attrs={"rows": 7}), help_text=CRITERIA_HELP
     )
-    price_formula = forms.ChoiceField(choices=PRICE_FORMULA_CHOICES, label="Price-scoring formula")
+    price_formula = forms.ChoiceField(choices=PRICE_FORMULA_CHOICES, label=gettext_lazy("Price-scoring formula"))
     eligibility_text = forms.CharField(
         required=False,
-        label="Eligibility (pass/fail)",
+        label=gettext_lazy("Eligibility (pass/fail)"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One requirement a line, e.g. “Registered supplier with no unpaid taxes”.",
+        help_text=gettext_lazy("One requirement a line, e.g. “Registered supplier with no unpaid taxes”."),
     )
-    clarification_deadline = forms.DateTimeField(widget=DateTimeInput(), label="Clarification deadline")
-    submission_deadline = forms.DateTimeField(widget=DateTimeInput(), label="Submission deadline")
-    opening_date = forms.DateTimeField(widget=DateTimeInput(), label="Opening")
-    evaluation_end = forms.DateTimeField(widget=DateTimeInput(), label="End of evaluation (award)")
-    standstill_end = forms.DateTimeField(widget=DateTimeInput(), label="End of the standstill")
+    clarification_deadline = forms.DateTimeField(widget=DateTimeInput(), label=gettext_lazy("Clarification deadline"))
+    submission_deadline = forms.DateTimeField(widget=DateTimeInput(), label=gettext_lazy("Submission deadline"))
+    opening_date = forms.DateTimeField(widget=DateTimeInput(), label=gettext_lazy("Opening"))
+    evaluation_end = forms.DateTimeField(widget=DateTimeInput(), label=gettext_lazy("End of evaluation (award)"))
+    standstill_end = forms.DateTimeField(widget=DateTimeInput(), label=gettext_lazy("End of the standstill"))
 
     def __init__(
         self,
@@ -149,12 +172,14 @@ class TenderForm(forms.Form):
         )
         if not fixed_stage:
             self.fields["stage"] = forms.ChoiceField(
-                choices=[(s.value, STAGE_LABELS[s]) for s in choices],
+                choices=[(s.value, _(STAGE_LABELS[s])) for s in choices],
                 initial=choices[0].value if choices else None,
                 required=len(choices) > 1,
-                label="Stage of the procedure",
-                help_text="Each stage runs as its own tender: sealed bids, opening, scoring. A stage that does not "
-                "end in an award keeps a number of suppliers, who alone are invited to the next stage.",
+                label=gettext_lazy("Stage of the procedure"),
+                help_text=gettext_lazy(
+                    "Each stage runs as its own tender: sealed bids, opening, scoring. A stage that does not "
+                    "end in an award keeps a number of suppliers, who alone are invited to the next stage."
+                ),
             )
             if len(choices) == 1:
                 self.fields["stage"].widget = forms.HiddenInput()
@@ -162,8 +187,8 @@ class TenderForm(forms.Form):
             self.fields["keep"] = forms.IntegerField(
                 required=False,
                 min_value=1,
-                label="Suppliers to keep",
-                help_text="How many of the best-ranked qualified suppliers go on to the next stage.",
+                label=gettext_lazy("Suppliers to keep"),
+                help_text=gettext_lazy("How many of the best-ranked qualified suppliers go on to the next stage."),
             )
         if any(s in PAID_STAGES for s in choices):
             self.fields["phase_payment"] = forms.DecimalField(
@@ -171,8 +196,10 @@ class TenderForm(forms.Form):
                 min_value=Decimal(0),
                 max_digits=16,
                 decimal_places=2,
-                label="Phase payment",
-                help_text="Paid to each supplier kept at the end of this phase (pre-commercial procurement).",
+                label=gettext_lazy("Phase payment"),
+                help_text=gettext_lazy(
+                    "Paid to each supplier kept at the end of this phase (pre-commercial procurement)."
+                ),
             )
         if Stage.COMPETING_OFFERS in choices:
             self.fields["proponent"] = forms.ModelChoiceField(
@@ -180,28 +207,32 @@ class TenderForm(forms.Form):
                     kind=OrganisationKind.SUPPLIER, verification_status=VerificationStatus.VERIFIED
                 ).order_by("name"),
                 required=False,
-                label="Proponent",
-                help_text="The verified supplier whose unsolicited proposal is challenged.",
+                label=gettext_lazy("Proponent"),
+                help_text=gettext_lazy("The verified supplier whose unsolicited proposal is challenged."),
             )
             self.fields["proposal_summary"] = forms.CharField(
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 4}),
-                label="The proponent's proposal (published)",
-                help_text="What the proposal offers, without the proponent's trade secrets: "
-                "competitors bid against it.",
+                label=gettext_lazy("The proponent's proposal (published)"),
+                help_text=gettext_lazy(
+                    "What the proposal offers, without the proponent's trade secrets: competitors bid against it."
+                ),
             )
             self.fields["swiss_rule"] = forms.ChoiceField(
                 choices=[
-                    ("match", "Right to match: the proponent may match the best competing offer"),
-                    ("bonus", "Bonus: points added to the proponent's total"),
+                    ("match", _("Right to match: the proponent may match the best competing offer")),
+                    ("bonus", _("Bonus: points added to the proponent's total")),
                 ],
-                label="Swiss challenge rule",
+                label=gettext_lazy("Swiss challenge rule"),
             )
             self.fields["swiss_bonus"] = forms.DecimalField(
-                required=False, min_value=Decimal(0), max_value=Decimal(100), label="Bonus (points of 100)"
+                required=False,
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                label=gettext_lazy("Bonus (points of 100)"),
             )
             self.fields["match_days"] = forms.IntegerField(
-                required=False, min_value=1, initial=10, label="Days to match"
+                required=False, min_value=1, initial=10, label=gettext_lazy("Days to match")
             )
 
     def clean_criteria_text(self) -> list[dict[str, Any]]:
@@ -253,8 +284,8 @@ class TenderForm(forms.Form):
 class AmendForm(TenderForm):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Why the conditions change (published)",
-        help_text="Bids already made will have to be re-confirmed; their bidders are told.",
+        label=gettext_lazy("Why the conditions change (published)"),
+        help_text=gettext_lazy("Bids already made will have to be re-confirmed; their bidders are told."),
     )
 
     def tender_fields(self) -> dict[str, Any]:
@@ -268,10 +299,12 @@ class BidForm(forms.Form):
 
     consortium_text = forms.CharField(
         required=False,
-        label="Consortium (optional)",
+        label=gettext_lazy("Consortium (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One member a line: name | share in % | role (lead, member, or special-purpose vehicle). "
-        "Shares add up to 100.",
+        help_text=gettext_lazy(
+            "One member a line: name | share in % | role (lead, member, or special-purpose vehicle). "
+            "Shares add up to 100."
+        ),
     )
 
     def __init__(self, *args: Any, leaves: list[Any], **kwargs: Any) -> None:
@@ -280,27 +313,35 @@ class BidForm(forms.Form):
         for criterion in leaves:
             if criterion.is_price:
                 self.fields["price"] = forms.DecimalField(
-                    min_value=Decimal("0.01"), max_digits=16, decimal_places=2, label="Price"
+                    min_value=Decimal("0.01"), max_digits=16, decimal_places=2, label=gettext_lazy("Price")
                 )
                 self.fields["schedule_text"] = forms.CharField(
                     required=False,
-                    label="Price schedule (optional)",
+                    label=gettext_lazy("Price schedule (optional)"),
                     widget=forms.Textarea(attrs={"rows": 3}),
-                    help_text="One item a line: item | amount. The amounts add up to the price.",
+                    help_text=gettext_lazy("One item a line: item | amount. The amounts add up to the price."),
                 )
             else:
                 self.fields[f"answer_{criterion.key}"] = forms.CharField(
                     label=criterion.name,
                     widget=forms.Textarea(attrs={"rows": 4}),
                     max_length=20_000,
-                    help_text=f"Scored 0 to {criterion.max_score:g}"
-                    + (f"; at least {criterion.threshold:g} to qualify." if criterion.threshold is not None else "."),
+                    help_text=(
+                        _("Scored 0 to %(top)s; at least %(minimum)s to qualify.")
+                        if criterion.threshold is not None
+                        else _("Scored 0 to %(top)s.")
+                    )
+                    % {
+                        "top": f"{criterion.max_score:g}",
+                        "minimum": f"{criterion.threshold:g}" if criterion.threshold is not None else "",
+                    },
                 )
         for number in (1, 2, 3):
             self.fields[f"document_{number}"] = forms.FileField(
                 required=False,
-                label=f"Document {number} (optional)",
-                help_text=f"Sealed with your bid; up to {human_size(settings.CIVICPACT_BID_DOCUMENT_MAX_BYTES)} each.",
+                label=_("Document %(number)s (optional)") % {"number": number},
+                help_text=_("Sealed with your bid; up to %(limit)s each.")
+                % {"limit": human_size(settings.CIVICPACT_BID_DOCUMENT_MAX_BYTES)},
             )
         self.order_fields([*[f for f in self.fields if f != "consortium_text"], "consortium_text"])
 
@@ -353,40 +394,46 @@ class BidForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000, label="Your question")
+    question = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5_000, label=gettext_lazy("Your question")
+    )
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000, label="Answer")
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000, label=gettext_lazy("Answer"))
 
 
 class TenderDocumentForm(forms.Form):
     """A document published with the tender; on a published tender, an amendment with its rationale."""
 
-    title = forms.CharField(max_length=200, label="Document title")
-    file = forms.FileField(label="File")
+    title = forms.CharField(max_length=200, label=gettext_lazy("Document title"))
+    file = forms.FileField(label=gettext_lazy("File"))
     rationale = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why it is added (published; bids so far must be re-confirmed)",
+        label=gettext_lazy("Why it is added (published; bids so far must be re-confirmed)"),
     )
 
     def __init__(self, *args: Any, amending: bool = False, **kwargs: Any) -> None:
         from civicpact.tendering.models import TENDER_DOCUMENT_TYPES
 
         super().__init__(*args, **kwargs)
-        self.fields["document_type"] = forms.ChoiceField(label="Kind of document", choices=TENDER_DOCUMENT_TYPES)
+        self.fields["document_type"] = forms.ChoiceField(
+            label=gettext_lazy("Kind of document"), choices=TENDER_DOCUMENT_TYPES
+        )
         self.order_fields(["title", "document_type", "file", "rationale"])
         limit = settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES
-        self.fields["file"].help_text = f"Up to {human_size(limit)}; published with the tender, with its SHA-256."
+        self.fields["file"].help_text = _("Up to %(limit)s; published with the tender, with its SHA-256.") % {
+            "limit": human_size(limit)
+        }
         if not amending:
             del self.fields["rationale"]
 
 
 class TenderFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
-    procedure = forms.ChoiceField(required=False, label="Procedure", choices=())
-    status = forms.ChoiceField(required=False, label="Status", choices=())
+    q = forms.CharField(required=False, label=gettext_lazy("Search"))
+    procedure = forms.ChoiceField(required=False, label=gettext_lazy("Procedure"), choices=())
+    status = forms.ChoiceField(required=False, label=gettext_lazy("Status"), choices=())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from civicpact.domain.tendering import PROCEDURE_LABELS
@@ -395,44 +442,52 @@ class TenderFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["procedure"] = forms.ChoiceField(
             required=False,
-            label="Procedure",
+            label=gettext_lazy("Procedure"),
             choices=[
-                ("", "Any procedure"),
-                *((p.value, label.split(" (")[0]) for p, label in PROCEDURE_LABELS.items()),
+                ("", _("Any procedure")),
+                *((p.value, _(label.split(" (")[0])) for p, label in PROCEDURE_LABELS.items()),
             ],
         )
         self.fields["status"] = forms.ChoiceField(
             required=False,
-            label="Status",
-            choices=[("", "Any status"), ("open", "Open for bids now"), *TenderStatus.choices],
+            label=gettext_lazy("Status"),
+            choices=[("", _("Any status")), ("open", _("Open for bids now")), *TenderStatus.choices],
         )
 
 
 class ProposalForm(forms.Form):
-    title = forms.CharField(max_length=200, label="The project you propose")
-    need_addressed = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="The city's problem it solves")
+    title = forms.CharField(max_length=200, label=gettext_lazy("The project you propose"))
+    need_addressed = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("The city's problem it solves")
+    )
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
-        label="What you propose",
-        help_text="If the city accepts, this summary is published for competing offers (a Swiss challenge): "
-        "leave out trade secrets.",
+        label=gettext_lazy("What you propose"),
+        help_text=gettext_lazy(
+            "If the city accepts, this summary is published for competing offers (a Swiss challenge): "
+            "leave out trade secrets."
+        ),
     )
-    value_estimate = forms.DecimalField(min_value=Decimal(0), max_digits=16, decimal_places=2, label="Estimated value")
-    duration_years = forms.IntegerField(min_value=1, max_value=50, label="Term (years)")
+    value_estimate = forms.DecimalField(
+        min_value=Decimal(0), max_digits=16, decimal_places=2, label=gettext_lazy("Estimated value")
+    )
+    duration_years = forms.IntegerField(min_value=1, max_value=50, label=gettext_lazy("Term (years)"))
 
 
 class ProposalDecisionForm(forms.Form):
     accept = forms.ChoiceField(
         choices=[
-            ("yes", "Accept: a need and a project are created, to be tendered as a Swiss challenge"),
-            ("no", "Decline"),
+            ("yes", gettext_lazy("Accept: a need and a project are created, to be tendered as a Swiss challenge")),
+            ("no", gettext_lazy("Decline")),
         ],
         widget=forms.RadioSelect,
-        label="Decision",
+        label=gettext_lazy("Decision"),
     )
     department = forms.ModelChoiceField(
         queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name"),
         required=False,
-        label="Department that takes it on (to accept)",
+        label=gettext_lazy("Department that takes it on (to accept)"),
     )
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reasons (the proponent reads them)")
+    reasons = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Reasons (the proponent reads them)")
+    )

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from civicpact.accounts.models import Organisation
 from civicpact.domain.tendering import PROCEDURE_LABELS, STAGE_LABELS, Procedure, Stage
@@ -23,17 +24,17 @@ STAGE_CHOICES = [(s.value, STAGE_LABELS[s]) for s in Stage]
 
 
 class SwissRule(models.TextChoices):
-    MATCH = "match", "The proponent may match the best competing offer"
-    BONUS = "bonus", "The proponent gets a bonus in points"
+    MATCH = "match", _("The proponent may match the best competing offer")
+    BONUS = "bonus", _("The proponent gets a bonus in points")
 
 
 class TenderStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published: open for bids"
-    OPENED = "opened", "Bids opened: under evaluation"
-    AWARDED = "awarded", "Awarded: standstill"
-    COMPLETED = "completed", "Stage completed: suppliers kept for the next stage"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published: open for bids")
+    OPENED = "opened", _("Bids opened: under evaluation")
+    AWARDED = "awarded", _("Awarded: standstill")
+    COMPLETED = "completed", _("Stage completed: suppliers kept for the next stage")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 OPENED_ONWARDS = (TenderStatus.OPENED, TenderStatus.AWARDED, TenderStatus.COMPLETED)  # bids readable (as allowed)
@@ -171,9 +172,9 @@ class Tender(models.Model):
 
 
 class BidStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    NEEDS_RECONFIRMATION = "needs_reconfirmation", "Needs re-confirmation: the conditions changed"
+    SUBMITTED = "submitted", _("Submitted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    NEEDS_RECONFIRMATION = "needs_reconfirmation", _("Needs re-confirmation: the conditions changed")
 
 
 class Bid(models.Model):
@@ -385,9 +386,9 @@ class AwardAnnulment(AppendOnlyModel):
 
 
 class ComplaintStatus(models.TextChoices):
-    PENDING = "pending", "Pending: the contract may not be signed"
-    UPHELD = "upheld", "Upheld: the award is set aside"
-    DISMISSED = "dismissed", "Dismissed"
+    PENDING = "pending", _("Pending: the contract may not be signed")
+    UPHELD = "upheld", _("Upheld: the award is set aside")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class Complaint(models.Model):
@@ -438,9 +439,9 @@ class StageResult(AppendOnlyModel):
 
 
 class MatchResponse(models.TextChoices):
-    PENDING = "", "Awaiting the proponent"
-    MATCHED = "matched", "Matched: the proponent takes the best competing offer's terms"
-    DECLINED = "declined", "Declined: the best competing offer wins"
+    PENDING = "", _("Awaiting the proponent")
+    MATCHED = "matched", _("Matched: the proponent takes the best competing offer's terms")
+    DECLINED = "declined", _("Declined: the best competing offer wins")
 
 
 class SwissMatch(models.Model):
@@ -473,16 +474,16 @@ class SwissMatch(models.Model):
 
 
 TENDER_DOCUMENT_TYPES = [
-    ("biddingDocuments", "Bidding documents"),
-    ("technicalSpecifications", "Technical specifications"),
-    ("evaluationCriteria", "Evaluation criteria"),
-    ("eligibilityCriteria", "Eligibility criteria"),
-    ("contractDraft", "Draft contract"),
-    ("billOfQuantity", "Bill of quantities"),
-    ("riskProvisions", "Risk provisions"),
-    ("requestForQualification", "Request for qualification"),
-    ("serviceDescription", "Service description"),
-    ("illustration", "Illustration, map or plan"),
+    ("biddingDocuments", _("Bidding documents")),
+    ("technicalSpecifications", _("Technical specifications")),
+    ("evaluationCriteria", _("Evaluation criteria")),
+    ("eligibilityCriteria", _("Eligibility criteria")),
+    ("contractDraft", _("Draft contract")),
+    ("billOfQuantity", _("Bill of quantities")),
+    ("riskProvisions", _("Risk provisions")),
+    ("requestForQualification", _("Request for qualification")),
+    ("serviceDescription", _("Service description")),
+    ("illustration", _("Illustration, map or plan")),
 ]
 
 
@@ -508,9 +509,9 @@ class TenderDocument(models.Model):
 
 
 class ProposalStatus(models.TextChoices):
-    RECEIVED = "received", "Received: under assessment"
-    ACCEPTED = "accepted", "Accepted: to be challenged (Swiss challenge)"
-    DECLINED = "declined", "Declined"
+    RECEIVED = "received", _("Received: under assessment")
+    ACCEPTED = "accepted", _("Accepted: to be challenged (Swiss challenge)")
+    DECLINED = "declined", _("Declined")
 
 
 class UnsolicitedProposal(models.Model):

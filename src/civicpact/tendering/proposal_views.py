@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.tendering import proposals
@@ -24,7 +25,7 @@ def _may_propose(request: HttpRequest) -> bool:
 @login_required
 def proposal_list(request: HttpRequest) -> HttpResponse:
     if not (permissions.is_city_staff(request.user) or permissions.supplier_organisations(request.user)):
-        raise PermissionDenied("Unsolicited proposals are for their proponents and city staff.")
+        raise PermissionDenied(_("Unsolicited proposals are for their proponents and city staff."))
     context = {"proposals": proposals.proposals_visible(actor=request.user), "can_propose": _may_propose(request)}
     return render(request, "tendering/proposal_list.html", context)
 
@@ -32,7 +33,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def proposal_create(request: HttpRequest) -> HttpResponse:
     if not _may_propose(request):
-        raise PermissionDenied("Only users of a verified supplier propose projects.")
+        raise PermissionDenied(_("Only users of a verified supplier propose projects."))
     form = ProposalForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -46,7 +47,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, "Your proposal is received. It stays private until the city decides.")
+                messages.success(request, _("Your proposal is received. It stays private until the city decides."))
                 return redirect("tendering:proposal-detail", pk=created[0].pk)
     return render(request, "tendering/proposal_form.html", {"form": form}, status=status)
 
@@ -66,7 +67,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("Only the PPP unit decides, once.")
+            raise PermissionDenied(_("Only the PPP unit decides, once."))
         status = 400
         if form.is_valid():
             data: dict[str, Any] = form.cleaned_data
@@ -81,7 +82,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, "The decision is recorded and the proponent can read it.")
+                messages.success(request, _("The decision is recorded and the proponent can read it."))
                 return redirect("tendering:proposal-detail", pk=proposal.pk)
     context = {"proposal": proposal, "form": form, "staff": permissions.is_city_staff(request.user)}
     return render(request, "tendering/proposal_detail.html", context, status=status)

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, OrganisationKind, User
@@ -19,6 +20,7 @@ from civicpact.pipeline import services as pipeline
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import ProposalStatus, UnsolicitedProposal
 from civicpact.tendering.services import _supplier_of
+from civicpact.tendering.wording import lower
 
 FIELDS = ("title", "need_addressed", "summary", "value_estimate", "duration_years")
 
@@ -27,10 +29,10 @@ def proposal_submit(*, actor: User, **fields: Any) -> UnsolicitedProposal:
     supplier = _supplier_of(actor)
     unknown = set(fields) - set(FIELDS)
     if unknown:
-        raise ValidationError({sorted(unknown)[0]: "is not a proposal field"})
+        raise ValidationError({sorted(unknown)[0]: gettext_noop("is not a proposal field")})
     for name in ("title", "need_addressed", "summary"):
         if not str(fields.get(name, "")).strip():
-            raise ValidationError({name: "This is required."})
+            raise ValidationError({name: gettext_noop("This is required.")})
     with transaction.atomic():
         proposal = UnsolicitedProposal(proponent=supplier, submitted_by=actor, **fields)
         proposal.full_clean()
@@ -52,13 +54,16 @@ def proposal_decide(
     """Accept (a need of the department and a project are created from it, the route to be confirmed at
     structuring as an unsolicited proposal) or decline, with reasons told to the proponent."""
     if not permissions.can_manage_tenders(actor):
-        raise PermissionDenied("Only the PPP unit decides on unsolicited proposals.")
+        raise PermissionDenied(gettext_noop("Only the PPP unit decides on unsolicited proposals."))
     if not reasons.strip():
-        raise ValidationError({"reasons": "Give the reasons; the proponent reads them."})
+        raise ValidationError({"reasons": gettext_noop("Give the reasons; the proponent reads them.")})
     with transaction.atomic():
         proposal = UnsolicitedProposal.objects.select_for_update().get(pk=proposal_id)
         if proposal.status != ProposalStatus.RECEIVED:
-            raise TenderingError(f"This proposal is already {proposal.get_status_display().lower()}.")
+            raise TenderingError(
+                gettext_noop("This proposal is already %(status)s."),
+                {"status": lower(ProposalStatus(proposal.status).label)},
+            )
         if accept:
             department = (
                 Organisation.objects.filter(pk=department_id, kind=OrganisationKind.DEPARTMENT).first()
@@ -66,7 +71,9 @@ def proposal_decide(
                 else None
             )
             if department is None:
-                raise ValidationError({"department": "Choose the department that takes the proposal on."})
+                raise ValidationError(
+                    {"department": gettext_noop("Choose the department that takes the proposal on.")}
+                )
             year = timezone.localdate().year
             need = pipeline.need_create(
                 actor=actor,

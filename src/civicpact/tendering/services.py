@@ -13,8 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, User
 from civicpact.domain import ocds
@@ -52,6 +54,7 @@ from civicpact.tendering.models import (
     TenderDocument,
     TenderStatus,
 )
+from civicpact.tendering.wording import Phrase, lower
 from civicpact.util import human_size, upload_digest
 
 TIMELINE_FIELDS = {
@@ -119,40 +122,48 @@ def _stage_problems(tender: Tender) -> dict[str, str]:
     stage = Stage(tender.stage)
     errors = stage_errors(Procedure(tender.procedure), stage, after, tender.keep)
     if tender.phase_payment is not None and stage not in PAID_STAGES:
-        errors["phase_payment"] = "Only a pre-commercial procurement phase has a phase payment: leave it empty"
+        errors["phase_payment"] = gettext_noop(
+            "Only a pre-commercial procurement phase has a phase payment: leave it empty"
+        )
     if stage != Stage.COMPETING_OFFERS:
         if tender.proponent_id or tender.swiss_rule:
-            errors["proponent"] = "Only a Swiss challenge has a proponent and a rule: leave them empty"
+            errors["proponent"] = gettext_noop("Only a Swiss challenge has a proponent and a rule: leave them empty")
         return errors
     if tender.proponent is None or not tender.proponent.can_bid:
-        errors["proponent"] = "Name the proponent: the verified supplier whose unsolicited proposal is challenged"
+        errors["proponent"] = gettext_noop(
+            "Name the proponent: the verified supplier whose unsolicited proposal is challenged"
+        )
     if not tender.proposal_summary.strip():
-        errors["proposal_summary"] = "Publish the proponent's proposal (what it offers) for competing offers"
+        errors["proposal_summary"] = gettext_noop(
+            "Publish the proponent's proposal (what it offers) for competing offers"
+        )
     if tender.swiss_rule not in ("match", "bonus"):
-        errors["swiss_rule"] = "Choose the rule: the proponent may match the best offer, or gets a bonus"
+        errors["swiss_rule"] = gettext_noop("Choose the rule: the proponent may match the best offer, or gets a bonus")
     elif tender.swiss_rule == "bonus":
         if not 0 < Decimal(tender.swiss_bonus or 0) <= 100:
-            errors["swiss_bonus"] = "Give the proponent's bonus in points, above 0 and up to 100"
+            errors["swiss_bonus"] = gettext_noop("Give the proponent's bonus in points, above 0 and up to 100")
         elif tender.price_formula == "price_per_quality_point":
-            errors["swiss_bonus"] = "A bonus in points needs the lowest_relative or linear price formula"
+            errors["swiss_bonus"] = gettext_noop("A bonus in points needs the lowest_relative or linear price formula")
     elif not tender.match_days:
-        errors["match_days"] = "Give the proponent at least 1 day to match the best competing offer"
+        errors["match_days"] = gettext_noop("Give the proponent at least 1 day to match the best competing offer")
     return errors
 
 
 def tender_create(*, actor: User, project_id: int, **fields: Any) -> Tender:
     """A draft tender for a project that passed its structuring gate, under its chosen route's procedure."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit prepares tenders.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit prepares tenders."))
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
         if project.stage != ProjectStage.PROCUREMENT:
-            raise ValidationError({"project": "Only a project that passed its structuring gate can be tendered."})
+            raise ValidationError(
+                {"project": gettext_noop("Only a project that passed its structuring gate can be tendered.")}
+            )
         route = project.route_choices.first()
         if route is None:
-            raise ValidationError({"project": "The project has no procurement route chosen."})
+            raise ValidationError({"project": gettext_noop("The project has no procurement route chosen.")})
         unknown = set(fields) - set(EDITABLE) - set(CREATE_ONLY)
         if unknown:
-            raise ValidationError({sorted(unknown)[0]: "is not a tender field"})
+            raise ValidationError({sorted(unknown)[0]: gettext_noop("is not a tender field")})
         procedure = procedure_for_route(route.chosen_route)
         fields.setdefault("stage", next_stages(procedure, None)[0])
         if procedure == Procedure.SWISS_CHALLENGE and "proponent" not in fields:
@@ -176,16 +187,18 @@ def tender_create(*, actor: User, project_id: int, **fields: Any) -> Tender:
 
 
 def tender_update(*, actor: User, tender_id: int, expected_version: int, **fields: Any) -> Tender:
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit edits tenders.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit edits tenders."))
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender_id)
         if tender.version != expected_version:
-            raise StaleTender("The tender was changed by someone else after you opened it; reload and redo.")
+            raise StaleTender(
+                gettext_noop("The tender was changed by someone else after you opened it; reload and redo.")
+            )
         if tender.status != TenderStatus.DRAFT:
-            raise TenderingError("A published tender's conditions change only by an amendment.")
+            raise TenderingError(gettext_noop("A published tender's conditions change only by an amendment."))
         for name, value in fields.items():
             if name not in EDITABLE:
-                raise ValidationError({name: "is not a tender field"})
+                raise ValidationError({name: gettext_noop("is not a tender field")})
             setattr(tender, name, value)
         _check(tender)
         tender.version += 1
@@ -343,13 +356,15 @@ def ocds_tender_status(tender: Tender) -> str:
 
 def tender_publish(*, actor: User, tender_id: int, expected_version: int) -> Tender:
     """Publish now: the tender becomes public and open for bids until its submission deadline."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit publishes tenders.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit publishes tenders."))
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
         if tender.version != expected_version:
-            raise StaleTender("The tender was changed by someone else after you opened it; reload and redo.")
+            raise StaleTender(
+                gettext_noop("The tender was changed by someone else after you opened it; reload and redo.")
+            )
         if tender.status != TenderStatus.DRAFT:
-            raise TenderingError("The tender is already published.")
+            raise TenderingError(gettext_noop("The tender is already published."))
         now = timezone.now()
         tender.publication_date = now
         _check(tender)
@@ -363,7 +378,7 @@ def tender_publish(*, actor: User, tender_id: int, expected_version: int) -> Ten
 def _supplier_of(actor: User) -> Organisation:
     organisations = [org for org in permissions.supplier_organisations(actor) if org.can_bid]
     if not organisations:
-        raise PermissionDenied("Only users of a verified supplier may bid.")
+        raise PermissionDenied(gettext_noop("Only users of a verified supplier may bid."))
     return organisations[0]
 
 
@@ -374,7 +389,7 @@ def _validated_payload(tender: Tender, payload: Mapping[str, Any]) -> dict[str, 
     errors: dict[str, str] = {}
     answers = payload.get("answers") or {}
     if not isinstance(answers, Mapping):
-        raise ValidationError({"answers": "answers must map each criterion to your answer"})
+        raise ValidationError({"answers": gettext_noop("answers must map each criterion to your answer")})
     clean: dict[str, Any] = {"answers": {}}
     for criterion, _weight in scheme.leaves():
         if criterion.is_price:
@@ -384,15 +399,19 @@ def _validated_payload(tender: Tender, payload: Mapping[str, Any]) -> dict[str, 
             except ArithmeticError:
                 amount = Decimal(-1)
             if price in (None, "") or not amount.is_finite() or amount <= 0:
-                errors["price"] = "Give your price as an amount above zero."
+                errors["price"] = gettext_noop("Give your price as an amount above zero.")
             else:
                 clean["price"] = str(amount)
             continue
         text = str(answers.get(criterion.key, "")).strip()
         if not text:
-            errors[f"answers.{criterion.key}"] = f"Answer “{criterion.name}”: it is required."
+            errors[f"answers.{criterion.key}"] = Phrase(
+                gettext_noop("Answer “%(criterion)s”: it is required."), {"criterion": criterion.name}
+            )
         elif len(text) > 20_000:
-            errors[f"answers.{criterion.key}"] = f"The answer to “{criterion.name}” is over 20,000 characters."
+            errors[f"answers.{criterion.key}"] = Phrase(
+                gettext_noop("The answer to “%(criterion)s” is over 20,000 characters."), {"criterion": criterion.name}
+            )
         clean["answers"][criterion.key] = text
     schedule = payload.get("price_schedule") or []
     if schedule:
@@ -412,7 +431,7 @@ def _documents(documents: Any, errors: dict[str, str]) -> list[dict[str, str]]:
     """Attached documents as {name, content_type, data (base64)}: sealed inside the bid, never stored apart."""
     limit, most = settings.CIVICPACT_BID_DOCUMENT_MAX_BYTES, settings.CIVICPACT_BID_DOCUMENTS_MAX
     if not isinstance(documents, list) or len(documents) > most:
-        errors["documents"] = f"Attach at most {most} documents."
+        errors["documents"] = Phrase(gettext_noop("Attach at most %(most)s documents."), {"most": most})
         return []
     clean = []
     for index, document in enumerate(documents):
@@ -421,12 +440,18 @@ def _documents(documents: Any, errors: dict[str, str]) -> list[dict[str, str]]:
         try:
             data = base64.b64decode(str(document.get("data", "")), validate=True) if name else b""
         except ValueError:
-            errors[where] = f"{name or 'a document'}: its content is not valid base64."
+            errors[where] = Phrase(
+                gettext_noop("%(name)s: its content is not valid base64."),
+                {"name": name or Phrase(gettext_noop("a document"))},
+            )
             continue
         if not name or not data:
-            errors[where] = "Each document needs a file name and some content."
+            errors[where] = gettext_noop("Each document needs a file name and some content.")
         elif len(data) > limit:
-            errors[where] = f"{name} is {human_size(len(data))}, over the {human_size(limit)} limit."
+            errors[where] = Phrase(
+                gettext_noop("%(name)s is %(size)s, over the %(limit)s limit."),
+                {"name": name, "size": human_size(len(data)), "limit": human_size(limit)},
+            )
         else:
             content_type = str(document.get("content_type") or "application/octet-stream")[:100]
             clean.append({"name": name[:200], "content_type": content_type, "data": base64.b64encode(data).decode()})
@@ -437,10 +462,10 @@ def _price_schedule(lines: Any, price: str | None, errors: dict[str, str]) -> li
     """The price broken down into items whose amounts add up to the price exactly."""
     if price is None:
         if "price" not in errors:
-            errors["price_schedule"] = "A price schedule needs a price to break down."
+            errors["price_schedule"] = gettext_noop("A price schedule needs a price to break down.")
         return []
     if not isinstance(lines, list):
-        errors["price_schedule"] = "price_schedule must be a list of items with their amounts"
+        errors["price_schedule"] = gettext_noop("price_schedule must be a list of items with their amounts")
         return []
     clean, total = [], Decimal(0)
     for index, line in enumerate(lines):
@@ -455,13 +480,16 @@ def _price_schedule(lines: Any, price: str | None, errors: dict[str, str]) -> li
         clean.append({"item": item[:200], "amount": str(amount)})
         total += amount
     if clean and len(clean) == len(lines) and total != Decimal(price):
-        errors["price_schedule"] = f"The price schedule adds up to {total:f}, not the price {Decimal(price):f}."
+        errors["price_schedule"] = Phrase(
+            gettext_noop("The price schedule adds up to %(total)s, not the price %(price)s."),
+            {"total": f"{total:f}", "price": f"{Decimal(price):f}"},
+        )
     return clean
 
 
 def _consortium(members: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
     if not isinstance(members, list):
-        errors["consortium"] = "consortium must be a list of members with their shares"
+        errors["consortium"] = gettext_noop("consortium must be a list of members with their shares")
         return []
     clean, total = [], Decimal(0)
     for index, member in enumerate(members):
@@ -476,7 +504,9 @@ def _consortium(members: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
         clean.append({"name": name, "share": str(share), "role": str(member.get("role", "member"))})
         total += share
     if clean and total != 100:
-        errors["consortium"] = f"The members' shares add up to {total}%, not 100%."
+        errors["consortium"] = Phrase(
+            gettext_noop("The members' shares add up to %(total)s%%, not 100%%."), {"total": str(total)}
+        )
     return clean
 
 
@@ -493,8 +523,13 @@ def _check_invited(tender: Tender, supplier: Organisation) -> None:
     invited = invited_supplier_ids(tender)
     if invited is not None and supplier.pk not in invited:
         raise PermissionDenied(
-            "Only the suppliers kept at the previous stage are invited to bid at this stage; "
-            f"{supplier.name} was not kept."
+            Phrase(
+                gettext_noop(
+                    "Only the suppliers kept at the previous stage are invited to bid at this stage; "
+                    "%(supplier)s was not kept."
+                ),
+                {"supplier": supplier.name},
+            )
         )
 
 
@@ -504,12 +539,14 @@ def bid_submit(*, actor: User, tender_id: int, payload: Mapping[str, Any]) -> Bi
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender_id)
         if tender.status != TenderStatus.PUBLISHED:
-            raise TenderingError("This tender is not open for bids.")
+            raise TenderingError(gettext_noop("This tender is not open for bids."))
         now = timezone.now()
         if tender.deadline_passed(now):
             raise DeadlinePassed(
-                f"The submission deadline passed at {timezone.localtime(tender.submission_deadline):%d %b %Y %H:%M} "
-                f"({settings.TIME_ZONE}); bids are no longer accepted."
+                gettext_noop(
+                    "The submission deadline passed at %(deadline)s (%(zone)s); bids are no longer accepted."
+                ),
+                {"deadline": tender.submission_deadline, "zone": settings.TIME_ZONE},
             )
         _check_invited(tender, supplier)
         clean = _validated_payload(tender, payload)
@@ -520,7 +557,9 @@ def bid_submit(*, actor: User, tender_id: int, payload: Mapping[str, Any]) -> Bi
             bid = Bid.objects.get(tender=tender, supplier=supplier)
         bid = Bid.objects.select_for_update().get(pk=bid.pk)
         if tender.stage in LOCKED_STAGES and bid.current_number:
-            raise TenderingError("Your best and final offer is locked: it cannot be revised or replaced.")
+            raise TenderingError(
+                gettext_noop("Your best and final offer is locked: it cannot be revised or replaced.")
+            )
         number = bid.current_number + 1
         key = sealing.unwrap(tender.pk, tender.master_key_id, bytes(tender.wrapped_key))
         blob = sealing.seal(key, {**clean, "supplier": supplier.name}, sealing.bid_aad(tender.pk, bid.pk, number))
@@ -550,12 +589,12 @@ def bid_withdraw(*, actor: User, tender_id: int) -> Bid:
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender_id)
         if tender.deadline_passed(timezone.now()):
-            raise DeadlinePassed("The submission deadline has passed; a bid can no longer be withdrawn.")
+            raise DeadlinePassed(gettext_noop("The submission deadline has passed; a bid can no longer be withdrawn."))
         bid = Bid.objects.select_for_update().filter(tender=tender, supplier=supplier).first()
         if bid is None or bid.status == BidStatus.WITHDRAWN:
-            raise TenderingError("You have no current bid on this tender.")
+            raise TenderingError(gettext_noop("You have no current bid on this tender."))
         if tender.stage in LOCKED_STAGES:
-            raise TenderingError("Your best and final offer is locked: it cannot be withdrawn.")
+            raise TenderingError(gettext_noop("Your best and final offer is locked: it cannot be withdrawn."))
         bid.status = BidStatus.WITHDRAWN
         bid.save(update_fields=["status"])
         audit_append(actor=actor, action="bid.withdraw", obj=tender, payload={"bid": bid.pk})
@@ -564,14 +603,14 @@ def bid_withdraw(*, actor: User, tender_id: int) -> Bid:
 
 def tender_open(*, actor: User, tender_id: int) -> Opening:
     """Record the opening once the deadline has passed: who, when, and every current bid's receipt."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit opens bids.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit opens bids."))
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
         now = timezone.now()
         if tender.status != TenderStatus.PUBLISHED:
-            raise TenderingError("Only a published tender whose bids are still sealed can be opened.")
+            raise TenderingError(gettext_noop("Only a published tender whose bids are still sealed can be opened."))
         if not tender.deadline_passed(now):
-            raise Sealed("The submission deadline has not passed: the bids stay sealed.")
+            raise Sealed(gettext_noop("The submission deadline has not passed: the bids stay sealed."))
         current = [
             {"bid": v.bid_id, "supplier": v.bid.supplier_id, "number": v.number, "receipt": v.receipt}
             for v in BidVersion.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED)
@@ -610,10 +649,10 @@ def bid_contents(*, actor: User, bid: Bid) -> dict[str, Any]:
     a later step, the evaluators who declared no conflict)."""
     tender = bid.tender
     if not Opening.objects.filter(tender=tender).exists():
-        raise Sealed("The bids are sealed until the deadline has passed and the opening is recorded.")
+        raise Sealed(gettext_noop("The bids are sealed until the deadline has passed and the opening is recorded."))
     _require(
         can_read_bids(actor, tender),
-        "Only the PPP unit, and evaluators who declared no conflict, read opened bids.",
+        gettext_noop("Only the PPP unit, and evaluators who declared no conflict, read opened bids."),
     )
     return decrypt_current(bid)
 
@@ -633,11 +672,11 @@ def clarification_ask(*, actor: User, tender_id: int, question: str) -> Clarific
         tender = Tender.objects.select_for_update().get(pk=tender_id)
         _check_invited(tender, supplier)
         if tender.status != TenderStatus.PUBLISHED:
-            raise TenderingError("Questions can be asked only while the tender is open.")
+            raise TenderingError(gettext_noop("Questions can be asked only while the tender is open."))
         if timezone.now() >= tender.clarification_deadline:
-            raise DeadlinePassed("The clarification deadline has passed.")
+            raise DeadlinePassed(gettext_noop("The clarification deadline has passed."))
         if not question.strip():
-            raise ValidationError({"question": "Write your question."})
+            raise ValidationError({"question": gettext_noop("Write your question.")})
         item = Clarification(tender=tender, asked_by=actor, question=question.strip())
         item.full_clean()
         item.save()
@@ -646,13 +685,13 @@ def clarification_ask(*, actor: User, tender_id: int, question: str) -> Clarific
 
 
 def clarification_answer(*, actor: User, clarification_id: int, answer: str) -> Clarification:
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit answers questions.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit answers questions."))
     with transaction.atomic():
         item = Clarification.objects.select_for_update().select_related("tender").get(pk=clarification_id)
         if item.answer:
-            raise TenderingError("This question is already answered.")
+            raise TenderingError(gettext_noop("This question is already answered."))
         if not answer.strip():
-            raise ValidationError({"answer": "Write the answer."})
+            raise ValidationError({"answer": gettext_noop("Write the answer.")})
         item.answer, item.answered_by, item.answered_at = answer.strip(), actor, timezone.now()
         item.full_clean()
         item.save()
@@ -671,13 +710,16 @@ def clarification_answer(*, actor: User, clarification_id: int, answer: str) -> 
 
 def tender_cancel(*, actor: User, tender_id: int, reasons: str) -> Tender:
     """Cancel a tender before its award, with reasons; bids not yet opened stay sealed for good."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit cancels tenders.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit cancels tenders."))
     if not reasons.strip():
-        raise ValidationError({"reasons": "Give the reasons for the cancellation; they are published."})
+        raise ValidationError({"reasons": gettext_noop("Give the reasons for the cancellation; they are published.")})
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
         if tender.status in CLOSED:
-            raise TenderingError(f"A tender that is {tender.get_status_display().lower()} cannot be cancelled.")
+            raise TenderingError(
+                gettext_noop("A tender that is %(status)s cannot be cancelled."),
+                {"status": lower(TenderStatus(tender.status).label)},
+            )
         was_public = tender.status != TenderStatus.DRAFT
         tender.status, tender.version = TenderStatus.CANCELLED, tender.version + 1
         tender.save(update_fields=["status", "version"])
@@ -733,29 +775,33 @@ def _plain(value: Any) -> Any:
 def tender_amend(*, actor: User, tender_id: int, expected_version: int, rationale: str, **fields: Any) -> Amendment:
     """Change a published tender's conditions before its deadline. Bids already made must be re-confirmed (a new
     submission) and their bidders are told; the amendment and its rationale are published."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit amends tenders.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit amends tenders."))
     if not rationale.strip():
-        raise ValidationError({"rationale": "Give the reason for the amendment; it is published."})
+        raise ValidationError({"rationale": gettext_noop("Give the reason for the amendment; it is published.")})
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
         if tender.version != expected_version:
-            raise StaleTender("The tender was changed by someone else after you opened it; reload and redo.")
+            raise StaleTender(
+                gettext_noop("The tender was changed by someone else after you opened it; reload and redo.")
+            )
         now = timezone.now()
         if tender.status != TenderStatus.PUBLISHED or tender.deadline_passed(now):
-            raise TenderingError("Only a published tender still open for bids can be amended.")
+            raise TenderingError(gettext_noop("Only a published tender still open for bids can be amended."))
         changes = {}
         for name, value in fields.items():
             if name not in EDITABLE or name == "publication_date":
-                raise ValidationError({name: "cannot be amended"})
+                raise ValidationError({name: gettext_noop("cannot be amended")})
             before = getattr(tender, name)
             if _plain(before) != _plain(value):
                 changes[name] = [_plain(before), _plain(value)]
                 setattr(tender, name, value)
         if not changes:
-            raise ValidationError({"__all__": "Nothing changed."})
+            raise ValidationError({"__all__": gettext_noop("Nothing changed.")})
         _check(tender)
         if tender.submission_deadline <= now:
-            raise ValidationError({"submission_deadline": "The new submission deadline must be in the future."})
+            raise ValidationError(
+                {"submission_deadline": gettext_noop("The new submission deadline must be in the future.")}
+            )
         tender.version += 1
         tender.save()
         return _record_amendment(actor, tender, rationale, changes, now)
@@ -794,16 +840,20 @@ def tender_document_attach(
 ) -> TenderDocument:
     """Attach a document to a draft; to a published tender still open for bids only as an amendment (with its
     published rationale: bids made so far must be re-confirmed)."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit attaches tender documents.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit attaches tender documents."))
     size, sha256 = upload_digest(upload, settings.CIVICPACT_TENDER_DOCUMENT_MAX_BYTES)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
         now = timezone.now()
         amending = tender.status != TenderStatus.DRAFT
         if amending and (tender.status != TenderStatus.PUBLISHED or tender.deadline_passed(now)):
-            raise TenderingError("Documents are added to a draft, or to a tender still open for bids by amendment.")
+            raise TenderingError(
+                gettext_noop("Documents are added to a draft, or to a tender still open for bids by amendment.")
+            )
         if amending and not rationale.strip():
-            raise ValidationError({"rationale": "Say why the document is added; the amendment is published."})
+            raise ValidationError(
+                {"rationale": gettext_noop("Say why the document is added; the amendment is published.")}
+            )
         document = TenderDocument(
             tender=tender,
             title=title.strip() or str(upload.name or "document")[:200],
@@ -832,11 +882,13 @@ def tender_document_attach(
 
 def tender_document_remove(*, actor: User, document_id: int) -> None:
     """Only from a draft: once published, a document stays (a correction is a new document by amendment)."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit removes tender documents.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit removes tender documents."))
     with transaction.atomic():
         document = TenderDocument.objects.select_related("tender").select_for_update().get(pk=document_id)
         if document.tender.status != TenderStatus.DRAFT:
-            raise TenderingError("A published tender's documents stay published; add a corrected one by amendment.")
+            raise TenderingError(
+                gettext_noop("A published tender's documents stay published; add a corrected one by amendment.")
+            )
         document.file.delete(save=False)
         document.delete()
         audit_append(
@@ -852,12 +904,19 @@ def _tell_bidders(tender: Tender, amendment: Amendment, suppliers: list[Organisa
     """Tell the users of each bidder whose bid must be re-confirmed (notifications.services.notify)."""
     if not suppliers:
         return
-    notify(
-        recipients=supplier_users(s.pk for s in suppliers),
-        kind=Kind.TENDER_AMENDED,
-        title=f"Amended: {tender.title}",
-        body=f"The conditions of “{tender.title}” changed: {amendment.rationale} Your bid must be re-confirmed "
-        f"by submitting it again before {timezone.localtime(tender.submission_deadline):%d %b %Y %H:%M}; "
-        "until then it will not be opened.",
-        url=reverse("tendering:tender-detail", args=[tender.pk]),
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # written once for every reader: in the city's language
+        notify(
+            recipients=supplier_users(s.pk for s in suppliers),
+            kind=Kind.TENDER_AMENDED,
+            title=gettext("Amended: %(title)s") % {"title": tender.title},
+            body=gettext(
+                "The conditions of “%(title)s” changed: %(rationale)s Your bid must be re-confirmed by submitting it "
+                "again before %(deadline)s; until then it will not be opened."
+            )
+            % {
+                "title": tender.title,
+                "rationale": amendment.rationale,
+                "deadline": l10n.when(tender.submission_deadline, with_time=True),
+            },
+            url=reverse("tendering:tender-detail", args=[tender.pk]),
+        )

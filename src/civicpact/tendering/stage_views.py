@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -31,7 +32,7 @@ def stage_close(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: stages.stage_close(
             actor=permissions.signed_in_user(request), tender_id=tender.pk, reasons=request.POST.get("reasons", "")
         ),
-        "The stage is closed: the suppliers kept are told, and so are the others, with the reason.",
+        _("The stage is closed: the suppliers kept are told, and so are the others, with the reason."),
     )
 
 
@@ -40,9 +41,9 @@ def stage_next(request: HttpRequest, pk: int) -> HttpResponse:
     """Draft the next stage from a completed one (its conditions carried over, for the kept suppliers only)."""
     previous = _tender(request, pk)
     if not permissions.can_manage_tenders(request.user):
-        raise PermissionDenied("Only the PPP unit prepares the next stage.")
+        raise PermissionDenied(_("Only the PPP unit prepares the next stage."))
     if previous.status != TenderStatus.COMPLETED:
-        messages.error(request, "A next stage follows a stage whose down-selection is recorded.")
+        messages.error(request, _("A next stage follows a stage whose down-selection is recorded."))
         return redirect("tendering:tender-detail", pk=previous.pk)
     initial = {**TenderForm.initial_from(previous), "version": 0}
     for name in ("clarification_deadline", "submission_deadline", "opening_date", "evaluation_end", "standstill_end"):
@@ -66,10 +67,17 @@ def stage_next(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if not status:
                 messages.success(
-                    request, "The next stage is drafted. Only the suppliers kept will be able to bid when you publish."
+                    request,
+                    _("The next stage is drafted. Only the suppliers kept will be able to bid when you publish."),
                 )
                 return redirect("tendering:tender-detail", pk=created[0].pk)
-    context: dict[str, Any] = {"form": form, "project": previous.project, "previous": previous}
+    kept_names = ", ".join(entry["name"] for entry in previous.stage_result.kept)
+    context: dict[str, Any] = {
+        "form": form,
+        "project": previous.project,
+        "previous": previous,
+        "kept_names": kept_names,
+    }
     return render(request, "tendering/tender_form.html", context, status=status)
 
 
@@ -81,7 +89,7 @@ def match_offer(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         tender.pk,
         lambda: stages.swiss_match_offer(actor=permissions.signed_in_user(request), tender_id=tender.pk),
-        "The proponent is told it may match the best competing offer; the award waits for its answer.",
+        _("The proponent is told it may match the best competing offer; the award waits for its answer."),
     )
 
 
@@ -96,5 +104,5 @@ def match_respond(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: stages.swiss_match_respond(
             actor=permissions.signed_in_user(request), tender_id=tender.pk, match=matched
         ),
-        "You matched the best competing offer." if matched else "You declined to match; the best offer wins.",
+        _("You matched the best competing offer.") if matched else _("You declined to match; the best offer wins."),
     )

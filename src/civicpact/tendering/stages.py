@@ -18,8 +18,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
+from civicpact import l10n
 from civicpact.accounts import permissions
 from civicpact.accounts.models import Organisation, User
 from civicpact.domain.evaluation import down_select, swiss_outcome
@@ -57,20 +59,20 @@ def _require(allowed: bool, message: str) -> None:
 
 def stage_close(*, actor: User, tender_id: int, reasons: str) -> StageResult:
     """End a stage that does not end in an award: keep the first `keep` qualified bids of its ranking."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit closes a stage.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit closes a stage."))
     if not reasons.strip():
-        raise ValidationError({"reasons": "Give the reasons for the down-selection."})
+        raise ValidationError({"reasons": gettext_noop("Give the reasons for the down-selection.")})
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("project__lead_department").get(pk=tender_id)
         if ends_in_award(Stage(tender.stage)):
-            raise TenderingError("This stage ends in an award: decide the award instead.")
+            raise TenderingError(gettext_noop("This stage ends in an award: decide the award instead."))
         blockers = evaluation_blockers(tender)
         if blockers:
-            raise TenderingError("The stage cannot be closed yet: " + "; ".join(blockers) + ".")
+            raise TenderingError(gettext_noop("The stage cannot be closed yet: %(blockers)s."), {"blockers": blockers})
         ranking, by_name = ranking_for(tender)
         kept_names = down_select(ranking, int(tender.keep or 0))
         if not kept_names:
-            raise TenderingError("No bid qualifies, so nobody can be kept: cancel the stage instead.")
+            raise TenderingError(gettext_noop("No bid qualifies, so nobody can be kept: cancel the stage instead."))
         payment = str(tender.phase_payment) if tender.phase_payment is not None else None
         kept, not_kept = [], []
         for result in ranking.results:
@@ -122,19 +124,21 @@ def stage_close(*, actor: User, tender_id: int, reasons: str) -> StageResult:
 def stage_next(*, actor: User, tender_id: int, **fields: Any) -> Tender:
     """Draft the next stage of a completed one: same project and procedure, its conditions carried over unless
     given, open only to the suppliers the completed stage kept."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit prepares the next stage.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit prepares the next stage."))
     with transaction.atomic():
         previous = Tender.objects.select_for_update().select_related("project").get(pk=tender_id)
         if previous.status != TenderStatus.COMPLETED:
-            raise TenderingError("A next stage follows a stage whose down-selection is recorded.")
+            raise TenderingError(gettext_noop("A next stage follows a stage whose down-selection is recorded."))
         if previous.next_stages.exclude(status=TenderStatus.CANCELLED).exists():
-            raise TenderingError("This stage already has its next stage: open it from the list of tenders.")
+            raise TenderingError(
+                gettext_noop("This stage already has its next stage: open it from the list of tenders.")
+            )
         unknown = set(fields) - set(EDITABLE) - set(CREATE_ONLY)
         if unknown:
-            raise ValidationError({sorted(unknown)[0]: "is not a tender field"})
+            raise ValidationError({sorted(unknown)[0]: gettext_noop("is not a tender field")})
         following = next_stages(Procedure(previous.procedure), Stage(previous.stage))
         if not following:
-            raise TenderingError("This was the procedure's last stage: nothing follows it.")
+            raise TenderingError(gettext_noop("This was the procedure's last stage: nothing follows it."))
         values = {name: getattr(previous, name) for name in CARRIED_OVER} | fields
         values.setdefault("stage", following[0])
         if not ends_in_award(Stage(values["stage"])):
@@ -180,47 +184,51 @@ def _notify_stage(tender: Tender, result: StageResult) -> None:
     """Tell each bidder's users whether it is kept for the next stage (notifications.services.notify)."""
     kept = {int(e["supplier"]) for e in result.kept}
     url = reverse("tendering:tender-detail", args=[tender.pk])
-    for entry in [*result.kept, *result.not_kept]:
-        supplier = int(entry["supplier"])
-        if supplier in kept:
-            paid = (
-                f" A phase payment of {entry['payment']} {settings.CIVICPACT_CURRENCY} is due."
-                if entry.get("payment")
-                else ""
+    with translation.override(settings.LANGUAGE_CODE):  # written once for every reader: in the city's language
+        stage = gettext(STAGE_NAMES[Stage(tender.stage)])
+        for entry in [*result.kept, *result.not_kept]:
+            supplier = int(entry["supplier"])
+            values = {"stage": stage, "title": tender.title, "rank": entry["rank"], "reason": entry.get("reason")}
+            if supplier in kept:
+                body = (
+                    gettext("Your bid at %(stage)s of “%(title)s” is kept for the next stage (ranked %(rank)s).")
+                    % values
+                )
+                if entry.get("payment"):
+                    payment = l10n.money(entry["payment"], settings.CIVICPACT_CURRENCY)
+                    body += " " + gettext("A phase payment of %(payment)s is due.") % {"payment": payment}
+                body += " " + gettext("The next stage's conditions will be published on the tender page.")
+            else:
+                body = gettext("Your bid at %(stage)s of “%(title)s” is not kept: %(reason)s.") % values
+            notify(
+                recipients=supplier_users([supplier]),
+                kind=Kind.STAGE_RESULT,
+                title=gettext("Stage result: %(title)s") % {"title": tender.title},
+                body=body,
+                url=url,
             )
-            body = (
-                f"Your bid at {STAGE_NAMES[Stage(tender.stage)]} of “{tender.title}” is kept for the next stage "
-                f"(ranked {entry['rank']}).{paid} The next stage's conditions will be published on the tender page."
-            )
-        else:
-            body = (
-                f"Your bid at {STAGE_NAMES[Stage(tender.stage)]} of “{tender.title}” is not kept: {entry['reason']}."
-            )
-        notify(
-            recipients=supplier_users([supplier]),
-            kind=Kind.STAGE_RESULT,
-            title=f"Stage result: {tender.title}",
-            body=body,
-            url=url,
-        )
 
 
 def swiss_match_offer(*, actor: User, tender_id: int) -> SwissMatch:
     """Open the proponent's window to match the best competing offer (it is ranked, but not first)."""
-    _require(permissions.can_manage_tenders(actor), "Only the PPP unit offers the right to match.")
+    _require(permissions.can_manage_tenders(actor), gettext_noop("Only the PPP unit offers the right to match."))
     with transaction.atomic():
         tender = Tender.objects.select_for_update(of=("self",)).select_related("proponent").get(pk=tender_id)
         if tender.swiss_rule != SwissRule.MATCH or tender.proponent is None:
-            raise TenderingError("Only a Swiss challenge with a right to match has one to offer.")
+            raise TenderingError(gettext_noop("Only a Swiss challenge with a right to match has one to offer."))
         blockers = evaluation_blockers(tender)
         if blockers:
-            raise TenderingError("The right to match follows the evaluation: " + "; ".join(blockers) + ".")
+            raise TenderingError(
+                gettext_noop("The right to match follows the evaluation: %(blockers)s."), {"blockers": blockers}
+            )
         if SwissMatch.objects.filter(tender=tender).exists():
-            raise TenderingError("The right to match has already been offered.")
+            raise TenderingError(gettext_noop("The right to match has already been offered."))
         ranking, by_name = ranking_for(tender)
         outcome = swiss_outcome(ranking, tender.proponent.name)
         if not outcome.may_match or outcome.best_competitor is None:
-            raise TenderingError("The proponent has no right to match: it is ranked first, or its bid is not ranked.")
+            raise TenderingError(
+                gettext_noop("The proponent has no right to match: it is ranked first, or its bid is not ranked.")
+            )
         best = by_name[outcome.best_competitor]
         now = timezone.now()
         match = SwissMatch(
@@ -246,15 +254,22 @@ def swiss_match_offer(*, actor: User, tender_id: int) -> SwissMatch:
 
 
 def _notify_match(tender: Tender, match: SwissMatch) -> None:
-    notify(
-        recipients=supplier_users([int(tender.proponent_id or 0)]),
-        kind=Kind.RIGHT_TO_MATCH,
-        title=f"Right to match: {tender.title}",
-        body=f"Your proposal “{tender.title}” was challenged and a competing offer ranks above yours, at a price of "
-        f"{match.best_price} {settings.CIVICPACT_CURRENCY}. You may match it until "
-        f"{timezone.localtime(match.deadline):%d %b %Y %H:%M}: answer on the tender page.",
-        url=reverse("tendering:tender-detail", args=[tender.pk]),
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # written once for every reader: in the city's language
+        notify(
+            recipients=supplier_users([int(tender.proponent_id or 0)]),
+            kind=Kind.RIGHT_TO_MATCH,
+            title=gettext("Right to match: %(title)s") % {"title": tender.title},
+            body=gettext(
+                "Your proposal “%(title)s” was challenged and a competing offer ranks above yours, at a price of "
+                "%(price)s. You may match it until %(deadline)s: answer on the tender page."
+            )
+            % {
+                "title": tender.title,
+                "price": l10n.money(match.best_price, settings.CIVICPACT_CURRENCY),
+                "deadline": l10n.when(match.deadline, with_time=True),
+            },
+            url=reverse("tendering:tender-detail", args=[tender.pk]),
+        )
 
 
 def swiss_match_respond(*, actor: User, tender_id: int, match: bool) -> SwissMatch:
@@ -263,17 +278,20 @@ def swiss_match_respond(*, actor: User, tender_id: int, match: bool) -> SwissMat
     supplier: Organisation = _supplier_of(actor)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender_id)
-        _require(supplier.pk == tender.proponent_id, "Only the proponent may answer its right to match.")
+        _require(supplier.pk == tender.proponent_id, gettext_noop("Only the proponent may answer its right to match."))
         offer = SwissMatch.objects.select_for_update().filter(tender=tender).first()
         if offer is None:
-            raise TenderingError("No right to match has been offered on this tender.")
+            raise TenderingError(gettext_noop("No right to match has been offered on this tender."))
         if offer.response:
-            raise TenderingError(f"You have already answered: {offer.get_response_display()}.")
+            raise TenderingError(
+                gettext_noop("You have already answered: %(response)s."),
+                {"response": MatchResponse(offer.response).label},
+            )
         now = timezone.now()
         if now >= offer.deadline:
             raise DeadlinePassed(
-                f"The window to match closed at {timezone.localtime(offer.deadline):%d %b %Y %H:%M}; "
-                "the best competing offer wins."
+                gettext_noop("The window to match closed at %(deadline)s; the best competing offer wins."),
+                {"deadline": offer.deadline},
             )
         offer.response = MatchResponse.MATCHED if match else MatchResponse.DECLINED
         offer.responded_by, offer.responded_at = actor, now

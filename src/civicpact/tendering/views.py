@@ -8,7 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -40,6 +41,7 @@ from civicpact.tendering.models import (
     TenderDocument,
     TenderStatus,
 )
+from civicpact.tendering.wording import shown, translated
 from civicpact.util import run_with_form
 
 
@@ -51,8 +53,16 @@ def _tender(request: HttpRequest, pk: int) -> Tender:
 
 
 def _save(form: Any, save: Any) -> int:
-    """Run a service, putting its errors on the form: 0 when saved, else the status to answer with."""
-    return run_with_form(form, save, (TenderingError,))
+    """Run a service, putting its errors on the form (in the reader's language): 0 when saved, else the status to
+    answer with."""
+
+    def call() -> None:
+        try:
+            save()
+        except (ValidationError, TenderingError, PermissionDenied) as exc:
+            raise translated(exc) from exc
+
+    return run_with_form(form, call, (TenderingError,))
 
 
 def tender_list(request: HttpRequest) -> HttpResponse:
@@ -75,13 +85,13 @@ def tender_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def tender_create(request: HttpRequest, project_pk: int) -> HttpResponse:
     if not permissions.can_manage_tenders(request.user):
-        raise PermissionDenied("Only the PPP unit prepares tenders.")
+        raise PermissionDenied(_("Only the PPP unit prepares tenders."))
     try:
         project = pipeline.project_get(actor=request.user, pk=project_pk)
     except Project.DoesNotExist:
         raise Http404("No such project.") from None
     if project.stage != Stage.PROCUREMENT:
-        messages.error(request, "Only a project that passed its structuring gate can be tendered.")
+        messages.error(request, _("Only a project that passed its structuring gate can be tendered."))
         return redirect("pipeline:project-detail", pk=project.pk)
     initial = {"title": project.title, "description": project.summary, "version": 0}
     route = project.route_choices.first()
@@ -107,7 +117,7 @@ def tender_create(request: HttpRequest, project_pk: int) -> HttpResponse:
                 ),
             )
             if not status:
-                messages.success(request, "The draft tender is saved. Nothing is public until you publish it.")
+                messages.success(request, _("The draft tender is saved. Nothing is public until you publish it."))
                 return redirect("tendering:tender-detail", pk=created[0].pk)
     return render(request, "tendering/tender_form.html", {"form": form, "project": project}, status=status)
 
@@ -126,7 +136,7 @@ def _tender_form(request: HttpRequest, pk: int, *, amending: bool) -> HttpRespon
     """Edit a draft, or amend a published tender (with a published rationale)."""
     tender = _tender(request, pk)
     if not permissions.can_manage_tenders(request.user):
-        raise PermissionDenied("Only the PPP unit changes tenders.")
+        raise PermissionDenied(_("Only the PPP unit changes tenders."))
     form_class = AmendForm if amending else TenderForm
     form = form_class(
         request.POST or None,
@@ -160,9 +170,9 @@ def _tender_form(request: HttpRequest, pk: int, *, amending: bool) -> HttpRespon
             if not status:
                 messages.success(
                     request,
-                    "The amendment is published; bidders so far must re-confirm their bids."
+                    _("The amendment is published; bidders so far must re-confirm their bids.")
                     if amending
-                    else "The draft tender is saved.",
+                    else _("The draft tender is saved."),
                 )
                 return redirect("tendering:tender-detail", pk=tender.pk)
     context = {"form": form, "project": tender.project, "tender": tender, "amending": amending}
@@ -291,13 +301,13 @@ def tender_publish(request: HttpRequest, pk: int) -> HttpResponse:
             actor=permissions.signed_in_user(request), tender_id=tender.pk, expected_version=tender.version
         )
     except ValidationError as exc:
-        for message in exc.messages:
+        for message in translated(exc).messages:
             messages.error(request, message)
         return redirect("tendering:tender-edit", pk=tender.pk)
     except TenderingError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, shown(exc))
     else:
-        messages.success(request, "The tender is published and open for bids until its submission deadline.")
+        messages.success(request, _("The tender is published and open for bids until its submission deadline."))
     return redirect("tendering:tender-detail", pk=tender.pk)
 
 
@@ -310,9 +320,9 @@ def tender_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             actor=permissions.signed_in_user(request), tender_id=tender.pk, reasons=request.POST.get("reasons", "")
         )
     except (TenderingError, ValidationError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, shown(exc))
     else:
-        messages.success(request, "The tender is cancelled; the reasons are published.")
+        messages.success(request, _("The tender is cancelled; the reasons are published."))
     return redirect("tendering:tender-detail", pk=tender.pk)
 
 
@@ -336,8 +346,14 @@ def bid_submit(request: HttpRequest, pk: int) -> HttpResponse:
             receipt = versions[0]
             messages.success(
                 request,
-                f"Your bid (version {receipt.number}) is sealed. Receipt: {receipt.receipt} at "
-                f"{timezone.localtime(receipt.submitted_at):%d %b %Y %H:%M:%S}.",
+                _("Your bid (version %(number)s) is sealed. Receipt: %(receipt)s at %(time)s.")
+                % {
+                    "number": receipt.number,
+                    "receipt": receipt.receipt,
+                    "time": formats.date_format(
+                        timezone.localtime(receipt.submitted_at), "j M Y H:i:s"
+                    ),  # as the receipts
+                },
             )
             return redirect("tendering:tender-detail", pk=tender.pk)
     else:
@@ -356,7 +372,7 @@ def bid_document(request: HttpRequest, pk: int, bid_pk: int, index: int) -> Http
     try:
         contents = services.bid_contents(actor=permissions.signed_in_user(request), bid=bid)
     except TenderingError as exc:
-        raise PermissionDenied(str(exc)) from None
+        raise PermissionDenied(shown(exc)) from None
     documents = contents.get("documents", [])
     if not 0 <= index < len(documents):
         raise Http404("No such document.")
@@ -373,9 +389,9 @@ def bid_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.bid_withdraw(actor=permissions.signed_in_user(request), tender_id=tender.pk)
     except TenderingError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, shown(exc))
     else:
-        messages.success(request, "Your bid is withdrawn. You may submit a new one until the deadline.")
+        messages.success(request, _("Your bid is withdrawn. You may submit a new one until the deadline."))
     return redirect("tendering:tender-detail", pk=tender.pk)
 
 
@@ -386,9 +402,12 @@ def tender_open(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         opening = services.tender_open(actor=permissions.signed_in_user(request), tender_id=tender.pk)
     except TenderingError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, shown(exc))
     else:
-        messages.success(request, f"The opening is recorded: {len(opening.bids)} bid(s), with their receipts.")
+        messages.success(
+            request,
+            _("The opening is recorded: %(count)s bid(s), with their receipts.") % {"count": len(opening.bids)},
+        )
     return redirect("tendering:tender-detail", pk=tender.pk)
 
 
@@ -406,7 +425,7 @@ def clarification_ask(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if not status:
-            messages.success(request, "Your question is sent. The answer will be published to every bidder.")
+            messages.success(request, _("Your question is sent. The answer will be published to every bidder."))
             return redirect("tendering:tender-detail", pk=tender.pk)
     context = _detail_context(request, tender, question_form=form)
     return render(request, "tendering/tender_detail.html", context, status=status)
@@ -418,7 +437,7 @@ def clarification_answer(request: HttpRequest, pk: int, clarification_pk: int) -
     tender = _tender(request, pk)
     form = AnswerForm(request.POST, prefix=f"c{clarification_pk}")
     if not form.is_valid():
-        messages.error(request, "Write the answer.")
+        messages.error(request, _("Write the answer."))
         return redirect("tendering:tender-detail", pk=tender.pk)
     try:
         services.clarification_answer(
@@ -429,9 +448,9 @@ def clarification_answer(request: HttpRequest, pk: int, clarification_pk: int) -
     except Clarification.DoesNotExist:
         raise Http404("No such question.") from None
     except (TenderingError, ValidationError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, shown(exc))
     else:
-        messages.success(request, "The answer is published to every bidder.")
+        messages.success(request, _("The answer is published to every bidder."))
     return redirect("tendering:tender-detail", pk=tender.pk)
 
 
@@ -456,9 +475,9 @@ def document_attach(request: HttpRequest, pk: int) -> HttpResponse:
         if not status:
             messages.success(
                 request,
-                "The document is published with the tender; bidders so far must re-confirm their bids."
+                _("The document is published with the tender; bidders so far must re-confirm their bids.")
                 if tender.status == TenderStatus.PUBLISHED
-                else "The document is attached to the draft.",
+                else _("The document is attached to the draft."),
             )
             return redirect("tendering:tender-detail", pk=tender.pk)
     context = _detail_context(request, tender, document_form=form)
@@ -475,9 +494,9 @@ def document_remove(request: HttpRequest, pk: int, document_pk: int) -> HttpResp
     try:
         services.tender_document_remove(actor=permissions.signed_in_user(request), document_id=document.pk)
     except TenderingError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, shown(exc))
     else:
-        messages.success(request, "The document is removed from the draft.")
+        messages.success(request, _("The document is removed from the draft."))
     return redirect("tendering:tender-detail", pk=tender.pk)
 
 
@@ -488,7 +507,7 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileRe
     if document is None:
         raise Http404("No such document.")
     if not permissions.is_city_staff(request.user) and f"tender-document-{document.pk}" in _withheld(tender):
-        raise PermissionDenied("This document is withheld under a confidentiality claim.")
+        raise PermissionDenied(_("This document is withheld under a confidentiality claim."))
     name = document.file.name.rsplit("/", 1)[-1]
     return FileResponse(
         document.file.open("rb"), as_attachment=True, filename=name, content_type=document.content_type
