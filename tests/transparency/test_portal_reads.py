@@ -77,7 +77,7 @@ def test_months_pair_availability_with_its_target_deductions_payment_and_failure
 def test_payments_are_in_month_order_with_their_statement() -> None:
     payments = portal.payments(CONTRACT, DEDUCTIONS)
     assert [p.month for p in payments] == ["2026-09", "2026-10"]
-    assert payments[0].value == "EUR 201,895.02"
+    assert payments[0].value == "€201,895.02"
     assert payments[0].document == "Payment statement 2026-09 #1"
     assert [p.deductions for p in payments] == [Decimal("104.98"), Decimal("40000.00")]
 
@@ -110,7 +110,7 @@ def test_a_release_is_told_in_words() -> None:
     words = portal.release_words(
         {"tag": ["contract"], "contracts": [{**CONTRACT, "dateSigned": "2024-03-15T11:00:00Z"}]}
     )
-    assert "Contract “Lights” for EUR 1,200.50, signed 15 March 2024." in words
+    assert "Contract “Lights” for €1,200.50, signed 15 Mar 2024." in words
     assert "Risk allocation: 2 risks." in words
     assert "7 performance failures reported." in words
     assert "Availability 75.701% in 2026-10." in words
@@ -125,7 +125,7 @@ def test_milestones_are_told_as_how_much_of_the_schedule_is_met_and_the_latest_m
     words = portal.release_words(
         {"tag": ["implementation"], "contracts": [{"id": "c", "implementation": {"milestones": schedule}}]}
     )
-    assert words == ["Milestones: 2 of 3 met. Latest: System live, met 30 July 2026."]
+    assert words == ["Milestones: 2 of 3 met. Latest: System live, met 30 Jul 2026."]
     none_met = [{**m, "status": "scheduled"} for m in schedule]
     words = portal.release_words(
         {"tag": ["implementation"], "contracts": [{"id": "c", "implementation": {"milestones": none_met}}]}

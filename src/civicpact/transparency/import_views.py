@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicpact.transparency import imported
 from civicpact.transparency.imports import ImportRefused, can_import, package_import
@@ -18,9 +20,11 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 class PackageUploadForm(forms.Form):
     package = forms.FileField(
-        label="OCDS package (JSON)",
-        help_text="A release package or record package, OCDS 1.1, declaring only the OCDS for PPPs profile's "
-        "extensions. Everything is checked first; a file with any problem imports nothing.",
+        label=gettext_lazy("OCDS package (JSON)"),
+        help_text=gettext_lazy(
+            "A release package or record package, OCDS 1.1, declaring only the OCDS for PPPs profile's "
+            "extensions. Everything is checked first; a file with any problem imports nothing."
+        ),
     )
 
 
@@ -51,17 +55,17 @@ def imported_detail(request: HttpRequest, ocid: str) -> HttpResponse:
 @login_required
 def imported_upload(request: HttpRequest) -> HttpResponse:
     if not can_import(request.user):
-        raise PermissionDenied("Only administrators may import OCDS data.")
+        raise PermissionDenied(_("Only administrators may import OCDS data."))
     form = PackageUploadForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["package"]
         if upload.size > MAX_UPLOAD_BYTES:
-            form.add_error("package", "The file is larger than 100 MB: import it with `civicpact ocds import`.")
+            form.add_error("package", _("The file is larger than 100 MB: import it with `civicpact ocds import`."))
         else:
             try:
                 report = package_import(actor=request.user, data=upload.read(), file_name=upload.name)
-            except ImportRefused as exc:
-                raise PermissionDenied(str(exc)) from None
+            except ImportRefused:  # the same refusal as above, in the reader's language
+                raise PermissionDenied(_("Only administrators may import OCDS data.")) from None
     status = 422 if report is not None and not report.ok else 200
     return render(request, "transparency/imported_upload.html", {"form": form, "report": report}, status=status)

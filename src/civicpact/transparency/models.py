@@ -10,24 +10,51 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # OCDS statuses in words (the portal's lists and pages).
-STATUS_LABELS = {
-    "planning": "Planning",
-    "planned": "Planned",
-    "active": "Active",
-    "cancelled": "Cancelled",
-    "unsuccessful": "Unsuccessful",
-    "complete": "Complete",
-    "withdrawn": "Withdrawn",
-    "pending": "Pending",
-    "terminated": "Terminated",
+STATUS_LABELS: dict[str, str | Promise] = {
+    "planning": pgettext_lazy("OCDS status", "Planning"),
+    "planned": pgettext_lazy("OCDS status", "Planned"),
+    "active": pgettext_lazy("OCDS status", "Active"),
+    "cancelled": pgettext_lazy("OCDS status", "Cancelled"),
+    "unsuccessful": pgettext_lazy("OCDS status", "Unsuccessful"),
+    "complete": pgettext_lazy("OCDS status", "Complete"),
+    "withdrawn": pgettext_lazy("OCDS status", "Withdrawn"),
+    "pending": pgettext_lazy("OCDS status", "Pending"),
+    "terminated": pgettext_lazy("OCDS status", "Terminated"),
+}
+# OCDS milestone statuses in words.
+MILESTONE_STATUS_LABELS: dict[str, str | Promise] = {
+    "scheduled": pgettext_lazy("milestone status", "Scheduled"),
+    "met": pgettext_lazy("milestone status", "Met"),
+    "notMet": pgettext_lazy("milestone status", "Not met"),
+    "partiallyMet": pgettext_lazy("milestone status", "Partially met"),
+}
+# Where a contracting process stands (`CompiledRecord.stage`, `portal.Process.stage`: stored and filtered in
+# English), in words.
+STAGE_LABELS: dict[str, str | Promise] = {
+    "Planning": pgettext_lazy("stage", "Planning"),
+    "Tender": pgettext_lazy("stage", "Tender"),
+    "Award": pgettext_lazy("stage", "Award"),
+    "Contract": pgettext_lazy("stage", "Contract"),
 }
 
 
+def ocds_status_label(status: str) -> str:
+    """An OCDS status in words, in the reader's language."""
+    return str(STATUS_LABELS.get(status, status.capitalize()))
+
+
+def process_stage_label(stage: str) -> str:
+    return str(STAGE_LABELS.get(stage, stage))
+
+
 class PackageKind(models.TextChoices):
-    RELEASE_PACKAGE = "release_package", "Release package"
-    RECORD_PACKAGE = "record_package", "Record package"
+    RELEASE_PACKAGE = "release_package", _("Release package")
+    RECORD_PACKAGE = "record_package", _("Record package")
 
 
 class ImportedPackageQuerySet(models.QuerySet["ImportedPackage"]):
@@ -121,12 +148,16 @@ class CompiledRecord(models.Model):
     def __str__(self) -> str:
         return self.ocid
 
+    @property
+    def stage_label(self) -> str:
+        return process_stage_label(self.stage)
+
 
 class ItemKind(models.TextChoices):
-    TENDER = "tender", "Tender"
-    AWARD = "award", "Award"
-    CONTRACT = "contract", "Contract"
-    SUPPLIER = "supplier", "Supplier"
+    TENDER = "tender", _("Tender")
+    AWARD = "award", _("Award")
+    CONTRACT = "contract", _("Contract")
+    SUPPLIER = "supplier", _("Supplier")
 
 
 class RecordItem(models.Model):
@@ -161,4 +192,4 @@ class RecordItem(models.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status.capitalize())
+        return ocds_status_label(self.status)

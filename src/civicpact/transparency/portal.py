@@ -15,78 +15,84 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
 from django.db.models import F
+from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
+from civicpact import l10n
 from civicpact.contracts.models import MECHANISM_LABELS, ContractVersion
 from civicpact.domain.contracts import ContractStatus
 from civicpact.domain.structuring import MODEL_LABELS, PartnershipModel
 from civicpact.performance.selectors import published_deductions
-from civicpact.transparency.models import STATUS_LABELS
+from civicpact.transparency.models import ocds_status_label, process_stage_label
 from civicpact.web import charts
 
 Json = dict[str, Any]
+Labels = dict[str, str | Promise]
 
 # OCDS release tags in words.
-TAG_LABELS = {
-    "planning": "Planning",
-    "planningUpdate": "Planning update",
-    "tender": "Tender notice",
-    "tenderAmendment": "Tender amendment",
-    "tenderUpdate": "Tender update",
-    "tenderCancellation": "Tender cancelled",
-    "award": "Award",
-    "awardUpdate": "Award update",
-    "awardCancellation": "Award cancelled",
-    "contract": "Contract signed",
-    "contractUpdate": "Contract update",
-    "contractAmendment": "Contract amendment",
-    "implementation": "Implementation",
-    "implementationUpdate": "Implementation update",
-    "contractTermination": "Contract terminated",
+TAG_LABELS: Labels = {
+    "planning": pgettext_lazy("release tag", "Planning"),
+    "planningUpdate": gettext_lazy("Planning update"),
+    "tender": gettext_lazy("Tender notice"),
+    "tenderAmendment": gettext_lazy("Tender amendment"),
+    "tenderUpdate": gettext_lazy("Tender update"),
+    "tenderCancellation": gettext_lazy("Tender cancelled"),
+    "award": pgettext_lazy("release tag", "Award"),
+    "awardUpdate": gettext_lazy("Award update"),
+    "awardCancellation": gettext_lazy("Award cancelled"),
+    "contract": gettext_lazy("Contract signed"),
+    "contractUpdate": gettext_lazy("Contract update"),
+    "contractAmendment": gettext_lazy("Contract amendment"),
+    "implementation": gettext_lazy("Implementation"),
+    "implementationUpdate": gettext_lazy("Implementation update"),
+    "contractTermination": gettext_lazy("Contract terminated"),
 }
-ALLOCATION_LABELS = {
-    "publicAuthority": "The city (public authority)",
-    "privateParty": "The partner (private party)",
-    "shared": "Shared",
-    "undefined": "Shared equally",
+ALLOCATION_LABELS: Labels = {
+    "publicAuthority": gettext_lazy("The city (public authority)"),
+    "privateParty": gettext_lazy("The partner (private party)"),
+    "shared": gettext_lazy("Shared"),
+    "undefined": gettext_lazy("Shared equally"),
 }
-RISK_CATEGORY_LABELS = {
-    "landAcquisition": "Land acquisition",
-    "siteSuitability": "Site suitability",
-    "construction": "Construction",
-    "design": "Design",
-    "availabilityAndQuality": "Availability and quality",
-    "demand": "Demand",
-    "exchangeRate": "Exchange rate",
-    "inflation": "Inflation",
-    "interestRate": "Interest rate",
-    "refinancing": "Refinancing",
-    "regulatory": "Regulatory",
-    "changeInLaw": "Change in law",
-    "political": "Political",
-    "environmental": "Environmental",
-    "social": "Social",
-    "compliance": "Compliance",
-    "earlyTermination": "Early termination",
-    "forceMajeure": "Force majeure",
-    "residualValue": "Residual value",
-    "other": "Other",
+RISK_CATEGORY_LABELS: Labels = {
+    "landAcquisition": gettext_lazy("Land acquisition"),
+    "siteSuitability": gettext_lazy("Site suitability"),
+    "construction": gettext_lazy("Construction"),
+    "design": gettext_lazy("Design"),
+    "availabilityAndQuality": gettext_lazy("Availability and quality"),
+    "demand": gettext_lazy("Demand"),
+    "exchangeRate": gettext_lazy("Exchange rate"),
+    "inflation": gettext_lazy("Inflation"),
+    "interestRate": gettext_lazy("Interest rate"),
+    "refinancing": gettext_lazy("Refinancing"),
+    "regulatory": gettext_lazy("Regulatory"),
+    "changeInLaw": gettext_lazy("Change in law"),
+    "political": gettext_lazy("Political"),
+    "environmental": gettext_lazy("Environmental"),
+    "social": gettext_lazy("Social"),
+    "compliance": gettext_lazy("Compliance"),
+    "earlyTermination": gettext_lazy("Early termination"),
+    "forceMajeure": gettext_lazy("Force majeure"),
+    "residualValue": gettext_lazy("Residual value"),
+    "other": gettext_lazy("Other"),
 }
-ROLE_LABELS = {
-    "buyer": "buyer",
-    "payer": "payer",
-    "payee": "payee",
-    "procuringEntity": "procuring entity",
-    "privateParty": "private partner",
-    "supplier": "supplier",
-    "tenderer": "bidder",
-    "funder": "funder",
-    "interestedParty": "interested party",
+ROLE_LABELS: Labels = {
+    "buyer": gettext_lazy("buyer"),
+    "payer": gettext_lazy("payer"),
+    "payee": gettext_lazy("payee"),
+    "procuringEntity": gettext_lazy("procuring entity"),
+    "privateParty": gettext_lazy("private partner"),
+    "supplier": gettext_lazy("supplier"),
+    "tenderer": gettext_lazy("bidder"),
+    "funder": gettext_lazy("funder"),
+    "interestedParty": gettext_lazy("interested party"),
 }
 SUPPLIER_ROLES = {"supplier", "tenderer", "privateParty"}
 PUBLIC_CONTRACT_STATES = (ContractStatus.ACTIVE, ContractStatus.TERMINATED, ContractStatus.EXPIRED)
@@ -100,24 +106,52 @@ def parse_date(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def label(labels: Mapping[str, str | Promise], key: Any) -> str:
+    """A code in words, in the reader's language (the code itself when it has no words)."""
+    return str(labels.get(str(key), str(key if key is not None else "")))
+
+
 def money(value: Mapping[str, Any] | None) -> str:
-    """An OCDS Value in words: `EUR 24,000,000.00`."""
+    """An OCDS Value in the reader's words: `€24,000,000.00` (English), `24 000 000,00 €` (French)."""
     if not value or value.get("amount") is None:
         return "—"
-    return f"{value.get('currency', '')} {Decimal(str(value['amount'])):,.2f}".strip()
+    return l10n.money(value["amount"], str(value.get("currency") or "") or None)
+
+
+def percent(value: Any) -> str:
+    """A published percentage with the decimals it was published with (`75.701%`, `99.0%`), the reader's way
+    (`75,701 %`)."""
+    try:
+        number = Decimal(str(value))
+        exponent = number.as_tuple().exponent
+    except (InvalidOperation, ValueError):
+        return _("%(number)s%%") % {"number": value}
+    digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return _("%(number)s%%") % {"number": formats.number_format(number, digits)}
+
+
+def day(value: datetime) -> str:
+    """The date of an OCDS date-time (as published, in UTC), in the reader's words: `15 Mar 2024`."""
+    return l10n.when(date(value.year, value.month, value.day))
 
 
 def duration(period: Mapping[str, Any] | None) -> str:
+    """A contract's term in years and months: `10 years`, `1 year and 6 months`."""
     start, end = parse_date((period or {}).get("startDate")), parse_date((period or {}).get("endDate"))
     if start is None or end is None:
         return "—"
     after = end + timedelta(days=1)  # the end date is the term's last day
     months = (after.year - start.year) * 12 + after.month - start.month - (1 if after.day < start.day else 0)
     years, rest = divmod(months, 12)
-    parts = [f"{years} year{'s' if years != 1 else ''}"] if years else []
+    in_years = ngettext("%(count)s year", "%(count)s years", years) % {"count": l10n.number(years)}
+    in_months = ngettext("%(count)s month", "%(count)s months", rest) % {"count": l10n.number(rest)}
+    if years and rest:
+        return _("%(years)s and %(months)s") % {"years": in_years, "months": in_months}
+    if years:
+        return in_years
     if rest:
-        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
-    return " and ".join(parts) or "under a month"
+        return in_months
+    return _("under a month")
 
 
 def _words(*texts: Any) -> str:
@@ -213,7 +247,8 @@ class Process:
 
     @property
     def stage(self) -> str:
-        """Where the process stands, in words, from its latest release."""
+        """Where the process stands, from its latest release: Planning, Tender, Award or Contract (stored and
+        filtered as such; `stage_label` words it in the reader's language)."""
         if self.contracts:
             return "Contract"
         if self.awards:
@@ -221,6 +256,10 @@ class Process:
         if self.tenders:
             return "Tender"
         return "Planning"
+
+    @property
+    def stage_label(self) -> str:
+        return process_stage_label(self.stage)
 
     @property
     def haystack(self) -> str:
@@ -255,7 +294,7 @@ class Row:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status.capitalize())
+        return ocds_status_label(self.status)
 
 
 def tender_rows(processes: Sequence[Process]) -> list[Row]:
@@ -298,12 +337,14 @@ class Supplier:
 
     @property
     def haystack(self) -> str:
-        return _words(self.name, *(p.title for p, _ in self.awards), *(c.get("title") for _, c in self.contracts))
+        return _words(
+            self.name, *(p.title for p, _award in self.awards), *(c.get("title") for _process, c in self.contracts)
+        )
 
     @property
     def value_won(self) -> str:
         totals: dict[str, Decimal] = {}
-        for _, award in self.awards:
+        for _process, award in self.awards:
             value = award.get("value") or {}
             if value.get("amount") is not None:
                 currency = str(value.get("currency", ""))
@@ -333,21 +374,26 @@ def suppliers(processes: Sequence[Process]) -> list[Supplier]:
 # --- the timeline of releases -----------------------------------------------------------------------------------
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def _status(item: Mapping[str, Any]) -> str:
+    """An item's OCDS status in words, lower case, for a sentence."""
+    status = str(item.get("status", ""))
+    return ocds_status_label(status).lower() if status else ""
 
 
 def _tender_words(tender: Mapping[str, Any]) -> list[str]:
     out = []
     if tender.get("title"):
-        status = STATUS_LABELS.get(str(tender.get("status")), str(tender.get("status", "")))
-        out.append(f"Tender “{tender['title']}” ({status.lower()}).")
+        out.append(_("Tender “%(title)s” (%(status)s).") % {"title": tender["title"], "status": _status(tender)})
     end = parse_date((tender.get("tenderPeriod") or {}).get("endDate"))
     if end:
-        out.append(f"Bids due by {end:%d %B %Y}.")
+        out.append(_("Bids due by %(date)s.") % {"date": day(end)})
     if tender.get("numberOfTenderers") is not None:
-        out.append(f"{_count(int(tender['numberOfTenderers']), 'bid')} received.")
-    out.extend(f"Amended: {a.get('description') or a.get('rationale')}" for a in tender.get("amendments", ()))
+        n = int(tender["numberOfTenderers"])
+        out.append(ngettext("%(count)s bid received.", "%(count)s bids received.", n) % {"count": l10n.number(n)})
+    out.extend(
+        _("Amended: %(change)s") % {"change": a.get("description") or a.get("rationale")}
+        for a in tender.get("amendments", ())
+    )
     return out
 
 
@@ -355,23 +401,48 @@ def _contract_words(contract: Mapping[str, Any], tags: Sequence[str]) -> list[st
     out = []
     if "contract" in tags and contract.get("title"):
         signed = parse_date(contract.get("dateSigned"))
-        when = f", signed {signed:%d %B %Y}" if signed else ""
-        out.append(f"Contract “{contract['title']}” for {money(contract.get('value'))}{when}.")
+        words = {"title": contract["title"], "value": money(contract.get("value"))}
+        if signed:
+            out.append(_("Contract “%(title)s” for %(value)s, signed %(date)s.") % {**words, "date": day(signed)})
+        else:
+            out.append(_("Contract “%(title)s” for %(value)s.") % words)
     if contract.get("riskAllocation"):
-        out.append(f"Risk allocation: {_count(len(contract['riskAllocation']), 'risk')}.")
+        n = len(contract["riskAllocation"])
+        out.append(
+            ngettext("Risk allocation: %(count)s risk.", "Risk allocation: %(count)s risks.", n)
+            % {"count": l10n.number(n)}
+        )
     if contract.get("agreedMetrics"):
-        out.append(f"Performance regime: {_count(len(contract['agreedMetrics']), 'agreed measure')}.")
-    out.extend(f"Amendment: {a.get('description') or a.get('rationale')}" for a in contract.get("amendments", ()))
+        n = len(contract["agreedMetrics"])
+        out.append(
+            ngettext(
+                "Performance regime: %(count)s agreed measure.", "Performance regime: %(count)s agreed measures.", n
+            )
+            % {"count": l10n.number(n)}
+        )
+    out.extend(
+        _("Amendment: %(change)s") % {"change": a.get("description") or a.get("rationale")}
+        for a in contract.get("amendments", ())
+    )
     implementation = contract.get("implementation") or {}
     for t in implementation.get("transactions", ()):
-        out.append(f"Payment of {money(t.get('value'))} to {(t.get('payee') or {}).get('name', 'the partner')}.")
+        payee = (t.get("payee") or {}).get("name") or _("the partner")
+        out.append(_("Payment of %(value)s to %(payee)s.") % {"value": money(t.get("value")), "payee": payee})
     for metric in implementation.get("metrics", ()):
         for o in metric.get("observations", ()):
             if observation_kind(o) == "actual" and metric.get("id") == "availability":
-                out.append(f"Availability {o.get('measure')}% in {str((o.get('period') or {}).get('startDate'))[:7]}.")
+                month = str((o.get("period") or {}).get("startDate"))[:7]
+                out.append(
+                    _("Availability %(percent)s in %(month)s.")
+                    % {"percent": percent(o.get("measure")), "month": month}
+                )
     failures = implementation.get("performanceFailures", ())
     if failures:
-        out.append(f"{_count(sum(int(f.get('events', 0)) for f in failures), 'performance failure')} reported.")
+        n = sum(int(f.get("events", 0)) for f in failures)
+        out.append(
+            ngettext("%(count)s performance failure reported.", "%(count)s performance failures reported.", n)
+            % {"count": l10n.number(n)}
+        )
     out.extend(_milestone_words(implementation.get("milestones", ())))
     return out
 
@@ -381,38 +452,53 @@ def _milestone_words(milestones: Sequence[Mapping[str, Any]]) -> list[str]:
     if not milestones:
         return []
     met = [m for m in milestones if m.get("status") == "met"]
-    words = f"Milestones: {len(met)} of {len(milestones)} met."
+    words = _("Milestones: %(met)s of %(total)s met.") % {
+        "met": l10n.number(len(met)),
+        "total": l10n.number(len(milestones)),
+    }
     dated = [(parse_date(m.get("dateMet")), m) for m in met]
     latest = max(((when, m) for when, m in dated if when), key=lambda pair: pair[0], default=None)
     if latest is not None:
-        words += f" Latest: {latest[1].get('title')}, met {latest[0].day} {latest[0]:%B %Y}."
+        words += " " + _("Latest: %(title)s, met %(date)s.") % {
+            "title": latest[1].get("title"),
+            "date": day(latest[0]),
+        }
     return [words]
 
 
 def release_words(body: Mapping[str, Any]) -> list[str]:
-    """What a release published or changed, in words."""
+    """What a release published or changed, in words (in the reader's language; the published texts as published)."""
     tags = list(body.get("tag", ()))
     out: list[str] = []
     planning = body.get("planning") or {}
     if planning:
         if planning.get("budget"):
-            out.append(f"Budget of {money((planning['budget'] or {}).get('amount'))}.")
+            out.append(_("Budget of %(value)s.") % {"value": money((planning["budget"] or {}).get("amount"))})
         met = [m.get("title") for m in planning.get("milestones", ()) if m.get("status") == "met"]
         if met:
-            out.append(f"Approved: {met[-1]}.")
-        out.extend(f"Document: {d.get('title')}." for d in planning.get("documents", ()) if d.get("title"))
+            out.append(_("Approved: %(decision)s.") % {"decision": met[-1]})
+        out.extend(
+            _("Document: %(title)s.") % {"title": d.get("title")}
+            for d in planning.get("documents", ())
+            if d.get("title")
+        )
     if body.get("tender"):
         out.extend(_tender_words(body["tender"]))
     for award in body.get("awards", ()):
         names = ", ".join(s.get("name", "") for s in award.get("suppliers", ()))
-        status = STATUS_LABELS.get(str(award.get("status")), str(award.get("status", "")))
         if names or award.get("value"):
-            out.append(f"Award to {names or '—'} for {money(award.get('value'))} ({status.lower()}).")
+            out.append(
+                _("Award to %(suppliers)s for %(value)s (%(status)s).")
+                % {"suppliers": names or "—", "value": money(award.get("value")), "status": _status(award)}
+            )
         else:  # an update of the award's status alone
-            out.append(f"The award is now {status.lower()}.")
+            out.append(_("The award is now %(status)s.") % {"status": _status(award)})
     for contract in body.get("contracts", ()):
         out.extend(_contract_words(contract, tags))
-    return out or ["Changed: " + ", ".join(k for k in body if k not in {"ocid", "id", "date", "tag"})]
+    if out:
+        return out
+    changed = ", ".join(k for k in body if k not in {"ocid", "id", "date", "tag"})
+    return [_("Changed: %(fields)s") % {"fields": changed}]
 
 
 @dataclass(frozen=True)
@@ -424,7 +510,7 @@ class TimelineEntry:
 
     @property
     def tag_labels(self) -> list[str]:
-        return [TAG_LABELS.get(t, t) for t in self.tags]
+        return [label(TAG_LABELS, t) for t in self.tags]
 
 
 def timeline(process: Process, *, contract_id: str | None = None) -> list[TimelineEntry]:
@@ -494,13 +580,35 @@ class Risk:
 def risks(contract: Mapping[str, Any]) -> list[Risk]:
     return [
         Risk(
-            RISK_CATEGORY_LABELS.get(str(r.get("category")), str(r.get("category", ""))),
+            label(RISK_CATEGORY_LABELS, r.get("category", "")),
             str(r.get("description", "")),
-            ALLOCATION_LABELS.get(str(r.get("allocation")), str(r.get("allocation", ""))),
+            label(ALLOCATION_LABELS, r.get("allocation", "")),
             str(r.get("notes", "")),
         )
         for r in contract.get("riskAllocation", ())
     ]
+
+
+@dataclass(frozen=True)
+class Deal:
+    """The words of a contract's summary sentence: who is paid, and up to how much."""
+
+    partners: str
+    amount: str
+
+
+def deal(suppliers: Sequence[Mapping[str, Any]], contract: Mapping[str, Any], withheld: Mapping[str, str]) -> Deal:
+    """`Lumen Grid and Harbour Light`, `€24,000,000.00`; `its partner` when none is published, `an amount withheld:
+    <reason>, until <date>` or `an amount not published` when the value is not."""
+    names = [str(s.get("name", "")) for s in suppliers]
+    partners = names[0] if names else _("its partner")
+    for name in names[1:]:
+        partners = _("%(names)s and %(name)s") % {"names": partners, "name": name}
+    if contract.get("value"):
+        amount = money(contract.get("value"))
+    else:
+        amount = _("an amount %(state)s") % {"state": withheld.get("value") or _("not published")}
+    return Deal(partners, amount)
 
 
 def data_ip_terms(contract: Mapping[str, Any]) -> list[Risk]:
@@ -637,7 +745,7 @@ def party_rows(process: Process, contract: Mapping[str, Any]) -> list[tuple[Json
     """The contract's signatories (else every party of the process), each with its roles in words."""
     ids = [str(p.get("id")) for p in contract.get("signatories", ())]
     parties = [process.parties[i] for i in ids if i in process.parties] or list(process.parties.values())
-    return [(p, ", ".join(ROLE_LABELS.get(r, r) for r in p.get("roles", ()))) for p in parties]
+    return [(p, ", ".join(label(ROLE_LABELS, r) for r in p.get("roles", ()))) for p in parties]
 
 
 @dataclass(frozen=True)
@@ -661,7 +769,7 @@ class Record:
 
 
 def supplier_record(supplier: Supplier) -> list[Record]:
-    deductions = statement_deductions(*(c for _, c in supplier.contracts))
+    deductions = statement_deductions(*(c for _process, c in supplier.contracts))
     return [Record(p, c, performance_months(c, deductions)) for p, c in supplier.contracts]
 
 
@@ -694,14 +802,14 @@ def availability_chart(months: Sequence[Month]) -> charts.YearColumns | None:
     values = [float(m.availability or 0) for m in shown]
     targets = [float(m.target if m.target is not None else 0) for m in shown]
     chart = charts.year_columns(
-        "Availability against target by month (%)",
+        _("Availability against target by month (%)"),
         list(range(len(shown))),
-        [("Availability", values)],
-        line=("Target", targets),
+        [(_("Availability"), values)],
+        line=(_("Target"), targets),
         height=280,
     )
     top, plot_h = max([*values, *targets]) or 1.0, chart.height - 50.0
-    ticks = [(v, f"{v:g}%") for v in (0.0, 25.0, 50.0, 75.0) if v < top - 10] + [(top, f"{top:.1f}%")]
+    ticks = [(v, percent(f"{v:g}")) for v in (0.0, 25.0, 50.0, 75.0) if v < top - 10] + [(top, percent(f"{top:.1f}"))]
     y_labels = tuple((14 + (top - v) / top * plot_h, text) for v, text in ticks)
     return replace(_months_axis(chart, [m.month for m in shown]), y_labels=y_labels)
 
@@ -712,9 +820,9 @@ def deductions_chart(months: Sequence[Month]) -> charts.YearColumns | None:
         return None
     currency = shown[0].currency
     chart = charts.year_columns(
-        f"Deductions from the payments by month ({currency})",
+        _("Deductions from the payments by month (%(currency)s)") % {"currency": currency},
         list(range(len(shown))),
-        [("Deductions", [float(m.deductions or 0) for m in shown])],
+        [(_("Deductions"), [float(m.deductions or 0) for m in shown])],
         height=240,
     )
     return _months_axis(chart, [m.month for m in shown])

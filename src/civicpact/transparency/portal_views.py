@@ -6,16 +6,18 @@ Views only parse the query, call `compiled` (the compiled-record cache: the list
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from civicpact.transparency import compiled, portal
-from civicpact.transparency.models import STATUS_LABELS, CompiledRecord, ItemKind, RecordItem
+from civicpact.transparency.models import STAGE_LABELS, STATUS_LABELS, CompiledRecord, ItemKind, RecordItem
 from civicpact.transparency.withheld import withheld_fields
 
 PAGE_SIZE = 20
@@ -34,8 +36,8 @@ def _query(request: HttpRequest) -> tuple[str, str]:
     return request.GET.get("q", "").strip()[:200], request.GET.get("status", "").strip()[:40]
 
 
-def _status_choices(values: Iterable[str], labels: dict[str, str]) -> list[tuple[str, str]]:
-    return [(v, labels.get(v, v.capitalize())) for v in sorted({v for v in values if v})]
+def _status_choices(values: Iterable[str], labels: Mapping[str, str | Promise]) -> list[tuple[str, str]]:
+    return [(v, str(labels.get(v, v.capitalize()))) for v in sorted({v for v in values if v})]
 
 
 def _browse(
@@ -45,7 +47,7 @@ def _browse(
     title: str,
     rows: QuerySet[Any, Any],
     choices: list[tuple[str, str]],
-    labels: dict[str, str],
+    labels: Mapping[str, str | Promise],
     shape: Callable[[Any], Sequence[Any]] = list,
 ) -> HttpResponse:
     """One list page: words searched, one status filter, 20 to a page, all in SQL over the compiled-record cache
@@ -75,11 +77,11 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     suppliers = RecordItem.objects.filter(kind=ItemKind.SUPPLIER).values("item_id").distinct().count()
     counts = [
-        ("Projects", CompiledRecord.objects.count(), "transparency:project-list"),
-        ("Tenders", by_kind.get(ItemKind.TENDER, 0), "transparency:tender-list"),
-        ("Awards", by_kind.get(ItemKind.AWARD, 0), "transparency:award-list"),
-        ("Contracts", by_kind.get(ItemKind.CONTRACT, 0), "transparency:contract-list"),
-        ("Suppliers", suppliers, "transparency:supplier-list"),
+        (_("Projects"), CompiledRecord.objects.count(), "transparency:project-list"),
+        (_("Tenders"), by_kind.get(ItemKind.TENDER, 0), "transparency:tender-list"),
+        (_("Awards"), by_kind.get(ItemKind.AWARD, 0), "transparency:award-list"),
+        (_("Contracts"), by_kind.get(ItemKind.CONTRACT, 0), "transparency:contract-list"),
+        (_("Suppliers"), suppliers, "transparency:supplier-list"),
     ]
     context = {
         "counts": counts,
@@ -96,21 +98,21 @@ SHOWN = 10  # results of each kind on the search page
 
 def search(request: HttpRequest) -> HttpResponse:
     """Everything whose words match, by kind, a few of each with a link to the full list."""
-    q, _ = _query(request)
+    q, _status = _query(request)
     groups: list[tuple[str, str, Sequence[Any], int]] = []
     if q:
         compiled.records_refresh()
         projects = compiled.project_rows(q=q)
-        groups = [("Projects", "project", list(projects[:SHOWN]), projects.count())]
+        groups = [(_("Projects"), "project", list(projects[:SHOWN]), projects.count())]
         for label, kind in (
-            ("Tenders", ItemKind.TENDER),
-            ("Awards", ItemKind.AWARD),
-            ("Contracts", ItemKind.CONTRACT),
+            (_("Tenders"), ItemKind.TENDER),
+            (_("Awards"), ItemKind.AWARD),
+            (_("Contracts"), ItemKind.CONTRACT),
         ):
             rows = compiled.item_rows(kind, q=q)
             groups.append((label, kind.value, list(rows[:SHOWN]), rows.count()))
         suppliers = compiled.supplier_rows(q=q)
-        groups.append(("Suppliers", "supplier", compiled.supplier_page(suppliers[:SHOWN]), suppliers.count()))
+        groups.append((_("Suppliers"), "supplier", compiled.supplier_page(suppliers[:SHOWN]), suppliers.count()))
     context = {
         "q": q,
         "groups": groups,
@@ -128,10 +130,10 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return _browse(
         request,
         kind="project",
-        title="Projects",
+        title=_("Projects"),
         rows=compiled.project_rows(q=q, stage=stage),
-        choices=_status_choices(compiled.project_stages(), {}),
-        labels={},
+        choices=_status_choices(compiled.project_stages(), STAGE_LABELS),
+        labels=STAGE_LABELS,
     )
 
 
@@ -149,25 +151,25 @@ def _item_list(request: HttpRequest, kind: ItemKind, title: str) -> HttpResponse
 
 
 def tender_list(request: HttpRequest) -> HttpResponse:
-    return _item_list(request, ItemKind.TENDER, "Tenders")
+    return _item_list(request, ItemKind.TENDER, _("Tenders"))
 
 
 def award_list(request: HttpRequest) -> HttpResponse:
-    return _item_list(request, ItemKind.AWARD, "Awards")
+    return _item_list(request, ItemKind.AWARD, _("Awards"))
 
 
 def contract_list(request: HttpRequest) -> HttpResponse:
-    return _item_list(request, ItemKind.CONTRACT, "Contracts")
+    return _item_list(request, ItemKind.CONTRACT, _("Contracts"))
 
 
 def supplier_list(request: HttpRequest) -> HttpResponse:
     compiled.records_refresh()
     q, status = _query(request)
-    labels = {"won": "Won a contract or award", "bid": "Bid only"}
+    labels = {"won": _("Won a contract or award"), "bid": _("Bid only")}
     return _browse(
         request,
         kind="supplier",
-        title="Suppliers",
+        title=_("Suppliers"),
         rows=compiled.supplier_rows(q=q, status=status),
         choices=_status_choices(labels, labels),
         labels=labels,
@@ -208,11 +210,14 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
         raise Http404("No such contract was published in this contracting process.")
     deductions = portal.statement_deductions(contract)
     months = portal.performance_months(contract, deductions)
+    suppliers = process.suppliers_of(contract)
+    withheld = withheld_fields(contract)
     context = {
         "process": process,
         "contract": contract,
         "award": process.award(contract.get("awardID")),
-        "suppliers": process.suppliers_of(contract),
+        "suppliers": suppliers,
+        "deal": portal.deal(suppliers, contract, withheld),
         "parties": portal.party_rows(process, contract),
         "terms": portal.contract_terms(contract_id=contract_id),
         "duration": portal.duration(contract.get("period")),
@@ -230,7 +235,7 @@ def contract_detail(request: HttpRequest, ocid: str, contract_id: str) -> HttpRe
         "record_url": record_url(ocid),
         "releases_url": releases_url(ocid),
         "status_labels": STATUS_LABELS,
-        "withheld": withheld_fields(contract),
+        "withheld": withheld,
     }
     return render(request, "transparency/contract_detail.html", context)
 
@@ -241,7 +246,7 @@ def supplier_detail(request: HttpRequest, party_id: str) -> HttpResponse:
     if found is None:
         raise Http404("No supplier with this identifier was published.")
     supplier, updated = found
-    involved = {p.ocid for p, _ in supplier.awards} | {p.ocid for p, _ in supplier.contracts}
+    involved = {p.ocid for p, _award in supplier.awards} | {p.ocid for p, _contract in supplier.contracts}
     context = {
         "supplier": supplier,
         "performance": portal.supplier_record(supplier),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from civicpact.accounts import permissions
 from civicpact.transparency import redflags
@@ -28,7 +29,7 @@ def red_flag_summary(request: HttpRequest) -> HttpResponse:
 def red_flag_evidence(request: HttpRequest) -> HttpResponse:
     """Auditors and administrators: every finding with its values and links."""
     if not permissions.can_view_private_audit(request.user):
-        raise PermissionDenied("Only auditors and administrators see the red flags' evidence.")
+        raise PermissionDenied(_("Only auditors and administrators see the red flags' evidence."))
     report = redflags.red_flag_report()
     return render(
         request,

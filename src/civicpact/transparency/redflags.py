@@ -22,13 +22,22 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.urls import reverse
+from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from civicpact import l10n
 from civicpact.domain.redflags import INDICATORS, Finding, Indicator, Process, Report, Thresholds, evaluate
 from civicpact.ledger.models import Ocid, Release
 from civicpact.transparency import compiled
 
 CONTRACT_ID = re.compile(r"^contract-(\d+)$")
 PAGES = {"pipeline.project": "pipeline:project-detail", "tendering.tender": "tendering:tender-detail"}
+PAGE_LABELS: dict[str, str | Promise] = {
+    "pipeline.project": gettext_lazy("Our project page for %(ocid)s"),
+    "tendering.tender": gettext_lazy("Our tender page for %(ocid)s"),
+}
 
 
 def _decimal(text: Any) -> float | None:
@@ -115,16 +124,16 @@ def _flatten(value: Any) -> str:
 
 
 def _page_links(ocids: tuple[str, ...], evidence: dict[str, Any], refs: dict[str, str]) -> list[Link]:
-    links = [Link(f"OCDS record {ocid}", record_url(ocid)) for ocid in ocids]
+    links = [Link(_("OCDS record %(ocid)s") % {"ocid": ocid}, record_url(ocid)) for ocid in ocids]
     for ocid in ocids:
-        label, _, pk = refs.get(ocid, "").partition(":")
+        label, _colon, pk = refs.get(ocid, "").partition(":")
         if label in PAGES and pk.isdigit():
-            links.append(Link(f"Our {label.split('.')[1]} page for {ocid}", reverse(PAGES[label], args=[int(pk)])))
+            links.append(Link(str(PAGE_LABELS[label]) % {"ocid": ocid}, reverse(PAGES[label], args=[int(pk)])))
     match = CONTRACT_ID.match(str(evidence.get("contract", "")))
     if match:
         links.append(
             Link(
-                f"Our contract page ({match.group(0)})",
+                _("Our contract page (%(contract)s)") % {"contract": match.group(0)},
                 reverse("contracts:contract-detail", args=[int(match.group(1))]),
             )
         )
@@ -193,15 +202,28 @@ def red_flag_summary(report: Report | None = None) -> dict[str, Any]:
 
 
 def fence_rows(report: Report) -> list[tuple[str, str]]:
-    """Each outlier indicator's fence in words, for the evidence page."""
+    """Each outlier indicator's fence in words, for the evidence page (in the reader's language)."""
     rows = []
     for code, meta in sorted(report.fences.items()):
+        values = int(meta.get("values", 0))
         if "fixed" in meta:
-            text = f"fixed at {meta['fence']:.4f}"
+            text = _("fixed at %(fence)s") % {"fence": formats.number_format(meta["fence"], 4)}
         elif "fence" in meta:
-            quartiles = f"Q1 {meta['q1']:.4f} and Q3 {meta['q3']:.4f}"
-            text = f"{meta['fence']:.4f}, from {quartiles} over {int(meta['values'])} values"
+            text = ngettext(
+                "%(fence)s, from Q1 %(q1)s and Q3 %(q3)s over %(count)s value",
+                "%(fence)s, from Q1 %(q1)s and Q3 %(q3)s over %(count)s values",
+                values,
+            ) % {
+                "fence": formats.number_format(meta["fence"], 4),
+                "q1": formats.number_format(meta["q1"], 4),
+                "q3": formats.number_format(meta["q3"], 4),
+                "count": l10n.number(values),
+            }
         else:
-            text = f"not computed: {int(meta['values'])} value(s), at least {int(meta['minimum_sample'])} needed"
+            text = ngettext(
+                "not computed: %(count)s value(s), at least %(minimum)s needed",
+                "not computed: %(count)s value(s), at least %(minimum)s needed",
+                values,
+            ) % {"count": l10n.number(values), "minimum": l10n.number(int(meta["minimum_sample"]))}
         rows.append((code, text))
     return rows

@@ -11,17 +11,20 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 FIELD_NOTE = re.compile(r"Field '(?P<path>[^']+)' withheld: (?P<why>.+?), until (?P<until>\d{4}-\d{2}-\d{2})\.")
 
 
 def withheld_fields(obj: Mapping[str, Any] | None) -> dict[str, str]:
     """{field name: "withheld: <reason>, until <date>"} for each withheld field noted in `obj`'s description
-    and still absent from `obj` (a later disclosure brings the field back)."""
+    and still absent from `obj` (a later disclosure brings the field back), in the reader's language (the reason
+    and the ISO date as published)."""
     out: dict[str, str] = {}
     if not obj:
         return out
     for match in FIELD_NOTE.finditer(str(obj.get("description", ""))):
         name = match["path"].rsplit("/", 1)[-1]
         if name not in obj:
-            out[name] = f"withheld: {match['why']}, until {match['until']}"
+            out[name] = _("withheld: %(reason)s, until %(date)s") % {"reason": match["why"], "date": match["until"]}
     return out
