@@ -197,6 +197,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # after the sessions, before CommonMiddleware: the language from the cookie, then Accept-Language
     "django.middleware.locale.LocaleMiddleware",
+    "civicpact.web.middleware.ApiInEnglishMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

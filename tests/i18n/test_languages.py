@@ -189,3 +189,13 @@ def test_a_language_the_interface_does_not_speak_is_refused_at_start(tmp_path):
     )
     assert result.returncode == 2
     assert "CIVICPACT_LANGUAGE='de': choose one of en, fr" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_api_answers_in_english_to_a_french_reader():
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.cookies["civicpact_language"] = "fr"
+    response = client.get("/api/v1/ocds/releases?page=0")
+    assert response.status_code == 422
+    assert response["Content-Language"] == "en"
+    assert "Se connecter" in client.get("/").content.decode()  # the pages still speak French

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
 from django.utils.functional import empty
 
 from civicpact.logs import REQUEST_ID_KEY, request_id_var
@@ -100,3 +101,17 @@ class OutOfRangeIdMiddleware:
         if id_out_of_range(exception):
             return page_not_found(request, Http404(_("No such page: an id in the address is out of range.")))
         return None
+
+
+class ApiInEnglishMiddleware:
+    """The JSON API answers in English whatever the browser or the language cookie asks (docs/languages.md): its
+    clients match on its messages, and pages share services whose messages are translated. After LocaleMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path.startswith("/api/"):
+            translation.activate("en")
+            request.LANGUAGE_CODE = "en"
+        return self.get_response(request)
