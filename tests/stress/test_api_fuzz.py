@@ -36,8 +36,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, demo_seeded: Path) -> Itera
     env = copy_demo(demo_seeded, data_dir)
     tokens = api_tokens(env, ("officer", "supplier"))
     log = data_dir / "gunicorn.log"
-    # one worker: requests reach the SQLite file one at a time, so no request waits on another's write lock
-    with gunicorn(env, log, workers=1, ready="/api/v1/openapi.json") as base:
+    # one worker: requests reach the SQLite file one at a time, so no request waits on another's write lock; never
+    # recycled, since the requests wait for a recycled worker to load Django (over schemathesis' 30 s on a loaded box)
+    with gunicorn(env, log, workers=1, ready="/api/v1/openapi.json", recycle=False) as base:
         yield base, tokens, log
 
 
