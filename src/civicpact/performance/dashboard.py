@@ -72,12 +72,6 @@ def parse_month(value: str) -> str:
     return value
 
 
-def _places(value: Decimal) -> int:
-    """The decimal places a value was written with (`99.5` → 1), to show it as it was written."""
-    exponent = value.as_tuple().exponent
-    return max(-exponent, 0) if isinstance(exponent, int) else 0
-
-
 def _rounded_down(value: Fraction, places: int) -> Decimal:
     return Decimal(f"{floor(value * 10**places)}e-{places}").quantize(Decimal(1).scaleb(-places))
 
@@ -125,8 +119,8 @@ def kpi_lights(statement: Statement) -> list[Light]:
     lights = [
         Light(
             _("Contract availability"),
-            _("at least %(target)s%%") % {"target": l10n.number(target, _places(target))},
-            f"{l10n.number(actual, _places(actual))}%" if actual is not None else _("no service interval"),
+            _("at least %(target)s%%") % {"target": formats.localize(target)},
+            f"{formats.localize(actual)}%" if actual is not None else _("no service interval"),
             *availability_status(actual, target),
         )
     ]
@@ -142,14 +136,14 @@ def kpi_lights(statement: Statement) -> list[Light]:
         status, label = "ok", _("Within the cap")
         actual_text = _("%(applied)s (%(share)s%% of the cap)") % {
             "applied": _money(applied, currency),
-            "share": l10n.number(_rounded_down(Fraction(gross * 100 / cap), 1), 1),
+            "share": formats.localize(_rounded_down(Fraction(gross * 100 / cap), 1)),
         }
     else:
         status, label = "ok", _("Within the cap")
         actual_text = _money(applied, currency)
     cap_text = _("cap %(cap)s (%(percent)s%% of U)") % {
         "cap": _money(cap, currency),
-        "percent": l10n.number(doc.cap_percent, _places(doc.cap_percent)),
+        "percent": formats.localize(doc.cap_percent),
     }
     lights.append(Light(_("Deductions against the cap"), cap_text, actual_text, status, label))
     if doc.bonus is None:
@@ -161,8 +155,8 @@ def kpi_lights(statement: Statement) -> list[Light]:
                 _("Bonus"),
                 _("%(percent)s%% of U at availability of %(threshold)s%% or more")
                 % {
-                    "percent": l10n.number(doc.bonus.percent, _places(doc.bonus.percent)),
-                    "threshold": l10n.number(doc.bonus.threshold_percent, _places(doc.bonus.threshold_percent)),
+                    "percent": formats.localize(doc.bonus.percent),
+                    "threshold": formats.localize(doc.bonus.threshold_percent),
                 },
                 _money(figures["bonus"], currency) if earned else _("not earned"),
                 "ok" if earned else "none",
@@ -175,9 +169,9 @@ def kpi_lights(statement: Statement) -> list[Light]:
         if kpi is None:
             target_text = "—"
         elif kpi.kind == "periodic":
-            target_text = l10n.number(kpi.target, _places(kpi.target))
+            target_text = formats.localize(kpi.target)
         else:
-            target_text = _("%(target)s hours") % {"target": l10n.number(kpi.target, _places(kpi.target))}
+            target_text = _("%(target)s hours") % {"target": formats.localize(kpi.target)}
         failures = int(line["failures"])
         lights.append(
             Light(
