@@ -199,3 +199,22 @@ def test_the_api_answers_in_english_to_a_french_reader():
     assert response.status_code == 422
     assert response["Content-Language"] == "en"
     assert "Se connecter" in client.get("/").content.decode()  # the pages still speak French
+
+
+def test_chart_coordinates_stay_numbers_for_the_browser_in_french():
+    """A French decimal comma in an SVG coordinate (x="309,5") would break the drawing; the figures stay French."""
+    from django.template.loader import render_to_string
+
+    chart = {
+        "width": 640,
+        "height": 200,
+        "left": 60.5,
+        "title": "Paiements",
+        "y_labels": [(20.5, "1,5 M€")],
+        "columns": [{"x": 309.5, "y": 10.25, "width": 12.5, "height": 80.75, "series": 0, "colour": "#123"}],
+    }
+    with translation.override("fr"):
+        html = render_to_string("includes/chart_years.html", {"chart": chart, "id": "c"})
+    assert 'x="309.5"' in html
+    assert 'height="80.75"' in html
+    assert "1,5 M€" in html
