@@ -8,6 +8,7 @@ summaries) stays English; so do the OCDS documents, whichever language the perso
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.template.defaultfilters import floatformat
@@ -35,6 +36,7 @@ from civicpact.pipeline.models import Project
 
 NB = "\u00a0"
 APOSTROPHE = "\u2019"
+COMMA_COORDINATE = re.compile(r'\b(x|y|x1|x2|y1|y2|width|height|cx|cy|r)="[^"]*\d,\d')
 
 
 def fr(text: str) -> str:
@@ -62,7 +64,7 @@ def page(client: Client, address: str) -> str:
     return response.content.decode()
 
 
-def french(value: Any, digits: str = "0g") -> str:
+def french(value: Any, digits: str | int = "0g") -> str:
     with translation.override("fr"):
         return floatformat(value, digits)
 
@@ -131,10 +133,13 @@ def test_the_business_case_reads_french_with_its_figures_the_french_way(client_f
     html = page(client, url("business-case/"))
     assert fr("<h1>Dossier d'évaluation préalable : optimisation des ressources</h1>") in html
     run = lighting().vfm_runs.filter(status="done").first()
+    assert run is not None
+    assert run.result is not None
     vfm, percent = french(run.result["vfm"]["mean"]), french(run.result["vfm_percent_of_psc"], 1)
     assert fr(f"Optimisation des ressources : {vfm} ({percent}{NB}% du CSP)") in html
     assert "Comparateur du secteur public" in html
     assert "Coût actualisé net de chaque option" in html  # a chart's title
+    assert not COMMA_COORDINATE.search(html)  # the charts' SVG keep their coordinates unlocalised
     cba = page(client, url("business-case/cba/"))
     assert "Valeur actualisée nette" in cba
     assert "Ratio avantages-coûts" in cba
@@ -150,6 +155,8 @@ def test_the_commitments_register_and_a_run_read_french(client_for, analyst):
     assert "<h1>Les engagements PPP de la ville</h1>" in html
     assert "<td>Structuration</td>" in html
     run = lighting().vfm_runs.filter(status="done").first()
+    assert run is not None
+    assert run.result is not None
     progress = page(client, url(f"business-case/runs/{run.pk}/"))
     assert "<strong>terminée</strong>" in progress
     assert f"{french(run.iterations)} itérations sur {french(run.iterations)}" in progress
@@ -197,7 +204,8 @@ def test_the_translated_labels_are_the_domain_s_in_english():
             q.key: (q.text, q.help) for q in QUESTIONS
         }
         for share in (0.0, 0.2, 0.5, 1.0):
-            row = RiskRow(_Risk(share), *[None] * 3, "", "", "", 1, 1, "low")  # type: ignore[arg-type]
+            zero = Decimal(0)
+            row = RiskRow(_Risk(share), zero, zero, zero, "", "", "", 1, 1, "low")  # type: ignore[arg-type]
             assert row.allocation_label == risk_math.allocation_label(share)
 
 

@@ -20,6 +20,7 @@ from civicpact.pipeline.models import DECISION_NAMES, STAGE_NAMES, Need, Project
 
 NB = "\u00a0"
 APOSTROPHE = "\u2019"
+COMMA_COORDINATE = re.compile(r'\b(x|y|x1|x2|y1|y2|width|height|cx|cy|r)="[^"]*\d,\d')
 
 
 def fr(text: str) -> str:
@@ -93,6 +94,7 @@ def test_the_board_and_a_project_read_french(client_for, officer):
     assert fr("Se prononcer sur le jalon de la phase « structuration »") in html
     assert "Renvoyer pour reprise" in html  # the gate form's choices
     assert "Budget mutualisé par service" in html  # the chart's title
+    assert not COMMA_COORDINATE.search(html)  # the chart's SVG keeps its coordinates unlocalised
 
 
 def test_the_roadmap_and_the_opportunities_read_french(client_for, officer, supplier):

@@ -194,7 +194,8 @@ def business_case_run(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(
-                request, f"{form.fields[field].label if field in form.fields else field}: {' '.join(errors)}"
+                request,
+                f"{form.fields[field].label if field in form.fields else field}: {' '.join(str(e) for e in errors)}",
             )
         return redirect("appraisal:business-case", pk=pk)
     try:

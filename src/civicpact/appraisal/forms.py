@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,15 +19,18 @@ from civicpact.appraisal.models import (
 from civicpact.domain.screening import QUESTIONS
 from civicpact.domain.terms import IP_OWNERS, OWNERS, PaymentMechanism
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 SCALE = [(i, str(i)) for i in range(5)]
-MECHANISM_NAMES: dict[PaymentMechanism, Promise] = {
+MECHANISM_NAMES: dict[PaymentMechanism, StrOrPromise] = {
     PaymentMechanism.AVAILABILITY: _("Availability"),
     PaymentMechanism.USAGE: _("Usage"),
     PaymentMechanism.MILESTONE: _("Milestone"),
     PaymentMechanism.REVENUE_SHARE: _("Revenue share"),
 }
 # who owns the data or the IP: the term sheet's values, named for the reader
-OWNER_NAMES: dict[str, Promise] = {
+OWNER_NAMES: dict[str, StrOrPromise] = {
     "city": _("city"),
     "partner": _("partner"),
     "joint": _("joint"),
@@ -36,7 +38,7 @@ OWNER_NAMES: dict[str, Promise] = {
 }
 
 
-def _scale(label: str | Promise, help_text: str | Promise = "") -> forms.TypedChoiceField:
+def _scale(label: str | StrOrPromise, help_text: str | StrOrPromise = "") -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         choices=SCALE,
         coerce=int,
@@ -47,7 +49,7 @@ def _scale(label: str | Promise, help_text: str | Promise = "") -> forms.TypedCh
 
 
 # The screening questions of domain.screening.QUESTIONS (text, help), in the reader's language.
-QUESTION_TEXTS: dict[str, tuple[Promise, Promise]] = {
+QUESTION_TEXTS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     "public_need_clear": (
         _("How clearly is the public need established?"),
         _("0 = an idea only; 4 = evidenced, agreed by the departments concerned."),
@@ -229,7 +231,7 @@ class ImportForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-def _lines(label: str | Promise, help_text: str | Promise = "") -> forms.CharField:
+def _lines(label: str | StrOrPromise, help_text: str | StrOrPromise = "") -> forms.CharField:
     return forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,

@@ -7,12 +7,12 @@ current one and the history stays. The risk register is edited in place under a 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicpact.domain.risks import Distribution, RiskCategory
@@ -21,21 +21,24 @@ from civicpact.domain.structuring import PartnershipModel, Route, SoleSourceJust
 from civicpact.ledger.models import AppendOnlyModel
 from civicpact.pipeline.models import Project
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # The domain's English labels (`.label`), in the reader's language for the pages. OCDS releases and the texts
 # stored or published (planning documents, a tender's method rationale) keep the domain's English ones.
-OUTCOME_NAMES: dict[Outcome, Promise] = {
+OUTCOME_NAMES: dict[Outcome, StrOrPromise] = {
     Outcome.PPP_WORTH_PURSUING: _("PPP worth pursuing"),
     Outcome.TRADITIONAL_BETTER: _("Traditional procurement is the better fit"),
     Outcome.NOT_READY: _("Not ready yet"),
 }
-MODEL_NAMES: dict[PartnershipModel, Promise] = {
+MODEL_NAMES: dict[PartnershipModel, StrOrPromise] = {
     PartnershipModel.CONCESSION_BOT: _("Concession / BOT"),
     PartnershipModel.MANAGED_SERVICES: _("Managed services"),
     PartnershipModel.JOINT_VENTURE: _("Joint venture"),
     PartnershipModel.ALLIANCE: _("Alliance"),
     PartnershipModel.DATA_PARTNERSHIP: _("Data partnership"),
 }
-ROUTE_NAMES: dict[Route, Promise] = {
+ROUTE_NAMES: dict[Route, StrOrPromise] = {
     Route.OPEN_TENDER: _("Open tender"),
     Route.RESTRICTED_TENDER: _("Restricted tender (with pre-qualification)"),
     Route.COMPETITIVE_DIALOGUE: _("Competitive dialogue / negotiation"),
@@ -48,7 +51,7 @@ ROUTE_NAMES: dict[Route, Promise] = {
     Route.SOLE_SOURCE: _("Sole source (justified)"),
     Route.UNSOLICITED_PROPOSAL: _("Unsolicited proposal (Swiss challenge)"),
 }
-JUSTIFICATION_NAMES: dict[SoleSourceJustification, Promise] = {
+JUSTIFICATION_NAMES: dict[SoleSourceJustification, StrOrPromise] = {
     SoleSourceJustification.ONLY_ONE_CAPABLE_SUPPLIER: _(
         "Only one supplier can do it (technical reasons or exclusive rights)"
     ),
@@ -57,7 +60,7 @@ JUSTIFICATION_NAMES: dict[SoleSourceJustification, Promise] = {
     SoleSourceJustification.NO_SUITABLE_TENDERS: _("No suitable tenders in a previous open procedure"),
     SoleSourceJustification.RESEARCH_AND_DEVELOPMENT_ONLY: _("Purely for research and development"),
 }
-CATEGORY_NAMES: dict[RiskCategory, Promise] = {
+CATEGORY_NAMES: dict[RiskCategory, StrOrPromise] = {
     RiskCategory.DESIGN: _("Design"),
     RiskCategory.BUILD_INTEGRATION: _("Build integration"),
     RiskCategory.TECHNOLOGY_OBSOLESCENCE: _("Technology obsolescence"),

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicpact.accounts.models import Organisation
 from civicpact.domain.pipeline import GateDecision, Stage
 from civicpact.ledger.models import AppendOnlyModel
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # The domain's English labels (domain.pipeline.STAGE_LABELS, GateDecision.label), in the reader's language for the
 # pages. OCDS releases and stored texts keep the domain's English ones.
-STAGE_NAMES: dict[Stage, Promise] = {
+STAGE_NAMES: dict[Stage, StrOrPromise] = {
     Stage.IDEA: _("Idea"),
     Stage.OPPORTUNITY: _("Opportunity assessment"),
     Stage.STRUCTURING: _("Structuring"),
@@ -26,7 +28,7 @@ STAGE_NAMES: dict[Stage, Promise] = {
     Stage.IMPLEMENTATION: _("Implementation"),
     Stage.CLOSED: _("Evolution / closed"),
 }
-DECISION_NAMES: dict[GateDecision, Promise] = {
+DECISION_NAMES: dict[GateDecision, StrOrPromise] = {
     GateDecision.APPROVE: _("Approve"),
     GateDecision.SEND_BACK: _("Send back for rework"),
     GateDecision.STOP: _("Stop"),
