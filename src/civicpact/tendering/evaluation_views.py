@@ -26,7 +26,7 @@ from civicpact.tendering import evaluation, services
 from civicpact.tendering.exceptions import TenderingError
 from civicpact.tendering.models import OPENED_ONWARDS, Score, SwissRule, TenderStatus
 from civicpact.tendering.views import _tender
-from civicpact.tendering.wording import shown, shown_all
+from civicpact.tendering.wording import refusals_in_reader_language, shown, shown_all
 
 
 def _messages_of(exc: Exception) -> str:
@@ -145,6 +145,7 @@ def price_explanation(request: HttpRequest, pk: int, bid_pk: int) -> HttpRespons
 
 @login_required
 @require_POST
+@refusals_in_reader_language
 def award(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     try:
@@ -215,6 +216,7 @@ def _scoresheet(tender: Any, seat: Any) -> tuple[list[Any], list[Any]]:
 
 
 @login_required
+@refusals_in_reader_language
 def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     """The evaluator's page: declarations first, then the bids and the scoresheet, then others' scores."""
     tender = _tender(request, pk)
@@ -320,6 +322,7 @@ def _save_scores(request: HttpRequest, tender: Any, form: ScoresheetForm) -> boo
 
 
 @login_required
+@refusals_in_reader_language
 def moderation(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     seat = evaluation.seat_of(request.user, tender)

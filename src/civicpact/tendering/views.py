@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from civicpact.accounts import permissions
@@ -41,7 +42,7 @@ from civicpact.tendering.models import (
     TenderDocument,
     TenderStatus,
 )
-from civicpact.tendering.wording import shown, translated
+from civicpact.tendering.wording import refusals_in_reader_language, shown, translated
 from civicpact.util import run_with_form
 
 
@@ -294,6 +295,7 @@ def stage_context(request: HttpRequest, tender: Tender, *, uninvited: bool, lock
 
 @login_required
 @require_POST
+@refusals_in_reader_language
 def tender_publish(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     try:
@@ -313,6 +315,7 @@ def tender_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals_in_reader_language
 def tender_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     try:
@@ -344,15 +347,15 @@ def bid_submit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if not status:
             receipt = versions[0]
+            # the time to the second, as the page's receipts show it
+            to_the_second = pgettext("date format: a receipt's day, month, year and time to the second", "j M Y H:i:s")
             messages.success(
                 request,
                 _("Your bid (version %(number)s) is sealed. Receipt: %(receipt)s at %(time)s.")
                 % {
                     "number": receipt.number,
                     "receipt": receipt.receipt,
-                    "time": formats.date_format(
-                        timezone.localtime(receipt.submitted_at), "j M Y H:i:s"
-                    ),  # as the receipts
+                    "time": formats.date_format(timezone.localtime(receipt.submitted_at), to_the_second),
                 },
             )
             return redirect("tendering:tender-detail", pk=tender.pk)
@@ -363,6 +366,7 @@ def bid_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@refusals_in_reader_language
 def bid_document(request: HttpRequest, pk: int, bid_pk: int, index: int) -> HttpResponse:
     """A document of an opened bid, decrypted for the PPP unit and cleared evaluators only."""
     tender = _tender(request, pk)
@@ -384,6 +388,7 @@ def bid_document(request: HttpRequest, pk: int, bid_pk: int, index: int) -> Http
 
 @login_required
 @require_POST
+@refusals_in_reader_language
 def bid_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     try:
@@ -397,6 +402,7 @@ def bid_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals_in_reader_language
 def tender_open(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     try:
@@ -433,6 +439,7 @@ def clarification_ask(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals_in_reader_language
 def clarification_answer(request: HttpRequest, pk: int, clarification_pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     form = AnswerForm(request.POST, prefix=f"c{clarification_pk}")
@@ -486,6 +493,7 @@ def document_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals_in_reader_language
 def document_remove(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     tender = _tender(request, pk)
     document = TenderDocument.objects.filter(tender=tender, pk=document_pk).first()

@@ -9,9 +9,10 @@ remembers its message and its values so that a page can say it again in another 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, overload
+from typing import Any, ParamSpec, TypeVar, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
@@ -19,6 +20,9 @@ from django.utils.functional import Promise, keep_lazy_text
 from django.utils.translation import gettext
 
 from civicpact import l10n
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Phrase(str):
@@ -120,3 +124,17 @@ def translated(exc: Exception) -> Exception:
     if isinstance(exc, PermissionDenied):
         return PermissionDenied(shown(exc))
     return exc
+
+
+def refusals_in_reader_language(view: Callable[P, R]) -> Callable[P, R]:
+    """A page's view whose services may refuse with PermissionDenied: the 403 page says why in the reader's
+    language."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return view(*args, **kwargs)
+        except PermissionDenied as exc:
+            raise PermissionDenied(shown(exc)) from exc
+
+    return wrapper
