@@ -3,8 +3,6 @@ French; the password-reset e-mail in the reader's language; English readers stil
 
 from __future__ import annotations
 
-from html import unescape
-
 import pytest
 from django.core import mail
 from django.test import Client
@@ -12,18 +10,7 @@ from django.utils import formats, timezone, translation
 
 from civicpact.accounts import services
 from civicpact.accounts.models import ApiToken
-
-NBSP = "\u00a0"
-
-
-def french(client: Client | None = None) -> Client:
-    client = client or Client()
-    client.cookies["civicpact_language"] = "fr"
-    return client
-
-
-def text(response) -> str:
-    return str(unescape(response.content.decode()))
+from tests.i18n.french import NBSP, french, text
 
 
 @pytest.mark.django_db

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.template.defaultfilters import floatformat
-from django.test import Client
 from django.utils import formats, timezone, translation
 
 from civicpact.appraisal.forms import QUESTION_TEXTS
@@ -33,16 +32,9 @@ from civicpact.domain.risks import RiskCategory
 from civicpact.domain.screening import QUESTIONS, Outcome
 from civicpact.domain.structuring import PartnershipModel, Route, SoleSourceJustification
 from civicpact.pipeline.models import Project
+from tests.i18n.french import NBSP, french, page, text, typeset
 
-NB = "\u00a0"
-APOSTROPHE = "\u2019"
 COMMA_COORDINATE = re.compile(r'\b(x|y|x1|x2|y1|y2|width|height|cx|cy|r)="[^"]*\d,\d')
-
-
-def fr(text: str) -> str:
-    """French typography as the catalogues write it: ' for ', a no-break space before : ; ? ! and inside « »."""
-    text = text.replace("'", APOSTROPHE).replace("« ", "«" + NB).replace(" »", NB + "»")
-    return re.sub(r" ([:;?!])", NB + r"\1", text)
 
 
 def lighting() -> Project:
@@ -53,18 +45,7 @@ def url(tail: str = "") -> str:
     return f"/appraisal/projects/{lighting().pk}/{tail}"
 
 
-def in_french(client: Client) -> Client:
-    client.cookies["civicpact_language"] = "fr"
-    return client
-
-
-def page(client: Client, address: str) -> str:
-    response = client.get(address)
-    assert response.status_code == 200, address
-    return response.content.decode()
-
-
-def french(value: Any, digits: str | int = "0g") -> str:
+def french_number(value: Any, digits: str | int = "0g") -> str:
     with translation.override("fr"):
         return floatformat(value, digits)
 
@@ -75,53 +56,53 @@ def french_date(value: Any, name: str = "DATE_FORMAT") -> str:
 
 
 def test_the_overview_reads_french(client_for, officer):
-    html = page(in_french(client_for(officer)), url())
+    html = page(french(client_for(officer)), url())
     assert '<html lang="fr"' in html
-    assert fr("<h1>Évaluation préalable de « Smart street lighting and sensor network »</h1>") in html
-    assert fr('aria-label="Étapes de l\'évaluation préalable"') in html
+    assert typeset("<h1>Évaluation préalable de « Smart street lighting and sensor network »</h1>") in html
+    assert typeset('aria-label="Étapes de l\'évaluation préalable"') in html
     assert "1. Présélection" in html
-    assert fr("6. Dossier d'évaluation préalable") in html
+    assert typeset("6. Dossier d'évaluation préalable") in html
     assert "PPP à approfondir" in html  # the screening's outcome
     assert "Services gérés" in html
     assert "Dialogue compétitif / procédure avec négociation" in html
     assert f"{Risk.objects.filter(register__project=lighting()).count()} risques" in html
     assert "2 lacunes" in html
-    assert fr("Le jalon de la phase « structuration »") in html
+    assert typeset("Le jalon de la phase « structuration »") in html
     assert "la fiche des conditions présente encore 2 lacune(s)" in html  # why the gate cannot pass yet
 
 
 def test_the_screening_model_and_route_read_french(client_for, officer):
-    client = in_french(client_for(officer))
+    client = french(client_for(officer))
     screening = page(client, url("screening/"))
-    assert fr("<h1>Présélection : opportunité d'un PPP</h1>") in screening
-    assert fr("Le besoin public est-il clairement établi ?") in screening  # a question of the form
-    assert fr("en faveur d'un PPP") in screening
+    assert typeset("<h1>Présélection : opportunité d'un PPP</h1>") in screening
+    assert typeset("Le besoin public est-il clairement établi ?") in screening  # a question of the form
+    assert typeset("en faveur d'un PPP") in screening
     latest = lighting().screenings.first()
     assert f"Enregistrée par {latest.created_by} le {french_date(latest.created_at, 'DATETIME_FORMAT')}." in screening
     model = page(client, url("model/"))
-    assert fr("<strong>Choix : Services gérés</strong>") in model
+    assert typeset("<strong>Choix : Services gérés</strong>") in model
     assert "<td>Coentreprise</td>" in model  # the ranking, as stored with the choice, named in French
     assert "Enregistrer mon choix" in model
     route = page(client, url("route/"))
-    assert fr("<strong>Choix : Dialogue compétitif / procédure avec négociation</strong>") in route
+    assert typeset("<strong>Choix : Dialogue compétitif / procédure avec négociation</strong>") in route
     assert "Recommander une procédure" in route
     assert "Uniquement à des fins de recherche et de développement" in route  # the justifications
 
 
 def test_the_risk_register_reads_french_with_french_numbers(client_for, officer):
-    html = page(in_french(client_for(officer)), url("risks/"))
+    html = page(french(client_for(officer)), url("risks/"))
     assert "<h1>Registre et répartition des risques</h1>" in html
     assert 'Obsolescence technologique <span class="mono">' in html  # the category
     assert "<td>partagé (80/20)</td>" in html  # the allocation
     assert "Carte de chaleur" in html
     rows = risk_rows(register=risk_register(project=lighting()))
-    assert f"<td>{french(rows[0].expected)}</td>" in html
-    assert "\u202f" in french(rows[0].expected)  # thousands apart with a narrow no-break space
+    assert f"<td>{french_number(rows[0].expected)}</td>" in html
+    assert "\u202f" in french_number(rows[0].expected)  # thousands apart with a narrow no-break space
 
 
 def test_the_term_sheet_reads_french(client_for, officer):
-    html = page(in_french(client_for(officer)), url("terms/"))
-    assert fr("Version 1 : ") in html
+    html = page(french(client_for(officer)), url("terms/"))
+    assert typeset("Version 1 : ") in html
     assert '<span class="badge bad">lacune</span>' in html
     assert "Mécanismes de paiement" in html
     assert "Disponibilité" in html
@@ -129,14 +110,14 @@ def test_the_term_sheet_reads_french(client_for, officer):
 
 
 def test_the_business_case_reads_french_with_its_figures_the_french_way(client_for, analyst):
-    client = in_french(client_for(analyst))
+    client = french(client_for(analyst))
     html = page(client, url("business-case/"))
-    assert fr("<h1>Dossier d'évaluation préalable : optimisation des ressources</h1>") in html
+    assert typeset("<h1>Dossier d'évaluation préalable : optimisation des ressources</h1>") in html
     run = lighting().vfm_runs.filter(status="done").first()
     assert run is not None
     assert run.result is not None
-    vfm, percent = french(run.result["vfm"]["mean"]), french(run.result["vfm_percent_of_psc"], 1)
-    assert fr(f"Optimisation des ressources : {vfm} ({percent}{NB}% du CSP)") in html
+    vfm, percent = french_number(run.result["vfm"]["mean"]), french_number(run.result["vfm_percent_of_psc"], 1)
+    assert typeset(f"Optimisation des ressources : {vfm} ({percent}{NBSP}% du CSP)") in html
     assert "Comparateur du secteur public" in html
     assert "Coût actualisé net de chaque option" in html  # a chart's title
     assert not COMMA_COORDINATE.search(html)  # the charts' SVG keep their coordinates unlocalised
@@ -144,13 +125,13 @@ def test_the_business_case_reads_french_with_its_figures_the_french_way(client_f
     assert "Valeur actualisée nette" in cba
     assert "Ratio avantages-coûts" in cba
     affordability = page(client, url("business-case/affordability/"))
-    assert fr("Dépassement de l'enveloppe à partir de 2028") in affordability
-    assert fr("Budget d'un service") in affordability  # the funding mix's kind
+    assert typeset("Dépassement de l'enveloppe à partir de 2028") in affordability
+    assert typeset("Budget d'un service") in affordability  # the funding mix's kind
     assert "Source de financement 1" in affordability
 
 
 def test_the_commitments_register_and_a_run_read_french(client_for, analyst):
-    client = in_french(client_for(analyst))
+    client = french(client_for(analyst))
     html = page(client, "/appraisal/commitments/")
     assert "<h1>Les engagements PPP de la ville</h1>" in html
     assert "<td>Structuration</td>" in html
@@ -159,23 +140,23 @@ def test_the_commitments_register_and_a_run_read_french(client_for, analyst):
     assert run.result is not None
     progress = page(client, url(f"business-case/runs/{run.pk}/"))
     assert "<strong>terminée</strong>" in progress
-    assert f"{french(run.iterations)} itérations sur {french(run.iterations)}" in progress
+    assert f"{french_number(run.iterations)} itérations sur {french_number(run.iterations)}" in progress
 
 
 def test_a_refusal_and_a_stale_save_are_french(client_for, analyst, officer):
-    response = in_french(client_for(analyst)).post(url("screening/"), {})
+    response = french(client_for(analyst)).post(url("screening/"), {})
     assert response.status_code == 403
-    assert "Seule la cellule PPP peut modifier la présélection." in response.content.decode()
+    assert "Seule la cellule PPP peut modifier la présélection." in text(response)
     case = BusinessCase.objects.get(project=lighting())
-    stale = in_french(client_for(officer)).post(
+    stale = french(client_for(officer)).post(
         url("business-case/cba/"), {"version": case.version - 1, "cost_capex": "1, 2"}
     )
     assert stale.status_code == 409
-    assert fr("Le dossier d'évaluation préalable a été modifié par") in stale.content.decode()
+    assert typeset("Le dossier d'évaluation préalable a été modifié par") in text(stale)
 
 
 def test_the_council_report_renders_in_french(client_for, analyst):
-    response = in_french(client_for(analyst)).get(url("business-case.pdf"))
+    response = french(client_for(analyst)).get(url("business-case.pdf"))
     assert response.status_code in (200, 503)  # 503: this machine lacks Pango
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import formats, timezone, translation
 
 from civicpact.contracts import changes, governance, labels
@@ -19,13 +18,9 @@ from civicpact.domain import structuring
 from tests.contracts.test_contracts import legacy_terms, parking_project  # noqa: F401
 from tests.contracts.test_governance import raised, steering  # noqa: F401
 from tests.contracts.test_milestones import live  # noqa: F401
+from tests.i18n.french import french
 
 TODAY = timezone.localdate()
-
-
-def french(client: Client) -> Client:
-    client.cookies["civicpact_language"] = "fr"
-    return client
 
 
 def in_french(value, format_name: str = "DATE_FORMAT") -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 
-from django.test import Client
 from django.utils import formats, timezone, translation
 
 from civicpact import l10n
@@ -13,12 +12,8 @@ from civicpact.finance import services
 from tests.contracts.test_contracts import legacy_terms, parking_project  # noqa: F401
 from tests.contracts.test_milestones import live  # noqa: F401
 from tests.finance.conftest import approved, invoice, terms  # noqa: F401
+from tests.i18n.french import french
 from tests.performance.test_statements import metered  # noqa: F401
-
-
-def french(client: Client) -> Client:
-    client.cookies["civicpact_language"] = "fr"
-    return client
 
 
 def in_french(value, format_name: str = "DATE_FORMAT") -> str:

@@ -27,9 +27,10 @@ CATALOGUES = sorted(SRC.glob("*/locale/fr/LC_MESSAGES/django.po"))
 
 
 def _entries(po: Path) -> dict[Any, Message]:
+    """The catalogue's entries by (context, msgid): one English text may have several contexts."""
     with po.open("rb") as handle:
         catalogue = read_po(handle)
-    return {m.id: m for m in catalogue if m.id}
+    return {(m.context, m.id): m for m in catalogue if m.id}
 
 
 def _tupled(value: Any) -> Any:
@@ -54,9 +55,25 @@ def test_the_compiled_catalogue_matches_its_source(po):
     with po.with_suffix(".mo").open("rb") as handle:
         # Babel reads a plural entry of a .mo file as lists (msgid and msgid_plural; one string per form), of a .po
         # file as tuples
-        compiled = {_tupled(m.id): _tupled(m.string) for m in read_mo(handle) if m.id}
-    source = {m.id: m.string for m in _entries(po).values()}
+        compiled = {(m.context, _tupled(m.id)): _tupled(m.string) for m in read_mo(handle) if m.id}
+    source = {key: m.string for key, m in _entries(po).items()}
     assert compiled == source, f"{po.relative_to(ROOT)} changed since it was compiled: run `make messages`"
+
+
+def test_one_english_text_has_one_french_translation_across_the_apps():
+    """Django merges the apps' catalogues, the earlier app winning: a text translated two ways would show one of them
+    everywhere. Where the French differs by gender or sense, the text takes a context (docs/languages.md)."""
+    translations: dict[Any, dict[Any, str]] = {}
+    for po in CATALOGUES:
+        for key, message in _entries(po).items():
+            translations.setdefault(key, {})[message.string] = po.parts[-5]
+    clashes = {key: seen for key, seen in translations.items() if len(seen) > 1}
+    assert not clashes, f"give these a context or one translation: {sorted(clashes.items(), key=str)[:5]}"
+
+
+def test_the_french_catalogues_use_one_apostrophe():
+    curly = [(po.parts[-5], key) for po in CATALOGUES for key, m in _entries(po).items() if "\u2019" in str(m.string)]
+    assert not curly, f"write the straight apostrophe (') as the rest of the catalogues do: {curly[:5]}"
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext's xgettext is not installed")

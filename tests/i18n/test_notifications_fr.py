@@ -4,29 +4,18 @@ e-mails in the language the job runs in (the city's); English readers still get 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from html import unescape
 
 from django.core import mail
-from django.test import Client
 from django.utils import formats, timezone, translation
 
 from civicpact.notifications import interests, services
 from civicpact.notifications.deadlines import Deadline
 from civicpact.notifications.models import Kind
 from civicpact.notifications.reminders import deadline_reminders_send, reminder_text
+from tests.i18n.french import NBSP, french, text
 from tests.notifications.conftest import of_kind
 
-NBSP = "\u00a0"
 DAY = date(2026, 12, 7)
-
-
-def french(client: Client) -> Client:
-    client.cookies["civicpact_language"] = "fr"
-    return client
-
-
-def text(response) -> str:
-    return str(unescape(response.content.decode()))
 
 
 def test_the_bell_and_the_list_speak_french_with_french_dates(client_for, supplier):

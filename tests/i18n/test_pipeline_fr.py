@@ -10,38 +10,19 @@ from typing import Any
 
 import pytest
 from django.template.defaultfilters import floatformat
-from django.test import Client
 from django.utils import formats, timezone, translation
 
 from civicpact.domain.pipeline import STAGE_LABELS, GateDecision, Stage
 from civicpact.ledger.models import Release
 from civicpact.pipeline import services
 from civicpact.pipeline.models import DECISION_NAMES, STAGE_NAMES, Need, Project, Rfi
+from tests.i18n.french import french, page, text, typeset
 
-NB = "\u00a0"
-APOSTROPHE = "\u2019"
 COMMA_COORDINATE = re.compile(r'\b(x|y|x1|x2|y1|y2|width|height|cx|cy|r)="[^"]*\d,\d')
-
-
-def fr(text: str) -> str:
-    """French typography as the catalogues write it: ' for ', a no-break space before : ; ? ! and inside « »."""
-    text = text.replace("'", APOSTROPHE).replace("« ", "«" + NB).replace(" »", NB + "»")
-    return re.sub(r" ([:;?!])", NB + r"\1", text)
 
 
 def lighting() -> Project:
     return Project.objects.get(title="Smart street lighting and sensor network")
-
-
-def in_french(client: Client) -> Client:
-    client.cookies["civicpact_language"] = "fr"
-    return client
-
-
-def page(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 def french_date(value: Any, name: str = "DATE_FORMAT") -> str:
@@ -50,7 +31,7 @@ def french_date(value: Any, name: str = "DATE_FORMAT") -> str:
 
 
 def test_the_needs_list_reads_french(client_for, officer):
-    html = page(in_french(client_for(officer)), "/pipeline/needs/")
+    html = page(french(client_for(officer)), "/pipeline/needs/")
     assert '<html lang="fr"' in html
     assert "<h1>Besoins et défis</h1>" in html
     assert "Enregistrer un besoin" in html
@@ -63,7 +44,7 @@ def test_the_needs_list_reads_french(client_for, officer):
 
 def test_a_need_reads_french_with_its_date_and_budget_the_french_way(client_for, officer):
     need = Need.objects.get(title="Cut street-lighting energy by 40%")
-    html = page(in_french(client_for(officer)), f"/pipeline/needs/{need.pk}/")
+    html = page(french(client_for(officer)), f"/pipeline/needs/{need.pk}/")
     assert f"enregistré par {need.created_by} le {french_date(need.created_at)}" in html
     assert "Autres services ayant un besoin similaire" in html
     assert "Fournisseurs dont les capacités correspondent" in html
@@ -77,31 +58,31 @@ def test_a_need_reads_french_with_its_date_and_budget_the_french_way(client_for,
 
 
 def test_the_board_and_a_project_read_french(client_for, officer):
-    client = in_french(client_for(officer))
+    client = french(client_for(officer))
     board = page(client, "/pipeline/projects/")
     assert "<h1>Portefeuille de projets</h1>" in board
-    assert fr("Évaluation de l'opportunité (") in board  # the columns
+    assert typeset("Évaluation de l'opportunité (") in board  # the columns
     assert "Structuration (" in board
     project = lighting()
     html = page(client, f"/pipeline/projects/{project.pk}/")
-    assert fr("Phase : <strong>Structuration</strong>") in html
+    assert typeset("Phase : <strong>Structuration</strong>") in html
     assert "piloté par Energy and Street Lighting · passation prévue en 2027" in html
     assert "pour 10 ans" in html
     assert "Jalons de décision" in html
     assert "<td>Approuver</td>" in html
     gate = project.gates.order_by("decided_at").first()
     assert f"<td>{french_date(gate.decided_at, 'DATETIME_FORMAT')}</td>" in html
-    assert fr("Se prononcer sur le jalon de la phase « structuration »") in html
+    assert typeset("Se prononcer sur le jalon de la phase « structuration »") in html
     assert "Renvoyer pour reprise" in html  # the gate form's choices
     assert "Budget mutualisé par service" in html  # the chart's title
     assert not COMMA_COORDINATE.search(html)  # the chart's SVG keeps its coordinates unlocalised
 
 
 def test_the_roadmap_and_the_opportunities_read_french(client_for, officer, supplier):
-    roadmap = page(in_french(client_for(officer)), "/pipeline/roadmap/")
+    roadmap = page(french(client_for(officer)), "/pipeline/roadmap/")
     assert "<h1>Feuille de route numérique</h1>" in roadmap
     assert "<td>Structuration</td>" in roadmap
-    opportunities = page(in_french(client_for(supplier)), "/pipeline/opportunities/")
+    opportunities = page(french(client_for(supplier)), "/pipeline/opportunities/")
     assert "<h1>Opportunités</h1>" in opportunities
     rfi = Rfi.objects.get(project=lighting())
     assert f"<td>{french_date(rfi.response_deadline, 'DATETIME_FORMAT')}</td>" in opportunities
@@ -110,26 +91,26 @@ def test_the_roadmap_and_the_opportunities_read_french(client_for, officer, supp
 
 def test_a_market_sounding_reads_french_for_the_city_and_the_supplier(client_for, officer, supplier):
     rfi = Rfi.objects.get(project=lighting())
-    city = page(in_french(client_for(officer)), f"/pipeline/market-soundings/{rfi.pk}/")
-    assert fr("Matrice d'intérêt") in city
+    city = page(french(client_for(officer)), f"/pipeline/market-soundings/{rfi.pk}/")
+    assert typeset("Matrice d'intérêt") in city
     assert "Réponses reçues (1)" in city
     assert "<td>Élevé</td>" in city  # the interest
     assert "Clôturer la consultation du marché" in city
-    answered = page(in_french(client_for(supplier)), f"/pipeline/market-soundings/{rfi.pk}/")
+    answered = page(french(client_for(supplier)), f"/pipeline/market-soundings/{rfi.pk}/")
     assert "Votre réponse" in answered
     assert "Modifier votre réponse" in answered
     assert "Seule la ville voit votre réponse." in answered
 
 
 def test_form_errors_and_messages_are_french(client_for, lead):
-    client = in_french(client_for(lead))
+    client = french(client_for(lead))
     response = client.post(
         "/pipeline/needs/new/",
         {"title": "Bins", "problem_statement": "Full bins.", "outcomes_sought": "Emptied.", "sdgs": "42"},
     )
     assert response.status_code == 400
-    html = response.content.decode()
-    assert fr("« 42 » n'est pas un numéro d'objectif") in html
+    html = text(response)
+    assert typeset("« 42 » n'est pas un numéro d'objectif") in html
     assert "Objectifs de développement durable" in html
 
 
@@ -138,14 +119,13 @@ def test_a_refused_gate_says_why_in_french(client_for, officer):
     services.gate_decide(
         actor=officer, project_id=project.pk, decision="approve", expected_stage="idea", reasons="Worth assessing."
     )
-    response = in_french(client_for(officer)).post(
+    response = french(client_for(officer)).post(
         f"/pipeline/projects/{project.pk}/gate/",
         {"decision": "approve", "reasons": "Ready.", "expected_stage": "opportunity_assessment"},
     )
     assert response.status_code == 409
-    assert (
-        fr("Ce jalon ne peut pas encore être approuvé : aucune présélection PPP n'est enregistrée.")
-        in response.content.decode()
+    assert typeset("Ce jalon ne peut pas encore être approuvé : aucune présélection PPP n'est enregistrée.") in text(
+        response
     )
 
 

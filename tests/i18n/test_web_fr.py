@@ -3,25 +3,12 @@ the error pages and the forms' error summary; the same pages still read English 
 
 from __future__ import annotations
 
-from html import unescape
-
 import pytest
 from django.test import Client
 from django.utils import formats, timezone, translation
 
 from civicpact.tendering.models import Tender, TenderStatus
-
-NBSP = "\u00a0"
-
-
-def french(client: Client | None = None) -> Client:
-    client = client or Client()
-    client.cookies["civicpact_language"] = "fr"
-    return client
-
-
-def text(response) -> str:
-    return str(unescape(response.content.decode()))
+from tests.i18n.french import NBSP, french, text
 
 
 @pytest.mark.django_db

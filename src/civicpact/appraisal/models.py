@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicpact.domain.risks import Distribution, RiskCategory
 from civicpact.domain.screening import Outcome
@@ -277,11 +278,11 @@ class BusinessCase(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+    QUEUED = "queued", pgettext_lazy("run", "Queued")
+    RUNNING = "running", pgettext_lazy("run", "Running")
+    DONE = "done", pgettext_lazy("run", "Done")
+    FAILED = "failed", pgettext_lazy("run", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("run", "Cancelled")
 
 
 class VfmRun(models.Model):

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicpact.domain.audit import (
     LINK_V1,
@@ -194,7 +195,7 @@ class Release(AppendOnlyModel):
 class ClaimState(models.TextChoices):
     REQUESTED = "requested", _("Requested (awaits the PPP unit)")
     ACTIVE = "active", _("Active")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("claim", "Refused")
     ENDED = "ended", _("Ended (disclosed)")
 
 

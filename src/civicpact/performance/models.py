@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicpact.contracts.models import Contract
 from civicpact.ledger.models import AppendOnlyModel
@@ -170,10 +171,10 @@ class StatementDispute(models.Model):
 
 
 class IncidentPriority(models.TextChoices):
-    URGENT = "urgent", _("Urgent (safety)")
-    HIGH = "high", _("High")
-    NORMAL = "normal", _("Normal")
-    LOW = "low", _("Low")
+    URGENT = "urgent", pgettext_lazy("priority", "Urgent (safety)")
+    HIGH = "high", pgettext_lazy("priority", "High")
+    NORMAL = "normal", pgettext_lazy("priority", "Normal")
+    LOW = "low", pgettext_lazy("priority", "Low")
 
 
 class IncidentSource(models.TextChoices):

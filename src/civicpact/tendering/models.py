@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicpact.accounts.models import Organisation
 from civicpact.domain.tendering import PROCEDURE_LABELS, STAGE_LABELS, Procedure, Stage
@@ -173,7 +174,7 @@ class Tender(models.Model):
 
 class BidStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("bid", "Withdrawn")
     NEEDS_RECONFIRMATION = "needs_reconfirmation", _("Needs re-confirmation: the conditions changed")
 
 
