@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from civicpact.accounts.models import Organisation, User
 from civicpact.demo.seed import DEMO_PASSWORD, seed_demo_city
@@ -46,6 +47,15 @@ def _sign_in_as_the_demo_does(settings: Any) -> None:
     authentication and single sign-on switch them on themselves."""
     settings.CIVICPACT_REQUIRE_2FA = False
     settings.CIVICPACT_OIDC = {}
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_over() -> Iterator[None]:
+    """Each test starts with no language active: a French page requested by the previous test on this worker
+    leaves French active in the thread (LocaleMiddleware activates it and never deactivates it)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

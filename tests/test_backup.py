@@ -513,13 +513,19 @@ def test_an_archive_from_before_a_migration_is_loaded_at_its_state_then_migrated
     for line in lines:
         del line["fields"]["expires_at"], line["fields"]["replaced_by"]
     tokens = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    people = [json.loads(line) for line in member(archive, "database/accounts.user.jsonl").splitlines()]
+    for person in people:
+        del person["fields"]["language"]  # accounts 0005's field
+    users = "".join(json.dumps(person) + "\n" for person in people).encode()
 
     later = "database/accounts.externalidentity.jsonl"  # accounts 0004's table, after 0003: not in such an archive
 
     def before_0003(name: str, data: bytes) -> bytes | None:
         if name == later:
             return None
-        data = reseal_manifest(name, data, {"database/accounts.apitoken.jsonl": tokens})
+        data = reseal_manifest(
+            name, data, {"database/accounts.apitoken.jsonl": tokens, "database/accounts.user.jsonl": users}
+        )
         if name == "manifest.json":
             manifest = json.loads(data)
             kept = [m for m in manifest["migrations"]["accounts"] if m < "0003"]

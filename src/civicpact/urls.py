@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civicpact.api import api
-from civicpact.web.views import healthz, readyz
+from civicpact.web.views import healthz, language_set, readyz
 
 urlpatterns = [
     path("", include("civicpact.web.urls")),
@@ -17,7 +17,7 @@ urlpatterns = [
     path("open/", include("civicpact.transparency.urls")),
     path("", include("civicpact.notifications.urls")),
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher's POST
+    path("i18n/setlang/", language_set, name="set_language"),  # the language switcher's POST
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("django-admin/", admin.site.urls),

@@ -1,5 +1,5 @@
 """The bell, the notifications page, the settings and the city's holidays in French; deadline reminders and their
-e-mails in the language the job runs in (the city's); English readers still get English."""
+e-mails in their reader's language, whatever the language the job runs in; English readers still get English."""
 
 from __future__ import annotations
 
@@ -77,9 +77,13 @@ def test_the_city_s_holidays_speak_french(client_for, admin_user, settings):
     assert "skip the weekend (Saturday and Sunday), and the city's own days added here." in english
 
 
-def test_reminders_and_their_e_mails_are_in_the_city_s_language(tender, supplier, django_capture_on_commit_callbacks):
+def test_reminders_and_their_e_mails_are_in_the_reader_s_language(
+    tender, supplier, django_capture_on_commit_callbacks
+):
     interests.interest_register(actor=supplier, tender_id=tender.pk)
-    with translation.override("fr"), django_capture_on_commit_callbacks(execute=True):
+    supplier.language = "fr"  # chosen with the switcher; the job itself runs in the city's language (English)
+    supplier.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
         deadline_reminders_send(now=tender.clarification_deadline - timedelta(days=7) + timedelta(hours=1))
     reminder = of_kind(supplier, Kind.CLARIFICATION_DEADLINE, tender)[0]
     assert reminder.title == f"Dans 7 jours{NBSP}: Date limite des questions{NBSP}: {tender.title}"

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -17,6 +18,14 @@ class User(AbstractUser):
     """A person who signs in. Roles come from memberships, never from Django's groups."""
 
     full_name = models.CharField(max_length=200, blank=True, default="", help_text="Name shown to others.")
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text="The language the person last chose with the switcher: their notifications and e-mails are "
+        "written in it. Empty: the city's language.",
+    )
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -298,6 +298,16 @@ def api_token_authenticate(*, raw: str) -> User | None:
     return token.user
 
 
+def reader_language_set(*, actor: User, language: str) -> None:
+    """Remember the language a person chose with the switcher: their notifications and e-mails are written in it.
+    A language the interface does not speak is refused."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": gettext("Choose one of the interface's languages.")})
+    if actor.language != language:
+        actor.language = language
+        actor.save(update_fields=["language"])
+
+
 def login_record(*, user: User, address: str, method: str = "password") -> None:
     audit_append(actor=user, action="auth.login", obj=user, payload={"address": address, "method": method})
 

@@ -193,13 +193,33 @@ def _notify_authoriser(actor: User, change: ChangeRequest) -> None:
     """Those on the rung of the delegation ladder the change needs (but the assessor) are asked to decide."""
     needed = Authority(change.authority)
     people = [u for u in role_users(AUTHORISERS[needed]) if u.pk != actor.pk]
+
+    def title() -> str:
+        return _("To authorise: change %(number)s of %(contract)s") % {
+            "number": change.number,
+            "contract": change.contract,
+        }
+
+    def body() -> str:
+        value = change.cost_change or Decimal(0)
+        cost = l10n.money(value, settings.CIVICPACT_CURRENCY)
+        return _(
+            "Change %(number)s (“%(title)s”) of “%(contract)s” is assessed: value %(cost)s, term %(days)s days. "
+            "It needs %(authority)s to authorise or reject it."
+        ) % {
+            "number": change.number,
+            "title": change.title,
+            "contract": change.contract,
+            "cost": f"+{cost}" if value > 0 else cost,
+            "days": f"{change.days_change:+}",
+            "authority": labels.AUTHORITY_LABELS[needed],
+        }
+
     notify(
         recipients=people,
         kind=Kind.CHANGE_AWAITING,
-        title=f"To authorise: change {change.number} of {change.contract}",
-        body=f"Change {change.number} (“{change.title}”) of “{change.contract}” is assessed — value "
-        f"{change.cost_change:+} {settings.CIVICPACT_CURRENCY}, term {change.days_change:+} days — and needs "
-        f"{AUTHORITY_LABELS[needed]} to authorise or reject it.",
+        title=title,
+        body=body,
         url=reverse("contracts:change-detail", args=[change.contract_id, change.number]),
     )
 

@@ -16,12 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicpact.accounts.models import Membership, Role
 from civicpact.contracts.models import ContractParty, Dispute
@@ -30,17 +32,24 @@ from civicpact.domain.governance import DisputeStatus
 from civicpact.notifications.models import Kind, TenderInterest
 from civicpact.tendering.models import Bid, BidStatus, Clarification, EvaluatorAssignment, Tender, TenderStatus
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+QUESTIONS_DUE = gettext_lazy("Questions due")
+BIDS_DUE = gettext_lazy("Bids due")
+
 
 @dataclass(frozen=True)
 class Deadline:
     """One deadline: `uid` names it for good (calendar UIDs, reminder keys); `at` is its moment; an all-day
     deadline (a last day) has `day` and its moment is the end of that day. `what` and `subject` are words for
-    people, in the language active when the deadlines were listed."""
+    people, lazy: they are written in the language active when they are read (each reminder's reader's)."""
 
     kind: Kind
     uid: str
-    what: str
-    subject: str
+    what: StrOrPromise
+    subject: StrOrPromise
     at: datetime
     url: str
     recipients: frozenset[int]
@@ -107,8 +116,13 @@ def _tender_deadlines(start: datetime, end: datetime | None, unit: set[int]) -> 
         people = frozenset(unit | {u for org in suppliers.get(tender.pk, set()) for u in users.get(org, set())})
         url = reverse("tendering:tender-detail", args=[tender.pk])
         for kind, what, at, part in (
-            (Kind.CLARIFICATION_DEADLINE, _("Questions due"), tender.clarification_deadline, "clarification"),
-            (Kind.SUBMISSION_DEADLINE, _("Bids due"), tender.submission_deadline, "submission"),
+            (
+                Kind.CLARIFICATION_DEADLINE,
+                gettext_lazy("Questions due"),
+                tender.clarification_deadline,
+                "clarification",
+            ),
+            (Kind.SUBMISSION_DEADLINE, gettext_lazy("Bids due"), tender.submission_deadline, "submission"),
         ):
             if _in(at, start, end):
                 found.append(Deadline(kind, f"tender-{tender.pk}-{part}", what, tender.title, at, url, people))
@@ -132,7 +146,7 @@ def _evaluation_deadlines(start: datetime, end: datetime | None) -> list[Deadlin
         Deadline(
             Kind.EVALUATION_DUE,
             f"tender-{pk}-evaluation",
-            _("Evaluation due"),
+            gettext_lazy("Evaluation due"),
             tender.title,
             tender.evaluation_end,
             reverse("tendering:evaluate", args=[pk]),
@@ -159,7 +173,7 @@ def _standstill_deadlines(start: datetime, end: datetime | None, unit: set[int])
             Deadline(
                 Kind.STANDSTILL_END,
                 f"award-{award.pk}-standstill",
-                _("Standstill ends"),
+                gettext_lazy("Standstill ends"),
                 tender.title,
                 award.standstill_end,
                 reverse("tendering:tender-detail", args=[tender.pk]),
@@ -167,6 +181,14 @@ def _standstill_deadlines(start: datetime, end: datetime | None, unit: set[int])
             )
         )
     return found
+
+
+def _dispute_what(dispute: Dispute) -> str:
+    return _("Last day of %(rung)s") % {"rung": dispute.get_level_display().split(" (")[0].lower()}
+
+
+def _dispute_subject(dispute: Dispute) -> str:
+    return _("dispute %(number)s, %(subject)s") % {"number": dispute.number, "subject": dispute.subject}
 
 
 def _dispute_deadlines(start: datetime, end: datetime | None) -> list[Deadline]:
@@ -188,8 +210,8 @@ def _dispute_deadlines(start: datetime, end: datetime | None) -> list[Deadline]:
             Deadline(
                 Kind.DISPUTE_DEADLINE,
                 f"dispute-{dispute.pk}-{dispute.level}",
-                _("Last day of %(rung)s") % {"rung": dispute.get_level_display().split(" (")[0].lower()},
-                _("dispute %(number)s, %(subject)s") % {"number": dispute.number, "subject": dispute.subject},
+                lazy(_dispute_what, str)(dispute),
+                lazy(_dispute_subject, str)(dispute),
                 at,
                 reverse("contracts:dispute-detail", args=[dispute.contract_id, dispute.number]),
                 frozenset(managers | partner_users),

@@ -5,6 +5,7 @@ key (`domain.reminders.reminder_key`) and a person never gets the same key twice
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -46,14 +47,14 @@ def _body(kind: str, moment: str, deadline: Deadline) -> str:
     else:
         return _("Reminder: %(moment)s is %(what)s of %(subject)s.") % {
             "moment": moment,
-            "what": deadline.what.lower(),
+            "what": str(deadline.what).lower(),
             "subject": subject,
         }
     return text % {"moment": moment, "subject": subject}
 
 
 def reminder_text(deadline: Deadline, offset: timedelta) -> tuple[str, str]:
-    """The reminder's title and body, in the active language (the city's, when the worker sends them)."""
+    """The reminder's title and body, in the active language (each recipient's: `services.reader_language`)."""
     if deadline.day:
         moment = _("%(day)s (the whole day)") % {"day": l10n.when(deadline.day)}
     else:
@@ -72,13 +73,12 @@ def deadline_reminders_send(*, now: datetime | None = None) -> int:
             offset = due_offset(deadline.at, now, offsets)
             if offset is None:
                 continue
-            title, body = reminder_text(deadline, offset)
             made += len(
                 notify(
                     recipients=User.objects.filter(pk__in=deadline.recipients),
                     kind=deadline.kind,
-                    title=title,
-                    body=body,
+                    title=partial(lambda d, o: reminder_text(d, o)[0], deadline, offset),
+                    body=partial(lambda d, o: reminder_text(d, o)[1], deadline, offset),
                     url=deadline.url,
                     key=reminder_key(deadline.uid, deadline.at, offset),
                 )

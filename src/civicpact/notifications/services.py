@@ -9,7 +9,7 @@ the city's holidays are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from civicpact import l10n
@@ -34,6 +34,9 @@ from civicpact.notifications.models import (
 )
 
 MailMessage = tuple[str, str, str, list[str]]
+# A message's title or body: a fixed text, or a function that writes it in the active language (called once per
+# language among the recipients, so each person reads it in their own: `reader_language`).
+Text = str | Callable[[], str]
 
 
 def absolute(url: str) -> str:
@@ -57,6 +60,15 @@ def role_users(*roles: str) -> list[User]:
     return list(User.objects.filter(is_active=True, memberships__role__in=roles).distinct())
 
 
+def reader_language(user: User) -> str:
+    """The language a person reads messages in: the one they last chose with the switcher, else the city's."""
+    return user.language or settings.LANGUAGE_CODE
+
+
+def _written(title: Text, body: Text) -> tuple[str, str]:
+    return (title() if callable(title) else title), (body() if callable(body) else body)
+
+
 def _email(notification: Notification, user: User) -> MailMessage:
     link = f"\n\n{absolute(notification.url)}" if notification.url else ""
     footer = "\n\n—\n" + gettext(
@@ -66,15 +78,18 @@ def _email(notification: Notification, user: User) -> MailMessage:
 
 
 def notify(
-    *, recipients: Iterable[User], kind: Kind, title: str, body: str, url: str = "", key: str = ""
+    *, recipients: Iterable[User], kind: Kind, title: Text, body: Text, url: str = "", key: str = ""
 ) -> list[Notification]:
     """Notify each recipient once: an in-app notification, and an e-mail sent when the transaction commits unless
     the person turned e-mails of this kind off (or has no address). With a `key`, a person who already has a
-    notification with that key gets nothing new (reminders are idempotent). Returns the notifications made."""
+    notification with that key gets nothing new (reminders are idempotent). Returns the notifications made.
+
+    A title or body given as a function is written in each recipient's language (`reader_language`), whatever
+    language the person acting reads."""
     people = list({user.pk: user for user in recipients if user.is_active}.values())
     if not people:
         return []
-    fields = {"kind": kind, "title": title[:300], "body": body, "url": url}
+    texts: dict[str, tuple[str, str]] = {}
     with transaction.atomic():
         muted = set(
             Preference.objects.filter(user__in=people, kind=kind, email=False).values_list("user_id", flat=True)
@@ -82,6 +97,12 @@ def notify(
         made: list[Notification] = []
         mails: list[MailMessage] = []
         for user in people:
+            language = reader_language(user)
+            if language not in texts:
+                with translation.override(language):
+                    texts[language] = _written(title, body)
+            written_title, written_body = texts[language]
+            fields = {"kind": kind, "title": written_title[:300], "body": written_body, "url": url}
             emailed = bool(user.email) and user.pk not in muted
             if key:
                 notification, created = Notification.objects.get_or_create(
@@ -93,7 +114,8 @@ def notify(
                 notification = Notification.objects.create(user=user, emailed=emailed, **fields)
             made.append(notification)
             if emailed:
-                mails.append(_email(notification, user))
+                with translation.override(language):
+                    mails.append(_email(notification, user))
         if mails:
             transaction.on_commit(lambda: send_mass_mail(tuple(mails), fail_silently=True))
     return made

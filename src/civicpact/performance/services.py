@@ -490,19 +490,23 @@ def _notify_issued(actor: User, statement: Statement) -> None:
     notify(
         recipients=people,
         kind=Kind.STATEMENT_ISSUED,
-        title=_("Statement issued: %(contract)s — %(month)s")
-        % {"contract": statement.contract, "month": statement.month},
-        body=_(
-            "The payment statement of %(month)s (number %(number)s) of “%(contract)s” is issued: net payment "
-            "%(net)s, deductions %(deductions)s. The partner may dispute a line of it on the statement's page."
-        )
-        % {
-            "month": statement.month,
-            "number": statement.number,
-            "contract": statement.contract,
-            "net": l10n.money(statement.net, currency),
-            "deductions": l10n.money(statement.deductions, currency),
-        },
+        title=lambda: (
+            _("Statement issued: %(contract)s — %(month)s")
+            % {"contract": statement.contract, "month": statement.month}
+        ),
+        body=lambda: (
+            _(
+                "The payment statement of %(month)s (number %(number)s) of “%(contract)s” is issued: net payment "
+                "%(net)s, deductions %(deductions)s. The partner may dispute a line of it on the statement's page."
+            )
+            % {
+                "month": statement.month,
+                "number": statement.number,
+                "contract": statement.contract,
+                "net": l10n.money(statement.net, currency),
+                "deductions": l10n.money(statement.deductions, currency),
+            }
+        ),
         url=reverse("performance:statement", args=[statement.contract_id, statement.pk]),
     )
 

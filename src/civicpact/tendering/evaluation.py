@@ -7,13 +7,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from civicpact import l10n
@@ -596,36 +597,40 @@ def _evaluation_indicators(tender: Tender) -> dict[str, Any]:
 def _notify(tender: Tender, award: Award) -> None:
     """Tell every bidder's users the outcome (in-app, and by e-mail at commit): notifications.services.notify."""
     url = reverse("tendering:tender-detail", args=[tender.pk])
-    with translation.override(settings.LANGUAGE_CODE):  # written once for every reader: in the city's language
-        values = {
+
+    def values() -> dict[str, str]:
+        return {
             "title": tender.title,
             "winner": award.bid.supplier.name,
             "standstill": l10n.when(award.standstill_end, with_time=True),
         }
-        for bid in current_bids(tender):
-            won = bid.pk == award.bid_id
-            outcome = (
-                gettext("Your bid is the winning bid.")
-                if won
-                else gettext("Your bid did not win; the award goes to %(winner)s.") % values
-            )
-            notify(
-                recipients=supplier_users([bid.supplier_id]),
-                kind=Kind.AWARD_DECIDED,
-                title=(gettext("Award: %(title)s") if won else gettext("Outcome: %(title)s")) % values,
-                body=" ".join(
-                    (
-                        gettext("The city has decided the award of “%(title)s”.") % values,
-                        outcome,
-                        gettext(
-                            "No contract will be signed before %(standstill)s; until then you may ask for your "
-                            "debrief on the tender page and lodge a complaint."
-                        )
-                        % values,
-                    )
-                ),
-                url=url,
-            )
+
+    def title(won: bool) -> str:
+        return (gettext("Award: %(title)s") if won else gettext("Outcome: %(title)s")) % values()
+
+    def body(won: bool) -> str:
+        outcome = (
+            gettext("Your bid is the winning bid.")
+            if won
+            else gettext("Your bid did not win; the award goes to %(winner)s.") % values()
+        )
+        standstill = gettext(
+            "No contract will be signed before %(standstill)s; until then you may ask for your debrief on the tender "
+            "page and lodge a complaint."
+        )
+        return " ".join(
+            (gettext("The city has decided the award of “%(title)s”.") % values(), outcome, standstill % values())
+        )
+
+    for bid in current_bids(tender):
+        won = bid.pk == award.bid_id
+        notify(
+            recipients=supplier_users([bid.supplier_id]),
+            kind=Kind.AWARD_DECIDED,
+            title=partial(title, won),
+            body=partial(body, won),
+            url=url,
+        )
 
 
 def debrief(*, actor: Any, tender: Tender) -> dict[str, Any] | None:

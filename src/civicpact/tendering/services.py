@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from civicpact import l10n
@@ -904,12 +904,12 @@ def _tell_bidders(tender: Tender, amendment: Amendment, suppliers: list[Organisa
     """Tell the users of each bidder whose bid must be re-confirmed (notifications.services.notify)."""
     if not suppliers:
         return
-    with translation.override(settings.LANGUAGE_CODE):  # written once for every reader: in the city's language
-        notify(
-            recipients=supplier_users(s.pk for s in suppliers),
-            kind=Kind.TENDER_AMENDED,
-            title=gettext("Amended: %(title)s") % {"title": tender.title},
-            body=gettext(
+    notify(
+        recipients=supplier_users(s.pk for s in suppliers),
+        kind=Kind.TENDER_AMENDED,
+        title=lambda: gettext("Amended: %(title)s") % {"title": tender.title},
+        body=lambda: (
+            gettext(
                 "The conditions of “%(title)s” changed: %(rationale)s Your bid must be re-confirmed by submitting it "
                 "again before %(deadline)s; until then it will not be opened."
             )
@@ -917,6 +917,7 @@ def _tell_bidders(tender: Tender, amendment: Amendment, suppliers: list[Organisa
                 "title": tender.title,
                 "rationale": amendment.rationale,
                 "deadline": l10n.when(tender.submission_deadline, with_time=True),
-            },
-            url=reverse("tendering:tender-detail", args=[tender.pk]),
-        )
+            }
+        ),
+        url=reverse("tendering:tender-detail", args=[tender.pk]),
+    )

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from civicpact import l10n
@@ -184,29 +185,29 @@ def _notify_stage(tender: Tender, result: StageResult) -> None:
     """Tell each bidder's users whether it is kept for the next stage (notifications.services.notify)."""
     kept = {int(e["supplier"]) for e in result.kept}
     url = reverse("tendering:tender-detail", args=[tender.pk])
-    with translation.override(settings.LANGUAGE_CODE):  # written once for every reader: in the city's language
+
+    def title() -> str:
+        return gettext("Stage result: %(title)s") % {"title": tender.title}
+
+    def body(entry: dict[str, Any]) -> str:
         stage = gettext(STAGE_NAMES[Stage(tender.stage)])
-        for entry in [*result.kept, *result.not_kept]:
-            supplier = int(entry["supplier"])
-            values = {"stage": stage, "title": tender.title, "rank": entry["rank"], "reason": entry.get("reason")}
-            if supplier in kept:
-                body = (
-                    gettext("Your bid at %(stage)s of “%(title)s” is kept for the next stage (ranked %(rank)s).")
-                    % values
-                )
-                if entry.get("payment"):
-                    payment = l10n.money(entry["payment"], settings.CIVICPACT_CURRENCY)
-                    body += " " + gettext("A phase payment of %(payment)s is due.") % {"payment": payment}
-                body += " " + gettext("The next stage's conditions will be published on the tender page.")
-            else:
-                body = gettext("Your bid at %(stage)s of “%(title)s” is not kept: %(reason)s.") % values
-            notify(
-                recipients=supplier_users([supplier]),
-                kind=Kind.STAGE_RESULT,
-                title=gettext("Stage result: %(title)s") % {"title": tender.title},
-                body=body,
-                url=url,
-            )
+        values = {"stage": stage, "title": tender.title, "rank": entry["rank"], "reason": entry.get("reason")}
+        if int(entry["supplier"]) not in kept:
+            return gettext("Your bid at %(stage)s of “%(title)s” is not kept: %(reason)s.") % values
+        text = gettext("Your bid at %(stage)s of “%(title)s” is kept for the next stage (ranked %(rank)s).") % values
+        if entry.get("payment"):
+            payment = l10n.money(entry["payment"], settings.CIVICPACT_CURRENCY)
+            text += " " + gettext("A phase payment of %(payment)s is due.") % {"payment": payment}
+        return text + " " + gettext("The next stage's conditions will be published on the tender page.")
+
+    for entry in [*result.kept, *result.not_kept]:
+        notify(
+            recipients=supplier_users([int(entry["supplier"])]),
+            kind=Kind.STAGE_RESULT,
+            title=title,
+            body=partial(body, entry),
+            url=url,
+        )
 
 
 def swiss_match_offer(*, actor: User, tender_id: int) -> SwissMatch:
@@ -254,12 +255,12 @@ def swiss_match_offer(*, actor: User, tender_id: int) -> SwissMatch:
 
 
 def _notify_match(tender: Tender, match: SwissMatch) -> None:
-    with translation.override(settings.LANGUAGE_CODE):  # written once for every reader: in the city's language
-        notify(
-            recipients=supplier_users([int(tender.proponent_id or 0)]),
-            kind=Kind.RIGHT_TO_MATCH,
-            title=gettext("Right to match: %(title)s") % {"title": tender.title},
-            body=gettext(
+    notify(
+        recipients=supplier_users([int(tender.proponent_id or 0)]),
+        kind=Kind.RIGHT_TO_MATCH,
+        title=lambda: gettext("Right to match: %(title)s") % {"title": tender.title},
+        body=lambda: (
+            gettext(
                 "Your proposal “%(title)s” was challenged and a competing offer ranks above yours, at a price of "
                 "%(price)s. You may match it until %(deadline)s: answer on the tender page."
             )
@@ -267,9 +268,10 @@ def _notify_match(tender: Tender, match: SwissMatch) -> None:
                 "title": tender.title,
                 "price": l10n.money(match.best_price, settings.CIVICPACT_CURRENCY),
                 "deadline": l10n.when(match.deadline, with_time=True),
-            },
-            url=reverse("tendering:tender-detail", args=[tender.pk]),
-        )
+            }
+        ),
+        url=reverse("tendering:tender-detail", args=[tender.pk]),
+    )
 
 
 def swiss_match_respond(*, actor: User, tender_id: int, match: bool) -> SwissMatch:

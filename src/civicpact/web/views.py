@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,8 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from civicpact.accounts import permissions
+from civicpact.accounts import services as accounts_services
 from civicpact.web import health, selectors, services
 from civicpact.web.models import JobProgress
 
@@ -17,6 +20,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "web/home_public.html", {"summary": selectors.public_summary()})
     return render(request, "web/home.html", {"dash": selectors.dashboard_for(user=request.user)})
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The switcher (Django's `set_language`: the cookie, back to the same page); a signed-in person's choice is
+    also kept on their account, so that their notifications and e-mails are written in it."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        accounts_services.reader_language_set(actor=request.user, language=language)
+    return response
 
 
 @require_GET
