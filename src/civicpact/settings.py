@@ -201,6 +201,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # after the person is known: without a language cookie, the language kept on their account
+    "civicpact.web.middleware.ReaderLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -331,6 +333,7 @@ LOCALE_PATHS: list[Path] = []  # every string belongs to an app: <app>/locale/<l
 # Our own date formats per language (civicpact/formats/<lang>/formats.py), Django's for whatever they leave out.
 FORMAT_MODULE_PATH = ["civicpact.formats"]
 LANGUAGE_COOKIE_NAME = "civicpact_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a year; a signed-in person's choice is also kept on their account
 LANGUAGE_COOKIE_SECURE = PRODUCTION
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("CIVICPACT_TIME_ZONE", "UTC")

@@ -90,3 +90,24 @@ def test_the_switcher_works_for_the_public_and_refuses_a_get(db):
     assert response.status_code == 302
     assert response.cookies["civicpact_language"].value == "fr"
     assert anonymous.get("/i18n/setlang/").status_code == 405
+
+
+def test_a_person_s_language_follows_them_to_another_browser(client_for, supplier):
+    reads(supplier, "fr")
+    fresh = client_for(supplier)  # signed in, no language cookie: the account's language
+    response = fresh.get("/notifications/")
+    assert '<html lang="fr"' in response.content.decode()
+    assert response.cookies["civicpact_language"].value == "fr"
+    assert '<html lang="fr"' in fresh.get("/").content.decode()  # the cookie now decides
+    api = client_for(supplier).get("/api/v1/notifications/?unread=maybe")
+    assert api.status_code == 422  # the API still answers in English, and sets no cookie
+    assert "civicpact_language" not in api.cookies
+
+
+def test_a_cookie_chosen_in_this_browser_wins_over_the_account(client_for, supplier):
+    reads(supplier, "fr")
+    client = client_for(supplier)
+    client.cookies["civicpact_language"] = "en"
+    response = client.get("/notifications/")
+    assert '<html lang="en"' in response.content.decode()
+    assert "civicpact_language" not in response.cookies

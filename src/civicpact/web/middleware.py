@@ -7,7 +7,9 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Literal, cast
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.functional import empty
@@ -115,3 +117,33 @@ class ApiInEnglishMiddleware:
             translation.activate("en")
             request.LANGUAGE_CODE = "en"
         return self.get_response(request)
+
+
+class ReaderLanguageMiddleware:
+    """A signed-in person's language follows them to another browser: without a language cookie, the pages speak
+    the language kept on their account (`User.language`, set by the switcher), and the cookie is set from it. Not
+    for the JSON API (always English). After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        chosen = settings.LANGUAGE_COOKIE_NAME in request.COOKIES
+        if not language or chosen or request.path.startswith("/api/"):
+            return self.get_response(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=cast(Literal["Lax", "Strict", "None"], settings.LANGUAGE_COOKIE_SAMESITE),
+        )
+        return response
