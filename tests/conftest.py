@@ -14,6 +14,7 @@ from django.utils import translation
 
 from civicpact.accounts.models import Organisation, User
 from civicpact.demo.seed import DEMO_PASSWORD, seed_demo_city
+from tests.city_cache import demo_city
 
 pytest_plugins = ["tests.tendering.fixtures", "tests.accounts.sso_fixtures"]
 
@@ -66,8 +67,9 @@ def _telemetry_dir(settings: Any, tmp_path: Any) -> None:
 
 @pytest.fixture
 def city(db: None) -> dict[str, int]:
-    """The demo city of Port Aurelia, seeded through the real services."""
-    return seed_demo_city(history=False)
+    """The demo city of Port Aurelia, seeded through the real services (put back from the rows of an identical
+    seeding on SQLite: tests/city_cache.py)."""
+    return demo_city(lambda: seed_demo_city(history=False))
 
 
 def _user(username: str) -> User:
