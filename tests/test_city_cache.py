@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from civicpact.accounts.models import Organisation
 from civicpact.demo.seed import seed_demo_city
 from tests import city_cache
+
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the city is kept on SQLite only")
 
 
 def _seed() -> dict[str, int]:
