@@ -11,7 +11,7 @@ from django.utils import formats, timezone, translation
 from civicpact.notifications import interests, services
 from civicpact.notifications.deadlines import Deadline
 from civicpact.notifications.models import Kind
-from civicpact.notifications.reminders import deadline_reminders_send, reminder_text
+from civicpact.notifications.reminders import deadline_reminders_send, reminder_body, reminder_title
 from tests.i18n.french import NBSP, french, text
 from tests.notifications.conftest import of_kind
 
@@ -102,10 +102,10 @@ def test_a_reminder_of_a_last_day_is_for_the_whole_day():
         Kind.DISPUTE_DEADLINE, "d-1", "Dernier jour", "différend n° 1", timezone.now(), "/", frozenset(), DAY
     )
     with translation.override("fr"):
-        title, body = reminder_text(deadline, timedelta(days=1))
+        title, body = reminder_title(deadline, timedelta(days=1)), reminder_body(deadline)
     assert title == f"Dans 1 jour{NBSP}: Dernier jour{NBSP}: différend n° 1"
     assert body == f"Rappel{NBSP}: 7 déc. 2026 (toute la journée) est le dernier jour pour différend n° 1."
     with translation.override("en"):
-        title, body = reminder_text(deadline, timedelta(hours=12))
+        title, body = reminder_title(deadline, timedelta(hours=12)), reminder_body(deadline)
     assert title == "In 12 hours: Dernier jour: différend n° 1"
     assert body == "Reminder: 7 Dec 2026 (the whole day) is dernier jour of différend n° 1."

@@ -12,10 +12,9 @@ from civicpact.contracts import changes
 from civicpact.notifications import services
 from civicpact.notifications.models import Kind
 from civicpact.performance import services as performance
+from tests.i18n.french import NBSP
 from tests.notifications.conftest import of_kind
 from tests.performance.test_statements import last_month
-
-NBSP = "\u00a0"
 
 
 def reads(user: User, language: str) -> User:

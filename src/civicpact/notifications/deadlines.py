@@ -36,10 +36,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-QUESTIONS_DUE = gettext_lazy("Questions due")
-BIDS_DUE = gettext_lazy("Bids due")
-
-
 @dataclass(frozen=True)
 class Deadline:
     """One deadline: `uid` names it for good (calendar UIDs, reminder keys); `at` is its moment; an all-day

@@ -53,14 +53,18 @@ def _body(kind: str, moment: str, deadline: Deadline) -> str:
     return text % {"moment": moment, "subject": subject}
 
 
-def reminder_text(deadline: Deadline, offset: timedelta) -> tuple[str, str]:
-    """The reminder's title and body, in the active language (each recipient's: `services.reader_language`)."""
+def reminder_title(deadline: Deadline, offset: timedelta) -> str:
+    """The reminder's title, in the active language (each recipient's: `services.reader_language`)."""
+    return _("In %(offset)s: %(title)s") % {"offset": offset_text(offset), "title": deadline.title}
+
+
+def reminder_body(deadline: Deadline) -> str:
+    """The reminder's body, in the active language."""
     if deadline.day:
         moment = _("%(day)s (the whole day)") % {"day": l10n.when(deadline.day)}
     else:
         moment = _("%(moment)s (city time)") % {"moment": l10n.when(deadline.at, with_time=True)}
-    title = _("In %(offset)s: %(title)s") % {"offset": offset_text(offset), "title": deadline.title}
-    return title, _body(deadline.kind, moment, deadline)
+    return _body(deadline.kind, moment, deadline)
 
 
 def deadline_reminders_send(*, now: datetime | None = None) -> int:
@@ -77,8 +81,8 @@ def deadline_reminders_send(*, now: datetime | None = None) -> int:
                 notify(
                     recipients=User.objects.filter(pk__in=deadline.recipients),
                     kind=deadline.kind,
-                    title=partial(lambda d, o: reminder_text(d, o)[0], deadline, offset),
-                    body=partial(lambda d, o: reminder_text(d, o)[1], deadline, offset),
+                    title=partial(reminder_title, deadline, offset),
+                    body=partial(reminder_body, deadline),
                     url=deadline.url,
                     key=reminder_key(deadline.uid, deadline.at, offset),
                 )
